@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Makefile - builds nomine (user space + CO-RE BPF skeletons), its tests and tools.
+#
+#   make            build/nomine
+#   make SAN=1      the same with ASan+UBSan, into build-san/
+#   make check-unit unit tests (cmocka)
+#   make fuzz       libFuzzer harnesses (clang), run briefly by the test suite
+#   make bench      benchmark report (ratios, side by side)
+#   make clean
+
+SAN ?= 0
+ifeq ($(SAN),1)
+OUT ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUT ?= build
+SANFLAGS :=
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 \
+          -I$(OUT) -Isrc -DNOMINE_VERSION='"$(VERSION)"' $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Isrc -Wall -Werror
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard src/*.bpf.c)
+BPF_OBJS := $(patsubst src/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst src/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS := $(filter-out src/main.c %.bpf.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(OUT)/%.o,$(LIB_SRCS)) $(OUT)/default_config.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all clean check-unit fuzz bench tests
+
+all: $(OUT)/nomine
+
+$(OUT) $(OUT)/tests $(OUT)/fuzz $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+# vmlinux.h comes from the build machine's BTF; CO-RE relocates it at load time
+# on whatever kernel runs the binary, so no kernel headers are ever needed.
+$(OUT)/vmlinux.h: | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/%.bpf.o: src/%.bpf.c $(wildcard src/*.h) $(OUT)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# The built-in default config is the YAML file itself, embedded verbatim.
+$(OUT)/default_config.o: src/default_config.S config/default.yaml | $(OUT)
+	$(call msg,AS,$@)
+	$(Q)$(CC) $(SANFLAGS) -c $< -o $@
+
+$(OUT)/libnomine.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/nomine: $(OUT)/main.o $(OUT)/libnomine.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(wildcard tests/unit/*.h) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+tests: $(OUT)/nomine $(UNIT_BINS)
+
+check-unit: $(UNIT_BINS)
+	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+# Fuzzers always build with clang's libFuzzer plus ASan/UBSan, in their own tree.
+FUZZ_OUT := build-fuzz
+fuzz:
+	$(Q)$(MAKE) --no-print-directory OUT=$(FUZZ_OUT) CC=$(CLANG) \
+		SANFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
+		$(patsubst fuzz/%.c,$(FUZZ_OUT)/fuzz/%,$(FUZZ_SRCS))
+
+$(OUT)/fuzz/%: fuzz/%.c $(OUT)/libnomine.a | $(OUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer $< $(OUT)/libnomine.a $(LDLIBS) -o $@
+
+$(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
+
+bench: $(OUT)/nomine $(BENCH_BINS)
+	$(Q)bench/run $(OUT)
+
+clean:
+	$(Q)rm -rf build build-san build-fuzz

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* action.h - judge one process's command line and act on the verdict:
+ * kill (with descendants), spare, or only report in audit mode; log it. */
+#ifndef NOMINE_ACTION_H
+#define NOMINE_ACTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "killer.h"
+#include "policy.h"
+
+/* What is known of the process being judged. */
+struct subject {
+	pid_t tgid;
+	pid_t ppid;
+	uint32_t uid;
+	uint64_t start_ticks;
+	uint64_t exec_id;        /* 0: unknown (sweep) */
+	const char *exe;         /* may be NULL */
+	const char *source;      /* "exec", "scan" */
+	int in_scope;            /* 1 yes, 0 no, -1 ask /proc */
+	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */
+};
+
+struct action_ctx {
+	struct killer *killer;
+	int audit;
+	int debug;               /* log every judged process as "observed" */
+	/* counters, for the start-up and reload summaries and tests */
+	unsigned long long checked, killed, spared, audited, missed;
+};
+
+/* Judges line (the joined command line) with p and acts. */
+void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,
+		  const uint8_t *line, size_t len);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* config.h - execwhacker-compatible config: banned strings and allow patterns.
+ *
+ * A config is built from one or more files (JSON, or YAML with the same
+ * shape) or directories of them, or from the built-in default. Files are
+ * cryptnono execwhacker configs:
+ *   {"bannedCommandStrings": [...], "allowedCommandPatterns": [...]}
+ * plus nomine's optional "matchMode": "word" | "substring" for that file's
+ * banned strings. Banned strings are unioned, patterns concatenated. */
+#ifndef NOMINE_CONFIG_H
+#define NOMINE_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_STRING_MAX 4096      /* longest banned string, bytes */
+#define CONFIG_PATTERN_MAX 65536    /* longest allow pattern, bytes */
+#define CONFIG_ERR_MAX 1024
+#define CONFIG_BUILTIN_NAME "<built-in>/default.yaml"
+
+enum config_mode { CONFIG_WORD = 0, CONFIG_SUBSTRING = 1 };
+
+/* Where an item came from, for error messages and logs. */
+struct config_origin {
+	const char *file;   /* points into config.files */
+	int line;           /* 1-based */
+};
+
+struct config_string {
+	char *bytes;        /* NUL-terminated, UTF-8 as written in the file */
+	size_t len;
+	enum config_mode mode;
+	struct config_origin at;
+};
+
+struct config_pattern {
+	char *regex;        /* NUL-terminated */
+	struct config_origin at;
+};
+
+struct config {
+	struct config_string *banned;
+	size_t nbanned;
+	struct config_pattern *allowed;
+	size_t nallowed;
+	char **files;       /* every file read, in order (names used in errors) */
+	size_t nfiles;
+};
+
+/* Loads every path in order (a file, or a directory: each *.json, *.yaml and
+ * *.yml inside, in name order, skipping names that start with '.', as
+ * Kubernetes ConfigMap mounts keep their internals there). Returns 0, or -1
+ * with "file:line: reason" in err; cfg is then empty. Patterns are not
+ * compiled here (policy_build reports bad regexes with their origin). */
+int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err, size_t errlen);
+
+/* Loads the built-in default config compiled into the binary. */
+int config_load_builtin(struct config *cfg, char *err, size_t errlen);
+
+/* Parses one in-memory file and appends it to cfg. name is used in errors
+ * and kept; json selects strict JSON (else YAML). Returns 0 or -1 with err;
+ * on error cfg is unchanged. */
+int config_parse_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
+			int json, char *err, size_t errlen);
+
+void config_free(struct config *cfg);
+
+#endif

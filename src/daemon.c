@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* daemon.c - start-up, the event loop (exec events, signals, config
+ * changes, timers) and atomic policy swaps on reload. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+#include "action.h"
+#include "config.h"
+#include "daemon.h"
+#include "exec.h"
+#include "lineage.h"
+#include "log.h"
+#include "policy.h"
+#include "proc.h"
+#include "scope.h"
+#include "sweep.h"
+#include "watch.h"
+
+#define RELOAD_DEBOUNCE_MS 200
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct policy *policy;        /* the one in force; swapped whole on reload */
+	struct scope scope;
+	struct killer killer;
+	struct action_ctx act;
+	struct lineage_tracker *lt;
+	struct exec_watch *ew;
+	struct watch watch;
+	int epfd, sigfd, sweepfd, reloadfd, housefd;
+	uint64_t lost_seen;
+	const char *bpf_error;
+	char bpf_err[512];
+};
+
+struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
+{
+	struct config cfg = {0};
+	int ret;
+
+	if (o->nconfigs)
+		ret = config_load(&cfg, o->configs, o->nconfigs, err, errlen);
+	else
+		ret = config_load_builtin(&cfg, err, errlen);
+	if (ret)
+		return NULL;
+	return policy_build(&cfg, err, errlen);
+}
+
+static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len, int complete,
+		    void *ctx)
+{
+	struct daemon *d = ctx;
+	struct subject s = {
+		.tgid = (pid_t)h->tgid, .ppid = (pid_t)h->ppid, .uid = h->uid,
+		.start_ticks = proc_ns_to_ticks(h->start_ns), .exec_id = h->exec_id,
+		.exe = h->filename, .source = "exec",
+		.in_scope = (h->flags & NM_EXEC_IN_SCOPE) ? 1 : 0,
+	};
+	uint8_t *line = NULL, *fallback = NULL;
+	size_t n;
+
+	if (complete) {
+		line = malloc(len ? len : 1);
+		if (!line)
+			return;
+		memcpy(line, argv, len);
+		n = policy_cmdline(line, len);
+	} else {
+		/* The kernel's copy was lost: judge what /proc shows now. */
+		if (proc_read_file(s.tgid, "cmdline", &fallback, &n))
+			return;
+		line = fallback;
+		n = policy_cmdline(line, n);
+		s.argv_source = "proc";
+	}
+	action_judge(&d->act, d->policy, &s, line, n);
+	free(line);
+}
+
+static void log_features(struct daemon *d)
+{
+	json_t *o = json_object(), *f = json_object(), *sc = json_array();
+	struct utsname u;
+
+	uname(&u);
+	log_set_str(o, "version", NOMINE_VERSION);
+	log_set_str(o, "kernel", u.release);
+	json_object_set_new(f, "exec_detector", json_boolean(d->ew != NULL));
+	json_object_set_new(f, "kernel_lineage", json_boolean(d->lt != NULL));
+	if (d->bpf_error)
+		log_set_str(f, "bpf_error", d->bpf_error);
+	json_object_set_new(o, "features", f);
+	log_set_int(o, "banned_strings", (long long)policy_nbanned(d->policy));
+	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(d->policy));
+	log_set_str(o, "mode", d->o->audit ? "audit" : "enforce");
+	for (unsigned int i = 0; i < d->scope.n; i++)
+		json_array_append_new(sc, json_string(d->scope.paths[i]));
+	json_object_set_new(o, "scope", sc);
+	log_set_int(o, "sweep_interval", d->o->sweep_interval);
+	log_emit_event(o, "info", "nomine started");
+}
+
+/* Kernel parts: lineage first (it owns the shared map), then exec. A kernel
+ * that cannot take them leaves nomine on /proc sweeps, said once. */
+static void open_bpf(struct daemon *d)
+{
+	struct exec_watch_opts eo = {
+		.scopes = d->scope.kernel, .nscopes = d->scope.n,
+		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
+	};
+
+	d->lt = lineage_open(d->bpf_err, sizeof(d->bpf_err));
+	if (d->lt) {
+		eo.lineage_fd = lineage_map_fd(d->lt);
+		d->ew = exec_watch_open(&eo, d->bpf_err, sizeof(d->bpf_err));
+	}
+	if (!d->ew) {
+		d->bpf_error = d->bpf_err;
+		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
+			"catch banned commands", d->bpf_err, d->o->sweep_interval);
+	}
+	d->killer.lt = d->lt;
+}
+
+static int add_fd(struct daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return fd < 0 ? 0 : epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int arm_timer(int fd, unsigned int ms, unsigned int interval_ms)
+{
+	struct itimerspec it = {
+		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
+		.it_interval = { interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L },
+	};
+
+	return timerfd_settime(fd, 0, &it, NULL);
+}
+
+static void run_sweep(struct daemon *d, const char *why)
+{
+	unsigned int n = sweep_run(&d->act, d->policy);
+
+	if (d->o->debug)
+		log_msg("debug", "sweep (%s) judged %u processes", why, n);
+}
+
+/* Builds the new policy completely before swapping it in: every exec is
+ * judged by exactly one config, the old or the new. */
+static void reload(struct daemon *d)
+{
+	char err[CONFIG_ERR_MAX];
+	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
+	json_t *o;
+
+	watch_close(&d->watch);
+	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	add_fd(d, d->watch.fd);
+	if (!np) {
+		o = json_object();
+		log_set_str(o, "error", err);
+		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
+		return;
+	}
+	policy_free(d->policy);
+	d->policy = np;
+	o = json_object();
+	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
+	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
+	log_emit_event(o, "info", "Config reloaded");
+	run_sweep(d, "reload");
+}
+
+static void housekeeping(struct daemon *d)
+{
+	uint64_t lost;
+
+	if (!d->ew)
+		return;
+	lost = exec_watch_stat(d->ew, NM_STAT_LOST);
+	if (lost != d->lost_seen) {
+		log_msg("warning", "%llu exec records lost (ring buffer full); sweeping now",
+			(unsigned long long)(lost - d->lost_seen));
+		d->lost_seen = lost;
+		run_sweep(d, "lost records");
+	}
+}
+
+/* Returns 1 when the daemon must stop. */
+static int on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP) {
+		reload(d);
+		return 0;
+	}
+	log_msg("info", "nomine stopping on signal %u", si.ssi_signo);
+	return 1;
+}
+
+static int loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+	uint64_t ticks;
+
+	for (;;) {
+		int n = epoll_wait(d->epfd, evs, 8, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 1;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (d->ew && fd == exec_watch_fd(d->ew)) {
+				exec_watch_drain(d->ew);
+			} else if (fd == d->sigfd) {
+				if (on_signal(d))
+					return 0;
+			} else if (fd == d->watch.fd) {
+				if (watch_drain(&d->watch))
+					arm_timer(d->reloadfd, RELOAD_DEBOUNCE_MS, 0);
+			} else if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+				if (fd == d->reloadfd)
+					reload(d);
+				else if (fd == d->sweepfd)
+					run_sweep(d, "interval");
+				else if (fd == d->housefd)
+					housekeeping(d);
+			}
+		}
+	}
+}
+
+static int setup_fds(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sweepfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (d->sigfd < 0 || d->epfd < 0 || d->sweepfd < 0 || d->reloadfd < 0 || d->housefd < 0)
+		return -1;
+	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	arm_timer(d->sweepfd, d->o->sweep_interval * 1000u, d->o->sweep_interval * 1000u);
+	arm_timer(d->housefd, 1000, 1000);
+	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
+	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
+	    (d->ew && add_fd(d, exec_watch_fd(d->ew))))
+		return -1;
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	exec_watch_close(d->ew);
+	lineage_close(d->lt);
+	watch_close(&d->watch);
+	policy_free(d->policy);
+	scope_free(&d->scope);
+	if (d->epfd >= 0) close(d->epfd);
+	if (d->sigfd >= 0) close(d->sigfd);
+	if (d->sweepfd >= 0) close(d->sweepfd);
+	if (d->reloadfd >= 0) close(d->reloadfd);
+	if (d->housefd >= 0) close(d->housefd);
+}
+
+/* libbpf's own messages go to stderr only when asked for. */
+__attribute__((format(printf, 2, 0)))
+static int silence_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || !getenv("NOMINE_LIBBPF_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Shared start-up of run and scan. Returns 0 or an exit code. */
+static int start(struct daemon *d, const struct daemon_opts *o)
+{
+	char err[CONFIG_ERR_MAX];
+	json_t *j;
+
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->epfd = d->sigfd = d->sweepfd = d->reloadfd = d->housefd = d->watch.fd = -1;
+	log_init(stdout);
+	libbpf_set_print(silence_libbpf);
+	d->policy = daemon_load_policy(o, err, sizeof(err));
+	if (!d->policy) {
+		fprintf(stderr, "nomine: %s\n", err);
+		j = json_object();
+		log_set_str(j, "error", err);
+		log_emit_event(j, "error", "Invalid config");
+		return 2;
+	}
+	if (scope_init(&d->scope, o->scopes, o->nscopes, err, sizeof(err))) {
+		fprintf(stderr, "nomine: %s\n", err);
+		log_msg("error", "%s", err);
+		return 2;
+	}
+	d->killer.scope = &d->scope;
+	d->act.killer = &d->killer;
+	d->act.audit = o->audit;
+	d->act.debug = o->debug;
+	return 0;
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon d;
+	int rc = start(&d, o);
+
+	if (rc) {
+		teardown(&d);
+		return rc;
+	}
+	open_bpf(&d);
+	if (!d.ew && getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0")) {
+		fprintf(stderr, "nomine: NOMINE_REQUIRE_BPF is set and BPF is unavailable: %s\n",
+			d.bpf_err);
+		teardown(&d);
+		return 1;
+	}
+	if (setup_fds(&d)) {
+		log_msg("error", "failed to set up the event loop: %s", strerror(errno));
+		teardown(&d);
+		return 1;
+	}
+	log_features(&d);
+	run_sweep(&d, "start");
+	rc = loop(&d);
+	teardown(&d);
+	return rc;
+}
+
+int daemon_scan(const struct daemon_opts *o)
+{
+	struct daemon d;
+	int rc = start(&d, o);
+
+	if (!rc) {
+		/* Kernel lineage helps a one-shot sweep too, when it loads. */
+		d.lt = lineage_open(d.bpf_err, sizeof(d.bpf_err));
+		d.killer.lt = d.lt;
+		sweep_run(&d.act, d.policy);
+	}
+	teardown(&d);
+	return rc;
+}

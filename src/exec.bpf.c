@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* exec.bpf.c - at each exec, sends the new image's whole argv to user space
+ * and extends the process's lineage, before its first instruction runs. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "exec_event.h"
+#include "lineage.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Filled by user space before load. */
+const volatile struct nm_scope scopes[NM_SCOPE_MAX];
+const volatile unsigned int nscopes;
+const volatile bool report_all;   /* also send out-of-scope execs (--debug) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+/* One record of scratch per CPU: tracepoints run with preemption disabled,
+ * so a program run owns its CPU's slot until it returns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_record);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NM_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Per-CPU exec counter: ids are (count << 12 | cpu), unique without atomics.
+ * User space allocates its own ids with bit 63 set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_seq SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u64 next_exec_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&exec_seq, &zero);
+
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return (*seq << 12) | (bpf_get_smp_processor_id() & 0xfff);
+}
+
+static __always_inline bool in_scope(void)
+{
+	unsigned int n = nscopes;
+
+	if (n == 0)
+		return true;
+	for (int i = 0; i < NM_SCOPE_MAX; i++) {
+		if (i >= n)
+			break;
+		if (bpf_get_current_ancestor_cgroup_id(scopes[i].level) == scopes[i].id)
+			return true;
+	}
+	return false;
+}
+
+/* Shifts the new exec id into the task's ancestry. */
+static __always_inline void lineage_push(struct task_struct *p, __u64 id)
+{
+	struct lineage *l;
+
+	l = bpf_task_storage_get(&lineage, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!l) {
+		stat_inc(NM_STAT_NO_STORAGE);
+		return;
+	}
+	for (int i = NM_LINEAGE_DEPTH - 1; i > 0; i--)
+		l->ids[i] = l->ids[i - 1];
+	l->ids[0] = id;
+}
+
+struct chunk_ctx {
+	unsigned long arg_start;
+	__u32 argv_len;
+};
+
+/* Sends argv[i * NM_CHUNK_MAX, ...) as one record; stops the loop when argv
+ * is done or the ring buffer is full (user space then reads /proc). */
+static long send_chunk(__u32 i, void *data)
+{
+	struct chunk_ctx *c = data;
+	struct exec_record *r;
+	__u32 zero = 0, off, len;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 1;
+	off = i * NM_CHUNK_MAX;
+	if (off >= c->argv_len && !(off == 0 && c->argv_len == 0))
+		return 1;
+	len = c->argv_len - off;
+	if (len > NM_CHUNK_MAX)
+		len = NM_CHUNK_MAX;
+	len &= (NM_CHUNK_MAX << 1) - 1;
+	if (len > NM_CHUNK_MAX)
+		return 1;
+	r->off = off;
+	r->len = len;
+	if (len && bpf_probe_read_user(r->data, len, (void *)(c->arg_start + off))) {
+		r->flags |= NM_EXEC_READ_FAIL;
+		stat_inc(NM_STAT_READ_FAIL);
+	}
+	if (bpf_ringbuf_output(&events, r, NM_RECORD_SIZE(len), 0)) {
+		stat_inc(NM_STAT_LOST);
+		return 1;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct chunk_ctx c = {};
+	struct exec_record *r;
+	__u32 zero = 0, nchunks;
+	unsigned long arg_end;
+	__u64 id = next_exec_id();
+	bool scoped;
+
+	lineage_push(p, id);
+	stat_inc(NM_STAT_EXECS);
+	scoped = in_scope();
+	if (!scoped && !report_all)
+		return 0;
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	r->exec_id = id;
+	r->start_ns = BPF_CORE_READ(p, start_boottime);
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->tgid = BPF_CORE_READ(p, tgid);
+	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	r->uid = (__u32)bpf_get_current_uid_gid();
+	r->flags = scoped ? NM_EXEC_IN_SCOPE : 0;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+
+	c.arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	c.argv_len = arg_end > c.arg_start ? arg_end - c.arg_start : 0;
+	if (c.argv_len > NM_ARGV_MAX) {
+		c.argv_len = NM_ARGV_MAX;
+		r->flags |= NM_EXEC_ARGV_TRUNC;
+	}
+	r->argv_len = c.argv_len;
+	nchunks = c.argv_len ? (c.argv_len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
+	bpf_loop(nchunks, send_chunk, &c, 0);
+	return 0;
+}

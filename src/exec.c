@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* exec.c - user side of exec.bpf.c: loading and argv reassembly. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "exec.h"
+#include "exec.skel.h"
+
+/* Records of different execs interleave when several CPUs exec at once;
+ * each in-flight exec gets a slot until its last record arrives. */
+#define PENDING_SLOTS 64
+
+struct pending {
+	int used;
+	uint64_t age;
+	struct exec_record hdr;   /* data[] unused; argv lives in buf */
+	uint8_t *buf;
+	size_t have;
+	int broken;
+};
+
+struct exec_watch {
+	struct exec_bpf *skel;
+	struct ring_buffer *rb;
+	exec_cb cb;
+	void *ctx;
+	uint64_t clock;
+	struct pending slots[PENDING_SLOTS];
+};
+
+static void pending_deliver(struct exec_watch *w, struct pending *p)
+{
+	int complete = !p->broken && p->have == p->hdr.argv_len &&
+		       !(p->hdr.flags & NM_EXEC_READ_FAIL);
+
+	w->cb(&p->hdr, p->buf, p->have, complete, w->ctx);
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Finds the slot of exec_id, or takes a free one (evicting the oldest,
+ * delivered as incomplete, when all are busy). */
+static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int *fresh)
+{
+	struct pending *oldest = &w->slots[0], *free_slot = NULL;
+
+	for (int i = 0; i < PENDING_SLOTS; i++) {
+		struct pending *p = &w->slots[i];
+
+		if (p->used && p->hdr.exec_id == exec_id) {
+			*fresh = 0;
+			return p;
+		}
+		if (!p->used && !free_slot)
+			free_slot = p;
+		if (p->age < oldest->age)
+			oldest = p;
+	}
+	if (!free_slot) {
+		oldest->broken = 1;
+		pending_deliver(w, oldest);
+		free_slot = oldest;
+	}
+	*fresh = 1;
+	return free_slot;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct exec_watch *w = ctx;
+	const struct exec_record *r = data;
+	struct pending *p;
+	int fresh;
+
+	if (size < NM_RECORD_SIZE(0) || size < NM_RECORD_SIZE(r->len))
+		return 0;
+	p = pending_slot(w, r->exec_id, &fresh);
+	if (fresh) {
+		memcpy(&p->hdr, r, NM_RECORD_SIZE(0));
+		p->used = 1;
+		p->age = ++w->clock;
+		p->buf = malloc(r->argv_len ? r->argv_len : 1);
+		if (!p->buf)
+			p->broken = 1;
+	}
+	p->hdr.flags |= r->flags;
+	if (r->off != p->have)      /* a record was lost in between */
+		p->broken = 1;
+	if (!p->broken && r->len <= p->hdr.argv_len - p->have) {
+		memcpy(p->buf + p->have, r->data, r->len);
+		p->have += r->len;
+	} else {
+		p->broken = 1;
+	}
+	if (p->broken || p->have >= p->hdr.argv_len)
+		pending_deliver(w, p);
+	return 0;
+}
+
+static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err, size_t errlen)
+{
+	int e;
+
+	w->skel = exec_bpf__open();
+	if (!w->skel) {
+		e = errno;
+		snprintf(err, errlen, "failed to open exec program: %s", strerror(e));
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->nscopes && i < NM_SCOPE_MAX; i++)
+		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
+	w->skel->rodata->nscopes = o->nscopes;
+	w->skel->rodata->report_all = o->report_all != 0;
+	if (bpf_map__reuse_fd(w->skel->maps.lineage, o->lineage_fd)) {
+		e = errno;
+		snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
+		return -1;
+	}
+	if (exec_bpf__load(w->skel)) {
+		e = errno;
+		snprintf(err, errlen, "failed to load exec program: %s", strerror(e));
+		return -1;
+	}
+	if (exec_bpf__attach(w->skel)) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, size_t errlen)
+{
+	struct exec_watch *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->cb = o->cb;
+	w->ctx = o->ctx;
+	if (load(w, o, err, errlen))
+		goto fail;
+	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record, w, NULL);
+	if (!w->rb) {
+		e = errno;
+		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(e));
+		goto fail;
+	}
+	return w;
+fail:
+	exec_watch_close(w);
+	return NULL;
+}
+
+void exec_watch_close(struct exec_watch *w)
+{
+	if (!w)
+		return;
+	ring_buffer__free(w->rb);
+	exec_bpf__destroy(w->skel);
+	for (int i = 0; i < PENDING_SLOTS; i++)
+		free(w->slots[i].buf);
+	free(w);
+}
+
+int exec_watch_fd(const struct exec_watch *w)
+{
+	return ring_buffer__epoll_fd(w->rb);
+}
+
+int exec_watch_drain(struct exec_watch *w)
+{
+	int n = ring_buffer__consume(w->rb);
+
+	return n < 0 ? n : 0;
+}
+
+uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *vals;
+	uint32_t key = which;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.stats), &key, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* exec.h - the exec watcher: loads exec.bpf.c and hands each exec's argv,
+ * reassembled from its ring-buffer records, to a callback. */
+#ifndef NOMINE_EXEC_H
+#define NOMINE_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "exec_event.h"
+
+struct exec_watch;
+
+/* argv is the raw argv area (NUL-separated) of length len. complete is 0 if
+ * records were lost or the read failed: the caller must fall back to
+ * /proc/PID/cmdline. hdr->data is not meaningful. */
+typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size_t len,
+			int complete, void *ctx);
+
+struct exec_watch_opts {
+	int lineage_fd;                 /* lineage_map_fd() */
+	const struct nm_scope *scopes;  /* NULL/0: every exec is in scope */
+	unsigned int nscopes;
+	int report_all;                 /* also report out-of-scope execs */
+	exec_cb cb;
+	void *ctx;
+};
+
+struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, size_t errlen);
+void exec_watch_close(struct exec_watch *w);
+
+/* fd to wait on (epoll) and the call that drains it into the callback. */
+int exec_watch_fd(const struct exec_watch *w);
+int exec_watch_drain(struct exec_watch *w);
+
+/* Sums a per-CPU counter (enum nm_exec_stat). */
+uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* exec_event.h - the records exec.bpf.c sends to user space (shared, include-free). */
+#ifndef NOMINE_EXEC_EVENT_H
+#define NOMINE_EXEC_EVENT_H
+
+#define NM_COMM_LEN 16
+#define NM_FILENAME_MAX 256
+/* argv bytes per record: a power of two that keeps header + data inside one
+ * per-CPU array value (at most 32 KiB). */
+#define NM_CHUNK_MAX 16384
+/* Never expected (the kernel caps argv+envp at 6 MiB); bounds the loop. */
+#define NM_ARGV_MAX (8u << 20)
+#define NM_SCOPE_MAX 16
+
+enum nm_exec_flags {
+	NM_EXEC_IN_SCOPE = 1,     /* the task is in or below a --scope-cgroup */
+	NM_EXEC_ARGV_TRUNC = 2,   /* argv longer than NM_ARGV_MAX */
+	NM_EXEC_READ_FAIL = 4,    /* reading argv from the new image failed */
+};
+
+enum nm_exec_stat {
+	NM_STAT_EXECS,            /* exec events seen */
+	NM_STAT_LOST,             /* records the ring buffer had no room for */
+	NM_STAT_READ_FAIL,        /* argv reads that failed */
+	NM_STAT_NO_STORAGE,       /* lineage storage could not be created */
+	NM_STAT_MAX,
+};
+
+/* One record: the exec's identity plus argv[off, off+len). An exec sends
+ * ceil(argv_len / NM_CHUNK_MAX) records (at least one), in order. */
+struct exec_record {
+	unsigned long long exec_id;   /* unique per exec; lineage id */
+	unsigned long long start_ns;  /* task start, boot-time ns (as /proc stat) */
+	unsigned long long cgroup_id; /* cgroup v2 id of the task */
+	unsigned int tgid;
+	unsigned int ppid;
+	unsigned int uid;
+	unsigned int flags;           /* enum nm_exec_flags */
+	unsigned int argv_len;        /* bytes from arg_start to arg_end */
+	unsigned int off;
+	unsigned int len;
+	unsigned int pad;
+	char comm[NM_COMM_LEN];
+	char filename[NM_FILENAME_MAX];
+	unsigned char data[NM_CHUNK_MAX];
+};
+
+/* Bytes of a record that carries len argv bytes. */
+#define NM_RECORD_SIZE(len) (__builtin_offsetof(struct exec_record, data) + (len))
+
+/* A --scope-cgroup as the kernel sees it: the id of the ancestor at level. */
+struct nm_scope {
+	unsigned long long id;
+	unsigned int level;
+	unsigned int pad;
+};
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* killer.h - kills a process and every descendant, through pidfds, within
+ * the scope, including children forked while the kill is under way. */
+#ifndef NOMINE_KILLER_H
+#define NOMINE_KILLER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "lineage.h"
+#include "scope.h"
+
+struct killer {
+	struct lineage_tracker *lt;   /* NULL: no kernel lineage, /proc only */
+	const struct scope *scope;
+};
+
+struct kill_report {
+	int root_killed;              /* 0: the process was already gone */
+	unsigned int descendants;     /* descendants signalled */
+	int converged;                /* 0: gave up after the round limit */
+};
+
+/* Kills tgid if it is still the process that started at start_ticks, and
+ * every descendant in scope. exec_id is the kernel's id of the offending
+ * exec, or 0 when unknown (a process found by a sweep), in which case the
+ * descendants are found from /proc and marked for the kernel before the
+ * root dies. Never signals nomine itself or PID 1. Returns 0, or a negative
+ * errno when nothing could be done. */
+int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		struct kill_report *r);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lineage.c - user side of lineage.bpf.c: load, doom ids, run the iterator. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "lineage.h"
+#include "lineage.skel.h"
+
+struct lineage_tracker {
+	struct lineage_bpf *skel;
+	struct bpf_link *iter_link;
+	uint64_t next_user_id;
+};
+
+struct lineage_tracker *lineage_open(char *err, size_t errlen)
+{
+	struct lineage_tracker *lt = calloc(1, sizeof(*lt));
+	int e;
+
+	if (!lt) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lt->next_user_id = 1ull << 63;
+	lt->skel = lineage_bpf__open_and_load();
+	if (!lt->skel) {
+		e = errno;
+		snprintf(err, errlen, "failed to load lineage tracker: %s", strerror(e));
+		goto fail;
+	}
+	if (lineage_bpf__attach(lt->skel)) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach fork tracker: %s", strerror(e));
+		goto fail;
+	}
+	lt->iter_link = bpf_program__attach_iter(lt->skel->progs.find_doomed, NULL);
+	if (!lt->iter_link) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach task iterator: %s", strerror(e));
+		goto fail;
+	}
+	return lt;
+fail:
+	lineage_close(lt);
+	return NULL;
+}
+
+void lineage_close(struct lineage_tracker *lt)
+{
+	if (!lt)
+		return;
+	bpf_link__destroy(lt->iter_link);
+	lineage_bpf__destroy(lt->skel);
+	free(lt);
+}
+
+int lineage_map_fd(const struct lineage_tracker *lt)
+{
+	return bpf_map__fd(lt->skel->maps.lineage);
+}
+
+int lineage_doom(struct lineage_tracker *lt, uint64_t id)
+{
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.doomed), &id, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lineage_add(struct lineage_tracker *lt, int pidfd, uint64_t id)
+{
+	int fd = lineage_map_fd(lt);
+	struct lineage l;
+
+	/* Task storage is keyed by pidfd from user space. */
+	if (bpf_map_lookup_elem(fd, &pidfd, &l))
+		memset(&l, 0, sizeof(l));
+	memmove(&l.ids[1], &l.ids[0], sizeof(l.ids) - sizeof(l.ids[0]));
+	l.ids[0] = id;
+	if (bpf_map_update_elem(fd, &pidfd, &l, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int lineage_mark(struct lineage_tracker *lt, int pidfd, uint64_t *id)
+{
+	*id = lt->next_user_id++;
+	return lineage_add(lt, pidfd, *id);
+}
+
+int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n)
+{
+	struct doomed_task *v = NULL, *nv;
+	size_t cap = 0, len = 0;
+	int fd, ret = 0;
+	ssize_t got;
+
+	fd = bpf_iter_create(bpf_link__fd(lt->iter_link));
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				ret = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		got = read(fd, &v[len], (cap - len) * sizeof(*v));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			ret = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got / sizeof(*v);
+	}
+	close(fd);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lineage.h - loads lineage.bpf.c and answers "which live tasks descend from
+ * these execs?" from the kernel's own record of forks. */
+#ifndef NOMINE_LINEAGE_H
+#define NOMINE_LINEAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lineage_types.h"
+
+struct lineage_tracker;
+
+/* Loads and attaches the fork tracker and the doomed-task iterator.
+ * Returns NULL with a reason in err when the kernel cannot take them. */
+struct lineage_tracker *lineage_open(char *err, size_t errlen);
+void lineage_close(struct lineage_tracker *lt);
+
+/* fd of the task-storage map, for exec.bpf.c to share. */
+int lineage_map_fd(const struct lineage_tracker *lt);
+
+/* Marks an exec id: every task carrying it in its ancestry is doomed. */
+int lineage_doom(struct lineage_tracker *lt, uint64_t id);
+
+/* Gives the process behind pidfd a fresh id of its own (allocated in user
+ * space's half of the id space) and returns it in *id, so that everything it
+ * forks from now on carries that id. */
+int lineage_mark(struct lineage_tracker *lt, int pidfd, uint64_t *id);
+
+/* Adds an existing id to the process behind pidfd. */
+int lineage_add(struct lineage_tracker *lt, int pidfd, uint64_t id);
+
+/* Runs the iterator: *out (malloc'ed, caller frees) receives every live task
+ * whose ancestry holds a doomed id, one entry per thread. Returns 0 or a
+ * negative errno. */
+int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* lineage_types.h - per-process ancestry kept in the kernel (shared, include-free). */
+#ifndef NOMINE_LINEAGE_TYPES_H
+#define NOMINE_LINEAGE_TYPES_H
+
+/* How many exec ids of its ancestry a process carries: its own last exec
+ * first, then the execs of the chain that led to it. */
+#define NM_LINEAGE_DEPTH 8
+#define NM_DOOMED_MAX 4096
+
+/* Task-local storage: set at exec (ids shift right, the new exec id goes to
+ * ids[0]) and copied to every child at fork, so a process forked by a doomed
+ * exec keeps its mark even after setsid and re-parenting. */
+struct lineage {
+	unsigned long long ids[NM_LINEAGE_DEPTH];
+};
+
+/* What the doomed-task iterator reports for each live task it finds. */
+struct doomed_task {
+	unsigned int tgid;
+	unsigned int pid;
+	unsigned long long start_ns;  /* start of the thread group leader */
+};
+
+#endif

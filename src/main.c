@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* main.c - the nomine command line: run, check, scan, version. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "policy.h"
+
+#define DEFAULT_SWEEP_INTERVAL 600
+
+static const char usage[] =
+	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
+	"                    [--sweep-interval SECONDS] [--debug]\n"
+	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
+	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
+	"       nomine version\n"
+	"\n"
+	"  --config PATH         a .json/.yaml/.yml execwhacker config, or a directory of\n"
+	"                        them (repeatable); default: the built-in config\n"
+	"  --audit               log what would be killed, touch nothing\n"
+	"  --scope-cgroup PATH   act only on processes in or below this cgroup v2 path\n"
+	"                        (relative to the cgroup2 mount; repeatable)\n"
+	"  --sweep-interval S    seconds between /proc sweeps (default 600)\n"
+	"  --debug               also log every exec as \"observed\"\n";
+
+enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP };
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "audit", no_argument, NULL, OPT_AUDIT },
+	{ "scope-cgroup", required_argument, NULL, OPT_SCOPE },
+	{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ 0 },
+};
+
+static int push(char ***v, size_t *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	*v = nv;
+	return 0;
+}
+
+/* Parses options; allowed is a set of OPT_* a command accepts. Returns 0,
+ * or 2 after printing why. */
+static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allowed)
+{
+	char *end;
+	long v;
+	int c;
+
+	o->sweep_interval = DEFAULT_SWEEP_INTERVAL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+		if (c == '?' || !(allowed & (1u << c))) {
+			if (c != '?')
+				fprintf(stderr, "nomine %s: option %s not accepted here\n", argv[0],
+					argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
+		}
+		switch (c) {
+		case OPT_CONFIG:
+			if (push(&o->configs, &o->nconfigs, optarg))
+				return 2;
+			break;
+		case OPT_SCOPE:
+			if (push(&o->scopes, &o->nscopes, optarg))
+				return 2;
+			break;
+		case OPT_AUDIT:
+			o->audit = 1;
+			break;
+		case OPT_DEBUG:
+			o->debug = 1;
+			break;
+		case OPT_SWEEP:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 86400 * 7) {
+				fprintf(stderr, "nomine: --sweep-interval %s: want 1..604800 seconds\n", optarg);
+				return 2;
+			}
+			o->sweep_interval = (unsigned int)v;
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			exit(0);
+		}
+	}
+	return 0;
+}
+
+static void print_verdict(const struct verdict *v)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "verdict", json_string(v->kill ? "kill" : "allow"));
+	if (v->matched)
+		log_set_bytes(o, "matched", v->matched->bytes, v->matched->len);
+	if (v->allowedby)
+		log_set_str(o, "allowedby", v->allowedby->regex);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+/* `check`: the argv after "--" is laid out as the kernel lays it out (each
+ * argument NUL-terminated) and judged exactly as an exec would be. */
+static int cmd_check(int argc, char **argv)
+{
+	struct daemon_opts o = {0};
+	char err[CONFIG_ERR_MAX];
+	struct policy *p;
+	struct verdict v;
+	size_t len = 0, off = 0;
+	uint8_t *buf;
+	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP);
+
+	if (rc)
+		return rc;
+	if (optind >= argc) {
+		fputs("nomine check: give the command after --\n", stderr);
+		free(o.configs);
+		return 2;
+	}
+	p = daemon_load_policy(&o, err, sizeof(err));
+	free(o.configs);
+	if (!p) {
+		fprintf(stderr, "nomine: %s\n", err);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	buf = malloc(len + 1);
+	if (!buf) {
+		policy_free(p);
+		return 1;
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t l = strlen(argv[i]) + 1;
+
+		memcpy(buf + off, argv[i], l);
+		off += l;
+	}
+	len = policy_cmdline(buf, len);
+	policy_check(p, buf, len, &v);
+	print_verdict(&v);
+	free(buf);
+	policy_free(p);
+	return 0;
+}
+
+static int cmd_daemon(int argc, char **argv, int scan)
+{
+	struct daemon_opts o = {0};
+	unsigned int allowed = 1u << OPT_CONFIG | 1u << OPT_AUDIT | 1u << OPT_SCOPE | 1u << OPT_HELP;
+	int rc;
+
+	if (!scan)
+		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG;
+	rc = parse(argc, argv, &o, allowed);
+	if (!rc && optind < argc) {
+		fprintf(stderr, "nomine %s: unexpected argument %s\n", argv[0], argv[optind]);
+		rc = 2;
+	}
+	if (!rc)
+		rc = scan ? daemon_scan(&o) : daemon_run(&o);
+	free(o.configs);
+	free(o.scopes);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_daemon(argc - 1, argv + 1, 0);
+	if (!strcmp(argv[1], "scan"))
+		return cmd_daemon(argc - 1, argv + 1, 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("nomine %s\n", NOMINE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "nomine: unknown command %s\n", argv[1]);
+	fputs(usage, stderr);
+	return 2;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* policy.c - banned strings (automaton) plus allow patterns (PCRE2). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "automaton.h"
+#include "policy.h"
+
+/* Command lines are attacker-controlled and up to megabytes long: bound the
+ * work one allow pattern may do so a crafted line cannot stall the daemon. */
+#define MATCH_LIMIT 1000000
+#define DEPTH_LIMIT 10000
+
+struct policy {
+	struct config cfg;
+	struct automaton *ac;
+	pcre2_code **re;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit_stack;
+};
+
+size_t policy_cmdline(uint8_t *argv, size_t len)
+{
+	while (len && argv[len - 1] == 0)
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (argv[i] == 0)
+			argv[i] = ' ';
+	return len;
+}
+
+static int build_automaton(struct policy *p, char *err, size_t errlen)
+{
+	struct ac_input *in;
+	size_t n = p->cfg.nbanned;
+
+	if (n == 0)
+		return 0;
+	in = calloc(n, sizeof(*in));
+	if (!in) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		in[i].bytes = (const uint8_t *)p->cfg.banned[i].bytes;
+		in[i].len = p->cfg.banned[i].len;
+		in[i].mode = p->cfg.banned[i].mode == CONFIG_SUBSTRING ? AC_SUBSTRING : AC_WORD;
+	}
+	p->ac = automaton_build(in, n);
+	free(in);
+	if (!p->ac) {
+		snprintf(err, errlen, "failed to compile %zu banned strings: %s", n, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Allow patterns must match the whole command line: anchored at both ends by
+ * options (not by editing the text, which alternation would defeat). */
+static int build_patterns(struct policy *p, char *err, size_t errlen)
+{
+	uint32_t opts = PCRE2_CASELESS | PCRE2_ANCHORED | PCRE2_ENDANCHORED;
+	size_t n = p->cfg.nallowed;
+
+	p->re = calloc(n ? n : 1, sizeof(*p->re));
+	p->md = pcre2_match_data_create(1, NULL);
+	p->mctx = pcre2_match_context_create(NULL);
+	if (!p->re || !p->md || !p->mctx) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(p->mctx, DEPTH_LIMIT);
+	/* Long command lines need more than JIT's default 32 KiB stack. */
+	p->jit_stack = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
+	if (p->jit_stack)
+		pcre2_jit_stack_assign(p->mctx, NULL, p->jit_stack);
+	for (size_t i = 0; i < n; i++) {
+		const struct config_pattern *cp = &p->cfg.allowed[i];
+		PCRE2_UCHAR msg[256];
+		PCRE2_SIZE off;
+		int code;
+
+		p->re[i] = pcre2_compile((PCRE2_SPTR)cp->regex, PCRE2_ZERO_TERMINATED, opts,
+					 &code, &off, NULL);
+		if (!p->re[i]) {
+			pcre2_get_error_message(code, msg, sizeof(msg));
+			snprintf(err, errlen, "%s:%d: invalid regex in allowedCommandPatterns: %s at offset %zu",
+				 cp->at.file, cp->at.line, (char *)msg, (size_t)off);
+			return -1;
+		}
+		/* JIT is an optimisation; the interpreter gives the same answers. */
+		pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+struct policy *policy_build(struct config *cfg, char *err, size_t errlen)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		config_free(cfg);
+		return NULL;
+	}
+	p->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	if (build_automaton(p, err, errlen) || build_patterns(p, err, errlen)) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->re && i < p->cfg.nallowed; i++)
+		pcre2_code_free(p->re[i]);
+	free(p->re);
+	pcre2_match_data_free(p->md);
+	pcre2_match_context_free(p->mctx);
+	pcre2_jit_stack_free(p->jit_stack);
+	automaton_free(p->ac);
+	config_free(&p->cfg);
+	free(p);
+}
+
+void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v)
+{
+	long idx;
+
+	memset(v, 0, sizeof(*v));
+	idx = p->ac ? automaton_find(p->ac, line, len, NULL) : -1;
+	if (idx < 0)
+		return;
+	v->matched = &p->cfg.banned[idx];
+	for (size_t i = 0; i < p->cfg.nallowed; i++) {
+		int rc = pcre2_match(p->re[i], line, len, 0, 0, p->md, p->mctx);
+
+		/* JIT limits differ from the interpreter's: retry there once. */
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			rc = pcre2_match(p->re[i], line, len, 0, PCRE2_NO_JIT, p->md, p->mctx);
+
+		if (rc >= 0) {
+			v->allowedby = &p->cfg.allowed[i];
+			return;
+		}
+		if (rc != PCRE2_ERROR_NOMATCH)
+			v->pattern_error = 1;
+	}
+	v->kill = 1;
+}
+
+size_t policy_nbanned(const struct policy *p)
+{
+	return p->cfg.nbanned;
+}
+
+size_t policy_npatterns(const struct policy *p)
+{
+	return p->cfg.nallowed;
+}
+
+const struct config *policy_config(const struct policy *p)
+{
+	return &p->cfg;
+}

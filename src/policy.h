@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* policy.h - the verdict on a command line: banned strings, then allow
+ * patterns. The daemon, the sweep and `nomine check` all go through here. */
+#ifndef NOMINE_POLICY_H
+#define NOMINE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+
+struct policy;
+
+struct verdict {
+	int kill;                          /* 1: banned and not allowed */
+	const struct config_string *matched;   /* NULL: no banned string */
+	const struct config_pattern *allowedby; /* NULL: not spared */
+	int pattern_error;                 /* an allow regex hit a match limit */
+};
+
+/* Compiles cfg (taking ownership of its contents; cfg is left empty) into a
+ * policy. Returns NULL with "file:line: reason" in err. */
+struct policy *policy_build(struct config *cfg, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* Judges a command line (argv joined with single spaces, raw bytes).
+ * Cannot fail: a pattern that errors (match limit) spares nothing. */
+void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v);
+
+size_t policy_nbanned(const struct policy *p);
+size_t policy_npatterns(const struct policy *p);
+const struct config *policy_config(const struct policy *p);
+
+/* Turns a raw argv area ("a\0b\0\0") into the matched line ("a b") in
+ * place: trailing NULs dropped, every other NUL becomes a space. Returns the
+ * new length. */
+size_t policy_cmdline(uint8_t *argv, size_t len);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* proc.h - small readers of /proc/PID files (all racy by nature: callers pin
+ * the process with a pidfd and compare start times). */
+#ifndef NOMINE_PROC_H
+#define NOMINE_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_stat {
+	pid_t ppid;
+	char state;
+	uint64_t start_ticks;   /* field 22: clock ticks since boot */
+};
+
+/* Reads the whole file into a malloc'ed buffer (NUL-terminated, the NUL not
+ * counted in *len). Returns 0 or a negative errno (-ENOENT: process gone). */
+int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len);
+
+int proc_read_stat(pid_t pid, struct proc_stat *st);
+
+/* Writes the cgroup v2 path ("0::" line) into buf. */
+int proc_read_cgroup2(pid_t pid, char *buf, size_t n);
+
+/* Real uid from the "Uid:" line of status. */
+int proc_read_uid(pid_t pid, uint32_t *uid);
+
+/* The boot-time nanoseconds of a task start, as /proc stat ticks. */
+uint64_t proc_ns_to_ticks(uint64_t ns);
+
+/* Opens a pidfd on pid and checks it is still the process that started at
+ * start_ticks. Returns the pidfd, or -1 with errno ESRCH when it is gone or
+ * the PID now names another process. */
+int proc_pidfd_open(pid_t pid, uint64_t start_ticks);
+
+/* pidfd_send_signal(fd, sig). Returns 0 or -1 with errno. */
+int proc_pidfd_signal(int pidfd, int sig);
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* scope.h - --scope-cgroup: which processes nomine may ever act on. */
+#ifndef NOMINE_SCOPE_H
+#define NOMINE_SCOPE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "exec_event.h"
+
+struct scope {
+	char mount[4096];            /* cgroup v2 mount point */
+	char *paths[NM_SCOPE_MAX];   /* normalised, relative to the v2 root */
+	struct nm_scope kernel[NM_SCOPE_MAX];
+	unsigned int n;              /* 0: everything is in scope */
+};
+
+/* Finds the cgroup v2 mount (also under hybrid layouts) and resolves each
+ * path, which must exist. Returns 0 or -1 with a reason in err. */
+int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t errlen);
+void scope_free(struct scope *s);
+
+/* Writes the cgroup2 mount point from a mountinfo file into out. */
+int scope_find_cgroup2(const char *mountinfo, char *out, size_t n);
+
+/* 1 if the cgroup path (as in /proc/PID/cgroup "0::PATH") is in scope. */
+int scope_contains(const struct scope *s, const char *cgpath);
+
+/* 1 in scope, 0 not, -1 when the process is gone. */
+int scope_contains_pid(const struct scope *s, pid_t pid);
+
+#endif
