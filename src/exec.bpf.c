@@ -116,9 +116,10 @@ static long send_chunk(__u32 i, void *data)
 	len = c->argv_len - off;
 	if (len > NM_CHUNK_MAX)
 		len = NM_CHUNK_MAX;
-	len &= (NM_CHUNK_MAX << 1) - 1;
-	if (len > NM_CHUNK_MAX)
-		return 1;
+	/* len is 1..NM_CHUNK_MAX here (0 only for an empty argv); written as
+	 * a mask so the verifier can see the bound. */
+	if (len)
+		len = ((len - 1) & (NM_CHUNK_MAX - 1)) + 1;
 	r->off = off;
 	r->len = len;
 	if (len && bpf_probe_read_user(r->data, len, (void *)(c->arg_start + off))) {

@@ -15,23 +15,39 @@
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \
 		    IN_ATTRIB | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF)
 
-static void add_dir_of(int fd, const char *path)
+static void add(struct watch *w, const char *dir, const char *only)
 {
-	char buf[PATH_MAX];
+	int wd;
+
+	if (w->nwd >= WATCH_MAX)
+		return;
+	wd = inotify_add_watch(w->fd, dir, WATCH_MASK);
+	if (wd < 0)
+		return;
+	w->wd[w->nwd] = wd;
+	w->only[w->nwd] = only ? strdup(only) : NULL;
+	w->nwd++;
+}
+
+static void add_path(struct watch *w, const char *path)
+{
+	char d[PATH_MAX], b[PATH_MAX];
 	struct stat st;
 
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		inotify_add_watch(fd, path, WATCH_MASK);
+		add(w, path, NULL);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s", path);
-	inotify_add_watch(fd, dirname(buf), WATCH_MASK);
+	snprintf(d, sizeof(d), "%s", path);
+	snprintf(b, sizeof(b), "%s", path);
+	add(w, dirname(d), basename(b));
 }
 
 int watch_open(struct watch *w, char *const *paths, size_t n)
 {
 	char real[PATH_MAX];
 
+	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 	if (n == 0)
 		return 0;
@@ -39,19 +55,36 @@ int watch_open(struct watch *w, char *const *paths, size_t n)
 	if (w->fd < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		add_dir_of(w->fd, paths[i]);
-		/* A file may be a symlink into a directory that changes alone. */
+		add_path(w, paths[i]);
 		if (realpath(paths[i], real) && strcmp(real, paths[i]) != 0)
-			add_dir_of(w->fd, real);
+			add_path(w, real);
 	}
 	return 0;
 }
 
 void watch_close(struct watch *w)
 {
+	for (int i = 0; i < w->nwd; i++)
+		free(w->only[i]);
+	w->nwd = 0;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
+}
+
+/* ConfigMap volumes publish new content by renaming "..data" (and create
+ * "..<timestamp>" directories): such names always matter. */
+static int relevant(const struct watch *w, const struct inotify_event *ev)
+{
+	for (int i = 0; i < w->nwd; i++) {
+		if (w->wd[i] != ev->wd)
+			continue;
+		if (!w->only[i] || ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+			return 1;
+		if (ev->len && (!strcmp(ev->name, w->only[i]) || !strncmp(ev->name, "..", 2)))
+			return 1;
+	}
+	return 0;
 }
 
 int watch_drain(struct watch *w)
@@ -62,7 +95,13 @@ int watch_drain(struct watch *w)
 
 	if (w->fd < 0)
 		return 0;
-	while ((n = read(w->fd, buf, sizeof(buf))) > 0)
-		any = 1;
+	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			any |= relevant(w, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
 	return any;
 }

@@ -6,16 +6,22 @@
 
 #include <stddef.h>
 
+#define WATCH_MAX 64
+
 struct watch {
-	int fd;   /* inotify fd, -1 when nothing is watched */
+	int fd;                      /* inotify fd, -1 when nothing is watched */
+	int nwd;
+	int wd[WATCH_MAX];
+	char *only[WATCH_MAX];       /* name that matters in that directory; NULL: all */
 };
 
-/* Watches each path's directory (a directory itself, a file's parent, and
- * the parent of a symlinked file's target). Returns 0 or -1 with errno. */
+/* Watches each config path: a directory as a whole; a file through its
+ * parent directory (renames and ConfigMap swaps replace it), also at its
+ * symlink target's directory. Returns 0 or -1 with errno. */
 int watch_open(struct watch *w, char *const *paths, size_t n);
 void watch_close(struct watch *w);
 
-/* Reads pending events; returns 1 if any arrived (a reload is due). */
+/* Reads pending events; returns 1 if one concerns the config. */
 int watch_drain(struct watch *w);
 
 #endif

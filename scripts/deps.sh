@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# deps.sh - installs the Debian packages nomine needs, only those missing.
+#   scripts/deps.sh build    to build and run
+#   scripts/deps.sh test     to build and run every test and benchmark
+set -euo pipefail
+
+build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+       libpcre2-dev libjansson-dev libyaml-dev)
+test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
+      python3-ahocorasick)
+
+case "${1:-build}" in
+build) want=("${build[@]}") ;;
+test) want=("${test[@]}") ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "deps: installing ${missing[*]}" >&2
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
