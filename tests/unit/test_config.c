@@ -1,0 +1,884 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_config.c - unit tests for config loading (JSON, YAML, dirs, built-in default). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* ---- helpers ---- */
+
+static char tmpdir[64];
+
+static int mktmp(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/nomine-test-config-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int rmtmp(void **state)
+{
+	(void)state;
+	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Returns a static "tmpdir/rel" (valid until the next call). */
+static const char *tpath(const char *rel)
+{
+	static char buf[4][512];
+	static int next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, rel);
+	return p;
+}
+
+static void write_bytes(const char *rel, const char *data, size_t len)
+{
+	FILE *f = fopen(tpath(rel), "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void write_file(const char *rel, const char *text)
+{
+	write_bytes(rel, text, strlen(text));
+}
+
+static void check_banned(const struct config *c, size_t i, const char *s, enum config_mode mode,
+			 const char *file, int line)
+{
+	assert_true(i < c->nbanned);
+	assert_string_equal(c->banned[i].bytes, s);
+	assert_int_equal(c->banned[i].len, strlen(s));
+	assert_int_equal(c->banned[i].mode, mode);
+	assert_string_equal(c->banned[i].at.file, file);
+	assert_int_equal(c->banned[i].at.line, line);
+}
+
+static void check_pattern(const struct config *c, size_t i, const char *re, const char *file,
+			  int line)
+{
+	assert_true(i < c->nallowed);
+	assert_string_equal(c->allowed[i].regex, re);
+	assert_string_equal(c->allowed[i].at.file, file);
+	assert_int_equal(c->allowed[i].at.line, line);
+}
+
+/* Every origin must point into cfg->files, not at a copy. */
+static void check_origins_owned(const struct config *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nbanned + c->nallowed; i++) {
+		const char *f = i < c->nbanned ? c->banned[i].at.file
+					       : c->allowed[i - c->nbanned].at.file;
+		int found = 0;
+
+		for (k = 0; k < c->nfiles; k++)
+			found |= f == c->files[k];
+		assert_true(found);
+	}
+}
+
+static int parse(struct config *c, const char *name, const char *text, int json, char *err)
+{
+	return config_parse_buffer(c, name, text, strlen(text), json, err, CONFIG_ERR_MAX);
+}
+
+static int is_empty(const struct config *c)
+{
+	return !c->banned && !c->nbanned && !c->allowed && !c->nallowed && !c->files && !c->nfiles;
+}
+
+/* ---- cryptnono compatibility ---- */
+
+/* Shape of a cryptnono execwhacker config as Helm's toJson writes it: one
+ * line, keys sorted, '<' '>' '&' escaped as \u003c \u003e \u0026. */
+static const char helm_json[] =
+	"{\"allowedCommandPatterns\":[\"^(/usr/bin/)?ls.*$\",\"^/srv/conda/bin/python -m "
+	"ipykernel_launcher .*$\"],\"bannedCommandStrings\":[\"xmrig\",\"stratum+tcp\","
+	"\"c3pool.com\",\"a\\u0026b\\u003cc\\u003e\"]}\n";
+
+static void test_cryptnono_helm_json(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+	const char *f = "execwhacker.json";
+
+	(void)state;
+	assert_int_equal(parse(&c, f, helm_json, 1, err), 0);
+	assert_int_equal(c.nbanned, 4);
+	assert_int_equal(c.nallowed, 2);
+	assert_int_equal(c.nfiles, 1);
+	assert_string_equal(c.files[0], f);
+	check_banned(&c, 0, "xmrig", CONFIG_WORD, f, 1);
+	check_banned(&c, 1, "stratum+tcp", CONFIG_WORD, f, 1);
+	check_banned(&c, 2, "c3pool.com", CONFIG_WORD, f, 1);
+	check_banned(&c, 3, "a&b<c>", CONFIG_WORD, f, 1);
+	check_pattern(&c, 0, "^(/usr/bin/)?ls.*$", f, 1);
+	check_pattern(&c, 1, "^/srv/conda/bin/python -m ipykernel_launcher .*$", f, 1);
+	check_origins_owned(&c);
+	/* cryptnono's "noop" configs: nothing banned, still a file that was read */
+	assert_int_equal(parse(&c, "noop.json", "{\"bannedCommandStrings\":[]}", 1, err), 0);
+	assert_int_equal(parse(&c, "empty.json", "{}", 1, err), 0);
+	assert_int_equal(parse(&c, "empty.yaml", "{}\n", 0, err), 0);
+	assert_int_equal(c.nbanned, 4);
+	assert_int_equal(c.nallowed, 2);
+	assert_int_equal(c.nfiles, 4);
+	assert_string_equal(c.files[3], "empty.yaml");
+	config_free(&c);
+	assert_true(is_empty(&c));
+}
+
+static const char pretty_json[] =
+	"{\n"
+	"  \"bannedCommandStrings\": [\n"
+	"    \"xmrig\",\n"
+	"    \"stratum+tcp\",\n"
+	"    \"c3pool.com\"\n"
+	"  ],\n"
+	"  \"allowedCommandPatterns\": [\n"
+	"    \"^(/usr/bin/)?ls.*$\"\n"
+	"  ]\n"
+	"}\n";
+
+static const char pretty_yaml[] =
+	"# the same config as YAML\n"
+	"bannedCommandStrings:\n"
+	"  - xmrig\n"
+	"  - \"stratum+tcp\"\n"
+	"  - 'c3pool.com'\n"
+	"allowedCommandPatterns:\n"
+	"  - '^(/usr/bin/)?ls.*$'\n";
+
+static void test_cryptnono_json_lines(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "a.json", pretty_json, 1, err), 0);
+	check_banned(&c, 0, "xmrig", CONFIG_WORD, "a.json", 3);
+	check_banned(&c, 1, "stratum+tcp", CONFIG_WORD, "a.json", 4);
+	check_banned(&c, 2, "c3pool.com", CONFIG_WORD, "a.json", 5);
+	check_pattern(&c, 0, "^(/usr/bin/)?ls.*$", "a.json", 8);
+	config_free(&c);
+}
+
+static void test_yaml_equivalent(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "a.yaml", pretty_yaml, 0, err), 0);
+	assert_int_equal(c.nbanned, 3);
+	assert_int_equal(c.nallowed, 1);
+	check_banned(&c, 0, "xmrig", CONFIG_WORD, "a.yaml", 3);
+	check_banned(&c, 1, "stratum+tcp", CONFIG_WORD, "a.yaml", 4);
+	check_banned(&c, 2, "c3pool.com", CONFIG_WORD, "a.yaml", 5);
+	check_pattern(&c, 0, "^(/usr/bin/)?ls.*$", "a.yaml", 7);
+	config_free(&c);
+}
+
+/* Escapes decoded by jansson, and where libyaml agrees, its line numbers. */
+static void test_json_escapes(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+	const char *text =
+		"{\"bannedCommandStrings\": [\n"
+		"\t\"caf\\u00e9\",\t\"a\\/b\",\n"
+		"\"tab\\there\", \"q\\\"\\\\\"]}";
+
+	(void)state;
+	assert_int_equal(parse(&c, "e.json", text, 1, err), 0);
+	check_banned(&c, 0, "caf\xc3\xa9", CONFIG_WORD, "e.json", 2);
+	check_banned(&c, 1, "a/b", CONFIG_WORD, "e.json", 2);
+	check_banned(&c, 2, "tab\there", CONFIG_WORD, "e.json", 3);
+	check_banned(&c, 3, "q\"\\", CONFIG_WORD, "e.json", 3);
+	config_free(&c);
+}
+
+/* libyaml refuses surrogate pairs and a tab before the top-level '{'; jansson
+ * accepts both, so values come from jansson and every line is 1. */
+static void test_json_fallback(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+	const char *surrogate =
+		"{\n\"bannedCommandStrings\": [\n\"x\\ud83d\\ude00y\",\n\"z\"\n]\n}\n";
+	const char *tabbed = "\t{\"bannedCommandStrings\":\n\t[\"xmrig\"]}\n";
+	const char *bad = "{\n\"bannedCommandStrings\": [\n\"\\ud83d\\ude00\",\n5\n]\n}\n";
+
+	(void)state;
+	assert_int_equal(parse(&c, "s.json", surrogate, 1, err), 0);
+	check_banned(&c, 0, "x\xf0\x9f\x98\x80y", CONFIG_WORD, "s.json", 1);
+	check_banned(&c, 1, "z", CONFIG_WORD, "s.json", 1);
+	assert_int_equal(parse(&c, "t.json", tabbed, 1, err), 0);
+	check_banned(&c, 2, "xmrig", CONFIG_WORD, "t.json", 1);
+	/* raw U+2028 and U+0085 are line breaks to libyaml, text to JSON */
+	assert_int_equal(parse(&c, "n.json", "{\"bannedCommandStrings\":\n[\"a\xe2\x80\xa8"
+			       "b\", \"c\xc2\x85" "d\"]}", 1, err), 0);
+	check_banned(&c, 3, "a\xe2\x80\xa8" "b", CONFIG_WORD, "n.json", 1);
+	check_banned(&c, 4, "c\xc2\x85" "d", CONFIG_WORD, "n.json", 1);
+	assert_int_equal(parse(&c, "b.json", bad, 1, err), -1);
+	assert_string_equal(err, "b.json:1: bannedCommandStrings must be a list of strings, "
+			    "got a number (quote it to make it a string)");
+	assert_int_equal(c.nbanned, 5);
+	config_free(&c);
+}
+
+static void test_match_mode(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	/* matchMode applies to the whole file, even when written after the list */
+	assert_int_equal(parse(&c, "s.yaml", "bannedCommandStrings: [ab, cd]\n"
+			       "matchMode: substring\n", 0, err), 0);
+	assert_int_equal(parse(&c, "w.json", "{\"matchMode\": \"word\", "
+			       "\"bannedCommandStrings\": [\"ef\"]}", 1, err), 0);
+	assert_int_equal(parse(&c, "d.yaml", "bannedCommandStrings: [gh]\n", 0, err), 0);
+	assert_int_equal(parse(&c, "j.json", "{\"bannedCommandStrings\": [\"ij\"], "
+			       "\"matchMode\": \"substring\"}", 1, err), 0);
+	check_banned(&c, 0, "ab", CONFIG_SUBSTRING, "s.yaml", 1);
+	check_banned(&c, 1, "cd", CONFIG_SUBSTRING, "s.yaml", 1);
+	check_banned(&c, 2, "ef", CONFIG_WORD, "w.json", 1);
+	check_banned(&c, 3, "gh", CONFIG_WORD, "d.yaml", 1);
+	check_banned(&c, 4, "ij", CONFIG_SUBSTRING, "j.json", 1);
+	config_free(&c);
+}
+
+/* Plain YAML scalars that some YAML reader would not take as strings must be
+ * quoted; ordinary words, versions and flags are fine unquoted. */
+static void test_plain_scalars(void **state)
+{
+	static const char *const ok[] = {
+		"xmrig", "1.2.3", "0x", "v1", "--donate-level", "1.2.3.4:3333", "_1", "e5",
+		"0xZZ", "yess", "NULL_", "12:60", ".", "-x", "1e", "1.5e+", "+", "1-2",
+	};
+	static const char *const bad[] = {
+		"123", "-1", "+1.5", "1_000", "0x1F", "0o17", "0b101", "1e5", "1.5E-3", ".5",
+		"1.", ".inf", "-.Inf", ".NaN", "12:30", "1:20:30", "yes", "No", "ON", "off",
+		"true", "FALSE", "y", "N", "~", "null", "Null",
+	};
+	char text[128], err[CONFIG_ERR_MAX];
+	struct config c = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "bannedCommandStrings:\n  - %s\n", ok[i]);
+		if (parse(&c, "p.yaml", text, 0, err))
+			fail_msg("plain %s refused: %s", ok[i], err);
+		assert_string_equal(c.banned[i].bytes, ok[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "bannedCommandStrings:\n  - %s\n", bad[i]);
+		if (parse(&c, "p.yaml", text, 0, err) == 0)
+			fail_msg("plain %s was taken as a string", bad[i]);
+		assert_non_null(strstr(err, "(quote it to make it a string)"));
+		assert_int_equal(strncmp(err, "p.yaml:2: bannedCommandStrings must be a list of "
+					 "strings, got ", 60), 0);
+		/* quoted, or tagged !!str, it is a string */
+		snprintf(text, sizeof(text), "bannedCommandStrings: ['%s', !!str %s]\n",
+			 bad[i], bad[i]);
+		if (parse(&c, "p.yaml", text, 0, err))
+			fail_msg("quoted %s refused: %s", bad[i], err);
+	}
+	config_free(&c);
+}
+
+static void test_limits(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX];
+	size_t n = CONFIG_PATTERN_MAX + 64;
+	char *text = malloc(n + 64);
+
+	(void)state;
+	assert_non_null(text);
+	snprintf(text, n, "bannedCommandStrings: ['%0*d']\n", CONFIG_STRING_MAX, 0);
+	assert_int_equal(parse(&c, "l.yaml", text, 0, err), 0);
+	assert_int_equal(c.banned[0].len, CONFIG_STRING_MAX);
+	snprintf(text, n, "bannedCommandStrings: ['%0*d']\n", CONFIG_STRING_MAX + 1, 0);
+	assert_int_equal(parse(&c, "l.yaml", text, 0, err), -1);
+	assert_string_equal(err, "l.yaml:1: string in bannedCommandStrings is too long "
+			    "(4097 bytes, max 4096)");
+	snprintf(text, n, "{\"allowedCommandPatterns\": [\"%0*d\"]}", CONFIG_PATTERN_MAX, 0);
+	assert_int_equal(parse(&c, "l.json", text, 1, err), 0);
+	assert_int_equal(strlen(c.allowed[0].regex), CONFIG_PATTERN_MAX);
+	snprintf(text, n, "{\"allowedCommandPatterns\": [\"%0*d\"]}", CONFIG_PATTERN_MAX + 1, 0);
+	assert_int_equal(parse(&c, "l.json", text, 1, err), -1);
+	assert_string_equal(err, "l.json:1: string in allowedCommandPatterns is too long "
+			    "(65537 bytes, max 65536)");
+	assert_int_equal(c.nbanned, 1);
+	assert_int_equal(c.nallowed, 1);
+	free(text);
+	config_free(&c);
+}
+
+/* ---- every kind of bad input, with its exact message and line ---- */
+
+struct bad_case {
+	int json;
+	const char *text;
+	size_t len;             /* 0: strlen(text) */
+	const char *want;       /* whole message, or its start when prefix is set */
+	int prefix;
+};
+
+#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode)"
+#define NOT_LIST "bannedCommandStrings must be a list of strings, got "
+#define QUOTE_IT " (quote it to make it a string)"
+
+static const struct bad_case bad_cases[] = {
+	/* unknown keys */
+	{ 0, "bannedCommandStrings: [a]\nbannedStrings: [b]\n", 0,
+	  "bad.yaml:2: unknown key \"bannedStrings\" " VALID_KEYS, 0 },
+	{ 1, "{\"bannedCommandStrings\": [],\n \"extra\": 1}", 0,
+	  "bad.json:2: unknown key \"extra\" " VALID_KEYS, 0 },
+	{ 0, "\"ma\\ttch\": 1\n", 0, "bad.yaml:1: unknown key \"ma\\x09tch\" " VALID_KEYS, 0 },
+	/* wrong types */
+	{ 0, "bannedCommandStrings: xmrig\n", 0, "bad.yaml:1: " NOT_LIST "a string", 0 },
+	{ 0, "bannedCommandStrings: 5\n", 0, "bad.yaml:1: " NOT_LIST "a number", 0 },
+	{ 0, "bannedCommandStrings:\n", 0, "bad.yaml:1: " NOT_LIST "null", 0 },
+	{ 0, "bannedCommandStrings:\n  a: b\n", 0, "bad.yaml:2: " NOT_LIST "a mapping", 0 },
+	{ 1, "{\"bannedCommandStrings\": {}}", 0, "bad.json:1: " NOT_LIST "a mapping", 0 },
+	{ 0, "bannedCommandStrings:\n  - xmrig\n  - 3333\n", 0,
+	  "bad.yaml:3: " NOT_LIST "a number" QUOTE_IT, 0 },
+	{ 0, "bannedCommandStrings:\n  - yes\n", 0, "bad.yaml:2: " NOT_LIST "a boolean" QUOTE_IT, 0 },
+	{ 0, "bannedCommandStrings:\n  - ~\n", 0, "bad.yaml:2: " NOT_LIST "null" QUOTE_IT, 0 },
+	{ 0, "bannedCommandStrings:\n  -\n  - a\n", 0, "bad.yaml:2: " NOT_LIST "null", 0 },
+	{ 0, "bannedCommandStrings:\n  - [a]\n", 0, "bad.yaml:2: " NOT_LIST "a list", 0 },
+	{ 0, "bannedCommandStrings:\n  - {a: b}\n", 0, "bad.yaml:2: " NOT_LIST "a mapping", 0 },
+	{ 1, "{\"bannedCommandStrings\": [\n\"a\",\n1.5]}", 0,
+	  "bad.json:3: " NOT_LIST "a number" QUOTE_IT, 0 },
+	{ 1, "{\"bannedCommandStrings\": [\n\"a\",\nnull]}", 0,
+	  "bad.json:3: " NOT_LIST "null" QUOTE_IT, 0 },
+	{ 1, "{\"bannedCommandStrings\": [true]}", 0, "bad.json:1: " NOT_LIST "a boolean" QUOTE_IT, 0 },
+	{ 1, "{\"allowedCommandPatterns\": [[\"a\"]]}", 0,
+	  "bad.json:1: allowedCommandPatterns must be a list of strings, got a list", 0 },
+	{ 0, "matchMode: fuzzy\n", 0,
+	  "bad.yaml:1: matchMode must be \"word\" or \"substring\", got \"fuzzy\"", 0 },
+	{ 0, "matchMode: Word\n", 0,
+	  "bad.yaml:1: matchMode must be \"word\" or \"substring\", got \"Word\"", 0 },
+	{ 0, "\nmatchMode: [word]\n", 0,
+	  "bad.yaml:2: matchMode must be \"word\" or \"substring\", got a list", 0 },
+	{ 1, "{\"matchMode\": true}", 0,
+	  "bad.json:1: matchMode must be \"word\" or \"substring\", got a boolean", 0 },
+	{ 0, "? [a]\n: b\n", 0, "bad.yaml:1: keys must be strings, got a list", 0 },
+	/* duplicate keys */
+	{ 0, "matchMode: word\nbannedCommandStrings: []\nmatchMode: word\n", 0,
+	  "bad.yaml:3: duplicate key \"matchMode\"", 0 },
+	{ 1, "{\n\"bannedCommandStrings\": [],\n\"bannedCommandStrings\": []\n}", 0,
+	  "bad.json:3: invalid JSON: duplicate object key", 1 },
+	/* bad strings */
+	{ 0, "bannedCommandStrings:\n  - a\n  - ''\n", 0,
+	  "bad.yaml:3: empty string in bannedCommandStrings", 0 },
+	{ 1, "{\"allowedCommandPatterns\": [\"\"]}", 0,
+	  "bad.json:1: empty string in allowedCommandPatterns", 0 },
+	{ 0, "bannedCommandStrings:\n  - \"a\\0b\"\n", 0,
+	  "bad.yaml:2: string in bannedCommandStrings contains a NUL byte", 0 },
+	{ 1, "{\"bannedCommandStrings\":\n [\"a\\u0000b\"]}", 0,
+	  "bad.json:2: string in bannedCommandStrings contains a NUL byte", 0 },
+	/* YAML features we refuse */
+	{ 0, "bannedCommandStrings: &x [a]\nallowedCommandPatterns: *x\n", 0,
+	  "bad.yaml:1: YAML anchors and aliases are not supported", 0 },
+	{ 0, "bannedCommandStrings:\n  - &x xmrig\n", 0,
+	  "bad.yaml:2: YAML anchors and aliases are not supported", 0 },
+	{ 0, "--- &top\nbannedCommandStrings: []\n", 0,
+	  "bad.yaml:1: YAML anchors and aliases are not supported", 0 },
+	{ 0, "bannedCommandStrings:\n  - *x\n", 0,
+	  "bad.yaml:2: YAML anchors and aliases are not supported", 0 },
+	{ 0, "bannedCommandStrings:\n  - !!int 5\n", 0,
+	  "bad.yaml:2: YAML tag \"!!int\" is not supported", 0 },
+	{ 0, "bannedCommandStrings: !!set {a: null}\n", 0,
+	  "bad.yaml:1: YAML tag \"!!set\" is not supported", 0 },
+	{ 0, "bannedCommandStrings: !foo [a]\n", 0,
+	  "bad.yaml:1: YAML tag \"!foo\" is not supported", 0 },
+	{ 0, "bannedCommandStrings: [a]\n---\nbannedCommandStrings: [b]\n", 0,
+	  "bad.yaml:2: multiple YAML documents are not supported", 0 },
+	{ 0, "---\nbannedCommandStrings: [a]\n...\n---\n", 0,
+	  "bad.yaml:4: multiple YAML documents are not supported", 0 },
+	/* top level */
+	{ 0, "- a\n", 0, "bad.yaml:1: top level must be a mapping, got a list", 0 },
+	{ 0, "hello\n", 0, "bad.yaml:1: top level must be a mapping, got a string", 0 },
+	{ 0, "null\n", 0, "bad.yaml:1: top level must be a mapping, got null", 0 },
+	{ 1, "[]", 0, "bad.json:1: top level must be a mapping, got a list", 0 },
+	{ 1, "\n42\n", 0, "bad.json:2: top level must be a mapping, got a number", 0 },
+	/* empty */
+	{ 0, "", 0, "bad.yaml:1: file is empty", 0 },
+	{ 0, "# nothing here\n\n", 0, "bad.yaml:1: file is empty", 0 },
+	{ 0, "---\n", 0, "bad.yaml:1: file is empty", 0 },
+	{ 1, "", 0, "bad.json:1: file is empty", 0 },
+	{ 1, " \n\t\r\n", 0, "bad.json:1: file is empty", 0 },
+	/* encoding and syntax */
+	{ 0, "bannedCommandStrings:\n  - \"\xff\"\n", 0,
+	  "bad.yaml:2: invalid YAML: invalid leading UTF-8 octet", 1 },
+	{ 0, "bannedCommandStrings:\n  - \"\xc3\"\n", 0,
+	  "bad.yaml:2: invalid YAML: invalid trailing UTF-8 octet", 1 },
+	{ 0, "bannedCommandStrings:\n  - a\x00 b\n", 31,
+	  "bad.yaml:2: invalid YAML: control characters are not allowed", 1 },
+	{ 0, "\xff\xfe" "b\0a\0:\0 \0[\0]\0", 14, "bad.yaml:1: invalid YAML: invalid leading", 1 },
+	{ 1, "{\"bannedCommandStrings\": [\"\xff\"]}", 0, "bad.json:1: invalid JSON: ", 1 },
+	{ 0, "bannedCommandStrings: [a\n", 0,
+	  "bad.yaml:2: invalid YAML: did not find expected ',' or ']'", 1 },
+	{ 0, "bannedCommandStrings:\n  - a\n b: c\n", 0, "bad.yaml:3: invalid YAML: ", 1 },
+	{ 1, "{\n  \"bannedCommandStrings\": [\n    \"a\",\n  ]\n}", 0,
+	  "bad.json:4: invalid JSON: unexpected token near ']'", 0 },
+	{ 1, "{\"bannedCommandStrings\": []} {}", 0, "bad.json:1: invalid JSON: end of file expected", 1 },
+	{ 1, "// comment\n{}", 0, "bad.json:1: invalid JSON: ", 1 },
+};
+
+static void test_bad_inputs(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *t = &bad_cases[i];
+		struct config c = { 0 };
+		size_t len = t->len ? t->len : strlen(t->text);
+		const char *name = t->json ? "bad.json" : "bad.yaml";
+		int rc;
+
+		/* a good file first, so "unchanged on error" is tested too */
+		assert_int_equal(parse(&c, "good.yaml", "bannedCommandStrings: [x]\n", 0, err), 0);
+		strcpy(err, "(not set)");
+		rc = config_parse_buffer(&c, name, t->text, len, t->json, err, sizeof(err));
+		if (rc != -1)
+			fail_msg("case %zu was accepted: %s", i, t->text);
+		if (t->prefix ? strncmp(err, t->want, strlen(t->want)) : strcmp(err, t->want))
+			fail_msg("case %zu:\n  got  %s\n  want %s%s", i, err, t->want,
+				 t->prefix ? "..." : "");
+		assert_int_equal(c.nbanned, 1);
+		assert_int_equal(c.nallowed, 0);
+		assert_int_equal(c.nfiles, 1);
+		assert_string_equal(c.banned[0].bytes, "x");
+		config_free(&c);
+	}
+}
+
+/* Error text is cut to errlen, always NUL-terminated. */
+static void test_error_truncation(void **state)
+{
+	struct config c = { 0 };
+	char err[16];
+
+	(void)state;
+	memset(err, 'Z', sizeof(err));
+	assert_int_equal(config_parse_buffer(&c, "long-name.yaml", "x: 1\n", 5, 0, err, 10), -1);
+	assert_string_equal(err, "long-name");
+	assert_int_equal(err[10], 'Z');
+	assert_int_equal(config_parse_buffer(&c, "n.yaml", "x: 1\n", 5, 0, NULL, 0), -1);
+	assert_true(is_empty(&c));
+}
+
+/* ---- files and directories ---- */
+
+static void test_load_files(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	char *paths[3];
+
+	(void)state;
+	write_file("one.json", pretty_json);
+	write_file("two.yaml", "matchMode: substring\nbannedCommandStrings:\n  - xmrig\n"
+		   "  - minerd\nallowedCommandPatterns: ['^b$']\n");
+	write_file("three.yml", "allowedCommandPatterns:\n  - '^c$'\n");
+	paths[0] = strdup(tpath("one.json"));
+	paths[1] = strdup(tpath("two.yaml"));
+	paths[2] = strdup(tpath("three.yml"));
+	assert_int_equal(config_load(&c, paths, 3, err, sizeof(err)), 0);
+	assert_int_equal(c.nfiles, 3);
+	assert_string_equal(c.files[0], paths[0]);
+	assert_string_equal(c.files[2], paths[2]);
+	/* banned strings in file order; duplicates are kept with their origins */
+	assert_int_equal(c.nbanned, 5);
+	check_banned(&c, 0, "xmrig", CONFIG_WORD, paths[0], 3);
+	check_banned(&c, 2, "c3pool.com", CONFIG_WORD, paths[0], 5);
+	check_banned(&c, 3, "xmrig", CONFIG_SUBSTRING, paths[1], 3);
+	check_banned(&c, 4, "minerd", CONFIG_SUBSTRING, paths[1], 4);
+	assert_int_equal(c.nallowed, 3);
+	check_pattern(&c, 0, "^(/usr/bin/)?ls.*$", paths[0], 8);
+	check_pattern(&c, 1, "^b$", paths[1], 5);
+	check_pattern(&c, 2, "^c$", paths[2], 2);
+	check_origins_owned(&c);
+	config_free(&c);
+	free(paths[0]);
+	free(paths[1]);
+	free(paths[2]);
+}
+
+static void test_load_directory(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	char *paths[1];
+
+	(void)state;
+	assert_int_equal(mkdir(tpath("d"), 0755), 0);
+	assert_int_equal(mkdir(tpath("d/sub.json"), 0755), 0);   /* a directory: skipped */
+	write_file("d/b.yaml", "bannedCommandStrings: [bee]\n");
+	write_file("d/a.json", "{\"bannedCommandStrings\": [\"ay\"]}");
+	write_file("d/C.yml", "bannedCommandStrings: [cee]\n");  /* 'C' < 'a' in strcmp */
+	write_file("d/a2.json", "{\"bannedCommandStrings\": [\"ay2\"]}");
+	write_file("d/.hidden.json", "not json at all");
+	write_file("d/notes.txt", "not yaml: [");
+	write_file("d/x.json.bak", "{");
+	assert_int_equal(symlink("b.yaml", tpath("d/link.yaml")), 0);
+	assert_int_equal(symlink("missing.yaml", tpath("d/broken.yaml")), 0);
+	paths[0] = (char *)tpath("d/");   /* trailing slash: no "//" in names */
+	assert_int_equal(config_load(&c, paths, 1, err, sizeof(err)), 0);
+	assert_int_equal(c.nfiles, 5);
+	assert_string_equal(c.files[0], tpath("d/C.yml"));
+	assert_string_equal(c.files[1], tpath("d/a.json"));
+	assert_string_equal(c.files[2], tpath("d/a2.json"));
+	assert_string_equal(c.files[3], tpath("d/b.yaml"));
+	assert_string_equal(c.files[4], tpath("d/link.yaml"));
+	assert_int_equal(c.nbanned, 5);
+	check_banned(&c, 0, "cee", CONFIG_WORD, tpath("d/C.yml"), 1);
+	check_banned(&c, 1, "ay", CONFIG_WORD, tpath("d/a.json"), 1);
+	check_banned(&c, 4, "bee", CONFIG_WORD, tpath("d/link.yaml"), 1);
+	check_origins_owned(&c);
+	config_free(&c);
+}
+
+/* A Kubernetes ConfigMap volume: real files in a timestamped hidden dir,
+ * "..data" pointing at it, and visible names linking through "..data". */
+static void test_configmap_layout(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	char *paths[1];
+
+	(void)state;
+	assert_int_equal(mkdir(tpath("cm"), 0755), 0);
+	assert_int_equal(mkdir(tpath("cm/..2026_01_01_00_00_00.123"), 0755), 0);
+	write_file("cm/..2026_01_01_00_00_00.123/a.json", "{\"bannedCommandStrings\": [\"one\"]}");
+	write_file("cm/..2026_01_01_00_00_00.123/b.yaml", "bannedCommandStrings: [two]\n");
+	assert_int_equal(symlink("..2026_01_01_00_00_00.123", tpath("cm/..data")), 0);
+	assert_int_equal(symlink("..data/a.json", tpath("cm/a.json")), 0);
+	assert_int_equal(symlink("..data/b.yaml", tpath("cm/b.yaml")), 0);
+	paths[0] = (char *)tpath("cm");
+	assert_int_equal(config_load(&c, paths, 1, err, sizeof(err)), 0);
+	assert_int_equal(c.nfiles, 2);
+	assert_int_equal(c.nbanned, 2);
+	check_banned(&c, 0, "one", CONFIG_WORD, tpath("cm/a.json"), 1);
+	check_banned(&c, 1, "two", CONFIG_WORD, tpath("cm/b.yaml"), 1);
+	config_free(&c);
+}
+
+static void expect_load_error(char **paths, size_t n, const char *want)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+
+	memset(&c, 0x5a, sizeof(c));   /* config_load must not read old contents */
+	assert_int_equal(config_load(&c, paths, n, err, sizeof(err)), -1);
+	assert_string_equal(err, want);
+	assert_true(is_empty(&c));
+	config_free(&c);               /* after a failed load: harmless */
+	assert_true(is_empty(&c));
+}
+
+static void test_load_errors(void **state)
+{
+	char want[1024], *paths[1];
+	int fd;
+
+	(void)state;
+	paths[0] = strdup(tpath("missing.json"));
+	snprintf(want, sizeof(want), "%s: No such file or directory", paths[0]);
+	expect_load_error(paths, 1, want);
+	free(paths[0]);
+
+	write_file("conf.txt", "bannedCommandStrings: [a]\n");
+	paths[0] = strdup(tpath("conf.txt"));
+	snprintf(want, sizeof(want), "%s: unsupported file type (want .json, .yaml or .yml)",
+		 paths[0]);
+	expect_load_error(paths, 1, want);
+	free(paths[0]);
+
+	assert_int_equal(mkdir(tpath("empty"), 0755), 0);
+	write_file("empty/readme.md", "nothing");
+	write_file("empty/.x.yaml", "bannedCommandStrings: [a]\n");
+	paths[0] = strdup(tpath("empty"));
+	snprintf(want, sizeof(want), "%s: no .json, .yaml or .yml files", paths[0]);
+	expect_load_error(paths, 1, want);
+	free(paths[0]);
+
+	fd = open(tpath("big.yaml"), O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(64 << 20) + 1), 0);
+	close(fd);
+	paths[0] = strdup(tpath("big.yaml"));
+	snprintf(want, sizeof(want), "%s: file is larger than 64 MiB", paths[0]);
+	expect_load_error(paths, 1, want);
+	free(paths[0]);
+}
+
+/* A partial load (good files, then a bad one) leaves nothing behind. */
+static void test_partial_load(void **state)
+{
+	char want[1024], *paths[2];
+
+	(void)state;
+	assert_int_equal(mkdir(tpath("p"), 0755), 0);
+	write_file("p/1.yaml", "bannedCommandStrings: [a, b]\n");
+	write_file("p/2.json", "{\"allowedCommandPatterns\": [\"x\"]}");
+	write_file("p/3.yaml", "bannedCommandStrings:\n  - ok\n  - 12\n");
+	paths[0] = strdup(tpath("p/1.yaml"));
+	paths[1] = strdup(tpath("p"));
+	snprintf(want, sizeof(want), "%s: " NOT_LIST "a number" QUOTE_IT, tpath("p/3.yaml:3"));
+	expect_load_error(paths, 2, want);
+	free(paths[0]);
+	free(paths[1]);
+}
+
+/* ---- the built-in default ---- */
+
+/* The matcher under test elsewhere, restated naively: case-insensitive, and
+ * an occurrence counts only if no word byte touches it on either side. */
+static int is_word_byte(unsigned char c)
+{
+	return isalnum(c) || c == '_';
+}
+
+static int word_hit(const char *line, const char *s)
+{
+	size_t n = strlen(line), m = strlen(s), i, k;
+
+	for (i = 0; i + m <= n; i++) {
+		for (k = 0; k < m; k++)
+			if (tolower((unsigned char)line[i + k]) != tolower((unsigned char)s[k]))
+				break;
+		if (k < m)
+			continue;
+		if ((i == 0 || !is_word_byte((unsigned char)line[i - 1])) &&
+		    (i + m == n || !is_word_byte((unsigned char)line[i + m])))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_word_hit_helper(void **state)
+{
+	(void)state;
+	assert_true(word_hit("/tmp/XMRig -o x", "xmrig"));
+	assert_true(word_hit("xmrig", "xmrig"));
+	assert_true(word_hit("./xmrig-notls", "xmrig"));
+	assert_false(word_hit("xmrigger", "xmrig"));
+	assert_false(word_hit("libxmrig", "xmrig"));
+	assert_false(word_hit("a_xmrig", "xmrig"));
+	assert_true(word_hit("x xmrigger xmrig", "xmrig"));
+	assert_false(word_hit("xmri", "xmrig"));
+}
+
+static const char *const benign[] = {
+	("/opt/conda/bin/python3.11 -m ipykernel_launcher -f /home/jovyan/.local/share/jupyter/"
+	 "runtime/kernel-5f2c1d9e-3b7a-4c1e-9f0a-2d8e6b4c1a7f.json"),
+	"/opt/conda/bin/python /opt/conda/bin/jupyter-lab --ip=0.0.0.0 --port=8888 --no-browser",
+	"/usr/bin/python3 /usr/local/bin/jupyterhub-singleuser --ip=0.0.0.0 --port=8888",
+	"/srv/conda/envs/notebook/bin/python -m ipykernel_launcher -f /tmp/kernel.json",
+	"pip install --user pandas scikit-learn text-mining nltk",
+	"python -m pip install --upgrade pip setuptools wheel",
+	"pip install monero",
+	"conda install -y -c conda-forge xarray dask netcdf4 cryptography",
+	"mamba env create -f environment.yml",
+	"npm install --save express socket.io crypto-js",
+	"node /home/jovyan/app/server.js --port 3000",
+	"git clone https://github.com/jupyterhub/binderhub.git",
+	"git commit -m 'Add data mining notebook for week 3'",
+	"gcc -O2 -Wall -o hash_table hash_table.c -lm",
+	"make -j8 CC=clang",
+	"cargo build --release --bin pool-allocator",
+	"python text_mining.py --corpus data/reviews.csv",
+	"python data-mining-lab.py --input mining_results.csv --miner apriori",
+	"Rscript -e 'library(tm); library(arules)'",
+	"python plot_stratum.py --stratum 3 --formation Morrison",
+	"python stratigraphy.py --stratum-depth 40 --stratum tcp",
+	"java -Xms1G -Xmx2G -jar minecraft_server.1.20.4.jar nogui",
+	"java -jar paper-1.20.4.jar --nogui --world mining_world",
+	"ls /usr/share/doc/monero/",
+	"cat docs/monero-mining-economics.md",
+	"python -c 'import hashlib; print(hashlib.sha256(b\"x\").hexdigest())'",
+	"python gold_miner_game.py --level 2",
+	"python dinosaur_game.py --player t-rex",
+	"tensorboard --logdir runs --bind_all",
+	"dask-worker tcp://10.0.0.5:8786 --nthreads 4 --memory-limit 4GB",
+	"ray start --head --num-cpus=4",
+	"mpirun -np 4 python simulate_pool_boiling.py",
+	"python -m http.server 8000",
+	"curl -sSL https://install.python-poetry.org",
+	"wget https://zenodo.org/record/123/files/data.tar.gz",
+	"python -m pytest -x tests/test_hash_pool.py",
+	"code-server --bind-addr 0.0.0.0:8080 /home/jovyan",
+	"julia --project=. -e 'using Pkg; Pkg.instantiate()'",
+	"R --no-save -f mining_regression.R",
+	"nvidia-smi --query-gpu=utilization.gpu --format=csv",
+	"jupyter nbconvert --to html Crypto_Mining_Energy_Use.ipynb",
+	"python blockchain_course/proof_of_work.py --difficulty 4 --nonce-pool 8",
+	"ssh -p 2222 student@minecraft.example.org",
+	"python -m spacy download en_core_web_sm",
+	"htop",
+	"/bin/bash -l",
+};
+
+static const char *const miners[] = {
+	"sh -c 'sleep 1 && echo nomine-selftest-7d3f9c1a'",
+	"./xmrig -o pool.supportxmr.com:443 -u 44AFFq5kSiGBoZ4NMDwYtN18 -k --tls --donate-level=1",
+	"/tmp/.x/xmr-stak-rx --currency monero -o xmrpool.eu:3333 -u WALLET -p x",
+	"cpuminer-opt -a yespower -o stratum+tcp://yespower.eu.mine.zpool.ca:6234 -u W -p c=BTC",
+	"./minerd -a cryptonight -o stratum+tcp://xmr.pool.minergate.com:45560 -u me@example.com",
+	"cgminer -o stratum+tcp://stratum.antpool.com:3333 -u worker1 -p x",
+	"bfgminer -S all -o stratum+tcp://btc.f2pool.com:3333 -u user.001 -p x",
+	"ethminer -P stratum1+tcp://0xWALLET.rig@eu1.ethermine.org:4444",
+	"ethminer -P stratum2+tcp://WALLET.rig@eth-eu1.nanopool.org:9999",
+	"ccminer -a lyra2v2 -o stratum+tcp://hub.miningpoolhub.com:12018 -u user.worker -p x",
+	"./nheqminer -l eu1-zcash.flypool.org:3333 -u t1WALLET.rig",
+	"./nbminer -a ethash -o stratum+ssl://eth.2miners.com:12020 -u WALLET.rig",
+	"./lolMiner --algo ETCHASH --pool etc.2miners.com:1010 --user WALLET.rig",
+	"./PhoenixMiner -pool ssl://eu1.ethermine.org:5555 -wal WALLET.rig",
+	"./nanominer config.ini",
+	"/opt/gminer/miner --algo kawpow --server rvn.2miners.com:6060 --user WALLET.rig",
+	"./teamredminer -a kawpow -o stratum+tcp://rvn.woolypooly.com:55555 -u WALLET.rig -p x",
+	"./SRBMiner-MULTI --algorithm randomx --pool gulf.moneroocean.stream:10128 --wallet W",
+	"./minergate-cli -user me@example.com -xmr 4",
+	"/tmp/kinsing",
+	"/tmp/kdevtmpfsi",
+	("curl -s -L https://raw.githubusercontent.com/MoneroOcean/xmrig_setup/master/"
+	 "setup_moneroocean_miner.sh"),
+	"bash setup_moneroocean_miner.sh 44AFFq5kSiGBoZ4NMDwYtN18",
+	"./x --randomx-mode=fast --randomx-1gb-pages --cpu-max-threads-hint=75 -o mine.c3pool.com:13333",
+	"./xmrig -o pool.hashvault.pro:443 --tls -u WALLET",
+	"./sysupdate -o stratum+tls://de.monero.herominers.com:1111 -u WALLET",
+	"./xmrig -o rx.unmineable.com:3333 -u DOGE:WALLET.rig",
+	"./xmrig --nicehash -o randomxmonero.auto.nicehash.com:9200 -u BTCADDR",
+	"./xmrig -o pool.minexmr.com:4444 -u WALLET",
+	"cpuminer -a scrypt -o stratum+tcp://prohashing.com:3333 -u user -p a=scrypt",
+	"./xmrig -o xmr-eu1.nanopool.org:14433 --tls -u WALLET",
+	"./xmrig -o stratum+tcp://randomx.zergpool.com:4453 -u WALLET -p c=XMR",
+	"./xmrig -o pool.monerohash.com:3333 -u WALLET",
+	"cpuminer -a yespower -o stratum+tcp://yespower.mining-dutch.nl:9987 -u user.worker",
+};
+
+static void test_builtin_loads(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	size_t i;
+	int selftest = 0;
+
+	(void)state;
+	if (config_load_builtin(&c, err, sizeof(err)))
+		fail_msg("built-in config: %s", err);
+	assert_int_equal(c.nfiles, 1);
+	assert_string_equal(c.files[0], CONFIG_BUILTIN_NAME);
+	assert_true(c.nbanned >= 40);
+	assert_int_equal(c.nallowed, 0);
+	for (i = 0; i < c.nbanned; i++) {
+		assert_int_equal(c.banned[i].mode, CONFIG_WORD);
+		assert_ptr_equal(c.banned[i].at.file, c.files[0]);
+		assert_true(c.banned[i].at.line > 1);
+		selftest |= !strcmp(c.banned[i].bytes, "nomine-selftest-7d3f9c1a");
+	}
+	assert_true(selftest);
+	config_free(&c);
+}
+
+static void test_builtin_spares_benign(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(config_load_builtin(&c, err, sizeof(err)), 0);
+	for (k = 0; k < sizeof(benign) / sizeof(benign[0]); k++)
+		for (i = 0; i < c.nbanned; i++)
+			if (word_hit(benign[k], c.banned[i].bytes))
+				fail_msg("%s (line %d) kills benign: %s", c.banned[i].bytes,
+					 c.banned[i].at.line, benign[k]);
+	config_free(&c);
+}
+
+static void test_builtin_hits_miners(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	size_t i, k;
+	int hit;
+
+	(void)state;
+	assert_int_equal(config_load_builtin(&c, err, sizeof(err)), 0);
+	for (i = 0; i < c.nbanned; i++) {
+		for (hit = 0, k = 0; k < sizeof(miners) / sizeof(miners[0]); k++)
+			hit |= word_hit(miners[k], c.banned[i].bytes);
+		if (!hit)
+			fail_msg("%s (line %d) hits no miner command line", c.banned[i].bytes,
+				 c.banned[i].at.line);
+	}
+	for (k = 0; k < sizeof(miners) / sizeof(miners[0]); k++) {
+		for (hit = 0, i = 0; i < c.nbanned; i++)
+			hit |= word_hit(miners[k], c.banned[i].bytes);
+		if (!hit)
+			fail_msg("nothing kills: %s", miners[k]);
+	}
+	config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cryptnono_helm_json),
+		cmocka_unit_test(test_cryptnono_json_lines),
+		cmocka_unit_test(test_yaml_equivalent),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_fallback),
+		cmocka_unit_test(test_match_mode),
+		cmocka_unit_test(test_plain_scalars),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_error_truncation),
+		cmocka_unit_test_setup_teardown(test_load_files, mktmp, rmtmp),
+		cmocka_unit_test_setup_teardown(test_load_directory, mktmp, rmtmp),
+		cmocka_unit_test_setup_teardown(test_configmap_layout, mktmp, rmtmp),
+		cmocka_unit_test_setup_teardown(test_load_errors, mktmp, rmtmp),
+		cmocka_unit_test_setup_teardown(test_partial_load, mktmp, rmtmp),
+		cmocka_unit_test(test_word_hit_helper),
+		cmocka_unit_test(test_builtin_loads),
+		cmocka_unit_test(test_builtin_spares_benign),
+		cmocka_unit_test(test_builtin_hits_miners),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
