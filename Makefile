@@ -47,7 +47,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out bench/tiny.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
@@ -114,8 +114,11 @@ $(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
 
+# Matcher against cryptnono's Python path; then exec overhead of the
+# in-kernel verdict (root: loads BPF, scoped to a cgroup it makes).
 bench: $(OUT)/nomine $(BENCH_BINS)
 	$(Q)bench/run $(OUT)
+	$(Q)bench/exec_overhead $(OUT)
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz

@@ -2,8 +2,12 @@
 /* action.c - verdict to action to log line. */
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
+#include <unistd.h>
 #include "action.h"
+#include "exec_event.h"
 #include "log.h"
+#include "proc.h"
 
 static json_t *subject_json(const struct subject *s, const uint8_t *line, size_t len,
 			    const struct verdict *v)
@@ -55,6 +59,63 @@ static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 	}
 }
 
+/* The kernel killed at exec: nothing ran, nothing can have been forked. */
+static void log_kernel_kill(struct action_ctx *a, json_t *o)
+{
+	a->killed++;
+	log_set_int(o, "descendants_killed", 0);
+	json_object_set_new(o, "kill_in_kernel", json_true());
+	emit(o, "killed", "info", "Killed process");
+}
+
+/* The kernel froze the process before its first instruction because only
+ * user space can run some allow pattern: resume it or kill it. */
+static void decide_frozen(struct action_ctx *a, const struct subject *s, const struct verdict *v,
+			  json_t *o)
+{
+	int fd;
+
+	json_object_set_new(o, "frozen_in_kernel", json_true());
+	if (v->kill) {
+		do_kill(a, s, o);
+		return;
+	}
+	fd = proc_pidfd_open(s->tgid, s->start_ticks);
+	if (fd >= 0) {
+		proc_pidfd_signal(fd, SIGCONT);
+		close(fd);
+	}
+	a->spared++;
+	emit(o, "spared", "info", "Spared process");
+}
+
+/* Acts on what the kernel already did or asked for (kflags). */
+static void follow_kernel(struct action_ctx *a, const struct subject *s, const struct verdict *v,
+			  json_t *o)
+{
+	if (s->kflags & NM_EXEC_KILLED) {
+		log_kernel_kill(a, o);
+	} else if (s->kflags & NM_EXEC_FROZEN) {
+		decide_frozen(a, s, v, o);
+	} else if (s->kflags & NM_EXEC_ALLOWED && !v->kill) {
+		a->spared++;
+		emit(o, "spared", "info", "Spared process");
+	} else if (s->kflags & NM_EXEC_ALLOWED) {
+		/* The kernel's allow DFA and PCRE2 disagree: PCRE2 rules (and the
+		 * disagreement is a bug worth seeing). */
+		log_set_str(o, "warning", "kernel allow DFA spared what PCRE2 does not allow");
+		if (a->audit) {
+			a->audited++;
+			emit(o, "audit", "info", "Would kill process (audit mode)");
+		} else {
+			do_kill(a, s, o);
+		}
+	} else {
+		a->audited++;
+		emit(o, "audit", "info", "Would kill process (audit mode)");
+	}
+}
+
 void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,
 		  const uint8_t *line, size_t len)
 {
@@ -64,6 +125,16 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 
 	a->checked++;
 	policy_check(p, line, len, &v);
+	if (!v.matched && s->kflags & (NM_EXEC_KILLED | NM_EXEC_FROZEN)) {
+		/* judged by tables of a config reloaded since: say what we know */
+		o = subject_json(s, line, len, &v);
+		log_set_str(o, "matched", "(a banned string of the previous config)");
+		if (s->kflags & NM_EXEC_KILLED)
+			log_kernel_kill(a, o);
+		else
+			decide_frozen(a, s, &v, o);
+		return;
+	}
 	if (!v.matched) {
 		if (a->debug)
 			emit(subject_json(s, line, len, &v), "observed", "debug", "Observed process");
@@ -76,7 +147,10 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	o = subject_json(s, line, len, &v);
 	if (v.pattern_error)
 		log_set_str(o, "warning", "an allow pattern hit its match limit on this command line");
-	if (v.allowedby) {
+	if (s->kflags & NM_EXEC_KJUDGED && s->kflags & ~(unsigned)(NM_EXEC_KJUDGED | NM_EXEC_IN_SCOPE |
+								NM_EXEC_READ_FAIL | NM_EXEC_ARGV_TRUNC)) {
+		follow_kernel(a, s, &v, o);
+	} else if (v.allowedby) {
 		a->spared++;
 		emit(o, "spared", "info", "Spared process");
 	} else if (a->audit) {

@@ -21,6 +21,7 @@ struct subject {
 	const char *source;      /* "exec", "scan" */
 	int in_scope;            /* 1 yes, 0 no, -1 ask /proc */
 	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */
+	unsigned int kflags;     /* NM_EXEC_* verdict flags from the kernel, 0: none */
 };
 
 struct action_ctx {

@@ -15,6 +15,21 @@
 /* Largest comb length: every index and the end-of-list link fit in uint32. */
 #define COMB_MAX_LEN ((size_t)UINT32_MAX - 256)
 
+/* Prefilter size: about this many bits per window key (a sparse filter lets
+ * few windows through), within these bounds (2^22 bits = 512 KiB). */
+#define FILTER_BITS_PER_KEY 32
+#define FILTER_MIN_BITS 10
+#define FILTER_MAX_BITS 22
+/* Two multiplicative hashes (odd 64-bit constants): the scan tests the first
+ * filter only; the second, checked on the rare hits, rejects most of the
+ * windows that merely collided before any trie walk. */
+#define FILTER_MUL1 UINT64_C(0x9e3779b97f4a7c15)   /* 2^64 / golden ratio */
+#define FILTER_MUL2 UINT64_C(0xc2b2ae3d27d4eb4f)
+
+/* Anchored walks can cost O(n * longest string) on adversarial lines; past
+ * this many steps automaton_find switches to the linear Aho-Corasick walk. */
+#define WALK_BUDGET(n) (4 * (n) + 4096)
+
 static inline uint8_t fold(uint8_t b)
 {
 	return (b >= 'A' && b <= 'Z') ? (uint8_t)(b + ('a' - 'A')) : b;
@@ -302,7 +317,8 @@ static int comb_grow(struct builder *b, size_t want)
 	return 0;
 }
 
-/* True if every class of the row is a free slot at base. */
+/* *fits: every class of the row is a free slot at base (the comb grows to
+ * cover the row). */
 static int row_fits(struct builder *b, size_t base, const uint8_t *lab, uint32_t m, bool *fits)
 {
 	if (base + lab[m - 1] >= b->cap && comb_grow(b, base + lab[m - 1]) < 0)
@@ -478,6 +494,98 @@ static int link_states(struct builder *b)
 	return 0;
 }
 
+/* ---- prefilter --------------------------------------------------------- */
+
+/* Mask keeping the first q bytes of a 4-byte window, ASCII case bit cleared
+ * (so 'A' and 'a' hash alike; other bytes may collide, which only costs a
+ * false hit). Built through memory so it is right on either byte order. */
+static inline uint32_t window_mask(uint32_t q)
+{
+	uint8_t m[4] = { 0 };
+	uint32_t w;
+
+	memset(m, 0xdf, q);
+	memcpy(&w, m, sizeof(w));
+	return w;
+}
+
+/* The window of 4 bytes at p (zero-padded past avail), masked. */
+static inline uint32_t window_at(const uint8_t *p, size_t avail, uint32_t mask)
+{
+	uint8_t b[4] = { 0 };
+	uint32_t w;
+
+	if (avail >= 4) {
+		memcpy(&w, p, sizeof(w));
+	} else {
+		memcpy(b, p, avail);
+		memcpy(&w, b, sizeof(w));
+	}
+	return w & mask;
+}
+
+/* Multiply-high hashing: the top half of the 64-bit product mixes every
+ * bit of w, and a mask (not a variable shift) picks the bucket. */
+static inline uint32_t window_hash(uint32_t w, uint64_t mul, uint32_t hmask)
+{
+	return (uint32_t)(((uint64_t)w * mul) >> 32) & hmask;
+}
+
+static inline uint64_t filter_bit(const uint64_t *f, uint32_t h)
+{
+	return (f[h >> 6] >> (h & 63)) & 1;
+}
+
+/* Stride 2 halves the windows automaton_find looks at but needs every string
+ * to span two full windows (windows shorter than 4 bytes let far too many
+ * positions through); short strings force stride 1 and short windows. */
+static void filter_shape(struct automaton *a, const struct ac_input *in)
+{
+	size_t minlen = SIZE_MAX;
+
+	for (uint32_t id = 0; id < a->nstrings; id++)
+		if (in[a->str_input[id]].len < minlen)
+			minlen = in[a->str_input[id]].len;
+	a->filter_stride = minlen >= 5 ? 2 : 1;
+	minlen -= a->filter_stride - 1;
+	a->filter_q = minlen < 4 ? (uint32_t)minlen : 4;
+	a->filter_bits = FILTER_MIN_BITS;
+	uint64_t want = (uint64_t)a->nstrings * a->filter_stride * FILTER_BITS_PER_KEY;
+	while (a->filter_bits < FILTER_MAX_BITS && ((uint64_t)1 << a->filter_bits) < want)
+		a->filter_bits++;
+}
+
+static int build_filter(struct builder *b)
+{
+	struct automaton *a = b->a;
+
+	if (a->nstrings == 0)
+		return 0;   /* nothing can match: the plain walk returns at once */
+	filter_shape(a, b->in);
+	size_t words = ((size_t)1 << a->filter_bits) / 64;
+	a->filter = calloc(2 * words, sizeof(*a->filter));
+	if (!a->filter)
+		return -1;
+	uint32_t mask = window_mask(a->filter_q);
+	uint32_t hmask = (uint32_t)(((uint64_t)1 << a->filter_bits) - 1);
+	uint64_t *f2 = a->filter + words;
+
+	a->word_only = 1;
+	for (uint32_t id = 0; id < a->nstrings; id++) {
+		const struct ac_input *s = &b->in[a->str_input[id]];
+		for (uint32_t o = 0; o < a->filter_stride; o++) {
+			uint32_t w = window_at(s->bytes + o, s->len - o, mask);
+			uint32_t h1 = window_hash(w, FILTER_MUL1, hmask);
+			uint32_t h2 = window_hash(w, FILTER_MUL2, hmask);
+			a->filter[h1 >> 6] |= (uint64_t)1 << (h1 & 63);
+			f2[h2 >> 6] |= (uint64_t)1 << (h2 & 63);
+		}
+		if (a->str_mode[id] == AC_SUBSTRING)
+			a->word_only = 0;
+	}
+	return 0;
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 void automaton_free(struct automaton *a)
@@ -493,6 +601,7 @@ void automaton_free(struct automaton *a)
 	free(a->str_len);
 	free(a->str_mode);
 	free(a->str_input);
+	free(a->filter);
 	free(a);
 }
 
@@ -536,7 +645,7 @@ static int build(struct builder *b)
 	if (!a->base || pack(b) < 0 || comb_finish(b) < 0)
 		return -1;
 	a->dict = alloc_array(a->nstates, sizeof(*a->dict));
-	if (!a->dict || link_states(b) < 0)
+	if (!a->dict || link_states(b) < 0 || build_filter(b) < 0)
 		return -1;
 	return 0;
 }
@@ -573,7 +682,8 @@ size_t automaton_memory(const struct automaton *a)
 				     sizeof(*a->out) + sizeof(*a->dict)) +
 	       (size_t)a->ncomb * (sizeof(*a->next) + sizeof(*a->check)) +
 	       (size_t)a->nstrings * (sizeof(*a->str_len) + sizeof(*a->str_mode) +
-				      sizeof(*a->str_input));
+				      sizeof(*a->str_input)) +
+	       (a->filter ? 2 * (((size_t)1 << a->filter_bits) / 8) : 0);
 }
 
 /* Word mode: the occurrence [e - len, e) must not touch a word byte on
@@ -602,7 +712,8 @@ static uint32_t first_valid(const struct automaton *a, uint32_t st,
 	return AC_NONE;
 }
 
-long automaton_find(const struct automaton *a, const uint8_t *s, size_t n, size_t *end)
+/* The linear walk over the documented tables: the kernel's algorithm. */
+static long find_ac(const struct automaton *a, const uint8_t *s, size_t n, size_t *end)
 {
 	const uint8_t *cls = a->cls;
 	const uint32_t *base = a->base, *check = a->check, *next = a->next;
@@ -635,4 +746,141 @@ long automaton_find(const struct automaton *a, const uint8_t *s, size_t n, size_
 		}
 	}
 	return -1;
+}
+
+struct best {
+	size_t end;   /* SIZE_MAX: nothing yet */
+	uint32_t id;
+};
+
+/* Follows the trie (goto only) from start t and keeps the shortest valid
+ * string starting there if it ends before the best so far. Starts are tried
+ * in increasing order, so at equal ends the earlier, longer one stays.
+ * Returns the steps taken. */
+static size_t walk_from(const struct automaton *a, const uint8_t *s, size_t n, size_t t,
+			struct best *best)
+{
+	bool start_ok = t == 0 || !ac_is_word(s[t - 1]);
+	uint32_t st = 0;
+	size_t k = t;
+
+	for (; k < n && k + 1 < best->end; k++) {
+		uint32_t c = a->cls[s[k]], j = a->base[st] + c;
+
+		if (c == 0 || a->check[j] != st || (st = a->next[j]) == 0)
+			break;   /* (only the root's row has "no child" slots) */
+		uint32_t id = a->out[st];
+		if (id != AC_NONE && (a->str_mode[id] == AC_SUBSTRING ||
+				      (start_ok && (k + 1 == n || !ac_is_word(s[k + 1]))))) {
+			best->end = k + 1;
+			best->id = id;
+			break;
+		}
+	}
+	return k - t + 1;
+}
+
+/* A window at p whose first-filter bit is set. If its second bit is set
+ * too, it may hold the first filter_q bytes of an occurrence starting at p,
+ * or (stride 2) the bytes after its first one: walks the trie from those
+ * starts. Returns the steps taken. */
+static size_t try_window(const struct automaton *a, const uint8_t *s, size_t n, size_t p,
+			 uint32_t mask, struct best *best)
+{
+	uint32_t hmask = (uint32_t)(((uint64_t)1 << a->filter_bits) - 1);
+	const uint64_t *f2 = a->filter + ((size_t)1 << a->filter_bits) / 64;
+	size_t steps = 0, stride = a->filter_stride;
+
+	if (!filter_bit(f2, window_hash(window_at(s + p, n - p, mask), FILTER_MUL2, hmask)))
+		return 0;
+
+	for (size_t t = p >= stride - 1 ? p - (stride - 1) : 0; t <= p; t++) {
+		/* Word-mode strings cannot start right after a word byte. */
+		if (a->word_only && t > 0 && ac_is_word(s[t - 1]))
+			continue;
+		steps += walk_from(a, s, n, t, best);
+	}
+	return steps;
+}
+
+/* Bits 0..3: whether the four windows at p, p + stride, ... have their
+ * first-filter bit set (all four fully inside the line). The common all-miss
+ * case is one OR of the four shifted words. */
+static inline uint32_t block_hits(const uint64_t *f, const uint8_t *p, size_t stride,
+				  uint32_t mask, uint32_t hmask)
+{
+	uint32_t w0, w1, w2, w3;
+
+	memcpy(&w0, p, 4);
+	memcpy(&w1, p + stride, 4);
+	memcpy(&w2, p + 2 * stride, 4);
+	memcpy(&w3, p + 3 * stride, 4);
+	uint32_t h0 = window_hash(w0 & mask, FILTER_MUL1, hmask);
+	uint32_t h1 = window_hash(w1 & mask, FILTER_MUL1, hmask);
+	uint32_t h2 = window_hash(w2 & mask, FILTER_MUL1, hmask);
+	uint32_t h3 = window_hash(w3 & mask, FILTER_MUL1, hmask);
+	if (!(((f[h0 >> 6] >> (h0 & 63)) | (f[h1 >> 6] >> (h1 & 63)) |
+	       (f[h2 >> 6] >> (h2 & 63)) | (f[h3 >> 6] >> (h3 & 63))) & 1))
+		return 0;
+	return (uint32_t)(filter_bit(f, h0) | filter_bit(f, h1) << 1 |
+			  filter_bit(f, h2) << 2 | filter_bit(f, h3) << 3);
+}
+
+/* The main scan over blocks of four windows that lie fully inside the line.
+ * Inlined once per stride so the offsets are constants. Returns where the
+ * blocks stopped, or SIZE_MAX once the walk budget is spent. */
+static inline size_t scan_blocks(const struct automaton *a, const uint8_t *s, size_t n,
+				 size_t stride, uint32_t mask, struct best *best)
+{
+	const uint64_t *f = a->filter;
+	uint32_t hmask = (uint32_t)(((uint64_t)1 << a->filter_bits) - 1);
+	size_t steps = 0, budget = WALK_BUDGET(n), p = 0;
+
+	for (; p + 3 * stride + 4 <= n && p < best->end; p += 4 * stride) {
+		uint32_t hits = block_hits(f, s + p, stride, mask, hmask);
+		if (hits == 0)
+			continue;
+		for (size_t k = 0; hits; k++, hits >>= 1)
+			if ((hits & 1) && p + k * stride < best->end)
+				steps += try_window(a, s, n, p + k * stride, mask, best);
+		if (steps > budget)
+			return SIZE_MAX;
+	}
+	return p;
+}
+
+/* Looks at every stride-th window of the line, four at a time since nearly
+ * all of them miss, and walks the trie only near windows whose bits are set.
+ * Anchored walks are not linear in the worst case, so past a budget the
+ * linear walk takes over. */
+static long find_filtered(const struct automaton *a, const uint8_t *s, size_t n, size_t *end)
+{
+	uint32_t q = a->filter_q, mask = window_mask(q);
+	uint32_t hmask = (uint32_t)(((uint64_t)1 << a->filter_bits) - 1);
+	size_t stride = a->filter_stride, p;
+	struct best best = { SIZE_MAX, AC_NONE };
+
+	if (n < q)
+		return -1;   /* shorter than every string */
+	p = stride == 2 ? scan_blocks(a, s, n, 2, mask, &best) : scan_blocks(a, s, n, 1, mask, &best);
+	if (p == SIZE_MAX)
+		return find_ac(a, s, n, end);
+	/* The last windows, zero-padded. An occurrence ending before best.end
+	 * starts before best.end - 1 and its window is at most stride - 1
+	 * bytes later, so windows from best.end on cannot improve on it. */
+	for (; p <= n - q && p < best.end; p += stride) {
+		uint32_t h = window_hash(window_at(s + p, n - p, mask), FILTER_MUL1, hmask);
+		if (filter_bit(a->filter, h))
+			try_window(a, s, n, p, mask, &best);
+	}
+	if (best.id == AC_NONE)
+		return -1;
+	if (end)
+		*end = best.end;
+	return (long)a->str_input[best.id];
+}
+
+long automaton_find(const struct automaton *a, const uint8_t *s, size_t n, size_t *end)
+{
+	return a->filter ? find_filtered(a, s, n, end) : find_ac(a, s, n, end);
 }

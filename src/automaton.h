@@ -49,6 +49,18 @@ struct automaton {
 	uint8_t *str_mode;     /* [nstrings] enum ac_mode */
 	uint32_t *str_input;   /* [nstrings] index of the first input with these bytes */
 	uint32_t max_dict_chain; /* longest dict chain, for bounded kernel loops */
+	/* User-space prefilter (the kernel walk above does not need it). Every
+	 * string is at least filter_q + filter_stride - 1 bytes long, and two
+	 * hashes of each of its windows of filter_q bytes starting at offsets
+	 * 0..filter_stride-1 (ASCII case bit cleared) have their bits set in
+	 * two bit arrays, so automaton_find only walks the trie near every
+	 * filter_stride-th window whose bits are both set.
+	 * filter == NULL: plain Aho-Corasick walk. */
+	uint32_t filter_q;       /* 1..4 */
+	uint32_t filter_stride;  /* 1 or 2 */
+	uint32_t filter_bits;    /* log2 of each bit array's size in bits */
+	uint32_t word_only;      /* 1 if every string is word mode */
+	uint64_t *filter;        /* [2 * (1 << filter_bits) / 64]: both arrays */
 };
 
 /* Compiles n strings. Strings equal after case folding are merged: the merged

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "exec.h"
+#include "kernel_features.h"
+#include "kpolicy.h"
 #include "lineage.h"
 #include "log.h"
 #include "policy.h"
@@ -37,7 +39,15 @@ struct daemon {
 	struct exec_watch *ew;
 	struct watch watch;
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
+	int reload_pending;
 	uint64_t lost_seen;
+	struct features feat;
+	enum verdict_site site;
+	const char *site_why;
+	char site_why_buf[300];
+	uint32_t gen;                 /* generation of the policy in force */
+	size_t table_kib;             /* kernel tables in force, 0: none */
+	size_t nfallback;
 	const char *bpf_error;
 	char bpf_err[512];
 };
@@ -65,6 +75,7 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		.start_ticks = proc_ns_to_ticks(h->start_ns), .exec_id = h->exec_id,
 		.exe = h->filename, .source = "exec",
 		.in_scope = (h->flags & NM_EXEC_IN_SCOPE) ? 1 : 0,
+		.kflags = h->flags,
 	};
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
@@ -87,9 +98,53 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 	free(line);
 }
 
+static void log_verdict_site(struct daemon *d, json_t *o)
+{
+	log_set_str(o, "verdict", features_site_name(d->site));
+	if (d->site_why)
+		log_set_str(o, "verdict_why", d->site_why);
+	log_set_int(o, "kernel_tables_kib", (long long)d->table_kib);
+	log_set_int(o, "allow_patterns_in_user_space", (long long)d->nfallback);
+}
+
+/* Puts policy p's tables in the kernel, or takes the kernel's tables out
+ * when they cannot be built: then every exec is judged in user space. The
+ * caller has already made p the user-space policy, so each exec is judged by
+ * the old or the new config, never by neither. */
+static void install_tables(struct daemon *d, const struct policy *p)
+{
+	struct kpolicy kp;
+	bool fit = false;
+	int ret;
+
+	if (!d->ew)
+		return;
+	d->gen++;
+	if (d->feat.map_in_map && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
+		ret = exec_watch_set_tables(d->ew, &kp.kt);
+		fit = ret == 0;
+		if (ret)
+			snprintf(d->site_why_buf, sizeof(d->site_why_buf),
+				 "failed to install kernel tables: %s", strerror(-ret));
+		d->table_kib = fit ? kp.kt.size / 1024 : 0;
+		d->nfallback = kp.nfallback;
+		kpolicy_free(&kp);
+	} else {
+		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s",
+			 d->feat.map_in_map ? kp.why : "no map-in-map");
+		d->table_kib = 0;
+	}
+	if (!fit)
+		exec_watch_set_tables(d->ew, NULL);
+	d->site = features_select(&d->feat, fit, &d->site_why);
+	if (d->site != SITE_KERNEL && !fit)
+		d->site_why = d->site_why_buf;
+}
+
 static void log_features(struct daemon *d)
 {
 	json_t *o = json_object(), *f = json_object(), *sc = json_array();
+	uint32_t prog_id, insns;
 	struct utsname u;
 
 	uname(&u);
@@ -97,12 +152,22 @@ static void log_features(struct daemon *d)
 	log_set_str(o, "kernel", u.release);
 	json_object_set_new(f, "exec_detector", json_boolean(d->ew != NULL));
 	json_object_set_new(f, "kernel_lineage", json_boolean(d->lt != NULL));
+	json_object_set_new(f, "btf", json_boolean(d->feat.btf));
+	json_object_set_new(f, "ringbuf", json_boolean(d->feat.ringbuf));
+	json_object_set_new(f, "task_storage", json_boolean(d->feat.task_storage));
+	json_object_set_new(f, "bpf_loop", json_boolean(d->feat.bpf_loop));
+	json_object_set_new(f, "map_in_map", json_boolean(d->feat.map_in_map));
 	if (d->bpf_error)
 		log_set_str(f, "bpf_error", d->bpf_error);
+	if (d->ew && !exec_watch_prog_info(d->ew, &prog_id, &insns)) {
+		log_set_int(f, "exec_prog_id", prog_id);
+		log_set_int(f, "exec_prog_verified_insns", insns);
+	}
 	json_object_set_new(o, "features", f);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(d->policy));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(d->policy));
 	log_set_str(o, "mode", d->o->audit ? "audit" : "enforce");
+	log_verdict_site(d, o);
 	for (unsigned int i = 0; i < d->scope.n; i++)
 		json_array_append_new(sc, json_string(d->scope.paths[i]));
 	json_object_set_new(o, "scope", sc);
@@ -117,14 +182,30 @@ static void open_bpf(struct daemon *d)
 	struct exec_watch_opts eo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n,
 		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
+		.audit = d->o->audit, .table_cap = d->o->table_cap,
 	};
+
+	features_probe(&d->feat);
+	d->site = features_select(&d->feat, true, &d->site_why);
+	if (d->site == SITE_SWEEP) {
+		snprintf(d->bpf_err, sizeof(d->bpf_err), "%s", d->site_why);
+		d->bpf_error = d->bpf_err;
+		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
+			"catch banned commands", d->bpf_err, d->o->sweep_interval);
+		return;
+	}
 
 	d->lt = lineage_open(d->bpf_err, sizeof(d->bpf_err));
 	if (d->lt) {
 		eo.lineage_fd = lineage_map_fd(d->lt);
 		d->ew = exec_watch_open(&eo, d->bpf_err, sizeof(d->bpf_err));
 	}
-	if (!d->ew) {
+	if (d->ew) {
+		install_tables(d, d->policy);
+		if (d->site != SITE_KERNEL)
+			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
+	} else {
+		d->site = SITE_SWEEP;
 		d->bpf_error = d->bpf_err;
 		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
 			"catch banned commands", d->bpf_err, d->o->sweep_interval);
@@ -176,7 +257,9 @@ static void reload(struct daemon *d)
 	}
 	policy_free(d->policy);
 	d->policy = np;
+	install_tables(d, np);
 	o = json_object();
+	log_verdict_site(d, o);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
 	log_emit_event(o, "info", "Config reloaded");
@@ -234,11 +317,17 @@ static int loop(struct daemon *d)
 				if (on_signal(d))
 					return 0;
 			} else if (fd == d->watch.fd) {
-				if (watch_drain(&d->watch))
+				/* Debounce without postponing: a config rewritten
+				 * more often than the delay still reloads. */
+				if (watch_drain(&d->watch) && !d->reload_pending) {
+					d->reload_pending = 1;
 					arm_timer(d->reloadfd, RELOAD_DEBOUNCE_MS, 0);
+				}
 			} else if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-				if (fd == d->reloadfd)
+				if (fd == d->reloadfd) {
+					d->reload_pending = 0;
 					reload(d);
+				}
 				else if (fd == d->sweepfd)
 					run_sweep(d, "interval");
 				else if (fd == d->housefd)

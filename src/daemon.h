@@ -13,7 +13,10 @@ struct daemon_opts {
 	int audit;
 	int debug;
 	unsigned int sweep_interval;   /* seconds */
+	size_t table_cap;              /* bytes of kernel tables at most (power of two) */
 };
+
+#define DAEMON_TABLE_CAP_DEFAULT (32u << 20)
 
 /* Loads the config named by o into a policy (the built-in one if none).
  * Returns NULL with "file:line: reason" in err. */

@@ -7,13 +7,35 @@
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
 #include "lineage.bpf.h"
+#include "verdict.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SIGKILL 9
+#define SIGSTOP 19
 
 /* Filled by user space before load. */
 const volatile struct nm_scope scopes[NM_SCOPE_MAX];
 const volatile unsigned int nscopes;
 const volatile bool report_all;   /* also send out-of-scope execs (--debug) */
+const volatile bool audit;        /* judge, report, never signal */
+
+/* The verdict tables, swapped whole by user space on reload: an exec looks
+ * the inner map up once, so it is judged by one table or the other. No
+ * entry means no kernel verdict: every exec goes to user space. */
+struct tables_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, 4);
+	__uint(value_size, 65536);   /* set to the cap before load */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct tables_inner);
+} tables SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -133,6 +155,41 @@ static long send_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/* Judges argv with the kernel tables. Returns the record flags to add, or
+ * -1 when the tables cannot judge (none loaded, unreadable argv). */
+static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg_start, bool act)
+{
+	struct kwalk k = { .r = r, .arg_start = arg_start, .argv_len = r->argv_len };
+	__u32 zero = 0;
+	void *inner;
+	__s64 id;
+
+	inner = bpf_map_lookup_elem(&tables, &zero);
+	if (!inner)
+		return -1;
+	k.w = bpf_map_lookup_elem(inner, &zero);
+	if (!k.w || k.w[0] != NM_KT_MAGIC || (r->flags & NM_EXEC_ARGV_TRUNC))
+		return -1;
+	r->gen = ((const struct nm_kt_header *)k.w)->generation;
+	id = kw_banned(&k);
+	if (id == -2)
+		return -1;
+	r->matched = (int)id;
+	if (id < 0)
+		return NM_EXEC_KJUDGED;
+	if (kw_allowed(&k))
+		return NM_EXEC_KJUDGED | NM_EXEC_ALLOWED;
+	if (audit || !act)
+		return NM_EXEC_KJUDGED | NM_EXEC_AUDIT;
+	if (((const struct nm_kt_header *)k.w)->allow_mode == NM_KT_ALLOW_PARTIAL) {
+		bpf_send_signal(SIGSTOP);
+		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
+	}
+	/* taken on the way back to user mode: the new image never runs */
+	bpf_send_signal(SIGKILL);
+	return NM_EXEC_KJUDGED | NM_EXEC_KILLED;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -142,6 +199,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	unsigned long arg_end;
 	__u64 id = next_exec_id();
 	bool scoped;
+	int judged = -1;
 
 	lineage_push(p, id);
 	stat_inc(NM_STAT_EXECS);
@@ -158,8 +216,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	r->uid = (__u32)bpf_get_current_uid_gid();
 	r->flags = scoped ? NM_EXEC_IN_SCOPE : 0;
-	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	r->matched = -1;
+	r->gen = 0;
 
 	c.arg_start = BPF_CORE_READ(p, mm, arg_start);
 	arg_end = BPF_CORE_READ(p, mm, arg_end);
@@ -169,7 +227,45 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		r->flags |= NM_EXEC_ARGV_TRUNC;
 	}
 	r->argv_len = c.argv_len;
+	if (scoped)
+		judged = kernel_judge(r, c.arg_start, true);
+	if (judged >= 0) {
+		r->flags |= judged;
+		/* nothing banned: user space has nothing to do */
+		if (r->matched < 0 && !report_all)
+			return 0;
+	}
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
 	nchunks = c.argv_len ? (c.argv_len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
 	bpf_loop(nchunks, send_chunk, &c, 0);
+	return 0;
+}
+
+/* Test entry (not attached; loaded only by the tests): judges an argv in
+ * the caller's memory with the loaded tables, as handle_exec would. */
+struct verdict_test_args {
+	__u64 argv;
+	__u32 len;
+	__s32 matched;
+	__s32 flags;
+};
+
+SEC("syscall")
+int verdict_test(struct verdict_test_args *args)
+{
+	struct exec_record *r;
+	__u32 zero = 0;
+	int f;
+
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 1;
+	r->argv_len = args->len;
+	r->flags = 0;
+	r->matched = -1;
+	f = kernel_judge(r, args->argv, false);
+	args->matched = r->matched;
+	args->flags = f;
 	return 0;
 }

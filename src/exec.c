@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "exec.h"
 #include "exec.skel.h"
+#include "ktables.h"
 
 /* Records of different execs interleave when several CPUs exec at once;
  * each in-flight exec gets a slot until its last record arrives. */
@@ -29,6 +30,7 @@ struct exec_watch {
 	exec_cb cb;
 	void *ctx;
 	uint64_t clock;
+	size_t table_cap;
 	struct pending slots[PENDING_SLOTS];
 };
 
@@ -115,6 +117,15 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
 	w->skel->rodata->nscopes = o->nscopes;
 	w->skel->rodata->report_all = o->report_all != 0;
+	w->skel->rodata->audit = o->audit != 0;
+	w->table_cap = o->table_cap ? o->table_cap : 64 * 1024;
+	w->skel->rodata->kt_wmask = (uint32_t)(w->table_cap / 4 - 1);
+	if (bpf_map__set_value_size(bpf_map__inner_map(w->skel->maps.tables), (uint32_t)w->table_cap)) {
+		e = errno;
+		snprintf(err, errlen, "failed to size the kernel tables: %s", strerror(e));
+		return -1;
+	}
+	bpf_program__set_autoload(w->skel->progs.verdict_test, o->test_entry != 0);
 	if (bpf_map__reuse_fd(w->skel->maps.lineage, o->lineage_fd)) {
 		e = errno;
 		snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
@@ -125,6 +136,9 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 		snprintf(err, errlen, "failed to load exec program: %s", strerror(e));
 		return -1;
 	}
+	/* The test entry runs the verdict code by hand: nothing is attached. */
+	if (o->test_entry)
+		return 0;
 	if (exec_bpf__attach(w->skel)) {
 		e = errno;
 		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(e));
@@ -179,6 +193,72 @@ int exec_watch_drain(struct exec_watch *w)
 	int n = ring_buffer__consume(w->rb);
 
 	return n < 0 ? n : 0;
+}
+
+int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
+{
+	int outer = bpf_map__fd(w->skel->maps.tables), inner, ret = 0;
+	uint32_t zero = 0;
+	void *buf;
+
+	if (!kt) {
+		/* ENOENT: there was nothing to remove */
+		if (bpf_map_delete_elem(outer, &zero) && errno != ENOENT)
+			return -errno;
+		return 0;
+	}
+	if (kt->size > w->table_cap)
+		return -E2BIG;
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)w->table_cap, 1, NULL);
+	if (inner < 0)
+		return -errno;
+	/* The value is the whole cap; the blob fills its start. */
+	buf = calloc(1, w->table_cap);
+	if (!buf) {
+		close(inner);
+		return -ENOMEM;
+	}
+	memcpy(buf, kt->words, kt->size);
+	if (bpf_map_update_elem(inner, &zero, buf, BPF_ANY) ||
+	    bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+		ret = -errno;
+	free(buf);
+	/* The outer map holds its own reference; the old inner map is freed
+	 * by the kernel once no program run can still be using it. */
+	close(inner);
+	return ret;
+}
+
+int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t len,
+			    int *matched, int *flags)
+{
+	struct {
+		uint64_t argv;
+		uint32_t len;
+		int32_t matched;
+		int32_t flags;
+	} args = { .argv = (uint64_t)(uintptr_t)argv, .len = (uint32_t)len };
+	/* syscall programs write their context back into ctx_in */
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(w->skel->progs.verdict_test), &topts))
+		return -errno;
+	*matched = args.matched;
+	*flags = args.flags;
+	return 0;
+}
+
+int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *verified_insns)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->skel->progs.handle_exec), &info, &len))
+		return -errno;
+	*id = info.id;
+	*verified_insns = info.verified_insns;
+	return 0;
 }
 
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)

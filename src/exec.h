@@ -21,6 +21,9 @@ struct exec_watch_opts {
 	const struct nm_scope *scopes;  /* NULL/0: every exec is in scope */
 	unsigned int nscopes;
 	int report_all;                 /* also report out-of-scope execs */
+	int audit;                      /* the kernel judges but never signals */
+	size_t table_cap;               /* bytes for the kernel tables, a power of two */
+	int test_entry;                 /* load verdict_test, attach nothing (tests only) */
 	exec_cb cb;
 	void *ctx;
 };
@@ -31,6 +34,23 @@ void exec_watch_close(struct exec_watch *w);
 /* fd to wait on (epoll) and the call that drains it into the callback. */
 int exec_watch_fd(const struct exec_watch *w);
 int exec_watch_drain(struct exec_watch *w);
+
+struct ktables;
+
+/* Installs new kernel tables (their size must be <= table_cap) in one swap:
+ * an exec is judged either by the old tables or by the new ones. NULL
+ * removes them: every exec then goes to user space for its verdict.
+ * Returns 0 or a negative errno. */
+int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt);
+
+/* Runs the kernel's verdict code on argv (needs test_entry). Stores the
+ * banned index (-1 none) and the NM_EXEC_* flags it would set (-1: the
+ * tables could not judge). Returns 0 or a negative errno. */
+int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t len,
+			    int *matched, int *flags);
+
+/* The exec program's id and what the verifier walked to accept it. */
+int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *verified_insns);
 
 /* Sums a per-CPU counter (enum nm_exec_stat). */
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which);

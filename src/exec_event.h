@@ -16,6 +16,11 @@ enum nm_exec_flags {
 	NM_EXEC_IN_SCOPE = 1,     /* the task is in or below a --scope-cgroup */
 	NM_EXEC_ARGV_TRUNC = 2,   /* argv longer than NM_ARGV_MAX */
 	NM_EXEC_READ_FAIL = 4,    /* reading argv from the new image failed */
+	NM_EXEC_KJUDGED = 8,      /* the kernel tables judged this exec: matched is set */
+	NM_EXEC_KILLED = 16,      /* SIGKILL sent at exec, before the first instruction */
+	NM_EXEC_FROZEN = 32,      /* SIGSTOP sent at exec: user space decides */
+	NM_EXEC_ALLOWED = 64,     /* banned, but the allow DFA matched the whole line */
+	NM_EXEC_AUDIT = 128,      /* banned and not allowed, audit mode: untouched */
 };
 
 enum nm_exec_stat {
@@ -39,6 +44,8 @@ struct exec_record {
 	unsigned int argv_len;        /* bytes from arg_start to arg_end */
 	unsigned int off;
 	unsigned int len;
+	int matched;                  /* banned string index (NM_EXEC_KJUDGED) */
+	unsigned int gen;             /* generation of the tables that judged */
 	unsigned int pad;
 	char comm[NM_COMM_LEN];
 	char filename[NM_FILENAME_MAX];

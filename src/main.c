@@ -15,7 +15,7 @@
 
 static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
-	"                    [--sweep-interval SECONDS] [--debug]\n"
+	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB] [--debug]\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
@@ -26,9 +26,11 @@ static const char usage[] =
 	"  --scope-cgroup PATH   act only on processes in or below this cgroup v2 path\n"
 	"                        (relative to the cgroup2 mount; repeatable)\n"
 	"  --sweep-interval S    seconds between /proc sweeps (default 600)\n"
+	"  --kernel-table-mib M  kernel memory for verdict tables, a power of two\n"
+	"                        (default 32); bigger configs are judged in user space\n"
 	"  --debug               also log every exec as \"observed\"\n";
 
-enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP };
+enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -36,6 +38,7 @@ static const struct option long_opts[] = {
 	{ "scope-cgroup", required_argument, NULL, OPT_SCOPE },
 	{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "kernel-table-mib", required_argument, NULL, OPT_TABLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 },
 };
@@ -60,6 +63,7 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 	int c;
 
 	o->sweep_interval = DEFAULT_SWEEP_INTERVAL;
+	o->table_cap = DAEMON_TABLE_CAP_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
 		if (c == '?' || !(allowed & (1u << c))) {
@@ -92,6 +96,16 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 				return 2;
 			}
 			o->sweep_interval = (unsigned int)v;
+			break;
+		case OPT_TABLE:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 1024 || (v & (v - 1))) {
+				fprintf(stderr, "nomine: --kernel-table-mib %s: want a power of two, 1..1024\n",
+					optarg);
+				return 2;
+			}
+			o->table_cap = (size_t)v << 20;
 			break;
 		case OPT_HELP:
 			fputs(usage, stdout);
@@ -171,7 +185,7 @@ static int cmd_daemon(int argc, char **argv, int scan)
 	int rc;
 
 	if (!scan)
-		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG;
+		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE;
 	rc = parse(argc, argv, &o, allowed);
 	if (!rc && optind < argc) {
 		fprintf(stderr, "nomine %s: unexpected argument %s\n", argv[0], argv[optind]);

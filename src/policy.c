@@ -172,3 +172,8 @@ const struct config *policy_config(const struct policy *p)
 {
 	return &p->cfg;
 }
+
+const struct automaton *policy_automaton(const struct policy *p)
+{
+	return p->ac;
+}

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "automaton.h"
 #include "config.h"
 
 struct policy;
@@ -29,6 +30,9 @@ void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verd
 size_t policy_nbanned(const struct policy *p);
 size_t policy_npatterns(const struct policy *p);
 const struct config *policy_config(const struct policy *p);
+
+/* The compiled banned strings (NULL when there are none). */
+const struct automaton *policy_automaton(const struct policy *p);
 
 /* Turns a raw argv area ("a\0b\0\0") into the matched line ("a b") in
  * place: trailing NULs dropped, every other NUL becomes a space. Returns the

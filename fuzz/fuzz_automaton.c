@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* fuzz_automaton.c - libFuzzer: automaton_find against the naive matcher.
+ *
+ * Input: byte 0 picks the string count (1..8) and an alphabet; then per
+ * string a header byte (length 1..16, mode bit) and its bytes; the rest is
+ * the line. With a small alphabet, bytes are mapped onto a few letters of
+ * both cases, word and non-word bytes, NUL and 0x80+, so overlaps, case
+ * folding and word edges come up constantly. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "automaton.h"
+#include "../tests/unit/naive_match.h"
+
+#define MAX_STRINGS 8
+#define MAX_LEN 16
+
+static const uint8_t alphabet[] = { 'a', 'A', 'b', 'B', '_', '-', ' ', 0, 0x80, 0xc1 };
+
+static uint8_t map_byte(uint8_t b, int small)
+{
+	return small ? alphabet[b % sizeof(alphabet)] : b;
+}
+
+/* Runs one matcher pair on the line; aborts with the case on mismatch. */
+static void compare(const struct automaton *a, const struct ac_input *in, size_t n,
+		    const uint8_t *line, size_t len, const char *what)
+{
+	size_t e_ref = 0, e_got = 0;
+	long ref = naive_find(in, n, line, len, &e_ref);
+	long got = strcmp(what, "table") == 0 ? table_find(a, line, len, &e_got)
+					      : automaton_find(a, line, len, &e_got);
+
+	if (ref == got && (ref < 0 || e_ref == e_got))
+		return;
+	fprintf(stderr, "%s mismatch: naive=%ld@%zu got=%ld@%zu\n", what, ref, e_ref, got, e_got);
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t bytes[MAX_STRINGS][MAX_LEN];
+	struct ac_input in[MAX_STRINGS];
+	uint8_t *line;
+	size_t pos = 1, n;
+	int small;
+
+	if (size < 2)
+		return 0;
+	n = 1 + (data[0] & 7);
+	small = (data[0] & 8) == 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pos >= size)
+			return 0;
+		uint8_t h = data[pos++];
+		size_t len = 1 + (h & (MAX_LEN - 1));
+		if (pos + len > size)
+			return 0;
+		for (size_t k = 0; k < len; k++)
+			bytes[i][k] = map_byte(data[pos + k], small);
+		pos += len;
+		in[i].bytes = bytes[i];
+		in[i].len = len;
+		in[i].mode = (h & 0x80) ? AC_SUBSTRING : AC_WORD;
+	}
+	size_t len = size - pos;
+	line = malloc(len ? len : 1);
+	if (!line)
+		return 0;
+	for (size_t k = 0; k < len; k++)
+		line[k] = map_byte(data[pos + k], small);
+
+	struct automaton *a = automaton_build(in, n);
+	if (!a) {
+		perror("automaton_build");
+		abort();
+	}
+	compare(a, in, n, line, len, "automaton");
+	compare(a, in, n, line, len, "table");
+	/* The same tables without the prefilter: the linear walk. */
+	struct automaton plain = *a;
+	plain.filter = NULL;
+	compare(&plain, in, n, line, len, "linear");
+	automaton_free(a);
+	free(line);
+	return 0;
+}

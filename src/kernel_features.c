@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* kernel_features.c - kernel feature probes and the choice of verdict site. */
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "kernel_features.h"
+
+void features_probe(struct features *f)
+{
+	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	f->task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	f->map_in_map = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARRAY_OF_MAPS, NULL) == 1;
+	/* bpf_loop is a base helper: a kprobe program can ask for it. */
+	f->bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
+}
+
+enum verdict_site features_select(const struct features *f, bool tables_fit, const char **why)
+{
+	*why = NULL;
+	if (!f->btf) {
+		*why = "no kernel BTF (/sys/kernel/btf/vmlinux): tp_btf and CO-RE unavailable";
+		return SITE_SWEEP;
+	}
+	if (!f->ringbuf) {
+		*why = "no BPF ring buffer (kernel < 5.8)";
+		return SITE_SWEEP;
+	}
+	if (!f->task_storage) {
+		*why = "no BPF task storage (kernel < 5.11): no lineage";
+		return SITE_SWEEP;
+	}
+	if (!f->bpf_loop) {
+		*why = "no bpf_loop (kernel < 5.17): argv cannot be read whole";
+		return SITE_SWEEP;
+	}
+	if (!f->map_in_map) {
+		*why = "no BPF map-in-map: kernel tables cannot be swapped atomically";
+		return SITE_USER;
+	}
+	if (!tables_fit) {
+		*why = "the banned strings' tables do not fit the kernel table cap";
+		return SITE_USER;
+	}
+	return SITE_KERNEL;
+}
+
+const char *features_site_name(enum verdict_site s)
+{
+	switch (s) {
+	case SITE_KERNEL:
+		return "kernel";
+	case SITE_USER:
+		return "user";
+	default:
+		return "sweep-only";
+	}
+}

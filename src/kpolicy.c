@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* kpolicy.c - policy to kernel tables. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kpolicy.h"
+#include "log.h"
+
+/* Compiles the allow patterns the kernel can run into one DFA; logs the
+ * others. Returns the mode, and the DFA in *dfa when there is one. */
+static enum nm_kt_allow build_allow(const struct config *cfg, struct kregex_dfa *dfa, int *have,
+				    size_t *nfallback)
+{
+	size_t n = cfg->nallowed;
+	const char **pats = calloc(n ? n : 1, sizeof(*pats));
+	const char **reason = calloc(n ? n : 1, sizeof(*reason));
+	uint8_t *unsup = calloc(n ? n : 1, 1);
+	enum nm_kt_allow mode = NM_KT_ALLOW_DFA;
+
+	*have = 0;
+	*nfallback = 0;
+	if (n == 0 || !pats || !reason || !unsup) {
+		mode = n ? NM_KT_ALLOW_PARTIAL : NM_KT_ALLOW_NONE;
+		*nfallback = n;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		pats[i] = cfg->allowed[i].regex;
+	if (kregex_compile(pats, n, KPOLICY_ALLOW_STATES, dfa, unsup, reason)) {
+		log_msg("warning", "allow patterns need more than %d DFA states together: all %zu are "
+			"decided in user space, by freezing matching processes at exec",
+			KPOLICY_ALLOW_STATES, n);
+		mode = NM_KT_ALLOW_PARTIAL;
+		*nfallback = n;
+		goto out;
+	}
+	*have = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!unsup[i])
+			continue;
+		(*nfallback)++;
+		mode = NM_KT_ALLOW_PARTIAL;
+		log_msg("warning", "%s:%d: allow pattern decided in user space (process frozen at exec "
+			"until then): %s", cfg->allowed[i].at.file, cfg->allowed[i].at.line,
+			reason[i] ? reason[i] : "unsupported");
+	}
+out:
+	free(pats);
+	free(reason);
+	free(unsup);
+	return mode;
+}
+
+int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpolicy *out)
+{
+	struct kregex_dfa dfa;
+	int have = 0, ret;
+
+	memset(out, 0, sizeof(*out));
+	out->allow_mode = build_allow(policy_config(p), &dfa, &have, &out->nfallback);
+	ret = ktables_build(policy_automaton(p), have ? &dfa : NULL, out->allow_mode, cap, &out->kt,
+			    out->why, sizeof(out->why));
+	if (have)
+		kregex_dfa_free(&dfa);
+	if (ret)
+		return -1;
+	((struct nm_kt_header *)out->kt.words)->generation = gen;
+	return 0;
+}
+
+void kpolicy_free(struct kpolicy *kp)
+{
+	ktables_free(&kp->kt);
+}

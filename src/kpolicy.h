@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* kpolicy.h - compiles a policy for the kernel: the banned automaton into
+ * dense tables, the allow patterns into one DFA, within a memory cap. */
+#ifndef NOMINE_KPOLICY_H
+#define NOMINE_KPOLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ktables.h"
+#include "policy.h"
+
+/* Allow-DFA state budget: past it every pattern is left to user space. */
+#define KPOLICY_ALLOW_STATES 8192
+
+struct kpolicy {
+	struct ktables kt;
+	enum nm_kt_allow allow_mode;
+	size_t nfallback;          /* allow patterns only user space can run */
+	char why[256];             /* why the tables could not be built */
+};
+
+/* Builds the tables, stamped with generation gen. Each allow pattern the
+ * kernel cannot run is logged once with its origin and reason (those
+ * patterns are decided by freezing the process at exec). Returns 0, or -1
+ * with out->why set (e.g. over cap): verdicts then stay in user space. */
+int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpolicy *out);
+void kpolicy_free(struct kpolicy *kp);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* kregex.h - allow patterns compiled into a byte DFA that BPF can walk.
+ *
+ * Allow patterns are PCRE2 regexes compiled with PCRE2_CASELESS |
+ * PCRE2_ANCHORED | PCRE2_ENDANCHORED (8-bit, no UTF, default tables, newline
+ * LF): the pattern must match the whole command line. A subset of the PCRE2
+ * syntax (no backreferences, lookaround, possessive or atomic constructs, ...)
+ * describes a regular language; kregex compiles that subset into a dense DFA
+ * over bytes that answers exactly as PCRE2 does for every line. Patterns
+ * outside the subset are reported so the caller can match them in user space.
+ *
+ * Supported: literal bytes (ASCII letters caseless, every other byte exact),
+ * escapes of non-alphanumerics, \a \e \f \n \r \t \0oo \xHH \x{HH}, the
+ * classes \d \D \w \W \s \S \h \H \v \V (\v is PCRE2's vertical-space class,
+ * not VT), '.', bracket classes with ranges, escapes and [:posix:] names,
+ * groups (capturing, (?:...), named), '|', the quantifiers * + ? {n} {n,}
+ * {n,m} and their lazy forms, the anchors ^ \A $ \Z \z anywhere, and (?i). */
+#ifndef NOMINE_KREGEX_H
+#define NOMINE_KREGEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct kregex_dfa {
+	uint32_t nstates;      /* state 0 = start; a dead state exists if needed */
+	uint32_t nclasses;     /* byte classes */
+	uint8_t cls[256];      /* byte -> class */
+	uint32_t *next;        /* [nstates * nclasses] next state */
+	uint8_t *accept;       /* [nstates] 1 if a whole-line match ends here */
+	uint32_t dead;         /* a state from which nothing can accept (UINT32_MAX if none) */
+};
+
+/* Compiles the UNION of n patterns (the line is allowed if any matches the
+ * whole line). Patterns outside the supported subset are skipped and reported:
+ * unsupported[i] = 1 and reason[i] (static string) set, else unsupported[i] = 0
+ * and reason[i] = NULL (either array may be NULL). The supported ones go into
+ * the DFA, which is minimal. If it needs more than max_states states (or the
+ * construction on the way more than 8 * max_states), returns -1 with errno
+ * E2BIG (the caller falls back). Returns 0 and fills *out (free
+ * with kregex_dfa_free), or -1 with errno (EINVAL, ENOMEM, E2BIG). */
+int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
+		   struct kregex_dfa *out, uint8_t *unsupported, const char **reason);
+
+void kregex_dfa_free(struct kregex_dfa *d);
+
+/* Runs the DFA over a line: 1 if accepted. (Reference walk for tests and for
+ * user space.) */
+int kregex_match(const struct kregex_dfa *d, const uint8_t *line, size_t len);
+
+/* Whether kregex supports a single pattern: 0 ok, -1 with *reason set. */
+int kregex_supported(const char *pattern, const char **reason);
+
+#endif

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* ktables.c - dense kernel tables from the comb automaton, and the C twin of
+ * the kernel's walk. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ktables.h"
+
+#define MIN_SIZE (64u * 1024)
+
+static int has_output(const struct automaton *a, uint32_t s)
+{
+	return a->out[s] != AC_NONE || a->dict[s] != AC_NONE;
+}
+
+/* Output list of s, longest first (a longer string ending at the same place
+ * is always earlier on the dictionary chain). Returns the count or -1. */
+static int outputs_of(const struct automaton *a, uint32_t s, uint32_t *ids)
+{
+	uint32_t t = a->out[s] != AC_NONE ? s : a->dict[s];
+	int n = 0;
+
+	while (t != AC_NONE) {
+		if (n == NM_KT_MAX_OUTS)
+			return -1;
+		ids[n++] = a->out[t];
+		t = a->dict[t];
+	}
+	return n;
+}
+
+static size_t count_out_words(const struct automaton *a, int *too_many)
+{
+	uint32_t ids[NM_KT_MAX_OUTS];
+	size_t w = 0;
+
+	*too_many = 0;
+	for (uint32_t s = 0; a && s < a->nstates; s++) {
+		int n = has_output(a, s) ? outputs_of(a, s, ids) : 0;
+
+		if (n < 0)
+			*too_many = 1;
+		w += n > 0 ? 2u * (uint32_t)n : 0;
+	}
+	return w;
+}
+
+static void fill_banned(const struct automaton *a, struct nm_kt_header *h, uint32_t *w)
+{
+	uint8_t *cls = (uint8_t *)&w[NM_KT_B_CLS_WORD];
+	uint32_t *e = &w[h->b_outs], ids[NM_KT_MAX_OUTS];
+
+	memcpy(cls, a->cls, 256);
+	/* argv separators are judged as the spaces they become in the line */
+	cls[0] = a->cls[' '];
+	memcpy(&w[h->b_base], a->base, (size_t)a->nstates * 4);
+	memcpy(&w[h->b_fail], a->fail, (size_t)a->nstates * 4);
+	for (uint32_t i = 0; i < a->ncomb; i++) {
+		uint32_t t = a->next[i];
+
+		w[h->b_check + i] = a->check[i];
+		w[h->b_next + i] = a->check[i] == AC_NONE ? 0 :
+				   t | (has_output(a, t) ? NM_KT_OUT : 0);
+	}
+	for (uint32_t s = 0; s < a->nstates; s++) {
+		int n = has_output(a, s) ? outputs_of(a, s, ids) : 0;
+
+		w[h->b_out_first + s] = n > 0 ? (uint32_t)(e - w) : 0;
+		for (int i = 0; i < n; i++) {
+			uint32_t f = a->str_len[ids[i]] & NM_KT_ENTRY_LEN;
+
+			if (a->str_mode[ids[i]] == AC_SUBSTRING)
+				f |= NM_KT_ENTRY_SUBSTR;
+			if (i == n - 1)
+				f |= NM_KT_ENTRY_LAST;
+			*e++ = f;
+			*e++ = a->str_input[ids[i]];
+		}
+	}
+}
+
+static void fill_allow(const struct kregex_dfa *d, struct nm_kt_header *h, uint32_t *w)
+{
+	uint8_t *cls = (uint8_t *)&w[NM_KT_A_CLS_WORD];
+	uint32_t *delta = &w[h->a_delta];
+
+	memcpy(cls, d->cls, 256);
+	cls[0] = d->cls[' '];
+	for (uint32_t s = 0; s < d->nstates; s++)
+		for (uint32_t c = 0; c < d->nclasses; c++) {
+			uint32_t t = d->next[(size_t)s * d->nclasses + c];
+
+			delta[(size_t)s * d->nclasses + c] = t | (d->accept[t] ? NM_KT_ACCEPT : 0);
+		}
+	h->a_dead = d->dead == UINT32_MAX ? NM_KT_STATE : d->dead;
+	h->a_start_accept = d->accept[0];
+}
+
+int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
+		  enum nm_kt_allow mode, size_t cap, struct ktables *out, char *why, size_t whylen)
+{
+	struct nm_kt_header h = { .magic = NM_KT_MAGIC, .version = NM_KT_VERSION };
+	size_t words = NM_KT_DATA_WORD, size = MIN_SIZE;
+	int too_many;
+
+	memset(out, 0, sizeof(*out));
+	h.allow_mode = allow ? mode : NM_KT_ALLOW_NONE;
+	if (mode == NM_KT_ALLOW_PARTIAL && !allow)
+		h.allow_mode = NM_KT_ALLOW_PARTIAL;
+	if (a) {
+		h.b_nstates = a->nstates;
+		h.b_nclasses = a->nclasses;
+		h.b_ncomb = a->ncomb;
+		h.b_base = (uint32_t)words;
+		h.b_fail = (uint32_t)(words + a->nstates);
+		h.b_out_first = (uint32_t)(words + 2 * (size_t)a->nstates);
+		words += 3 * (size_t)a->nstates;
+		h.b_next = (uint32_t)words;
+		h.b_check = (uint32_t)(words + a->ncomb);
+		words += 2 * (size_t)a->ncomb;
+		h.b_outs = (uint32_t)words;
+		words += count_out_words(a, &too_many);
+		if (too_many) {
+			snprintf(why, whylen, "more than %d banned strings end at one position",
+				 NM_KT_MAX_OUTS);
+			return -1;
+		}
+	}
+	if (allow) {
+		h.a_nstates = allow->nstates;
+		h.a_nclasses = allow->nclasses;
+		h.a_delta = (uint32_t)words;
+		words += (size_t)allow->nstates * allow->nclasses;
+	}
+	while (size < words * 4 + 8)
+		size *= 2;
+	if (size > cap || words > NM_KT_STATE) {
+		snprintf(why, whylen, "kernel tables need %zu KiB, over the %zu KiB cap",
+			 size / 1024, cap / 1024);
+		errno = E2BIG;
+		return -1;
+	}
+	out->words = calloc(1, size);
+	if (!out->words) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	out->size = size;
+	h.nwords = (uint32_t)words;
+	if (a)
+		fill_banned(a, &h, out->words);
+	if (allow)
+		fill_allow(allow, &h, out->words);
+	memcpy(out->words, &h, sizeof(h));
+	return 0;
+}
+
+void ktables_free(struct ktables *kt)
+{
+	free(kt->words);
+	memset(kt, 0, sizeof(*kt));
+}
+
+static int is_word(uint8_t b)
+{
+	return ac_is_word(b);
+}
+
+/* Best valid string ending at i (state s), given the byte after it (next,
+ * or -1 at the end). Mirrors the kernel: longest substring-mode entry, or a
+ * longer word-mode entry whose both edges are free. */
+static long best_at(const uint32_t *w, uint32_t s, const uint8_t *argv, size_t i, int next)
+{
+	const struct nm_kt_header *h = (const void *)w;
+	uint32_t e = w[h->b_out_first + s];
+
+	for (int k = 0; k < NM_KT_MAX_OUTS; k++, e += 2) {
+		uint32_t f = w[e], len = f & NM_KT_ENTRY_LEN;
+		int ok = 1;
+
+		if (!(f & NM_KT_ENTRY_SUBSTR)) {
+			if (i + 1 > len && is_word(argv[i - len]))   /* argv NULs are not word bytes */
+				ok = 0;
+			if (next >= 0 && is_word((uint8_t)next))
+				ok = 0;
+		}
+		if (ok)
+			return (long)w[e + 1];
+		if (f & NM_KT_ENTRY_LAST)
+			break;
+	}
+	return -1;
+}
+
+static int allow_walk(const uint32_t *w, const uint8_t *argv, size_t len)
+{
+	const struct nm_kt_header *h = (const void *)w;
+	const uint8_t *cls = (const uint8_t *)&w[NM_KT_A_CLS_WORD];
+	uint32_t a = 0, acc = h->a_start_accept, saved_acc = acc;
+	int in_nul = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint32_t t;
+
+		/* the line ends at the last non-NUL byte: remember where */
+		if (argv[i] == 0 && !in_nul) {
+			saved_acc = acc;
+			in_nul = 1;
+		} else if (argv[i]) {
+			in_nul = 0;
+		}
+		t = w[h->a_delta + (size_t)a * h->a_nclasses + cls[argv[i]]];
+		a = t & NM_KT_STATE;
+		acc = !!(t & NM_KT_ACCEPT);
+		if (a != h->a_dead)
+			continue;
+		if (!in_nul)
+			return 0;
+		/* dead inside a NUL run: the line may have ended before it */
+		while (++i < len)
+			if (argv[i])
+				return 0;
+		return (int)saved_acc;
+	}
+	return in_nul ? (int)saved_acc : (int)acc;
+}
+
+/* One byte of the banned walk: goto, else fail links (the root never
+ * fails). *out is set when the new state ends a banned string. */
+static uint32_t banned_step(const uint32_t *w, uint32_t s, uint8_t c, int *out)
+{
+	const struct nm_kt_header *h = (const void *)w;
+
+	*out = 0;
+	if (c == 0)
+		return 0;
+	for (;;) {
+		uint64_t i = (uint64_t)w[h->b_base + s] + c;
+
+		if (i < h->b_ncomb && w[h->b_check + i] == s) {
+			*out = !!(w[h->b_next + i] & NM_KT_OUT);
+			return w[h->b_next + i] & NM_KT_STATE;
+		}
+		if (s == 0)
+			return 0;
+		s = w[h->b_fail + s];
+	}
+}
+
+void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, struct kverdict *v)
+{
+	const uint32_t *w = kt->words;
+	const struct nm_kt_header *h = (const void *)w;
+	const uint8_t *cls = (const uint8_t *)&w[NM_KT_B_CLS_WORD];
+	long tentative = -1;
+	uint32_t s = 0;
+	int out;
+
+	v->matched = -1;
+	v->allowed = 0;
+	for (size_t i = 0; h->b_nstates && i < len && v->matched < 0; i++) {
+		/* a match ending in a NUL run holds only if the run is not trailing */
+		if (tentative >= 0) {
+			if (argv[i])
+				v->matched = tentative;
+			continue;
+		}
+		s = banned_step(w, s, cls[argv[i]], &out);
+		if (!out)
+			continue;
+		long id = best_at(w, s, argv, i, i + 1 < len ? argv[i + 1] : -1);
+
+		if (id >= 0 && argv[i] == 0)
+			tentative = id;
+		else if (id >= 0)
+			v->matched = id;
+	}
+	if (v->matched >= 0 && h->allow_mode != NM_KT_ALLOW_NONE && h->a_nstates)
+		v->allowed = allow_walk(w, argv, len);
+}

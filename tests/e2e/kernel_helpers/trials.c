@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* trials.c - exec a program N times and count how each run ended, as its
+ * parent sees it (waitpid with WUNTRACED: a stop would be seen).
+ *   trials N LOG PROGRAM [ARG...]
+ * The child's argv is PROGRAM ARG... then $NM_EXTRA (if set), so the banned
+ * string never sits on trials' own command line. With $NM_MARKER_DIR each
+ * child also gets <dir>/m<i> as its first argument. LOG (or "-") receives
+ * one line per run: "<start realtime ns> <exit|kill|other> <code>".
+ * Prints "exited=E killed=K stopped=S other=O". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	const char *extra = getenv("NM_EXTRA"), *mdir = getenv("NM_MARKER_DIR");
+	long n, exited = 0, killed = 0, stopped = 0, other = 0;
+	char **args, marker[4096];
+	FILE *log = NULL;
+	int k = 0;
+
+	if (argc < 4)
+		return 2;
+	n = atol(argv[1]);
+	if (strcmp(argv[2], "-") && !(log = fopen(argv[2], "w")))
+		return 2;
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (!args)
+		return 1;
+	args[k++] = argv[3];
+	if (mdir)
+		args[k++] = marker;
+	for (int i = 4; i < argc; i++)
+		args[k++] = argv[i];
+	if (extra)
+		args[k++] = (char *)extra;
+	for (long i = 0; i < n; i++) {
+		long long t = now_ns();
+		int st;
+		pid_t pid;
+
+		snprintf(marker, sizeof(marker), "%s/m%ld", mdir ? mdir : ".", i);
+		pid = fork();
+		if (pid == 0) {
+			execv(args[0], args);
+			_exit(127);
+		}
+		if (pid < 0)
+			return 1;
+		for (;;) {
+			if (waitpid(pid, &st, WUNTRACED) < 0)
+				return 1;
+			if (!WIFSTOPPED(st))
+				break;
+			stopped++;   /* seen by an interactive shell as "Stopped" */
+			kill(pid, SIGCONT);
+		}
+		if (WIFEXITED(st))
+			exited++;
+		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			killed++;
+		else
+			other++;
+		if (log)
+			fprintf(log, "%lld %s %d\n", t, WIFEXITED(st) ? "exit" :
+				(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ? "kill" : "other",
+				WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+	}
+	if (log)
+		fclose(log);
+	printf("exited=%ld killed=%ld stopped=%ld other=%ld\n", exited, killed, stopped, other);
+	free(args);
+	return 0;
+}

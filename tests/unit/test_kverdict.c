@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_kverdict.c - the verdict code the real kernel runs (verdict.bpf.h,
+ * through BPF_PROG_TEST_RUN) agrees with user space on 100,000+ argvs.
+ * Needs root and BPF; NOMINE_REQUIRE_BPF=1 turns a skip into a failure. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "exec.h"
+#include "kpolicy.h"
+#include "lineage.h"
+#include "policy.h"
+
+static uint64_t rng = 0x6b766572;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static void noop(const struct exec_record *h, const uint8_t *a, size_t l, int c, void *x)
+{
+	(void)h, (void)a, (void)l, (void)c, (void)x;
+}
+
+struct kfixture {
+	struct lineage_tracker *lt;
+	struct exec_watch *ew;
+};
+
+static int bpf_required(void)
+{
+	const char *e = getenv("NOMINE_REQUIRE_BPF");
+
+	return e && *e && strcmp(e, "0");
+}
+
+static int setup(void **state)
+{
+	static struct kfixture f;
+	struct exec_watch_opts o = { .cb = noop, .table_cap = 1u << 24, .test_entry = 1,
+				     .audit = 1 };
+	char err[512];
+
+	f.lt = lineage_open(err, sizeof(err));
+	if (f.lt) {
+		o.lineage_fd = lineage_map_fd(f.lt);
+		f.ew = exec_watch_open(&o, err, sizeof(err));
+	}
+	if (!f.ew) {
+		fprintf(stderr, "BPF unavailable: %s\n", err);
+		lineage_close(f.lt);
+		f.lt = NULL;
+	}
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct kfixture *f = *state;
+
+	exec_watch_close(f->ew);
+	lineage_close(f->lt);
+	return 0;
+}
+
+static struct policy *make_policy(const char *yaml)
+{
+	struct config cfg = {0};
+	char err[CONFIG_ERR_MAX];
+	struct policy *p;
+
+	assert_int_equal(config_parse_buffer(&cfg, "k.yaml", yaml, strlen(yaml), 0, err, sizeof(err)), 0);
+	p = policy_build(&cfg, err, sizeof(err));
+	assert_non_null(p);
+	return p;
+}
+
+static void install(struct kfixture *f, struct policy *p)
+{
+	struct kpolicy kp;
+
+	assert_int_equal(kpolicy_build(p, 1u << 24, 7, &kp), 0);
+	assert_int_equal(exec_watch_set_tables(f->ew, &kp.kt), 0);
+	kpolicy_free(&kp);
+}
+
+/* Compares the kernel with policy_check on one argv area. */
+static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, size_t len)
+{
+	uint8_t *line = malloc(len + 1);
+	int matched, flags;
+	struct verdict v;
+	size_t n;
+	long want;
+
+	memcpy(line, argv, len);
+	n = policy_cmdline(line, len);
+	policy_check(p, line, n, &v);
+	want = v.matched ? (long)(v.matched - policy_config(p)->banned) : -1;
+	assert_int_equal(exec_watch_test_verdict(f->ew, argv, len, &matched, &flags), 0);
+	if (matched != want || (want >= 0 && !!(flags & NM_EXEC_ALLOWED) != (v.allowedby != NULL))) {
+		fprintf(stderr, "kernel matched %d flags %#x, user %ld allowed %d; line:", matched,
+			flags, want, v.allowedby != NULL);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, (line[i] >= 32 && line[i] < 127) ? "%c" : "\\x%02x", line[i]);
+		fprintf(stderr, "\n");
+		fail();
+	}
+	free(line);
+}
+
+static const char *const words[] = { "xmrig", "XMRig", "pool", "--donate-level", "stratum+tcp",
+				     "python", "-m", "pip", "install", "a", "_", "x1", "ab ", "\xff",
+				     "-", "=", "/", ".", " ", "\t", "minerd", "Minerd_", "1" };
+
+static size_t random_argv(uint8_t *p, size_t cap)
+{
+	size_t n = 0;
+	uint32_t nargs = 1 + rnd(12);
+
+	for (uint32_t i = 0; i < nargs; i++) {
+		for (uint32_t k = 1 + rnd(3); k; k--) {
+			const char *w = words[rnd(sizeof(words) / sizeof(words[0]))];
+			size_t l = strlen(w);
+
+			if (n + l + 1 >= cap)
+				break;
+			memcpy(p + n, w, l);
+			n += l;
+		}
+		p[n++] = 0;
+	}
+	for (uint32_t k = rnd(3); k && n < cap; k--)
+		p[n++] = 0;
+	return n;
+}
+
+static void test_agreement_100k(void **state)
+{
+	struct kfixture *f = *state;
+	static const char yaml[] =
+		"bannedCommandStrings: [xmrig, '--donate-level', 'stratum+tcp', minerd, 'ab ', x1, '=']\n"
+		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*', 'minerd']\n";
+	static uint8_t argv[4096];
+	struct policy *p;
+
+	if (!f->ew) {
+		if (bpf_required())
+			fail_msg("BPF is required but unavailable");
+		skip();
+	}
+	p = make_policy(yaml);
+	install(f, p);
+	for (int i = 0; i < 100000; i++)
+		agree(f, p, argv, random_argv(argv, sizeof(argv)));
+	policy_free(p);
+}
+
+static void test_long_argv(void **state)
+{
+	struct kfixture *f = *state;
+	static uint8_t argv[1 << 20];
+	struct policy *p;
+
+	if (!f->ew) {
+		if (bpf_required())
+			fail_msg("BPF is required but unavailable");
+		skip();
+	}
+	p = make_policy("bannedCommandStrings: [needle]\n");
+	install(f, p);
+	/* across chunk borders (16 KiB), and at the very end of 1 MiB */
+	for (size_t at = 16384 - 8; at < 16384 + 8; at++) {
+		memset(argv, 'q', sizeof(argv));
+		argv[at - 1] = 0;
+		memcpy(argv + at, "needle", 6);
+		argv[at + 6] = 0;
+		agree(f, p, argv, at + 7);
+	}
+	memset(argv, 'q', sizeof(argv));
+	memcpy(argv + sizeof(argv) - 8, " needle", 7);
+	argv[sizeof(argv) - 1] = 0;
+	agree(f, p, argv, sizeof(argv));
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_agreement_100k),
+		cmocka_unit_test(test_long_argv),
+	};
+
+	return cmocka_run_group_tests_name("kverdict", tests, setup, teardown);
+}
