@@ -120,7 +120,10 @@ static void install_tables(struct daemon *d, const struct policy *p)
 	if (!d->ew)
 		return;
 	d->gen++;
-	if (d->feat.map_in_map && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
+	if (d->o->user_verdict) {
+		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "--user-verdict");
+		d->table_kib = 0;
+	} else if (d->feat.map_in_map && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
 		ret = exec_watch_set_tables(d->ew, &kp.kt);
 		fit = ret == 0;
 		if (ret)

@@ -14,6 +14,7 @@ struct daemon_opts {
 	int debug;
 	unsigned int sweep_interval;   /* seconds */
 	size_t table_cap;              /* bytes of kernel tables at most (power of two) */
+	int user_verdict;              /* never judge in the kernel */
 };
 
 #define DAEMON_TABLE_CAP_DEFAULT (32u << 20)

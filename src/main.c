@@ -15,7 +15,8 @@
 
 static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
-	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB] [--debug]\n"
+	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB]\n"
+	"                    [--user-verdict] [--debug]\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
@@ -28,9 +29,11 @@ static const char usage[] =
 	"  --sweep-interval S    seconds between /proc sweeps (default 600)\n"
 	"  --kernel-table-mib M  kernel memory for verdict tables, a power of two\n"
 	"                        (default 32); bigger configs are judged in user space\n"
+	"  --user-verdict        judge every exec in user space, after it started\n"
+	"                        (as on kernels without the in-kernel verdict)\n"
 	"  --debug               also log every exec as \"observed\"\n";
 
-enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE };
+enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -39,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "kernel-table-mib", required_argument, NULL, OPT_TABLE },
+	{ "user-verdict", no_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 },
 };
@@ -87,6 +91,9 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 			break;
 		case OPT_DEBUG:
 			o->debug = 1;
+			break;
+		case OPT_USER:
+			o->user_verdict = 1;
 			break;
 		case OPT_SWEEP:
 			errno = 0;
@@ -185,7 +192,7 @@ static int cmd_daemon(int argc, char **argv, int scan)
 	int rc;
 
 	if (!scan)
-		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE;
+		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER;
 	rc = parse(argc, argv, &o, allowed);
 	if (!rc && optind < argc) {
 		fprintf(stderr, "nomine %s: unexpected argument %s\n", argv[0], argv[optind]);
