@@ -6,7 +6,7 @@ import re
 from conftest import assert_killed, check_event_common
 
 
-def test_allow_pattern_spares_whole_line_only(start_daemon, scope, spawner, banned):
+def test_allow_pattern_spares_whole_line_only(start_daemon, verdict_args, scope, spawner, banned):
     spared_cmd = f"sleep 0.3; : {banned} --ok"
     whole = "^sh -c " + re.escape(spared_cmd) + "$"
     # Each of these matches only a prefix (or a part) of the killed line.
@@ -14,7 +14,8 @@ def test_allow_pattern_spares_whole_line_only(start_daemon, scope, spawner, bann
     alternation = "nothing-at-all|sh -c sleep 5"
     middle = re.escape(f": {banned}")
     d = start_daemon({"bannedCommandStrings": [banned],
-                      "allowedCommandPatterns": [whole, prefix, alternation, middle]})
+                      "allowedCommandPatterns": [whole, prefix, alternation, middle]},
+                     args=verdict_args)
     assert d.started["allowed_patterns"] == 4
 
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", spared_cmd])
@@ -36,18 +37,19 @@ def test_allow_pattern_spares_whole_line_only(start_daemon, scope, spawner, bann
     assert ev["cmdline"] == f"sh -c {killed_cmd}"
 
 
-def test_allow_pattern_is_case_insensitive(start_daemon, scope, spawner, banned):
+def test_allow_pattern_is_case_insensitive(start_daemon, verdict_args, scope, spawner, banned):
     cmd = f"sleep 0.2; : {banned}"
     pattern = ("^SH -C " + re.escape(cmd) + "$").upper()
-    d = start_daemon({"bannedCommandStrings": [banned], "allowedCommandPatterns": [pattern]})
+    d = start_daemon({"bannedCommandStrings": [banned], "allowedCommandPatterns": [pattern]},
+                     args=verdict_args)
     p, *_ = spawner.run(scope, ["sh", "-c", cmd])
     assert p.returncode == 0, d.dump()
     ev = d.wait_for(lambda e: e.get("pid") == p.pid and "action" in e)
     assert ev["action"] == "spared" and ev["allowedby"] == pattern
 
 
-def test_audit_mode_kills_nothing(start_daemon, scope, spawner, banned):
-    d = start_daemon({"bannedCommandStrings": [banned]}, args=["--audit"])
+def test_audit_mode_kills_nothing(start_daemon, verdict_args, scope, spawner, banned):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=["--audit", *verdict_args])
     assert d.started["mode"] == "audit"
     # A banned command with a child (the sleep) that must survive too.
     cmd = f"sleep 0.5; echo done; : {banned}"

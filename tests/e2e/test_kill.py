@@ -2,7 +2,9 @@
 """A banned command line is killed at exec, however it is spelled or
 exec'd: plain, case-folded, at the end of a 1 MiB argv, across the kernel's
 argv chunk boundaries, via execveat(2) or from a memfd; and its log line
-stays valid JSON whatever bytes the argv holds."""
+stays valid JSON whatever bytes the argv holds. Each test runs with the
+default verdict path (in the kernel where supported) and with
+--user-verdict."""
 import json
 import os
 
@@ -15,8 +17,8 @@ from conftest import assert_killed, check_event_common
 CHUNK = 16384
 
 
-def test_banned_command_is_killed(start_daemon, scope, spawner, banned):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_banned_command_is_killed(start_daemon, verdict_args, scope, spawner, banned):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     argv = ["sh", "-c", f"sleep 5; : {banned}"]
     p, out, err, elapsed = spawner.run(scope, argv)
     assert_killed(p, elapsed)
@@ -30,13 +32,17 @@ def test_banned_command_is_killed(start_daemon, scope, spawner, banned):
     assert ev["uid"] == os.getuid()
     assert os.path.basename(ev["exe"]) in ("sh", "dash"), ev["exe"]
     assert ev["descendants_killed"] >= 0
+    assert isinstance(ev["kill_in_kernel"], bool)
+    if verdict_args:                 # --user-verdict: killed after the exec
+        assert ev["kill_in_kernel"] is False
     assert "warning" not in ev, ev
     # Exactly one verdict for that exec.
     assert len(d.find(lambda e: e.get("pid") == p.pid and "action" in e)) == 1
 
 
-def test_matching_is_case_insensitive_and_word_bounded(start_daemon, scope, spawner, banned):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_matching_is_case_insensitive_and_word_bounded(start_daemon, verdict_args, scope, spawner,
+                                                       banned):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     # Upper case, and delimited by non-word bytes: banned.
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : /opt/{banned.upper()}.bin"])
     assert_killed(p, elapsed)
@@ -53,8 +59,9 @@ def test_matching_is_case_insensitive_and_word_bounded(start_daemon, scope, spaw
     assert not d.find(lambda e: e.get("pid") in pids, since=mark), d.dump()
 
 
-def test_substring_mode_ignores_word_bounds(start_daemon, scope, spawner, banned):
-    d = start_daemon({"matchMode": "substring", "bannedCommandStrings": [banned]})
+def test_substring_mode_ignores_word_bounds(start_daemon, verdict_args, scope, spawner, banned):
+    d = start_daemon({"matchMode": "substring", "bannedCommandStrings": [banned]},
+                     args=verdict_args)
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : x{banned}y"])
     assert_killed(p, elapsed)
     assert d.wait_kill(p.pid)["matched"] == banned
@@ -94,8 +101,8 @@ def long_argv(banned, total, place):
 
 @pytest.mark.parametrize("place", [None, CHUNK, 3 * CHUNK, 64 * CHUNK],
                          ids=["at-end-of-1MiB", "across-16KiB", "across-48KiB", "across-1MiB"])
-def test_banned_in_huge_argv(start_daemon, scope, spawner, banned, place):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_banned_in_huge_argv(start_daemon, verdict_args, scope, spawner, banned, place):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     argv = long_argv(banned, 1 << 20, place)
     assert argv_area(argv) >= 1 << 20
     if place is not None:
@@ -113,8 +120,9 @@ def test_banned_in_huge_argv(start_daemon, scope, spawner, banned, place):
 
 
 @pytest.mark.parametrize("helper", ["execveat_sh", "memfd_exec"])
-def test_exec_without_a_path(start_daemon, scope, spawner, helpers, banned, helper):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_exec_without_a_path(start_daemon, verdict_args, scope, spawner, helpers, banned,
+                             helper):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     # The helper's own argv is innocent; the banned word only reaches the
     # image it execs (by execveat relative to a dirfd, or from a memfd).
     argv = [helpers[helper], "sh", "-c", 'sleep 5; : "$1"', "sh"]
@@ -129,8 +137,9 @@ def test_exec_without_a_path(start_daemon, scope, spawner, helpers, banned, help
     assert ev["exe"].startswith("/dev/fd/"), ev["exe"]
 
 
-def test_log_line_of_hostile_bytes_is_valid_json(start_daemon, scope, spawner, banned):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_log_line_of_hostile_bytes_is_valid_json(start_daemon, verdict_args, scope, spawner,
+                                                 banned):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     argv = [b"sh", b"-c", b"sleep 5; :", b"sh",
             b"\xff\xfe",                 # never valid UTF-8
             b"a\x01b\x1bc\x7f\td\ne",    # control bytes

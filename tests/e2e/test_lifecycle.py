@@ -42,9 +42,9 @@ def test_scan_command_kills_once_and_exits(nomine_bin, scope, spawner, banned, t
     assert innocent.poll() is None, "scan killed an innocent process"
 
 
-def test_short_lived_banned_process_is_reported(start_daemon, scope, spawner, banned):
+def test_short_lived_banned_process_is_reported(start_daemon, verdict_args, scope, spawner, banned):
     """Exited before the verdict could act: still one line, killed or missed."""
-    d = start_daemon({"bannedCommandStrings": [banned]})
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     p, *_ = spawner.run(scope, ["sh", "-c", f": {banned}"])
     assert p.returncode in (0, -9)
     ev = d.wait_for(lambda e: e.get("pid") == p.pid and "action" in e)
@@ -52,11 +52,11 @@ def test_short_lived_banned_process_is_reported(start_daemon, scope, spawner, ba
     assert ev["matched"] == banned
 
 
-def test_detached_child_of_exited_process_dies(start_daemon, scope, spawner, banned):
+def test_detached_child_of_exited_process_dies(start_daemon, verdict_args, scope, spawner, banned):
     """The banned shell starts a setsid'd background job and exits at once:
     the job is a descendant of the banned exec and must die, whoever wins
     the race."""
-    d = start_daemon({"bannedCommandStrings": [banned]})
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     for _ in range(5):
         p = spawner.spawn(scope, ["sh", "-c", f"setsid sleep 30 & exit 0; : {banned}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -74,8 +74,8 @@ def test_environment_is_not_judged(start_daemon, scope, spawner, banned):
     assert not d.find(lambda e: e.get("pid") == p.pid)
 
 
-def test_other_users_process_is_killed(start_daemon, scope, spawner, banned):
-    d = start_daemon({"bannedCommandStrings": [banned]})
+def test_other_users_process_is_killed(start_daemon, verdict_args, scope, spawner, banned):
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=verdict_args)
     # setpriv's and the outer shell's argv are innocent; the inner shell,
     # running as nobody, carries the banned word.
     argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",

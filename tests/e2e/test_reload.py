@@ -182,3 +182,33 @@ def test_reload_of_a_configmap_volume(start_daemon, scope, spawner, banned, tmp_
         assert ev["banned_strings"] == len(words)
         assert_enforced(d, spawner, scope, words[-1])
     assert_not_enforced(d, spawner, scope, banned)
+
+
+def test_last_of_rapid_rewrites_wins(start_daemon, scope, spawner, banned):
+    """Writes closer together than the debounce: whatever reloads happen,
+    the config in force at the end is the last one written."""
+    words = [new_banned() for _ in range(6)]
+    d = start_daemon({"bannedCommandStrings": [banned]})
+    mark = d.mark()
+    for w in words:
+        d.write_config("config.json", {"bannedCommandStrings": [w]})
+        time.sleep(0.03)
+    d.wait_for(is_reloaded, 5, since=mark)
+    time.sleep(0.5)          # any trailing debounced reload
+    assert_enforced(d, spawner, scope, words[-1])
+    assert_not_enforced(d, spawner, scope, words[0])
+    assert_not_enforced(d, spawner, scope, banned)
+
+
+def test_config_deleted_then_restored(start_daemon, scope, spawner, banned):
+    second = new_banned()
+    d = start_daemon({"bannedCommandStrings": [banned]})
+    mark = d.mark()
+    os.unlink(d.config_path("config.json"))
+    ev = d.wait_for(is_refused, 5, since=mark, what="a refused reload of a missing file")
+    assert str(d.config_path("config.json")) in ev["error"]
+    assert_enforced(d, spawner, scope, banned)
+    mark = d.mark()
+    d.write_config("config.json", {"bannedCommandStrings": [second]})
+    d.wait_for(is_reloaded, 5, since=mark, what="the reload of the restored file")
+    assert_enforced(d, spawner, scope, second)

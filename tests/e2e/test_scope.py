@@ -32,3 +32,12 @@ def test_process_in_child_cgroup_of_scope_is_killed(start_daemon, scope, spawner
     p, *_, elapsed = spawner.run(nested, ["sh", "-c", f"sleep 5; : {banned}"])
     assert_killed(p, elapsed)
     d.wait_kill(p.pid)
+
+
+def test_scope_path_is_normalised(start_daemon, scope, spawner, banned):
+    # No leading slash, doubled and trailing slashes: the same cgroup.
+    messy = scope.name.lstrip("/") + "//"
+    d = start_daemon({"bannedCommandStrings": [banned]}, scopes=[], args=["--scope-cgroup", messy])
+    assert d.started["scope"] == [scope.name]
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
+    assert_killed(p, elapsed)
