@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_PATTERN 256
 #define MAX_LINE 2048
+#define MAX_TOKEN 16   /* longest entry of tokens[] is shorter */
 
 /* Input: a flags byte, then the pattern, a NUL, and the line. Flag bit 0
  * reads each pattern byte as a token of the supported grammar (raw bytes
@@ -24,25 +25,32 @@ static const char *const tokens[] = {
 	"[]a]", "[a-]", "[\\w.-]", "[[:alpha:]]", "[[:^digit:]]", "\\d", "\\D", "\\w", "\\W", "\\s",
 	"\\S", "\\h", "\\v", "\\n", "\\.", "\\\\", "\\x41", "\\x{e9}", "\\t", "^", "$", "\\A", "\\z",
 	"\\Z", "(?i)", "(?<n>", "\\b", "\\1", "(?=", "*+", "\xe9", "\xc9", "0", "9", "_", "\n",
+	"\\H", "\\V", "(?'o'", "{1,3}?", "[[:punct:]]", "[^\\s]", "[\\h]", "\\r", "\\x0b", "\\x85",
+	"\\0", "\\e", "(?i:", "[^]-a]", "\\$", "\x85", "\xa0",
 };
 static const uint8_t alphabet[] = "abAB-_ ./\n\t0\x85\xa0\xe9\xc9xX";
 
 static pcre2_match_context *mctx;
 static pcre2_match_data *md;
 
+/* The interpreter's answer, and the JIT's (policy.c uses both). */
 static void check(const pcre2_code *re, const struct kregex_dfa *d, const uint8_t *line, size_t len)
 {
-	int rc = pcre2_match(re, line, len, 0, 0, md, mctx);
+	int k = kregex_match(d, line, len);
 
-	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-		return;   /* match or depth limit: PCRE2 gives no answer */
-	if ((rc >= 0) != kregex_match(d, line, len))
-		abort();
+	for (int i = 0; i < 2; i++) {
+		int rc = pcre2_match(re, line, len, 0, i ? 0 : PCRE2_NO_JIT, md, mctx);
+
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			continue;   /* match or depth limit: PCRE2 gives no answer */
+		if ((rc >= 0) != k)
+			abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char pat[MAX_PATTERN * 8 + 1];
+	char pat[MAX_PATTERN * MAX_TOKEN + 1];
 	uint8_t line[MAX_LINE + 1];
 	size_t np = 0, nl = 0, i;
 	const uint8_t *sep;
@@ -89,8 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	/* The DFA is zeroed on failure, so it can always be freed. */
-	if (kregex_compile(&pp, 1, 4096, &d, &unsup, &why) < 0 || unsup) {
+	if (kregex_compile(&pp, 1, 2048, &d, &unsup, &why) < 0 || unsup) {
 		kregex_dfa_free(&d);
 		pcre2_code_free(re);
 		return 0;

@@ -398,6 +398,15 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	char err[CONFIG_ERR_MAX];
 	json_t *j;
 
+	sigset_t set;
+
+	/* Blocked from the start, a SIGTERM during the BPF load waits for the
+	 * event loop, which stops cleanly, instead of killing the process. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	memset(d, 0, sizeof(*d));
 	d->o = o;
 	d->epfd = d->sigfd = d->sweepfd = d->reloadfd = d->housefd = d->watch.fd = -1;

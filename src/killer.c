@@ -73,57 +73,120 @@ static int kill_one(const struct killer *k, struct victims *done, pid_t tgid, ui
 	return ok;
 }
 
-/* Every live process whose parent chain reaches one in roots, from one
- * snapshot of /proc. Used where the kernel has no record of the lineage. */
-static int proc_descendants(const struct victims *roots, struct victims *out)
+/* One process of a /proc snapshot. */
+struct proc_entry {
+	pid_t pid, ppid;
+	uint64_t start_ticks;
+};
+
+static int by_ppid(const void *x, const void *y)
 {
-	struct victims all = {0};
-	pid_t *ppids = NULL;
+	const struct proc_entry *a = x, *b = y;
+
+	return (a->ppid > b->ppid) - (a->ppid < b->ppid);
+}
+
+/* Every live process of the machine, sorted by parent. */
+static struct proc_entry *proc_snapshot(size_t *n)
+{
+	struct proc_entry *v = NULL, *nv;
+	size_t cap = 0, len = 0;
 	struct dirent *de;
-	size_t cap = 0;
 	DIR *d = opendir("/proc");
-	int grew = 1;
 
 	if (!d)
-		return -errno;
+		return NULL;
 	while ((de = readdir(d))) {
 		struct proc_stat st;
 		pid_t pid = (pid_t)atoi(de->d_name);
 
 		if (pid <= 0 || proc_read_stat(pid, &st) || st.state == 'Z')
 			continue;
-		if (all.n == cap) {
-			pid_t *np = realloc(ppids, (cap = cap ? cap * 2 : 256) * sizeof(*np));
-
-			if (!np)
+		if (len == cap) {
+			cap = cap ? cap * 2 : 512;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
 				break;
-			ppids = np;
+			v = nv;
 		}
-		if (victims_add(&all, pid, st.start_ticks))
-			break;
-		ppids[all.n - 1] = st.ppid;
+		v[len].pid = pid;
+		v[len].ppid = st.ppid;
+		v[len].start_ticks = st.start_ticks;
+		len++;
 	}
 	closedir(d);
-	/* Fixed point: add every process whose parent is a root or already in. */
-	while (grew) {
-		grew = 0;
-		for (size_t i = 0; i < all.n; i++) {
-			pid_t pp = ppids[i];
-			int hit = 0;
+	if (v)
+		qsort(v, len, sizeof(*v), by_ppid);
+	*n = len;
+	return v;
+}
 
-			if (victims_has(out, all.v[i].tgid, all.v[i].start_ticks))
+/* Every live process whose parent chain reaches one in roots, from one
+ * snapshot of /proc (breadth first, children found by binary search).
+ * Used where the kernel has no record of the lineage. */
+static int proc_descendants(const struct victims *roots, struct victims *out)
+{
+	size_t n = 0, head = 0;
+	struct proc_entry *all = proc_snapshot(&n);
+	struct victims queue = {0};
+
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < roots->n; i++)
+		victims_add(&queue, roots->v[i].tgid, roots->v[i].start_ticks);
+	while (head < queue.n) {
+		struct proc_entry key = { .ppid = queue.v[head++].tgid };
+		struct proc_entry *hit = bsearch(&key, all, n, sizeof(*all), by_ppid);
+
+		if (!hit)
+			continue;
+		while (hit > all && hit[-1].ppid == key.ppid)
+			hit--;
+		for (; hit < all + n && hit->ppid == key.ppid; hit++) {
+			if (victims_has(out, hit->pid, hit->start_ticks))
 				continue;
-			for (size_t j = 0; j < roots->n && !hit; j++)
-				hit = roots->v[j].tgid == pp;
-			for (size_t j = 0; j < out->n && !hit; j++)
-				hit = out->v[j].tgid == pp;
-			if (hit && !victims_add(out, all.v[i].tgid, all.v[i].start_ticks))
-				grew = 1;
+			victims_add(out, hit->pid, hit->start_ticks);
+			victims_add(&queue, hit->pid, hit->start_ticks);
 		}
 	}
-	free(ppids);
-	free(all.v);
+	free(queue.v);
+	free(all);
 	return 0;
+}
+
+/* Tags every descendant of root with id, snapshot after snapshot, until one
+ * finds nothing new: a child forked by a process before that process was
+ * tagged is seen by the next snapshot (its parent is still alive, nothing
+ * is killed yet), and one forked after inherits the tag in the kernel. */
+static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
+		     struct victims *tagged)
+{
+	struct victims roots = {0};
+
+	victims_add(&roots, root, start);
+	for (int pass = 0; pass < MAX_ROUNDS; pass++) {
+		struct victims found = {0};
+		size_t fresh = 0;
+
+		proc_descendants(&roots, &found);
+		for (size_t i = 0; i < found.n; i++) {
+			int fd;
+
+			if (victims_has(tagged, found.v[i].tgid, found.v[i].start_ticks))
+				continue;
+			fresh++;
+			victims_add(tagged, found.v[i].tgid, found.v[i].start_ticks);
+			fd = proc_pidfd_open(found.v[i].tgid, found.v[i].start_ticks);
+			if (fd >= 0 && k->lt && id)
+				lineage_add(k->lt, fd, id);
+			if (fd >= 0)
+				close(fd);
+		}
+		free(found.v);
+		if (!fresh)
+			break;
+	}
+	free(roots.v);
 }
 
 /* One round over the kernel's list of doomed tasks. Returns how many new
@@ -158,7 +221,7 @@ static int proc_round(struct killer *k, struct victims *done)
 int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
 		struct kill_report *r)
 {
-	struct victims done = {0}, roots = {0}, pre = {0};
+	struct victims done = {0}, pre = {0};
 	int fd, round, ret = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -168,21 +231,12 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 		return -EPERM;
 	}
 	/* A sweep's process has no doomed exec: give it an id of its own and
-	 * hand it to the children it already has, before any of them can be
-	 * orphaned by the root's death. */
+	 * hand it to its whole tree before anything dies, so that no child can
+	 * be orphaned out of reach by the root's death. */
 	if (fd >= 0 && !exec_id) {
 		if (k->lt)
 			lineage_mark(k->lt, fd, &exec_id);
-		victims_add(&roots, tgid, start_ticks);
-		proc_descendants(&roots, &pre);
-		for (size_t i = 0; k->lt && exec_id && i < pre.n; i++) {
-			int cfd = proc_pidfd_open(pre.v[i].tgid, pre.v[i].start_ticks);
-
-			if (cfd >= 0) {
-				lineage_add(k->lt, cfd, exec_id);
-				close(cfd);
-			}
-		}
+		tag_tree(k, tgid, start_ticks, exec_id, &pre);
 	}
 	if (k->lt && exec_id)
 		lineage_doom(k->lt, exec_id);
@@ -206,7 +260,6 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	if (!r->root_killed && r->descendants == 0)
 		ret = -ESRCH;
 	free(done.v);
-	free(roots.v);
 	free(pre.v);
 	return ret;
 }

@@ -14,6 +14,12 @@
 #define BUILD_SLACK 8
 #define BUILD_HARD_MAX (1u << 21)
 
+/* Bounds on the subset construction: NFA items visited in closures (a few
+ * seconds' worth: repeats of nullable groups get there first) and stored in
+ * the states' item lists (64 MiB). */
+#define BUILD_WORK_MAX (1ULL << 29)
+#define BUILD_POOL_MAX ((size_t)1 << 24)
+
 /* ---- NFA --------------------------------------------------------------- */
 
 enum nfa_op { N_CHAR, N_SPLIT, N_BOL, N_EOL, N_EOS, N_MATCH };
@@ -171,19 +177,21 @@ static uint32_t byte_classes(const struct nfa *f, uint8_t cls[256])
  * of a $ or \z already passed (ENDANCHORED: the match ends at the line end):
  * 0 free, 1 "" or "\n" (after $ \Z), 2 "" (after \z, or $ then '\n'). An
  * item is node * 3 + flag. ^ and \A only hold in the start state's closure. */
-#define ACCEPTING UINT32_MAX   /* item-list marker: N_MATCH is in the closure */
-
 struct build {
 	const struct nfa *f;
 	uint32_t nclasses, nl_class;
 	uint64_t (*cmask)[4];       /* per set: the classes it contains */
-	uint32_t *stamp, epoch;     /* per item: visited in this closure */
+	uint32_t *stamp, *ostamp;   /* per item: visited, kept in this closure */
+	uint32_t epoch;
+	uint64_t work;              /* items visited so far */
 	uint32_t *stack, *out, nout;
+	int out_accept;             /* N_MATCH is in the closure */
 	uint32_t *seed, nseed;
-	/* DFA states: item lists in pool[off[s] .. off[s + 1]) */
+	/* DFA states: item sets (unordered) in pool[off[s] .. off[s + 1]) */
 	uint32_t *pool;
 	size_t npool, poolcap;
 	size_t *off;
+	uint64_t *shash;            /* per state: hash of its set */
 	uint32_t nstates, statecap, limit;
 	uint32_t *next;
 	uint8_t *accept;
@@ -191,24 +199,28 @@ struct build {
 	size_t hashcap;
 };
 
-static int cmp_u32(const void *x, const void *y)
+static uint64_t mix(uint64_t x)
 {
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return (a > b) - (a < b);
+	x ^= x >> 31;
+	x *= 0x7fb5d329728ea185ULL;
+	x ^= x >> 27;
+	x *= 0x81dadef4bc2dd44dULL;
+	return x ^ (x >> 33);
 }
 
-/* Epsilon closure of b->seed into the sorted item list b->out. Only items
- * that can still move are kept; ACCEPTING ends the list if N_MATCH is reached. */
+/* Epsilon closure of b->seed into b->out, an unordered set (its items carry
+ * ostamp == epoch, so sets compare without sorting). Only items that can
+ * still move are kept; reaching N_MATCH sets b->out_accept. */
 static void closure(struct build *b, int at_start)
 {
 	const struct nfa *f = b->f;
 	uint32_t sp = 0;
-	int matched = 0;
 
 	b->nout = 0;
+	b->out_accept = 0;
 	if (++b->epoch == 0) {
 		memset(b->stamp, 0, (size_t)f->n * 3 * sizeof(*b->stamp));
+		memset(b->ostamp, 0, (size_t)f->n * 3 * sizeof(*b->ostamp));
 		b->epoch = 1;
 	}
 	for (uint32_t i = 0; i < b->nseed; i++)
@@ -220,13 +232,16 @@ static void closure(struct build *b, int at_start)
 		if (b->stamp[it] == b->epoch)
 			continue;
 		b->stamp[it] = b->epoch;
+		b->work++;
 		switch (nd->op) {
 		case N_CHAR:
-			if (fl == 0 || (fl == 1 && kr_set_has(&f->sets[nd->set], '\n')))
+			if (fl == 0 || (fl == 1 && kr_set_has(&f->sets[nd->set], '\n'))) {
+				b->ostamp[it] = b->epoch;
 				b->out[b->nout++] = it;
+			}
 			break;
 		case N_MATCH:
-			matched = 1;
+			b->out_accept = 1;
 			break;
 		case N_SPLIT:
 			b->stack[sp++] = nd->out * 3 + fl;
@@ -244,18 +259,16 @@ static void closure(struct build *b, int at_start)
 			break;
 		}
 	}
-	qsort(b->out, b->nout, sizeof(*b->out), cmp_u32);
-	if (matched)
-		b->out[b->nout++] = ACCEPTING;
 }
 
-static uint64_t hash_items(const uint32_t *v, uint32_t n)
+/* Order-independent: a sum of mixed items. */
+static uint64_t hash_set(const uint32_t *v, uint32_t n, int accept)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ n;
+	uint64_t h = mix(((uint64_t)n << 1) | (uint64_t)accept);
 
 	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ v[i]) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+		h += mix(v[i] + 1);
+	return h;
 }
 
 static int grow_hash(struct build *b)
@@ -267,7 +280,7 @@ static int grow_hash(struct build *b)
 		return -1;
 	memset(h, 0xff, cap * sizeof(*h));
 	for (uint32_t s = 0; s < b->nstates; s++) {
-		size_t i = hash_items(b->pool + b->off[s], (uint32_t)(b->off[s + 1] - b->off[s])) & (cap - 1);
+		size_t i = b->shash[s] & (cap - 1);
 
 		while (h[i] != UINT32_MAX)
 			i = (i + 1) & (cap - 1);
@@ -279,43 +292,70 @@ static int grow_hash(struct build *b)
 	return 0;
 }
 
-/* The state for item list b->out: found, or added. KR_NONE with errno set if
- * over the limit or out of memory. */
+/* Whether state s holds exactly the set just computed in b->out. */
+static int same_set(const struct build *b, uint32_t s, uint64_t h)
+{
+	const uint32_t *v = b->pool + b->off[s];
+	size_t n = b->off[s + 1] - b->off[s];
+
+	if (b->shash[s] != h || n != b->nout || b->accept[s] != b->out_accept)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (b->ostamp[v[i]] != b->epoch)
+			return 0;
+	return 1;
+}
+
+static int grow_states(struct build *b)
+{
+	uint32_t cap = b->statecap * 2;
+	size_t *off = realloc(b->off, ((size_t)cap + 1) * sizeof(*off));
+	uint64_t *sh;
+	uint32_t *next;
+	uint8_t *acc;
+
+	if (!off)
+		return -1;
+	b->off = off;
+	sh = realloc(b->shash, (size_t)cap * sizeof(*sh));
+	if (!sh)
+		return -1;
+	b->shash = sh;
+	next = realloc(b->next, (size_t)cap * b->nclasses * sizeof(*next));
+	if (!next)
+		return -1;
+	b->next = next;
+	acc = realloc(b->accept, cap);
+	if (!acc)
+		return -1;
+	b->accept = acc;
+	b->statecap = cap;
+	return 0;
+}
+
+/* The state for the set in b->out: found, or added. KR_NONE with errno set
+ * if over a limit or out of memory. */
 static uint32_t state_for(struct build *b)
 {
 	uint32_t n = b->nout, s;
+	uint64_t h = hash_set(b->out, n, b->out_accept);
 	size_t i;
 
-	if ((size_t)b->nstates * 2 >= b->hashcap && grow_hash(b) < 0)
-		goto nomem;
-	i = hash_items(b->out, n) & (b->hashcap - 1);
-	for (; (s = b->hash[i]) != UINT32_MAX; i = (i + 1) & (b->hashcap - 1))
-		if (b->off[s + 1] - b->off[s] == n &&
-		    !memcmp(b->pool + b->off[s], b->out, (size_t)n * sizeof(*b->out)))
-			return s;
-	if (b->nstates >= b->limit) {
+	if (b->work > BUILD_WORK_MAX) {
 		errno = E2BIG;
 		return KR_NONE;
 	}
-	if (b->nstates == b->statecap) {
-		uint32_t cap = b->statecap * 2;
-		size_t *off = realloc(b->off, ((size_t)cap + 1) * sizeof(*off));
-		uint32_t *next;
-		uint8_t *acc;
-
-		if (!off)
-			goto nomem;
-		b->off = off;
-		next = realloc(b->next, (size_t)cap * b->nclasses * sizeof(*next));
-		if (!next)
-			goto nomem;
-		b->next = next;
-		acc = realloc(b->accept, cap);
-		if (!acc)
-			goto nomem;
-		b->accept = acc;
-		b->statecap = cap;
+	if ((size_t)b->nstates * 2 >= b->hashcap && grow_hash(b) < 0)
+		goto nomem;
+	for (i = h & (b->hashcap - 1); (s = b->hash[i]) != UINT32_MAX; i = (i + 1) & (b->hashcap - 1))
+		if (same_set(b, s, h))
+			return s;
+	if (b->nstates >= b->limit || b->npool + n > BUILD_POOL_MAX) {
+		errno = E2BIG;
+		return KR_NONE;
 	}
+	if (b->nstates == b->statecap && grow_states(b) < 0)
+		goto nomem;
 	if (b->npool + n > b->poolcap) {
 		size_t cap = (b->poolcap + n) * 2;
 		uint32_t *p = realloc(b->pool, cap * sizeof(*p));
@@ -329,7 +369,8 @@ static uint32_t state_for(struct build *b)
 	b->npool += n;
 	s = b->nstates++;
 	b->off[s + 1] = b->npool;
-	b->accept[s] = n && b->out[n - 1] == ACCEPTING;
+	b->shash[s] = h;
+	b->accept[s] = (uint8_t)b->out_accept;
 	b->hash[i] = s;
 	return s;
 nomem:
@@ -341,7 +382,7 @@ nomem:
 static int subsets(struct build *b, uint32_t start)
 {
 	const struct nfa *f = b->f;
-	uint32_t *cur = malloc(((size_t)f->n * 3 + 1) * sizeof(*cur));
+	uint32_t *cur = malloc((size_t)f->n * 3 * sizeof(*cur));
 
 	if (!cur) {
 		errno = ENOMEM;
@@ -359,15 +400,14 @@ static int subsets(struct build *b, uint32_t start)
 		for (uint32_t c = 0; c < b->nclasses; c++) {
 			uint32_t t;
 
+			/* Every kept item is an N_CHAR: does it take class c? */
 			b->nseed = 0;
+			b->work += n;
 			for (uint32_t i = 0; i < n; i++) {
-				const struct nfa_node *nd;
+				const struct nfa_node *nd = &f->v[cur[i] / 3];
 				uint32_t fl = cur[i] % 3;
 
-				if (cur[i] == ACCEPTING)
-					continue;
-				nd = &f->v[cur[i] / 3];
-				if (nd->op != N_CHAR || !((b->cmask[nd->set][c >> 6] >> (c & 63)) & 1))
+				if (!((b->cmask[nd->set][c >> 6] >> (c & 63)) & 1))
 					continue;
 				if (fl == 1 && c != b->nl_class)
 					continue;
@@ -553,7 +593,7 @@ static int emit(const struct build *b, const uint32_t *blk, uint32_t nb, const u
 	for (uint32_t c = 0; c < k; c++) {
 		uint32_t d;
 
-		colhash[c] = hash_items(NULL, 0);
+		colhash[c] = 0xcbf29ce484222325ULL;
 		for (uint32_t s = 0; s < nb; s++)
 			colhash[c] = (colhash[c] ^ TARGET(s, c)) * 0x100000001b3ULL;
 		for (d = 0; d < c; d++) {
@@ -625,6 +665,8 @@ static void build_free(struct build *b)
 {
 	free(b->cmask);
 	free(b->stamp);
+	free(b->ostamp);
+	free(b->shash);
 	free(b->stack);
 	free(b->out);
 	free(b->seed);
@@ -651,17 +693,19 @@ static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 	b.limit = limit > BUILD_HARD_MAX ? BUILD_HARD_MAX : (uint32_t)limit;
 	b.cmask = calloc(f->nsets ? f->nsets : 1, sizeof(*b.cmask));
 	b.stamp = calloc(items, sizeof(*b.stamp));
+	b.ostamp = calloc(items, sizeof(*b.ostamp));
 	b.stack = malloc((items * 3 + 4) * sizeof(*b.stack));
-	b.out = malloc((items + 1) * sizeof(*b.out));
+	b.out = malloc(items * sizeof(*b.out));
 	b.seed = malloc(items * sizeof(*b.seed));
 	b.statecap = 64;
 	b.poolcap = 1024;
 	b.pool = malloc(b.poolcap * sizeof(*b.pool));
 	b.off = calloc((size_t)b.statecap + 1, sizeof(*b.off));
+	b.shash = malloc((size_t)b.statecap * sizeof(*b.shash));
 	b.next = malloc((size_t)b.statecap * b.nclasses * sizeof(*b.next));
 	b.accept = malloc(b.statecap);
-	if (!b.cmask || !b.stamp || !b.stack || !b.out || !b.seed || !b.pool || !b.off || !b.next ||
-	    !b.accept) {
+	if (!b.cmask || !b.stamp || !b.ostamp || !b.stack || !b.out || !b.seed || !b.pool ||
+	    !b.off || !b.shash || !b.next || !b.accept) {
 		errno = ENOMEM;
 		goto out;
 	}
@@ -699,11 +743,12 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 	uint32_t start = KR_NONE;
 	int rc = -1;
 
+	if (out)
+		memset(out, 0, sizeof(*out));
 	if (!out || (n && !patterns) || max_states == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	memset(out, 0, sizeof(*out));
 	/* Node 0 is the N_MATCH that every pattern ends in. */
 	if (nfa_add(&f, N_MATCH, 0, 0) == KR_NONE)
 		goto nomem;

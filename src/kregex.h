@@ -12,9 +12,21 @@
  * Supported: literal bytes (ASCII letters caseless, every other byte exact),
  * escapes of non-alphanumerics, \a \e \f \n \r \t \0oo \xHH \x{HH}, the
  * classes \d \D \w \W \s \S \h \H \v \V (\v is PCRE2's vertical-space class,
- * not VT), '.', bracket classes with ranges, escapes and [:posix:] names,
- * groups (capturing, (?:...), named), '|', the quantifiers * + ? {n} {n,}
- * {n,m} and their lazy forms, the anchors ^ \A $ \Z \z anywhere, and (?i). */
+ * not VT; \h and \v include 0xa0 and 0x85), '.', bracket classes with ranges,
+ * escapes and [:posix:] names, groups (capturing, (?:...), named, (?i:...)),
+ * '|', the quantifiers * + ? {n} {n,} {n,m} (counts up to 1000) and their lazy
+ * forms, the anchors ^ \A $ \Z \z anywhere (exactly, including $ before a
+ * final newline), and (?i) anywhere. Refused, with a reason: backreferences,
+ * lookaround, \b \B, possessive and atomic forms, conditionals, recursion,
+ * \Q..\E, \p, \K \G \C \R \X \N \c \o, callouts, verbs, other inline options,
+ * a '{' that PCRE2 10.42 reads as text but 10.43 as a quantifier ({,n} and
+ * spaced forms), \S in one pattern with \h or \v (PCRE2 auto-possessifies
+ * them as if disjoint, wrongly for 0xa0 and 0x85), group nesting past 100,
+ * patterns over 20000 NFA nodes once repeats are expanded, and everything
+ * PCRE2 itself refuses. Assumes PCRE2's default newline is LF (the build
+ * default; the unit test checks it). PCRE2 may give up on a line (match
+ * limit) where the DFA still answers as the regex says.
+ */
 #ifndef NOMINE_KREGEX_H
 #define NOMINE_KREGEX_H
 
@@ -41,6 +53,7 @@ struct kregex_dfa {
 int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 		   struct kregex_dfa *out, uint8_t *unsupported, const char **reason);
 
+/* Frees the tables; also fine on a zeroed or failed *d. */
 void kregex_dfa_free(struct kregex_dfa *d);
 
 /* Runs the DFA over a line: 1 if accepted. (Reference walk for tests and for

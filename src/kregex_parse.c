@@ -10,11 +10,19 @@
 #define PCRE2_MAX_REPEAT 65535
 #define PCRE2_MAX_NAME 32
 
+/* PCRE2 (10.42 at least) auto-possessifies \S+ before \h or \v and \h+ or
+ * \v+ before \S as if the two were disjoint, but without UCP 0xa0 is both \h
+ * and \S and 0x85 both \v and \S: /\S+\h/ does not match "a\xa0". Patterns
+ * with both kinds of escape are refused rather than modelled. */
+#define SEEN_NOT_SPACE 1   /* \S */
+#define SEEN_HV_SPACE 2    /* \h \v */
+
 struct parser {
 	const uint8_t *p, *end;   /* *end is the pattern's NUL */
 	struct kr_ast *ast;
 	const char *reason;
 	unsigned depth;
+	unsigned seen;            /* SEEN_* escapes outside classes */
 	const uint8_t **names;    /* group names seen, for PCRE2's duplicate check */
 	size_t *namelen;
 	size_t nnames, namecap;
@@ -694,6 +702,10 @@ static uint32_t parse_atom(struct parser *ps, int *quant_ok)
 		case E_BYTE:
 			return literal(ps, b);
 		case E_SET:
+			if (ps->p[-1] == 'S')
+				ps->seen |= SEEN_NOT_SPACE;
+			if (ps->p[-1] == 'h' || ps->p[-1] == 'v')
+				ps->seen |= SEEN_HV_SPACE;
 			id = new_node(ps, KR_SET);
 			if (id != KR_NONE)
 				NODE(ps, id).set = set;
@@ -794,6 +806,8 @@ int kr_parse(const char *pattern, struct kr_ast *ast, const char **reason)
 	root = parse_alt(&ps);
 	if (root != KR_NONE && ps.p < ps.end)
 		root = fail(&ps, "unmatched closing parenthesis");
+	if (root != KR_NONE && ps.seen == (SEEN_NOT_SPACE | SEEN_HV_SPACE))
+		root = fail(&ps, "\\S together with \\h or \\v (PCRE2 auto-possessifies them wrongly)");
 	if (root != KR_NONE && ast->node[root].weight > KR_MAX_NFA)
 		root = fail(&ps, "pattern too large once repeats are expanded");
 	free(ps.names);
