@@ -686,7 +686,7 @@ static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 	uint32_t *blk = NULL, nb;
 	size_t items = (size_t)f->n * 3;
 	uint64_t limit = (uint64_t)max_states * BUILD_SLACK;
-	int rc = -1;
+	int rc = -1, saved;
 
 	b.nclasses = byte_classes(f, cls);
 	b.nl_class = cls['\n'];
@@ -731,8 +731,10 @@ static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 	}
 	rc = 0;
 out:
+	saved = errno;
 	free(blk);
 	build_free(&b);
+	errno = saved;
 	return rc;
 }
 
@@ -741,7 +743,7 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 {
 	struct nfa f = { 0 };
 	uint32_t start = KR_NONE;
-	int rc = -1;
+	int rc = -1, saved;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -796,8 +798,10 @@ nomem:
 	kregex_dfa_free(out);
 	errno = ENOMEM;
 done:
+	saved = errno;
 	free(f.v);
 	free(f.sets);
+	errno = saved;
 	return rc;
 }
 

@@ -109,7 +109,10 @@ static int cmp_sig(const void *x, const void *y)
 	const uint32_t *a = moore_sig + (size_t)*(const uint32_t *)x * (moore_k + 1);
 	const uint32_t *b = moore_sig + (size_t)*(const uint32_t *)y * (moore_k + 1);
 
-	return memcmp(a, b, (moore_k + 1) * sizeof(*a)) > 0 ? 1 : memcmp(a, b, (moore_k + 1) * sizeof(*a)) < 0 ? -1 : 0;
+	for (uint32_t i = 0; i <= moore_k; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
 }
 
 /* Moore's refinement from scratch: the number of distinguishable states. */
@@ -363,8 +366,8 @@ static uint8_t any_byte(void)
 
 static void mutate(struct buf *l)
 {
-	size_t at = rnd_below(l->n + 1);
 	int steps = 1 + (int)rnd_below(3);
+	size_t at;
 
 	while (steps--) {
 		at = rnd_below(l->n + 1);

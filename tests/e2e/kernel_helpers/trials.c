@@ -6,6 +6,7 @@
  * string never sits on trials' own command line. With $NM_MARKER_DIR each
  * child also gets <dir>/m<i> as its first argument. LOG (or "-") receives
  * one line per run: "<start realtime ns> <exit|kill|other> <code>".
+ * With $NM_SECONDS, stops after that many seconds even if N is not reached.
  * Prints "exited=E killed=K stopped=S other=O". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ static long long now_ns(void)
 int main(int argc, char **argv)
 {
 	const char *extra = getenv("NM_EXTRA"), *mdir = getenv("NM_MARKER_DIR");
+	const char *secs = getenv("NM_SECONDS");
+	long long stop_at = secs ? now_ns() + (long long)(atof(secs) * 1e9) : 0;
 	long n, exited = 0, killed = 0, stopped = 0, other = 0;
 	char **args, marker[4096];
 	FILE *log = NULL;
@@ -45,7 +48,7 @@ int main(int argc, char **argv)
 		args[k++] = argv[i];
 	if (extra)
 		args[k++] = (char *)extra;
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i < n && !(stop_at && now_ns() > stop_at); i++) {
 		long long t = now_ns();
 		int st;
 		pid_t pid;
