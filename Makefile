@@ -27,7 +27,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 \
           -I$(OUT) -Isrc -DNOMINE_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml
+LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Isrc -Wall -Werror
 
 ifeq ($(V),1)

@@ -62,7 +62,7 @@ static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 /* The kernel killed at exec: nothing ran, nothing can have been forked. */
 static void log_kernel_kill(struct action_ctx *a, json_t *o)
 {
-	a->killed++;
+	a->killed_in_kernel++;
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit(o, "killed", "info", "Killed process");

@@ -29,7 +29,7 @@ struct action_ctx {
 	int audit;
 	int debug;               /* log every judged process as "observed" */
 	/* counters, for the start-up and reload summaries and tests */
-	unsigned long long checked, killed, spared, audited, missed;
+	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
 };
 
 /* Judges line (the joined command line) with p and acts. */

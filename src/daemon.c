@@ -21,6 +21,7 @@
 #include "kpolicy.h"
 #include "lineage.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "proc.h"
 #include "scope.h"
@@ -48,6 +49,8 @@ struct daemon {
 	uint32_t gen;                 /* generation of the policy in force */
 	size_t table_kib;             /* kernel tables in force, 0: none */
 	size_t nfallback;
+	struct metrics_server *metrics;
+	uint64_t reloads_ok, reloads_refused;
 	const char *bpf_error;
 	char bpf_err[512];
 };
@@ -256,11 +259,13 @@ static void reload(struct daemon *d)
 		o = json_object();
 		log_set_str(o, "error", err);
 		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
+		d->reloads_refused++;
 		return;
 	}
 	policy_free(d->policy);
 	d->policy = np;
 	install_tables(d, np);
+	d->reloads_ok++;
 	o = json_object();
 	log_verdict_site(d, o);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
@@ -269,8 +274,32 @@ static void reload(struct daemon *d)
 	run_sweep(d, "reload");
 }
 
+static void fill_metrics(struct metric_values *v, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	v->exec_detector = d->ew != NULL;
+	v->kernel_verdict = d->site == SITE_KERNEL;
+	v->kernel_tables_bytes = (uint64_t)d->table_kib * 1024;
+	v->execs_seen = d->ew ? exec_watch_stat(d->ew, NM_STAT_EXECS) : 0;
+	v->records_lost = d->ew ? exec_watch_stat(d->ew, NM_STAT_LOST) : 0;
+	v->checked = d->act.checked;
+	v->killed_kernel = d->act.killed_in_kernel;
+	v->killed_user = d->act.killed;
+	v->spared = d->act.spared;
+	v->audited = d->act.audited;
+	v->missed = d->act.missed;
+	v->reloads_ok = d->reloads_ok;
+	v->reloads_refused = d->reloads_refused;
+	v->banned_strings = policy_nbanned(d->policy);
+	v->allow_patterns = policy_npatterns(d->policy);
+	v->allow_in_user_space = d->nfallback;
+}
+
 static void housekeeping(struct daemon *d)
 {
+	if (d->metrics)
+		metrics_run(d->metrics);
 	uint64_t lost;
 
 	if (!d->ew)
@@ -316,6 +345,8 @@ static int loop(struct daemon *d)
 
 			if (d->ew && fd == exec_watch_fd(d->ew)) {
 				exec_watch_drain(d->ew);
+			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
+				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
 				if (on_signal(d))
 					return 0;
@@ -362,6 +393,7 @@ static int setup_fds(struct daemon *d)
 	arm_timer(d->housefd, 1000, 1000);
 	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
 	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
+	    (d->metrics && add_fd(d, metrics_fd(d->metrics))) ||
 	    (d->ew && add_fd(d, exec_watch_fd(d->ew))))
 		return -1;
 	return 0;
@@ -369,6 +401,7 @@ static int setup_fds(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	metrics_close(d->metrics);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);
 	watch_close(&d->watch);
@@ -447,6 +480,17 @@ int daemon_run(const struct daemon_opts *o)
 			d.bpf_err);
 		teardown(&d);
 		return 1;
+	}
+	if (o->metrics_listen) {
+		char err[256];
+
+		d.metrics = metrics_open(o->metrics_listen, fill_metrics, &d, err, sizeof(err));
+		if (!d.metrics) {
+			fprintf(stderr, "nomine: %s\n", err);
+			log_msg("error", "%s", err);
+			teardown(&d);
+			return 1;
+		}
 	}
 	if (setup_fds(&d)) {
 		log_msg("error", "failed to set up the event loop: %s", strerror(errno));

@@ -15,6 +15,7 @@ struct daemon_opts {
 	unsigned int sweep_interval;   /* seconds */
 	size_t table_cap;              /* bytes of kernel tables at most (power of two) */
 	int user_verdict;              /* never judge in the kernel */
+	const char *metrics_listen;    /* "HOST:PORT" for /metrics, or NULL */
 };
 
 #define DAEMON_TABLE_CAP_DEFAULT (32u << 20)

@@ -16,7 +16,7 @@
 static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB]\n"
-	"                    [--user-verdict] [--debug]\n"
+	"                    [--user-verdict] [--metrics-listen HOST:PORT] [--debug]\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
@@ -31,9 +31,11 @@ static const char usage[] =
 	"                        (default 32); bigger configs are judged in user space\n"
 	"  --user-verdict        judge every exec in user space, after it started\n"
 	"                        (as on kernels without the in-kernel verdict)\n"
+	"  --metrics-listen A    serve Prometheus /metrics on A (HOST:PORT, or :PORT\n"
+	"                        for every address; e.g. 127.0.0.1:12121)\n"
 	"  --debug               also log every exec as \"observed\"\n";
 
-enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER };
+enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER, OPT_METRICS };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -43,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "kernel-table-mib", required_argument, NULL, OPT_TABLE },
 	{ "user-verdict", no_argument, NULL, OPT_USER },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 },
 };
@@ -94,6 +97,9 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 			break;
 		case OPT_USER:
 			o->user_verdict = 1;
+			break;
+		case OPT_METRICS:
+			o->metrics_listen = optarg;
 			break;
 		case OPT_SWEEP:
 			errno = 0;
@@ -192,7 +198,7 @@ static int cmd_daemon(int argc, char **argv, int scan)
 	int rc;
 
 	if (!scan)
-		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER;
+		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER | 1u << OPT_METRICS;
 	rc = parse(argc, argv, &o, allowed);
 	if (!rc && optind < argc) {
 		fprintf(stderr, "nomine %s: unexpected argument %s\n", argv[0], argv[optind]);

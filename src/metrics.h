@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* metrics.h - Prometheus text exposition of nomine's counters, served by
+ * libmicrohttpd from the daemon's own event loop (no extra thread). */
+#ifndef NOMINE_METRICS_H
+#define NOMINE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Everything /metrics reports, gathered by the daemon at scrape time. */
+struct metric_values {
+	uint64_t execs_seen;          /* by the exec program, in or out of scope */
+	uint64_t checked;             /* judged in user space */
+	uint64_t killed_kernel, killed_user, spared, audited, missed;
+	uint64_t records_lost;
+	uint64_t reloads_ok, reloads_refused;
+	uint64_t banned_strings, allow_patterns, allow_in_user_space;
+	uint64_t kernel_tables_bytes;
+	int kernel_verdict;           /* 1: verdicts taken in the kernel */
+	int exec_detector;            /* 1: the exec program is attached */
+};
+
+/* Writes the exposition text into buf (NUL-terminated). Returns its length,
+ * or the length it would need when n is too small (as snprintf). */
+size_t metrics_render(const struct metric_values *v, char *buf, size_t n);
+
+struct metrics_server;
+typedef void (*metrics_fill)(struct metric_values *v, void *ctx);
+
+/* Listens on "HOST:PORT" (":PORT" for every address). Returns NULL with a
+ * reason in err. */
+struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void *ctx,
+				    char *err, size_t errlen);
+void metrics_close(struct metrics_server *m);
+
+/* fd for the daemon's epoll, and the call to make when it is readable (and
+ * now and then, for connection timeouts). */
+int metrics_fd(const struct metrics_server *m);
+void metrics_run(struct metrics_server *m);
+
+#endif

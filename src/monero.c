@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* monero.c - user side of monero.bpf.c: checks, loading, events, re-arming. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "monero.h"
+
+#if defined(__x86_64__)
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "monero.skel.h"
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define FPU_TP "x86_fpu_regs_deactivated"
+
+struct monero_watch {
+	struct monero_bpf *skel;
+	struct ring_buffer *rb;
+	monero_cb cb;
+	void *ctx;
+};
+
+/* Says what is missing before libbpf would fail with a bare errno. */
+static int check_kernel(char *err, size_t errlen)
+{
+	struct btf *btf;
+	int e, found;
+
+	if (access(VMLINUX_BTF, R_OK)) {
+		e = errno;
+		snprintf(err, errlen, "failed to read kernel BTF %s: %s (needs CONFIG_DEBUG_INFO_BTF)",
+			 VMLINUX_BTF, strerror(e));
+		return -1;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		e = errno;
+		snprintf(err, errlen, "failed to load kernel BTF: %s", strerror(e));
+		return -1;
+	}
+	found = btf__find_by_name_kind(btf, "btf_trace_" FPU_TP, BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	if (!found) {
+		snprintf(err, errlen, "tracepoint x86_fpu:" FPU_TP " missing from the kernel");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_opts(const struct monero_watch_opts *o, char *err, size_t errlen)
+{
+	if (o->nscopes > NM_SCOPE_MAX || (o->nscopes && !o->scopes)) {
+		snprintf(err, errlen, "at most %d scopes", NM_SCOPE_MAX);
+		return -1;
+	}
+	if (o->window_ns && (o->window_ns < NM_MONERO_WINDOW_MIN_NS ||
+			     o->window_ns > NM_MONERO_WINDOW_MAX_NS)) {
+		snprintf(err, errlen, "RandomX window must be between 1 ms and 1 h");
+		return -1;
+	}
+	if (!o->cb) {
+		snprintf(err, errlen, "no callback");
+		return -1;
+	}
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct monero_watch *w = ctx;
+
+	if (size >= sizeof(struct monero_event))
+		w->cb(data, w->ctx);
+	return 0;
+}
+
+static int attach(struct monero_watch *w, char *err, size_t errlen)
+{
+	struct monero_bpf *s = w->skel;
+	int e;
+
+	s->links.fpu_switch_out = bpf_program__attach(s->progs.fpu_switch_out);
+	if (!s->links.fpu_switch_out) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach tp_btf/" FPU_TP ": %s", strerror(e));
+		return -1;
+	}
+	s->links.proc_exit = bpf_program__attach(s->progs.proc_exit);
+	if (!s->links.proc_exit) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exit: %s", strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int load(struct monero_watch *w, const struct monero_watch_opts *o, char *err, size_t errlen)
+{
+	int e;
+
+	w->skel = monero_bpf__open();
+	if (!w->skel) {
+		e = errno;
+		snprintf(err, errlen, "failed to open RandomX program: %s", strerror(e));
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->nscopes; i++)
+		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
+	w->skel->rodata->nscopes = o->nscopes;
+	w->skel->rodata->threshold = o->threshold ? o->threshold : NM_MONERO_DEFAULT_THRESHOLD;
+	w->skel->rodata->window_ns = o->window_ns ? o->window_ns
+						  : NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
+	if (monero_bpf__load(w->skel)) {
+		e = errno;
+		snprintf(err, errlen, "failed to load RandomX program: %s", strerror(e));
+		return -1;
+	}
+	return attach(w, err, errlen);
+}
+
+struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
+{
+	struct monero_watch *w;
+	int e;
+
+	if (check_opts(o, err, errlen) || check_kernel(err, errlen))
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->cb = o->cb;
+	w->ctx = o->ctx;
+	if (load(w, o, err, errlen))
+		goto fail;
+	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_event, w, NULL);
+	if (!w->rb) {
+		e = errno;
+		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(e));
+		goto fail;
+	}
+	return w;
+fail:
+	monero_watch_close(w);
+	return NULL;
+}
+
+void monero_watch_close(struct monero_watch *w)
+{
+	if (!w)
+		return;
+	ring_buffer__free(w->rb);
+	monero_bpf__destroy(w->skel);
+	free(w);
+}
+
+int monero_watch_fd(const struct monero_watch *w)
+{
+	return ring_buffer__epoll_fd(w->rb);
+}
+
+int monero_watch_drain(struct monero_watch *w)
+{
+	int n = ring_buffer__consume(w->rb);
+
+	return n < 0 ? n : 0;
+}
+
+int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
+{
+	/* The mark first: with the counts cleared first, a switch-out in
+	 * between could recreate the entry, cross, find the old mark and
+	 * cache "reported" for good. */
+	if (bpf_map_delete_elem(bpf_map__fd(w->skel->maps.reported), &tgid) && errno != ENOENT)
+		return -errno;
+	if (bpf_map_delete_elem(bpf_map__fd(w->skel->maps.procs), &tgid) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *vals;
+	uint32_t key = which;
+
+	if (ncpu <= 0 || which >= NM_MONERO_STAT_MAX)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.stats), &key, vals))
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+#else /* !__x86_64__ */
+
+/* MXCSR and the x86_fpu tracepoints exist on x86 only. */
+struct monero_watch {
+	int unused;
+};
+
+struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
+{
+	(void)o;
+	snprintf(err, errlen, "RandomX detector needs x86_64");
+	return NULL;
+}
+
+void monero_watch_close(struct monero_watch *w)
+{
+	(void)w;
+}
+
+int monero_watch_fd(const struct monero_watch *w)
+{
+	(void)w;
+	return -1;
+}
+
+int monero_watch_drain(struct monero_watch *w)
+{
+	(void)w;
+	return -ENOSYS;
+}
+
+int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
+{
+	(void)w, (void)tgid;
+	return -ENOSYS;
+}
+
+uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
+{
+	(void)w, (void)which;
+	return 0;
+}
+
+#endif

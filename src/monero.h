@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* monero.h - the RandomX detector: loads monero.bpf.c and hands each process
+ * whose switch-outs keep saving a non-default SSE rounding mode to a callback. */
+#ifndef NOMINE_MONERO_H
+#define NOMINE_MONERO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "exec_event.h"
+#include "monero_event.h"
+
+/* Defaults: 64 non-default-rounding switch-outs within 10 s. Chosen from
+ * `bench/monero_calibrate` on a 2-CPU KVM guest, kernel 6.18 (see there). */
+#define NM_MONERO_DEFAULT_THRESHOLD 64u
+#define NM_MONERO_DEFAULT_WINDOW_MS 10000u
+
+struct monero_watch;
+
+typedef void (*monero_cb)(const struct monero_event *ev, void *ctx);
+
+struct monero_watch_opts {
+	const struct nm_scope *scopes;  /* NULL/0: every process is counted */
+	unsigned int nscopes;
+	uint32_t threshold;             /* 0: NM_MONERO_DEFAULT_THRESHOLD */
+	uint64_t window_ns;             /* 0: NM_MONERO_DEFAULT_WINDOW_MS */
+	monero_cb cb;
+	void *ctx;
+};
+
+/* NULL with a reason in err when unavailable: not x86_64, no kernel BTF, no
+ * x86_fpu_regs_deactivated tracepoint, or the program fails to load. */
+struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen);
+void monero_watch_close(struct monero_watch *w);
+
+/* fd to wait on (epoll) and the call that drains it into the callback. */
+int monero_watch_fd(const struct monero_watch *w);
+int monero_watch_drain(struct monero_watch *w);
+
+/* Clears the reported mark of tgid and its counts: the process is counted
+ * from zero and reported again when it crosses the threshold again (after
+ * user space spared it, say). Returns 0 or a negative errno. */
+int monero_watch_rearm(struct monero_watch *w, uint32_t tgid);
+
+/* Sums a per-CPU counter (enum nm_monero_stat); 0 for an unknown one. */
+uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which);
+
+#endif

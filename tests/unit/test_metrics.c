@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_metrics.c - the Prometheus exposition text. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "metrics.h"
+
+static void test_render(void **state)
+{
+	struct metric_values v = { .killed_kernel = 7, .killed_user = 2, .kernel_verdict = 1,
+				   .reloads_refused = 3, .kernel_tables_bytes = 8u << 20 };
+	char buf[8192];
+	size_t n;
+
+	(void)state;
+	n = metrics_render(&v, buf, sizeof(buf));
+	assert_int_equal(n, strlen(buf));
+	assert_non_null(strstr(buf, "\nnomine_processes_killed_total{in_kernel=\"true\"} 7\n"));
+	assert_non_null(strstr(buf, "\nnomine_processes_killed_total{in_kernel=\"false\"} 2\n"));
+	assert_non_null(strstr(buf, "\nnomine_kernel_verdict 1\n"));
+	assert_non_null(strstr(buf, "\nnomine_kernel_tables_bytes 8388608\n"));
+	assert_non_null(strstr(buf, "\nnomine_config_reloads_total{result=\"refused\"} 3\n"));
+	/* one HELP/TYPE per family, even for labelled series */
+	assert_null(strstr(strstr(buf, "# TYPE nomine_processes_killed_total") + 1,
+			   "# TYPE nomine_processes_killed_total"));
+	assert_int_equal(buf[n - 1], '\n');
+}
+
+static void test_render_truncates_safely(void **state)
+{
+	struct metric_values v = {0};
+	char small[64];
+	size_t need;
+
+	(void)state;
+	need = metrics_render(&v, small, sizeof(small));
+	assert_true(need > sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_truncates_safely),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
