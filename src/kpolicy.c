@@ -7,6 +7,44 @@
 #include "kpolicy.h"
 #include "log.h"
 
+/* The union of all patterns is over the state budget: add them one by one,
+ * leaving to user space each one that would push the union past it. */
+static int greedy_union(const char **pats, size_t n, struct kregex_dfa *dfa, uint8_t *unsup,
+			const char **reason)
+{
+	const char **kept = calloc(n, sizeof(*kept));
+	size_t nkept = 0;
+	int ret = 0;
+
+	if (!kept)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct kregex_dfa t;
+		const char *why = NULL;
+		uint8_t u = 0;
+		int rc;
+
+		kept[nkept] = pats[i];
+		rc = kregex_compile(kept, nkept + 1, KPOLICY_ALLOW_STATES, &t, &u, &why);
+		if (rc == 0)
+			kregex_dfa_free(&t);
+		if (rc == 0 && !u) {
+			nkept++;
+			continue;
+		}
+		unsup[i] = 1;
+		reason[i] = rc == 0 && why ? why : "the allow DFA would exceed its state budget";
+	}
+	if (nkept == 0) {
+		free(kept);
+		return -1;
+	}
+	if (kregex_compile(kept, nkept, KPOLICY_ALLOW_STATES, dfa, NULL, NULL))
+		ret = -1;
+	free(kept);
+	return ret;
+}
+
 /* Compiles the allow patterns the kernel can run into one DFA; logs the
  * others. Returns the mode, and the DFA in *dfa when there is one. */
 static enum nm_kt_allow build_allow(const struct config *cfg, struct kregex_dfa *dfa, int *have,
@@ -27,10 +65,8 @@ static enum nm_kt_allow build_allow(const struct config *cfg, struct kregex_dfa 
 	}
 	for (size_t i = 0; i < n; i++)
 		pats[i] = cfg->allowed[i].regex;
-	if (kregex_compile(pats, n, KPOLICY_ALLOW_STATES, dfa, unsup, reason)) {
-		log_msg("warning", "allow patterns need more than %d DFA states together: all %zu are "
-			"decided in user space, by freezing matching processes at exec",
-			KPOLICY_ALLOW_STATES, n);
+	if (kregex_compile(pats, n, KPOLICY_ALLOW_STATES, dfa, unsup, reason) &&
+	    (errno != E2BIG || greedy_union(pats, n, dfa, unsup, reason))) {
 		mode = NM_KT_ALLOW_PARTIAL;
 		*nfallback = n;
 		goto out;

@@ -21,6 +21,7 @@ struct policy {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
+	pcre2_compile_context *cctx;
 };
 
 size_t policy_cmdline(uint8_t *argv, size_t len)
@@ -66,10 +67,15 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 	uint32_t opts = PCRE2_CASELESS | PCRE2_ANCHORED | PCRE2_ENDANCHORED;
 	size_t n = p->cfg.nallowed;
 
+	/* kregex mirrors PCRE2 with LF newlines ('.' and '$'): pin it, whatever
+	 * the library's build default. */
+	p->cctx = pcre2_compile_context_create(NULL);
+	if (p->cctx)
+		pcre2_set_newline(p->cctx, PCRE2_NEWLINE_LF);
 	p->re = calloc(n ? n : 1, sizeof(*p->re));
 	p->md = pcre2_match_data_create(1, NULL);
 	p->mctx = pcre2_match_context_create(NULL);
-	if (!p->re || !p->md || !p->mctx) {
+	if (!p->re || !p->md || !p->mctx || !p->cctx) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -86,7 +92,7 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 		int code;
 
 		p->re[i] = pcre2_compile((PCRE2_SPTR)cp->regex, PCRE2_ZERO_TERMINATED, opts,
-					 &code, &off, NULL);
+					 &code, &off, p->cctx);
 		if (!p->re[i]) {
 			pcre2_get_error_message(code, msg, sizeof(msg));
 			snprintf(err, errlen, "%s:%d: invalid regex in allowedCommandPatterns: %s at offset %zu",
@@ -127,6 +133,7 @@ void policy_free(struct policy *p)
 	pcre2_match_data_free(p->md);
 	pcre2_match_context_free(p->mctx);
 	pcre2_jit_stack_free(p->jit_stack);
+	pcre2_compile_context_free(p->cctx);
 	automaton_free(p->ac);
 	config_free(&p->cfg);
 	free(p);

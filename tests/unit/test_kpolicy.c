@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* test_kpolicy.c - which allow patterns go into the kernel's DFA and which
+ * are left to user space (freeze-and-decide). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "kpolicy.h"
+
+static struct policy *make(const char *yaml)
+{
+	struct config cfg = {0};
+	char err[CONFIG_ERR_MAX];
+	struct policy *p;
+
+	assert_int_equal(config_parse_buffer(&cfg, "p.yaml", yaml, strlen(yaml), 0, err, sizeof(err)), 0);
+	p = policy_build(&cfg, err, sizeof(err));
+	assert_non_null(p);
+	return p;
+}
+
+static int allowed(struct kpolicy *kp, const char *argv, size_t len)
+{
+	struct kverdict v;
+
+	ktables_judge(&kp->kt, (const uint8_t *)argv, len, &v);
+	assert_true(v.matched >= 0);
+	return v.allowed;
+}
+
+static void test_modes(void **state)
+{
+	struct policy *p;
+	struct kpolicy kp;
+
+	(void)state;
+	p = make("bannedCommandStrings: [xmrig]\n");
+	assert_int_equal(kpolicy_build(p, 1u << 20, 1, &kp), 0);
+	assert_int_equal(kp.allow_mode, NM_KT_ALLOW_NONE);
+	kpolicy_free(&kp);
+	policy_free(p);
+
+	p = make("bannedCommandStrings: [xmrig]\nallowedCommandPatterns: ['python -m xmrig']\n");
+	assert_int_equal(kpolicy_build(p, 1u << 20, 1, &kp), 0);
+	assert_int_equal(kp.allow_mode, NM_KT_ALLOW_DFA);
+	assert_int_equal(kp.nfallback, 0);
+	assert_true(allowed(&kp, "python\0-m\0xmrig\0", 16));
+	assert_false(allowed(&kp, "python\0-m\0xmrig\0x\0", 18));
+	kpolicy_free(&kp);
+	policy_free(p);
+}
+
+static void test_unsupported_and_over_budget(void **state)
+{
+	/* a backreference is not regular; '.*a[ab]{14}' alone needs 2^15
+	 * states, over the budget: both are left to user space, the small
+	 * pattern still runs in the kernel */
+	struct policy *p = make("bannedCommandStrings: [xmrig]\nallowedCommandPatterns:\n"
+				"  - '(x)\\1 xmrig'\n  - '.*a[ab]{14}'\n  - 'python -m xmrig'\n");
+	struct kpolicy kp;
+
+	(void)state;
+	assert_int_equal(kpolicy_build(p, 1u << 24, 1, &kp), 0);
+	assert_int_equal(kp.allow_mode, NM_KT_ALLOW_PARTIAL);
+	assert_int_equal(kp.nfallback, 2);
+	assert_true(allowed(&kp, "python\0-m\0xmrig\0", 16));
+	assert_false(allowed(&kp, "xx\0xmrig\0", 9));
+	kpolicy_free(&kp);
+	policy_free(p);
+}
+
+static void test_over_cap(void **state)
+{
+	struct policy *p = make("bannedCommandStrings: [xmrig, minerd, cpuminer]\n");
+	struct kpolicy kp;
+
+	(void)state;
+	assert_int_equal(kpolicy_build(p, 4096, 1, &kp), -1);
+	assert_non_null(strstr(kp.why, "cap"));
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_unsupported_and_over_budget),
+		cmocka_unit_test(test_over_cap),
+	};
+
+	return cmocka_run_group_tests_name("kpolicy", tests, NULL, NULL);
+}
