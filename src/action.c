@@ -160,3 +160,27 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 		do_kill(a, s, o);
 	}
 }
+
+void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8_t *line,
+		      size_t len, const char *allowedby, json_t *evidence)
+{
+	struct verdict v = {0};
+	json_t *o = subject_json(s, line, len, &v);
+
+	a->checked++;
+	if (allowedby)
+		log_set_str(o, "allowedby", allowedby);
+	if (evidence) {
+		json_object_update(o, evidence);
+		json_decref(evidence);
+	}
+	if (allowedby) {
+		a->spared++;
+		emit(o, "spared", "info", "Spared process");
+	} else if (a->audit) {
+		a->audited++;
+		emit(o, "audit", "info", "Would kill process (audit mode)");
+	} else {
+		do_kill(a, s, o);
+	}
+}

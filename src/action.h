@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "killer.h"
+#include <jansson.h>
 #include "policy.h"
 
 /* What is known of the process being judged. */
@@ -31,6 +32,13 @@ struct action_ctx {
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
 };
+
+/* Acts on a behaviour detector's finding (source names it): spared when
+ * allowedby is non-NULL (logged with it), reported in audit mode, else the
+ * process and its descendants are killed. evidence (may be NULL) is merged
+ * into the log line and released. */
+void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8_t *line,
+		      size_t len, const char *allowedby, json_t *evidence);
 
 /* Judges line (the joined command line) with p and acts. */
 void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,

@@ -37,11 +37,26 @@ struct config_pattern {
 	struct config_origin at;
 };
 
+/* An allowed executable: an absolute path, compared with the process's
+ * /proc/PID/exe (the RandomX detector spares these). */
+struct config_exe {
+	char *path;
+	struct config_origin at;
+};
+
 struct config {
 	struct config_string *banned;
 	size_t nbanned;
 	struct config_pattern *allowed;
 	size_t nallowed;
+	struct config_exe *allowed_exes;   /* "allowedExecutables" */
+	size_t nallowed_exes;
+	/* RandomX detector: "moneroThreshold" (1..1000000 observations) and
+	 * "moneroWindowSeconds" (0.001..3600); 0 when no file sets them. A
+	 * second file setting one again is an error naming both places. */
+	unsigned int monero_threshold;
+	double monero_window_s;
+	struct config_origin monero_threshold_at, monero_window_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };

@@ -22,6 +22,8 @@
 #include "lineage.h"
 #include "log.h"
 #include "metrics.h"
+#include "monero.h"
+#include "monero_respond.h"
 #include "policy.h"
 #include "proc.h"
 #include "scope.h"
@@ -50,6 +52,10 @@ struct daemon {
 	size_t table_kib;             /* kernel tables in force, 0: none */
 	size_t nfallback;
 	struct metrics_server *metrics;
+	struct monero_watch *mw;
+	unsigned int mw_threshold;     /* settings the RandomX watcher runs with */
+	double mw_window_s;
+	char mw_err[256];
 	uint64_t reloads_ok, reloads_refused;
 	const char *bpf_error;
 	char bpf_err[512];
@@ -99,6 +105,37 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 	}
 	action_judge(&d->act, d->policy, &s, line, n);
 	free(line);
+}
+
+static void on_monero(const struct monero_event *ev, void *ctx)
+{
+	struct daemon *d = ctx;
+
+	monero_respond(&d->act, d->policy, ev);
+}
+
+/* (Re)starts the RandomX watcher when its settings differ from the config's:
+ * they are constants of the loaded program. Returns 1 if it (re)opened. */
+static int open_monero(struct daemon *d)
+{
+	const struct config *cfg = policy_config(d->policy);
+	unsigned int thr = cfg->monero_threshold ? cfg->monero_threshold : NM_MONERO_DEFAULT_THRESHOLD;
+	double win = cfg->monero_window_s > 0 ? cfg->monero_window_s :
+		     NM_MONERO_DEFAULT_WINDOW_MS / 1000.0;
+	struct monero_watch_opts mo = {
+		.scopes = d->scope.kernel, .nscopes = d->scope.n, .threshold = thr,
+		.window_ns = (uint64_t)(win * 1e9), .cb = on_monero, .ctx = d,
+	};
+
+	if (d->mw && thr == d->mw_threshold && win == d->mw_window_s)
+		return 0;
+	monero_watch_close(d->mw);
+	d->mw = monero_watch_open(&mo, d->mw_err, sizeof(d->mw_err));
+	d->mw_threshold = thr;
+	d->mw_window_s = win;
+	if (!d->mw)
+		log_msg("warning", "RandomX detector unavailable: %s", d->mw_err);
+	return d->mw != NULL;
 }
 
 static void log_verdict_site(struct daemon *d, json_t *o)
@@ -163,6 +200,11 @@ static void log_features(struct daemon *d)
 	json_object_set_new(f, "task_storage", json_boolean(d->feat.task_storage));
 	json_object_set_new(f, "bpf_loop", json_boolean(d->feat.bpf_loop));
 	json_object_set_new(f, "map_in_map", json_boolean(d->feat.map_in_map));
+	json_object_set_new(f, "randomx_detector", json_boolean(d->mw != NULL));
+	if (d->mw) {
+		log_set_int(o, "randomx_threshold", d->mw_threshold);
+		json_object_set_new(o, "randomx_window_seconds", json_real(d->mw_window_s));
+	}
 	if (d->bpf_error)
 		log_set_str(f, "bpf_error", d->bpf_error);
 	if (d->ew && !exec_watch_prog_info(d->ew, &prog_id, &insns)) {
@@ -207,6 +249,7 @@ static void open_bpf(struct daemon *d)
 		d->ew = exec_watch_open(&eo, d->bpf_err, sizeof(d->bpf_err));
 	}
 	if (d->ew) {
+		open_monero(d);
 		install_tables(d, d->policy);
 		if (d->site != SITE_KERNEL)
 			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
@@ -265,6 +308,8 @@ static void reload(struct daemon *d)
 	policy_free(d->policy);
 	d->policy = np;
 	install_tables(d, np);
+	if (d->ew && open_monero(d))
+		add_fd(d, monero_watch_fd(d->mw));
 	d->reloads_ok++;
 	o = json_object();
 	log_verdict_site(d, o);
@@ -345,6 +390,8 @@ static int loop(struct daemon *d)
 
 			if (d->ew && fd == exec_watch_fd(d->ew)) {
 				exec_watch_drain(d->ew);
+			} else if (d->mw && fd == monero_watch_fd(d->mw)) {
+				monero_watch_drain(d->mw);
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -394,6 +441,7 @@ static int setup_fds(struct daemon *d)
 	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
 	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
 	    (d->metrics && add_fd(d, metrics_fd(d->metrics))) ||
+	    (d->mw && add_fd(d, monero_watch_fd(d->mw))) ||
 	    (d->ew && add_fd(d, exec_watch_fd(d->ew))))
 		return -1;
 	return 0;
@@ -402,6 +450,7 @@ static int setup_fds(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	metrics_close(d->metrics);
+	monero_watch_close(d->mw);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);
 	watch_close(&d->watch);

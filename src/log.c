@@ -113,7 +113,7 @@ void log_emit_event(json_t *obj, const char *level, const char *event)
 	log_set_str(obj, "event", event);
 	json_object_set_new(obj, "level", json_string(level));
 	json_object_set_new(obj, "timestamp", json_string(ts));
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (s) {
 		fputs(s, out);
 		fputc('\n', out);

@@ -139,6 +139,23 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
+const struct config_pattern *policy_allowed(struct policy *p, const uint8_t *line, size_t len,
+					    int *error)
+{
+	for (size_t i = 0; i < p->cfg.nallowed; i++) {
+		int rc = pcre2_match(p->re[i], line, len, 0, 0, p->md, p->mctx);
+
+		/* JIT limits differ from the interpreter's: retry there once. */
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			rc = pcre2_match(p->re[i], line, len, 0, PCRE2_NO_JIT, p->md, p->mctx);
+		if (rc >= 0)
+			return &p->cfg.allowed[i];
+		if (rc != PCRE2_ERROR_NOMATCH && error)
+			*error = 1;
+	}
+	return NULL;
+}
+
 void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v)
 {
 	long idx;
@@ -148,21 +165,8 @@ void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verd
 	if (idx < 0)
 		return;
 	v->matched = &p->cfg.banned[idx];
-	for (size_t i = 0; i < p->cfg.nallowed; i++) {
-		int rc = pcre2_match(p->re[i], line, len, 0, 0, p->md, p->mctx);
-
-		/* JIT limits differ from the interpreter's: retry there once. */
-		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-			rc = pcre2_match(p->re[i], line, len, 0, PCRE2_NO_JIT, p->md, p->mctx);
-
-		if (rc >= 0) {
-			v->allowedby = &p->cfg.allowed[i];
-			return;
-		}
-		if (rc != PCRE2_ERROR_NOMATCH)
-			v->pattern_error = 1;
-	}
-	v->kill = 1;
+	v->allowedby = policy_allowed(p, line, len, &v->pattern_error);
+	v->kill = v->allowedby == NULL;
 }
 
 size_t policy_nbanned(const struct policy *p)

@@ -27,6 +27,12 @@ void policy_free(struct policy *p);
  * Cannot fail: a pattern that errors (match limit) spares nothing. */
 void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v);
 
+/* The first allow pattern that matches the whole line, or NULL (also when
+ * a pattern errors, which sets *error if error is non-NULL: spare nothing
+ * on doubt). Also for detectors that judge behaviour, not the line. */
+const struct config_pattern *policy_allowed(struct policy *p, const uint8_t *line, size_t len,
+					    int *error);
+
 size_t policy_nbanned(const struct policy *p);
 size_t policy_npatterns(const struct policy *p);
 const struct config *policy_config(const struct policy *p);

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* monero_respond.h - what the daemon does with a RandomX finding. */
+#ifndef NOMINE_MONERO_RESPOND_H
+#define NOMINE_MONERO_RESPOND_H
+
+#include "action.h"
+#include "monero_event.h"
+
+/* Identifies the process (pinned by its start time), spares it when its
+ * executable is in allowedExecutables or its command line matches an allow
+ * pattern, else kills it and its descendants (audit: reports), logging
+ * source "monero" with the evidence. Returns 1 if it was spared. */
+int monero_respond(struct action_ctx *a, struct policy *p, const struct monero_event *ev);
+
+/* Evidence fields of ev as a JSON object (rounding modes by name). */
+json_t *monero_evidence(const struct monero_event *ev);
+
+#endif
