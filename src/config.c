@@ -20,6 +20,12 @@
 #define FILE_MAX ((size_t)64 << 20)   /* largest config file we read */
 #define REASON_MAX 512
 #define QUOTE_MAX 64                  /* user bytes shown in one message */
+#define EXE_PATH_MAX 4096             /* longest allowed executable path, bytes */
+#define NUM_TEXT_MAX 1024             /* longest number text converted */
+#define THRESHOLD_MIN 1
+#define THRESHOLD_MAX 1000000
+#define WINDOW_MIN 0.001
+#define WINDOW_MAX 3600.0
 
 extern const char nomine_default_config[], nomine_default_config_end[];
 
@@ -32,6 +38,10 @@ enum ev_kind {
 
 enum sc_type { SC_STRING, SC_NULL, SC_BOOL, SC_NUMBER };
 
+/* What an SC_NUMBER holds. NUM_ODD: a YAML form that YAML readers do not
+ * agree on (0x1F, 1_000, 017, 1e3, 12:30, .inf...), refused as a value. */
+enum num_kind { NUM_NONE, NUM_INT, NUM_REAL, NUM_ODD };
+
 struct ev {
 	enum ev_kind kind;
 	int line;
@@ -39,12 +49,19 @@ struct ev {
 	int plain;              /* written unquoted and non-empty: quoting helps */
 	const char *bytes;
 	size_t len;
+	enum num_kind num;      /* SC_NUMBER only */
+	int big;                /* NUM_INT beyond long long (YAML only): see bytes */
+	long long ival;         /* NUM_INT */
+	double dval;            /* NUM_REAL */
 };
 
-enum key { KEY_BANNED, KEY_ALLOWED, KEY_MODE, NKEYS };
+enum key {
+	KEY_BANNED, KEY_ALLOWED, KEY_MODE, KEY_EXES, KEY_THRESHOLD, KEY_WINDOW, NKEYS
+};
 
 static const char *const key_names[NKEYS] = {
-	"bannedCommandStrings", "allowedCommandPatterns", "matchMode"
+	"bannedCommandStrings", "allowedCommandPatterns", "matchMode",
+	"allowedExecutables", "moneroThreshold", "moneroWindowSeconds"
 };
 
 enum state { ST_STREAM, ST_TOP, ST_KEY, ST_VALUE, ST_ITEM, ST_DOC_END, ST_AFTER_DOC, ST_DONE };
@@ -53,17 +70,22 @@ struct item {
 	char *bytes;
 	size_t len;
 	int line;
-	int pattern;            /* allowedCommandPatterns, else banned */
+	enum key key;           /* KEY_BANNED, KEY_ALLOWED or KEY_EXES */
 };
 
 /* One file being validated: its state, what it produced, or why it failed. */
 struct parse {
+	const struct config *prev;  /* what earlier files set, or NULL */
+	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
 	enum key key;
 	int seen[NKEYS];
 	enum config_mode mode;
 	struct item *items;
 	size_t nitems, cap;
+	unsigned int threshold; /* 0: not set in this file */
+	double window;          /* 0: not set in this file */
+	int threshold_line, window_line;
 	unsigned long nevents;  /* events consumed: where two parsers stopped */
 	int failed;
 	int syntax;             /* failed inside a parser, not in validation */
@@ -148,10 +170,69 @@ static const char *quote_hint(const struct ev *e)
 	return e->kind == EV_SCALAR && e->plain ? " (quote it to make it a string)" : "";
 }
 
+/* A number as a message shows it: the shortest text that reads back as the
+ * same value, so that the JSON and YAML walks of one file agree. */
+static const char *num_text(char *dst, size_t dstlen, const struct ev *e)
+{
+	int prec;
+
+	if (e->num == NUM_INT && !e->big) {
+		snprintf(dst, dstlen, "%lld", e->ival);
+	} else if (e->num == NUM_REAL) {
+		double mag = e->dval < 0 ? -e->dval : e->dval;
+		int fixed = mag >= 1e-5 && mag < 1e16;   /* 1000.0, not 1e+03 */
+
+		for (prec = fixed ? 0 : 1; prec < 24; prec++) {
+			snprintf(dst, dstlen, fixed ? "%.*f" : "%.*g", prec, e->dval);
+			if (strtod(dst, NULL) == e->dval)
+				break;
+		}
+		if (prec == 24)
+			snprintf(dst, dstlen, "%.17g", e->dval);
+		if (!strpbrk(dst, ".ein"))      /* 64.0 is not the integer 64 */
+			strncat(dst, ".0", dstlen - strlen(dst) - 1);
+	} else {                /* digits only: a huge YAML integer */
+		snprintf(dst, dstlen, "%.*s%s", (int)(e->len < QUOTE_MAX ? e->len : QUOTE_MAX),
+			 e->bytes, e->len > QUOTE_MAX ? "..." : "");
+	}
+	return dst;
+}
+
+/* /proc/PID/exe is a normalized path: one that is not can never match. */
+static int normal_path(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {         /* s[i] == '/' */
+		for (k = i + 1; k < n && s[k] != '/'; k++)
+			;
+		if (k == i + 1 || (k == i + 2 && s[i + 1] == '.') ||
+		    (k == i + 3 && s[i + 1] == '.' && s[i + 2] == '.'))
+			return 0;
+		i = k;
+	}
+	return 1;
+}
+
+static int check_exe(struct parse *p, const struct ev *e)
+{
+	char q[QUOTE_MAX * 4 + 8];
+
+	if (e->bytes[0] != '/')
+		return fail(p, e->line, "allowedExecutables items must be absolute paths, got %s",
+			    quote(q, sizeof(q), e->bytes, e->len));
+	if (!normal_path(e->bytes, e->len))
+		return fail(p, e->line, "allowedExecutables items must be normalized paths "
+			    "(no empty, \".\" or \"..\" components, no trailing \"/\"), got %s",
+			    quote(q, sizeof(q), e->bytes, e->len));
+	return 0;
+}
+
 static int add_item(struct parse *p, const struct ev *e)
 {
 	const char *what = key_names[p->key];
-	size_t max = p->key == KEY_ALLOWED ? CONFIG_PATTERN_MAX : CONFIG_STRING_MAX;
+	size_t max = p->key == KEY_ALLOWED ? CONFIG_PATTERN_MAX :
+		     p->key == KEY_EXES ? EXE_PATH_MAX : CONFIG_STRING_MAX;
 	struct item *it;
 
 	if (e->len == 0)
@@ -161,6 +242,8 @@ static int add_item(struct parse *p, const struct ev *e)
 	if (e->len > max)
 		return fail(p, e->line, "string in %s is too long (%zu bytes, max %zu)",
 			    what, e->len, max);
+	if (p->key == KEY_EXES && check_exe(p, e))
+		return -1;
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		struct item *n = realloc(p->items, cap * sizeof(*n));
@@ -178,14 +261,15 @@ static int add_item(struct parse *p, const struct ev *e)
 	it->bytes[e->len] = '\0';
 	it->len = e->len;
 	it->line = e->line;
-	it->pattern = p->key == KEY_ALLOWED;
+	it->key = p->key;
 	p->nitems++;
 	return 0;
 }
 
 static int on_key(struct parse *p, const struct ev *e)
 {
-	char q[QUOTE_MAX * 4 + 8];
+	char q[QUOTE_MAX * 4 + 8], valid[256];
+	size_t o = 0;
 	int k;
 
 	if (e->kind == EV_MAP_END) {
@@ -197,10 +281,13 @@ static int on_key(struct parse *p, const struct ev *e)
 	for (k = 0; k < NKEYS; k++)
 		if (strlen(key_names[k]) == e->len && !memcmp(key_names[k], e->bytes, e->len))
 			break;
-	if (k == NKEYS)
-		return fail(p, e->line, "unknown key %s (valid keys: %s, %s, %s)",
-			    quote(q, sizeof(q), e->bytes, e->len),
-			    key_names[0], key_names[1], key_names[2]);
+	if (k == NKEYS) {
+		for (k = 0; k < NKEYS; k++)
+			o += (size_t)snprintf(valid + o, sizeof(valid) - o, "%s%s",
+					      k ? ", " : "", key_names[k]);
+		return fail(p, e->line, "unknown key %s (valid keys: %s)",
+			    quote(q, sizeof(q), e->bytes, e->len), valid);
+	}
 	if (p->seen[k])
 		return fail(p, e->line, "duplicate key \"%s\"", key_names[k]);
 	p->seen[k] = 1;
@@ -227,10 +314,61 @@ static int on_mode(struct parse *p, const struct ev *e)
 	return 0;
 }
 
+static int on_threshold(struct parse *p, const struct ev *e)
+{
+	static const char what[] = "moneroThreshold must be an integer 1..1000000, got";
+	char q[QUOTE_MAX * 4 + 8];
+	const struct config *prev = p->prev;
+
+	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
+		return fail(p, e->line, "%s %s", what, type_name(e));
+	if (e->num == NUM_ODD)
+		return fail(p, e->line, "%s %s (write it in plain decimal)", what,
+			    quote(q, sizeof(q), e->bytes, e->len));
+	if (e->num != NUM_INT || e->big || e->ival < THRESHOLD_MIN || e->ival > THRESHOLD_MAX)
+		return fail(p, e->line, "%s %s", what, num_text(q, sizeof(q), e));
+	if (prev && prev->monero_threshold)
+		return fail(p, e->line, "moneroThreshold already set at %s:%d",
+			    prev->monero_threshold_at.file ? prev->monero_threshold_at.file : "?",
+			    prev->monero_threshold_at.line);
+	p->threshold = (unsigned int)e->ival;
+	p->threshold_line = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
+static int on_window(struct parse *p, const struct ev *e)
+{
+	static const char what[] = "moneroWindowSeconds must be a number 0.001..3600, got";
+	char q[QUOTE_MAX * 4 + 8];
+	const struct config *prev = p->prev;
+	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
+
+	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
+		return fail(p, e->line, "%s %s", what, type_name(e));
+	if (e->num == NUM_ODD)
+		return fail(p, e->line, "%s %s (write it in plain decimal)", what,
+			    quote(q, sizeof(q), e->bytes, e->len));
+	if (e->big || !(v >= WINDOW_MIN && v <= WINDOW_MAX))  /* NaN too */
+		return fail(p, e->line, "%s %s", what, num_text(q, sizeof(q), e));
+	if (prev && prev->monero_window_s > 0)
+		return fail(p, e->line, "moneroWindowSeconds already set at %s:%d",
+			    prev->monero_window_at.file ? prev->monero_window_at.file : "?",
+			    prev->monero_window_at.line);
+	p->window = v;
+	p->window_line = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
 static int on_value(struct parse *p, const struct ev *e)
 {
 	if (p->key == KEY_MODE)
 		return on_mode(p, e);
+	if (p->key == KEY_THRESHOLD)
+		return on_threshold(p, e);
+	if (p->key == KEY_WINDOW)
+		return on_window(p, e);
 	if (e->kind != EV_SEQ_START)
 		return fail(p, e->line, "%s must be a list of strings, got %s",
 			    key_names[p->key], type_name(e));
@@ -386,6 +524,66 @@ static int is_number(const char *s, size_t n)
 	return is_decimal(s, n);
 }
 
+/* [-+]?(0|[1-9][0-9]*): an integer, with this value, to every YAML reader. */
+static int is_plain_int(const char *s, size_t n)
+{
+	size_t i = n > 0 && (s[0] == '+' || s[0] == '-');
+	size_t d = span(s + i, n - i, "0123456789");
+
+	return d > 0 && i + d == n && (d == 1 || s[i] != '0');
+}
+
+/* [-+]?[0-9]*\.[0-9]*([eE][-+][0-9]+)? with a digit: a float to every YAML
+ * reader (YAML 1.1 wants the dot, and a sign in the exponent). */
+static int is_plain_real(const char *s, size_t n)
+{
+	size_t i = n > 0 && (s[0] == '+' || s[0] == '-');
+	size_t a = span(s + i, n - i, "0123456789"), b, k;
+
+	i += a;
+	if (i >= n || s[i] != '.')
+		return 0;
+	i++;
+	b = span(s + i, n - i, "0123456789");
+	i += b;
+	if (a + b == 0)
+		return 0;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (i + 1 >= n || (s[i + 1] != '+' && s[i + 1] != '-'))
+			return 0;
+		k = span(s + i + 2, n - i - 2, "0123456789");
+		if (k == 0)
+			return 0;
+		i += 2 + k;
+	}
+	return i == n;
+}
+
+/* The value of a plain scalar that resolved to a number. A JSON file's
+ * numbers were checked by jansson: any of them is a value. */
+static void read_number(struct ev *e, int json)
+{
+	char text[NUM_TEXT_MAX], *end;
+	int is_int = is_plain_int(e->bytes, e->len);
+
+	e->num = NUM_ODD;
+	if ((!is_int && !json && !is_plain_real(e->bytes, e->len)) || e->len >= sizeof(text))
+		return;
+	memcpy(text, e->bytes, e->len);
+	text[e->len] = '\0';
+	errno = 0;
+	if (is_int) {
+		e->ival = strtoll(text, &end, 10);
+		e->big = errno == ERANGE;
+		e->num = NUM_INT;
+	} else {
+		e->dval = strtod(text, &end);
+		e->num = NUM_REAL;
+	}
+	if (end != text + e->len)
+		e->num = NUM_ODD;
+}
+
 static enum sc_type resolve_plain(const char *s, size_t n)
 {
 	static const char *const nulls[] = { "~", "null", "Null", "NULL", NULL };
@@ -492,6 +690,8 @@ static int scalar_ev(struct parse *p, const yaml_event_t *y, struct ev *e)
 	if (!y->data.scalar.tag && y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		e->type = resolve_plain(s, n);
 		e->plain = n > 0;
+		if (e->type == SC_NUMBER)
+			read_number(e, p->json);
 	}
 	return 0;
 }
@@ -565,6 +765,13 @@ static int json_scalar(struct parse *p, const json_t *v, const char *s, size_t n
 		e.len = 0;
 		e.plain = 1;
 		e.type = json_is_null(v) ? SC_NULL : json_is_boolean(v) ? SC_BOOL : SC_NUMBER;
+		if (json_is_integer(v)) {
+			e.num = NUM_INT;
+			e.ival = json_integer_value(v);
+		} else if (json_is_real(v)) {
+			e.num = NUM_REAL;
+			e.dval = json_real_value(v);
+		}
 	}
 	return feed(p, &e);
 }
@@ -624,11 +831,12 @@ static int same_result(const struct parse *a, const struct parse *b)
 	if (a->failed || b->failed)
 		return a->failed && b->failed && !a->syntax && !b->syntax &&
 		       a->nevents == b->nevents && !strcmp(a->reason, b->reason);
-	if (a->nitems != b->nitems || a->mode != b->mode)
+	if (a->nitems != b->nitems || a->mode != b->mode || a->threshold != b->threshold ||
+	    memcmp(&a->window, &b->window, sizeof(a->window)))
 		return 0;
 	for (i = 0; i < a->nitems; i++)
 		if (a->items[i].len != b->items[i].len ||
-		    a->items[i].pattern != b->items[i].pattern ||
+		    a->items[i].key != b->items[i].key ||
 		    memcmp(a->items[i].bytes, b->items[i].bytes, a->items[i].len))
 			return 0;
 	return 1;
@@ -659,6 +867,8 @@ static int parse_json(struct parse *p, const char *buf, size_t len)
 	(void)walk_json(p, root);
 	json_decref(root);
 	memset(&y, 0, sizeof(y));
+	y.prev = p->prev;
+	y.json = 1;
 	(void)walk_yaml(&y, buf, len);
 	if (same_result(p, &y)) {
 		parse_free(p);
@@ -685,9 +895,12 @@ static void move_item(struct config *cfg, struct item *it, const char *file, enu
 {
 	struct config_origin at = { .file = file, .line = it->line };
 
-	if (it->pattern) {
+	if (it->key == KEY_ALLOWED) {
 		cfg->allowed[cfg->nallowed].regex = it->bytes;
 		cfg->allowed[cfg->nallowed++].at = at;
+	} else if (it->key == KEY_EXES) {
+		cfg->allowed_exes[cfg->nallowed_exes].path = it->bytes;
+		cfg->allowed_exes[cfg->nallowed_exes++].at = at;
 	} else {
 		struct config_string *s = &cfg->banned[cfg->nbanned++];
 
@@ -703,24 +916,38 @@ static void move_item(struct config *cfg, struct item *it, const char *file, enu
  * have moved, which callers cannot tell). */
 static int commit(struct config *cfg, const char *name, struct parse *p)
 {
-	size_t i, npat = 0;
+	size_t i, n[NKEYS] = { 0 };
 	char *file = strdup(name);
 	void *m;
 
 	for (i = 0; i < p->nitems; i++)
-		npat += (size_t)p->items[i].pattern;
+		n[p->items[i].key]++;
 	if (!file || !(m = grow(cfg->files, cfg->nfiles, 1, sizeof(*cfg->files))))
 		goto fail;
 	cfg->files = m;
-	if (!(m = grow(cfg->banned, cfg->nbanned, p->nitems - npat, sizeof(*cfg->banned))))
+	if (!(m = grow(cfg->banned, cfg->nbanned, n[KEY_BANNED], sizeof(*cfg->banned))))
 		goto fail;
 	cfg->banned = m;
-	if (!(m = grow(cfg->allowed, cfg->nallowed, npat, sizeof(*cfg->allowed))))
+	if (!(m = grow(cfg->allowed, cfg->nallowed, n[KEY_ALLOWED], sizeof(*cfg->allowed))))
 		goto fail;
 	cfg->allowed = m;
+	if (!(m = grow(cfg->allowed_exes, cfg->nallowed_exes, n[KEY_EXES],
+		       sizeof(*cfg->allowed_exes))))
+		goto fail;
+	cfg->allowed_exes = m;
 	cfg->files[cfg->nfiles++] = file;
 	for (i = 0; i < p->nitems; i++)
 		move_item(cfg, &p->items[i], file, p->mode);
+	if (p->threshold) {
+		cfg->monero_threshold = p->threshold;
+		cfg->monero_threshold_at.file = file;
+		cfg->monero_threshold_at.line = p->threshold_line;
+	}
+	if (p->window > 0) {
+		cfg->monero_window_s = p->window;
+		cfg->monero_window_at.file = file;
+		cfg->monero_window_at.line = p->window_line;
+	}
 	return 0;
 fail:
 	free(file);
@@ -734,6 +961,7 @@ int config_parse_buffer(struct config *cfg, const char *name, const char *buf, s
 	int rc = -1;
 
 	memset(&p, 0, sizeof(p));
+	p.prev = cfg;
 	if (json)
 		(void)parse_json(&p, buf, len);
 	else
@@ -1004,10 +1232,13 @@ void config_free(struct config *cfg)
 		free(cfg->banned[i].bytes);
 	for (i = 0; i < cfg->nallowed; i++)
 		free(cfg->allowed[i].regex);
+	for (i = 0; i < cfg->nallowed_exes; i++)
+		free(cfg->allowed_exes[i].path);
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	free(cfg->banned);
 	free(cfg->allowed);
+	free(cfg->allowed_exes);
 	free(cfg->files);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -87,21 +87,41 @@ static void check_pattern(const struct config *c, size_t i, const char *re, cons
 	assert_int_equal(c->allowed[i].at.line, line);
 }
 
+static void check_exe(const struct config *c, size_t i, const char *path, const char *file,
+		      int line)
+{
+	assert_true(i < c->nallowed_exes);
+	assert_string_equal(c->allowed_exes[i].path, path);
+	assert_string_equal(c->allowed_exes[i].at.file, file);
+	assert_int_equal(c->allowed_exes[i].at.line, line);
+}
+
+static int owned(const struct config *c, const char *f)
+{
+	size_t k;
+
+	for (k = 0; k < c->nfiles; k++)
+		if (f == c->files[k])
+			return 1;
+	return 0;
+}
+
 /* Every origin must point into cfg->files, not at a copy. */
 static void check_origins_owned(const struct config *c)
 {
-	size_t i, k;
+	size_t i;
 
-	for (i = 0; i < c->nbanned + c->nallowed; i++) {
-		const char *f = i < c->nbanned ? c->banned[i].at.file
-					       : c->allowed[i - c->nbanned].at.file;
-		int found = 0;
-
-		for (k = 0; k < c->nfiles; k++)
-			found |= f == c->files[k];
-		assert_true(found);
-	}
+	for (i = 0; i < c->nbanned; i++)
+		assert_true(owned(c, c->banned[i].at.file));
+	for (i = 0; i < c->nallowed; i++)
+		assert_true(owned(c, c->allowed[i].at.file));
+	for (i = 0; i < c->nallowed_exes; i++)
+		assert_true(owned(c, c->allowed_exes[i].at.file));
+	assert_true(!c->monero_threshold || owned(c, c->monero_threshold_at.file));
+	assert_true(!c->monero_window_s || owned(c, c->monero_window_at.file));
 }
+
+static void expect_load_error(char **paths, size_t n, const char *want);
 
 static int parse(struct config *c, const char *name, const char *text, int json, char *err)
 {
@@ -110,7 +130,10 @@ static int parse(struct config *c, const char *name, const char *text, int json,
 
 static int is_empty(const struct config *c)
 {
-	return !c->banned && !c->nbanned && !c->allowed && !c->nallowed && !c->files && !c->nfiles;
+	return !c->banned && !c->nbanned && !c->allowed && !c->nallowed && !c->allowed_exes &&
+	       !c->nallowed_exes && !c->monero_threshold && !c->monero_window_s &&
+	       !c->monero_threshold_at.file && !c->monero_threshold_at.line &&
+	       !c->monero_window_at.file && !c->monero_window_at.line && !c->files && !c->nfiles;
 }
 
 /* ---- cryptnono compatibility ---- */
@@ -337,11 +360,211 @@ static void test_limits(void **state)
 	assert_int_equal(parse(&c, "l.json", text, 1, err), -1);
 	assert_string_equal(err, "l.json:1: string in allowedCommandPatterns is too long "
 			    "(65537 bytes, max 65536)");
+	/* allowedExecutables: up to 4096 bytes, like PATH_MAX */
+	memset(text, 'a', CONFIG_STRING_MAX + 64);
+	memcpy(text, "allowedExecutables: [/", 22);
+	strcpy(text + 22 + 4095, "]\n");
+	assert_int_equal(parse(&c, "x.yaml", text, 0, err), 0);
+	assert_int_equal(strlen(c.allowed_exes[0].path), 4096);
+	assert_int_equal(c.allowed_exes[0].path[0], '/');
+	memset(text, 'a', CONFIG_STRING_MAX + 64);
+	memcpy(text, "allowedExecutables: [/", 22);
+	strcpy(text + 22 + 4096, "]\n");
+	assert_int_equal(parse(&c, "x.yaml", text, 0, err), -1);
+	assert_string_equal(err, "x.yaml:1: string in allowedExecutables is too long "
+			    "(4097 bytes, max 4096)");
 	assert_int_equal(c.nbanned, 1);
 	assert_int_equal(c.nallowed, 1);
+	assert_int_equal(c.nallowed_exes, 1);
 	free(text);
 	config_free(&c);
 }
+
+/* ---- allowedExecutables, moneroThreshold, moneroWindowSeconds ---- */
+
+static const char monero_json[] =
+	"{\n"
+	"  \"bannedCommandStrings\": [\"xmrig\"],\n"
+	"  \"allowedExecutables\": [\n"
+	"    \"/opt/conda/bin/python3.11\",\n"
+	"    \"/usr/local/bin/hash\\u0040work\"\n"
+	"  ],\n"
+	"  \"moneroThreshold\": 128,\n"
+	"  \"moneroWindowSeconds\": 2.5\n"
+	"}\n";
+
+static const char monero_yaml[] =
+	"# the same, as YAML\n"
+	"bannedCommandStrings: [xmrig]\n"
+	"allowedExecutables:\n"
+	"  - /opt/conda/bin/python3.11\n"
+	"  - \"/usr/local/bin/hash@work\"\n"
+	"moneroThreshold: 128\n"
+	"moneroWindowSeconds: 2.5\n";
+
+static void test_monero_keys(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "m.json", monero_json, 1, err), 0);
+	assert_int_equal(c.nbanned, 1);
+	assert_int_equal(c.nallowed, 0);
+	assert_int_equal(c.nallowed_exes, 2);
+	check_exe(&c, 0, "/opt/conda/bin/python3.11", "m.json", 4);
+	check_exe(&c, 1, "/usr/local/bin/hash@work", "m.json", 5);
+	assert_int_equal(c.monero_threshold, 128);
+	assert_string_equal(c.monero_threshold_at.file, "m.json");
+	assert_int_equal(c.monero_threshold_at.line, 7);
+	assert_true(c.monero_window_s == 2.5);
+	assert_string_equal(c.monero_window_at.file, "m.json");
+	assert_int_equal(c.monero_window_at.line, 8);
+	check_origins_owned(&c);
+	config_free(&c);
+	assert_true(is_empty(&c));
+
+	assert_int_equal(parse(&c, "m.yaml", monero_yaml, 0, err), 0);
+	assert_int_equal(c.nallowed_exes, 2);
+	check_exe(&c, 0, "/opt/conda/bin/python3.11", "m.yaml", 4);
+	check_exe(&c, 1, "/usr/local/bin/hash@work", "m.yaml", 5);
+	assert_int_equal(c.monero_threshold, 128);
+	assert_int_equal(c.monero_threshold_at.line, 6);
+	assert_true(c.monero_window_s == 2.5);
+	assert_int_equal(c.monero_window_at.line, 7);
+	check_origins_owned(&c);
+	config_free(&c);
+
+	/* a file without them sets nothing; empty lists are fine */
+	assert_int_equal(parse(&c, "e.yaml", "allowedExecutables: []\n", 0, err), 0);
+	assert_int_equal(parse(&c, "f.json", "{\"allowedExecutables\": []}", 1, err), 0);
+	assert_int_equal(c.nallowed_exes, 0);
+	assert_int_equal(c.monero_threshold, 0);
+	assert_true(c.monero_window_s == 0);
+	assert_null(c.monero_threshold_at.file);
+	assert_null(c.monero_window_at.file);
+	config_free(&c);
+}
+
+/* Values read back exactly, in every accepted form. */
+static void test_monero_numbers(void **state)
+{
+	static const struct { int json; const char *text; unsigned int want; } thr[] = {
+		{ 0, "1", 1 }, { 0, "1000000", 1000000 }, { 0, "+64", 64 }, { 0, "64", 64 },
+		{ 1, "1", 1 }, { 1, "1000000", 1000000 }, { 1, "64", 64 },
+	};
+	static const struct { int json; const char *text; double want; } win[] = {
+		{ 0, "0.001", 0.001 }, { 0, "3600", 3600 }, { 0, "3600.0", 3600 },
+		{ 0, "10", 10 }, { 0, "+1.5", 1.5 }, { 0, ".5", 0.5 }, { 0, "5.", 5 },
+		{ 0, "0.25", 0.25 }, { 0, "1.5e+2", 150 }, { 0, "2.5E-1", 0.25 },
+		{ 0, "00.5", 0.5 }, { 0, "0.1", 0.1 },
+		{ 1, "0.001", 0.001 }, { 1, "3600", 3600 }, { 1, "10", 10 }, { 1, "1e-3", 0.001 },
+		{ 1, "1E+2", 100 }, { 1, "2.5e1", 25 }, { 1, "0.1", 0.1 }, { 1, "3.6e3", 3600 },
+	};
+	struct config c = { 0 };
+	char text[128], err[CONFIG_ERR_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(thr) / sizeof(thr[0]); i++) {
+		snprintf(text, sizeof(text), thr[i].json ? "{\"moneroThreshold\": %s}" :
+			 "moneroThreshold: %s\n", thr[i].text);
+		if (parse(&c, "n", text, thr[i].json, err))
+			fail_msg("threshold %s refused: %s", thr[i].text, err);
+		assert_int_equal(c.monero_threshold, thr[i].want);
+		assert_int_equal(c.monero_threshold_at.line, 1);
+		config_free(&c);
+	}
+	for (i = 0; i < sizeof(win) / sizeof(win[0]); i++) {
+		snprintf(text, sizeof(text), win[i].json ? "{\"moneroWindowSeconds\": %s}" :
+			 "moneroWindowSeconds: %s\n", win[i].text);
+		if (parse(&c, "n", text, win[i].json, err))
+			fail_msg("window %s refused: %s", win[i].text, err);
+		if (c.monero_window_s != win[i].want)
+			fail_msg("window %s read as %.17g", win[i].text, c.monero_window_s);
+		config_free(&c);
+	}
+}
+
+/* allowedExecutables are unioned in file order, each keeping its origin;
+ * the two numbers may come from different files. */
+static void test_monero_union(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_MAX] = "";
+	char *paths[1];
+
+	(void)state;
+	assert_int_equal(mkdir(tpath("m"), 0755), 0);
+	write_file("m/a.json", "{\"allowedExecutables\": [\"/usr/bin/a\",\n\"/usr/bin/b\"],\n"
+		   "\"moneroThreshold\": 32}\n");
+	write_file("m/b.yaml", "bannedCommandStrings: [xmrig]\n");
+	write_file("m/c.yml", "moneroWindowSeconds: 0.5\nallowedExecutables:\n"
+		   "  - /usr/bin/a\n  - /opt/c\n");
+	paths[0] = (char *)tpath("m");
+	assert_int_equal(config_load(&c, paths, 1, err, sizeof(err)), 0);
+	assert_int_equal(c.nfiles, 3);
+	assert_int_equal(c.nallowed_exes, 4);
+	check_exe(&c, 0, "/usr/bin/a", tpath("m/a.json"), 1);
+	check_exe(&c, 1, "/usr/bin/b", tpath("m/a.json"), 2);
+	check_exe(&c, 2, "/usr/bin/a", tpath("m/c.yml"), 3);   /* duplicates are kept */
+	check_exe(&c, 3, "/opt/c", tpath("m/c.yml"), 4);
+	assert_int_equal(c.monero_threshold, 32);
+	assert_string_equal(c.monero_threshold_at.file, tpath("m/a.json"));
+	assert_int_equal(c.monero_threshold_at.line, 3);
+	assert_true(c.monero_window_s == 0.5);
+	assert_string_equal(c.monero_window_at.file, tpath("m/c.yml"));
+	assert_int_equal(c.monero_window_at.line, 1);
+	check_origins_owned(&c);
+	config_free(&c);
+	assert_true(is_empty(&c));
+}
+
+/* A second file setting a number again fails at its own place, naming the
+ * first; config_parse_buffer leaves cfg as it was, config_load empty. */
+static void test_monero_set_twice(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "", want[1024], *paths[2];
+
+	(void)state;
+	assert_int_equal(parse(&c, "a.json", "{\"allowedExecutables\": [\"/x\"],\n"
+			       "\"moneroThreshold\": 10,\n\"moneroWindowSeconds\": 1}", 1, err), 0);
+	assert_int_equal(parse(&c, "b.yaml", "allowedExecutables: [/y]\n\n"
+			       "moneroThreshold: 10\n", 0, err), -1);
+	assert_string_equal(err, "b.yaml:3: moneroThreshold already set at a.json:2");
+	assert_int_equal(parse(&c, "c.json", "{\"bannedCommandStrings\": [\"z\"],\n"
+			       "\"moneroWindowSeconds\":\n 1}", 1, err), -1);
+	assert_string_equal(err, "c.json:3: moneroWindowSeconds already set at a.json:3");
+	/* a bad value is reported before the clash */
+	assert_int_equal(parse(&c, "d.yaml", "moneroThreshold: 0\n", 0, err), -1);
+	assert_string_equal(err, "d.yaml:1: moneroThreshold must be an integer 1..1000000, got 0");
+	assert_int_equal(c.nfiles, 1);
+	assert_int_equal(c.nbanned, 0);
+	assert_int_equal(c.nallowed_exes, 1);
+	check_exe(&c, 0, "/x", "a.json", 1);
+	assert_int_equal(c.monero_threshold, 10);
+	assert_int_equal(c.monero_threshold_at.line, 2);
+	assert_true(c.monero_window_s == 1);
+	assert_int_equal(c.monero_window_at.line, 3);
+	/* other files may still add executables */
+	assert_int_equal(parse(&c, "e.yaml", "allowedExecutables: [/y]\n", 0, err), 0);
+	check_exe(&c, 1, "/y", "e.yaml", 1);
+	check_origins_owned(&c);
+	config_free(&c);
+
+	write_file("1.yaml", "moneroWindowSeconds: 10\n");
+	write_file("2.json", "{\n\n  \"allowedExecutables\": [\"/bin/ok\"],\n"
+		   "  \"moneroWindowSeconds\": 10.0\n}\n");
+	paths[0] = strdup(tpath("1.yaml"));
+	paths[1] = strdup(tpath("2.json"));
+	snprintf(want, sizeof(want), "%s:4: moneroWindowSeconds already set at %s:1",
+		 paths[1], paths[0]);
+	expect_load_error(paths, 2, want);
+	free(paths[0]);
+	free(paths[1]);
+}
+
 
 /* ---- every kind of bad input, with its exact message and line ---- */
 
@@ -353,9 +576,17 @@ struct bad_case {
 	int prefix;
 };
 
-#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode)"
+#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode, " \
+	"allowedExecutables, moneroThreshold, moneroWindowSeconds)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"
+#define EXES_NOT_LIST "allowedExecutables must be a list of strings, got "
+#define EXES_ABS "allowedExecutables items must be absolute paths, got "
+#define EXES_NORM "allowedExecutables items must be normalized paths (no empty, \".\" or " \
+	"\"..\" components, no trailing \"/\"), got "
+#define THR "moneroThreshold must be an integer 1..1000000, got "
+#define WIN "moneroWindowSeconds must be a number 0.001..3600, got "
+#define DECIMAL " (write it in plain decimal)"
 
 static const struct bad_case bad_cases[] = {
 	/* unknown keys */
@@ -454,6 +685,103 @@ static const struct bad_case bad_cases[] = {
 	  "bad.json:4: invalid JSON: unexpected token near ']'", 0 },
 	{ 1, "{\"bannedCommandStrings\": []} {}", 0, "bad.json:1: invalid JSON: end of file expected", 1 },
 	{ 1, "// comment\n{}", 0, "bad.json:1: invalid JSON: ", 1 },
+	/* allowedExecutables */
+	{ 0, "allowedExecutables: /usr/bin/x\n", 0, "bad.yaml:1: " EXES_NOT_LIST "a string", 0 },
+	{ 0, "allowedExecutables:\n", 0, "bad.yaml:1: " EXES_NOT_LIST "null", 0 },
+	{ 0, "allowedExecutables:\n  /a: b\n", 0, "bad.yaml:2: " EXES_NOT_LIST "a mapping", 0 },
+	{ 1, "{\"allowedExecutables\": \"/usr/bin/x\"}", 0,
+	  "bad.json:1: " EXES_NOT_LIST "a string", 0 },
+	{ 0, "allowedExecutables:\n  - /a\n  - 5\n", 0,
+	  "bad.yaml:3: " EXES_NOT_LIST "a number" QUOTE_IT, 0 },
+	{ 0, "allowedExecutables:\n  - [/a]\n", 0, "bad.yaml:2: " EXES_NOT_LIST "a list", 0 },
+	{ 1, "{\"allowedExecutables\": [\n\"/a\",\nnull]}", 0,
+	  "bad.json:3: " EXES_NOT_LIST "null" QUOTE_IT, 0 },
+	{ 0, "allowedExecutables:\n  - /a\n  - bin/xmrig\n", 0,
+	  "bad.yaml:3: " EXES_ABS "\"bin/xmrig\"", 0 },
+	{ 0, "allowedExecutables: [~/bin/x]\n", 0, "bad.yaml:1: " EXES_ABS "\"~/bin/x\"", 0 },
+	{ 0, "allowedExecutables: [' /bin/x']\n", 0, "bad.yaml:1: " EXES_ABS "\" /bin/x\"", 0 },
+	{ 1, "{\"allowedExecutables\": [\n\"x\"]}", 0, "bad.json:2: " EXES_ABS "\"x\"", 0 },
+	{ 0, "allowedExecutables: ['']\n", 0, "bad.yaml:1: empty string in allowedExecutables", 0 },
+	{ 1, "{\"allowedExecutables\":\n [\"/a\\u0000b\"]}", 0,
+	  "bad.json:2: string in allowedExecutables contains a NUL byte", 0 },
+	{ 0, "allowedExecutables: [/]\n", 0, "bad.yaml:1: " EXES_NORM "\"/\"", 0 },
+	{ 0, "allowedExecutables: [/usr/bin/]\n", 0, "bad.yaml:1: " EXES_NORM "\"/usr/bin/\"", 0 },
+	{ 0, "allowedExecutables: [/usr//bin/x]\n", 0,
+	  "bad.yaml:1: " EXES_NORM "\"/usr//bin/x\"", 0 },
+	{ 0, "allowedExecutables: [/usr/./x]\n", 0, "bad.yaml:1: " EXES_NORM "\"/usr/./x\"", 0 },
+	{ 0, "allowedExecutables: [/usr/../x]\n", 0, "bad.yaml:1: " EXES_NORM "\"/usr/../x\"", 0 },
+	{ 0, "allowedExecutables: [/usr/bin/.]\n", 0,
+	  "bad.yaml:1: " EXES_NORM "\"/usr/bin/.\"", 0 },
+	{ 0, "allowedExecutables: [/a]\nallowedExecutables: [/b]\n", 0,
+	  "bad.yaml:2: duplicate key \"allowedExecutables\"", 0 },
+	/* moneroThreshold */
+	{ 0, "moneroThreshold: \"64\"\n", 0, "bad.yaml:1: " THR "a string", 0 },
+	{ 0, "moneroThreshold: 64x\n", 0, "bad.yaml:1: " THR "a string", 0 },
+	{ 0, "moneroThreshold:\n", 0, "bad.yaml:1: " THR "null", 0 },
+	{ 0, "moneroThreshold: yes\n", 0, "bad.yaml:1: " THR "a boolean", 0 },
+	{ 0, "moneroThreshold: [64]\n", 0, "bad.yaml:1: " THR "a list", 0 },
+	{ 0, "moneroThreshold:\n  a: 1\n", 0, "bad.yaml:2: " THR "a mapping", 0 },
+	{ 0, "moneroThreshold: 0\n", 0, "bad.yaml:1: " THR "0", 0 },
+	{ 0, "\nmoneroThreshold: -5\n", 0, "bad.yaml:2: " THR "-5", 0 },
+	{ 0, "moneroThreshold: 1000001\n", 0, "bad.yaml:1: " THR "1000001", 0 },
+	{ 0, "moneroThreshold: 99999999999999999999\n", 0,
+	  "bad.yaml:1: " THR "99999999999999999999", 0 },
+	{ 0, "moneroThreshold: 64.0\n", 0, "bad.yaml:1: " THR "64.0", 0 },
+	{ 0, "moneroThreshold: 1.5\n", 0, "bad.yaml:1: " THR "1.5", 0 },
+	{ 0, "moneroThreshold: 0x40\n", 0, "bad.yaml:1: " THR "\"0x40\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: 064\n", 0, "bad.yaml:1: " THR "\"064\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: 1_000\n", 0, "bad.yaml:1: " THR "\"1_000\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: 1:04\n", 0, "bad.yaml:1: " THR "\"1:04\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: 1e2\n", 0, "bad.yaml:1: " THR "\"1e2\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: .inf\n", 0, "bad.yaml:1: " THR "\".inf\"" DECIMAL, 0 },
+	{ 0, "moneroThreshold: !!int 64\n", 0, "bad.yaml:1: YAML tag \"!!int\" is not supported", 0 },
+	{ 0, "moneroThreshold: 5\nmoneroThreshold: 5\n", 0,
+	  "bad.yaml:2: duplicate key \"moneroThreshold\"", 0 },
+	{ 1, "{\"moneroThreshold\": \"64\"}", 0, "bad.json:1: " THR "a string", 0 },
+	{ 1, "{\"moneroThreshold\": true}", 0, "bad.json:1: " THR "a boolean", 0 },
+	{ 1, "{\"moneroThreshold\": null}", 0, "bad.json:1: " THR "null", 0 },
+	{ 1, "{\n\"bannedCommandStrings\": [],\n\"moneroThreshold\": 0\n}", 0,
+	  "bad.json:3: " THR "0", 0 },
+	{ 1, "{\"moneroThreshold\":\n-0}", 0, "bad.json:2: " THR "0", 0 },
+	{ 1, "{\"moneroThreshold\": 2000000}", 0, "bad.json:1: " THR "2000000", 0 },
+	{ 1, "{\"moneroThreshold\": 1.5}", 0, "bad.json:1: " THR "1.5", 0 },
+	{ 1, "{\"moneroThreshold\":\n 64.0}", 0, "bad.json:2: " THR "64.0", 0 },
+	{ 1, "{\"moneroThreshold\": 1e3}", 0, "bad.json:1: " THR "1000.0", 0 },
+	{ 1, "{\"moneroThreshold\": 1e30}", 0, "bad.json:1: " THR "1e+30", 0 },
+	{ 1, "{\"moneroThreshold\": 5, \"moneroThreshold\": 5}", 0,
+	  "bad.json:1: invalid JSON: duplicate object key", 1 },
+	/* moneroWindowSeconds */
+	{ 0, "moneroWindowSeconds: 10s\n", 0, "bad.yaml:1: " WIN "a string", 0 },
+	{ 0, "moneroWindowSeconds: '10'\n", 0, "bad.yaml:1: " WIN "a string", 0 },
+	{ 0, "moneroWindowSeconds: ~\n", 0, "bad.yaml:1: " WIN "null", 0 },
+	{ 0, "moneroWindowSeconds: off\n", 0, "bad.yaml:1: " WIN "a boolean", 0 },
+	{ 0, "moneroWindowSeconds:\n  - 1\n", 0, "bad.yaml:2: " WIN "a list", 0 },
+	{ 0, "moneroWindowSeconds: 0\n", 0, "bad.yaml:1: " WIN "0", 0 },
+	{ 0, "moneroWindowSeconds: 0.0\n", 0, "bad.yaml:1: " WIN "0.0", 0 },
+	{ 0, "moneroWindowSeconds: 0.0009\n", 0, "bad.yaml:1: " WIN "0.0009", 0 },
+	{ 0, "moneroWindowSeconds: 3600.001\n", 0, "bad.yaml:1: " WIN "3600.001", 0 },
+	{ 0, "moneroWindowSeconds: 3601\n", 0, "bad.yaml:1: " WIN "3601", 0 },
+	{ 0, "moneroWindowSeconds: -1.5\n", 0, "bad.yaml:1: " WIN "-1.5", 0 },
+	{ 0, "moneroWindowSeconds: 1.0e+400\n", 0, "bad.yaml:1: " WIN "inf", 0 },
+	{ 0, "moneroWindowSeconds: 99999999999999999999\n", 0,
+	  "bad.yaml:1: " WIN "99999999999999999999", 0 },
+	{ 0, "moneroWindowSeconds: 1e-3\n", 0, "bad.yaml:1: " WIN "\"1e-3\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: 1.5e3\n", 0, "bad.yaml:1: " WIN "\"1.5e3\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: 010\n", 0, "bad.yaml:1: " WIN "\"010\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: 0o10\n", 0, "bad.yaml:1: " WIN "\"0o10\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: 1_0.5\n", 0, "bad.yaml:1: " WIN "\"1_0.5\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: .NaN\n", 0, "bad.yaml:1: " WIN "\".NaN\"" DECIMAL, 0 },
+	{ 0, "moneroWindowSeconds: 1\nmoneroWindowSeconds: 2\n", 0,
+	  "bad.yaml:2: duplicate key \"moneroWindowSeconds\"", 0 },
+	{ 1, "{\"moneroWindowSeconds\": \"10\"}", 0, "bad.json:1: " WIN "a string", 0 },
+	{ 1, "{\"moneroWindowSeconds\": false}", 0, "bad.json:1: " WIN "a boolean", 0 },
+	{ 1, "{\"moneroWindowSeconds\": {}}", 0, "bad.json:1: " WIN "a mapping", 0 },
+	{ 1, "{\n\"moneroWindowSeconds\": 0}", 0, "bad.json:2: " WIN "0", 0 },
+	{ 1, "{\"moneroWindowSeconds\":\n\n -0.0}", 0, "bad.json:3: " WIN "-0.0", 0 },
+	{ 1, "{\"moneroWindowSeconds\": 1e-4}", 0, "bad.json:1: " WIN "0.0001", 0 },
+	{ 1, "{\"moneroWindowSeconds\": 3600.0000001}", 0, "bad.json:1: " WIN "3600.0000001", 0 },
+	{ 1, "{\"moneroWindowSeconds\": 1E4}", 0, "bad.json:1: " WIN "10000.0", 0 },
+	{ 1, "{\"moneroWindowSeconds\": 1e400}", 0, "bad.json:1: invalid JSON: ", 1 },
 };
 
 static void test_bad_inputs(void **state)
@@ -480,6 +808,11 @@ static void test_bad_inputs(void **state)
 				 t->prefix ? "..." : "");
 		assert_int_equal(c.nbanned, 1);
 		assert_int_equal(c.nallowed, 0);
+		assert_int_equal(c.nallowed_exes, 0);
+		assert_int_equal(c.monero_threshold, 0);
+		assert_true(c.monero_window_s == 0);
+		assert_null(c.monero_threshold_at.file);
+		assert_null(c.monero_window_at.file);
 		assert_int_equal(c.nfiles, 1);
 		assert_string_equal(c.banned[0].bytes, "x");
 		config_free(&c);
@@ -805,6 +1138,9 @@ static void test_builtin_loads(void **state)
 	assert_string_equal(c.files[0], CONFIG_BUILTIN_NAME);
 	assert_true(c.nbanned >= 40);
 	assert_int_equal(c.nallowed, 0);
+	assert_int_equal(c.nallowed_exes, 0);   /* the RandomX settings stay defaults */
+	assert_int_equal(c.monero_threshold, 0);
+	assert_true(c.monero_window_s == 0);
 	for (i = 0; i < c.nbanned; i++) {
 		assert_int_equal(c.banned[i].mode, CONFIG_WORD);
 		assert_ptr_equal(c.banned[i].at.file, c.files[0]);
@@ -867,6 +1203,10 @@ int main(void)
 		cmocka_unit_test(test_match_mode),
 		cmocka_unit_test(test_plain_scalars),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_monero_keys),
+		cmocka_unit_test(test_monero_numbers),
+		cmocka_unit_test_setup_teardown(test_monero_union, mktmp, rmtmp),
+		cmocka_unit_test_setup_teardown(test_monero_set_twice, mktmp, rmtmp),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_error_truncation),
 		cmocka_unit_test_setup_teardown(test_load_files, mktmp, rmtmp),
