@@ -97,3 +97,30 @@ def test_benign_work_is_never_touched(start_daemon, scope, spawner, rx, banned, 
         p.wait(timeout=120)
     assert [p.returncode for p in procs] == [0] * len(procs), d.dump()
     assert not monero_events(d), d.dump()
+
+
+def test_allowed_executable_is_spared(start_daemon, scope, spawner, rx, banned):
+    d = start_daemon({"bannedCommandStrings": [banned], "allowedExecutables": [rx["hasher"]]})
+    p, _, _, _ = spawner.run(scope, [rx["hasher"]], env={"RX_SECONDS": "8", "RX_WORKERS": "2"},
+                             timeout=30)
+    assert p.returncode == 0, d.dump()
+    ev = d.wait_for(lambda e: e.get("source") == "monero", what="a monero line")
+    assert ev["action"] == "spared" and ev["allowedby"] == rx["hasher"], ev
+    assert not d.find(lambda e: e.get("action") == "killed"), d.dump()
+
+
+def test_threshold_from_config_and_reload(start_daemon, scope, spawner, rx, banned):
+    d = start_daemon({"bannedCommandStrings": [banned], "moneroThreshold": 1000000,
+                      "moneroWindowSeconds": 2})
+    assert d.started["randomx_threshold"] == 1000000, d.started
+    p, _, _, _ = spawner.run(scope, [rx["hasher"]], env={"RX_SECONDS": "6", "RX_WORKERS": "2"},
+                             timeout=30)
+    assert p.returncode == 0 and not monero_events(d), d.dump()
+    mark = d.mark()
+    d.write_config("config.json", {"bannedCommandStrings": [banned], "moneroThreshold": 64})
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, timeout=10)
+    p, _, _, _ = spawner.run(scope, [rx["hasher"]], env={"RX_SECONDS": "20", "RX_WORKERS": "2"},
+                             timeout=30)
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("source") == "monero", since=mark, what="a monero kill")
+    assert ev["threshold"] == 64 and ev["window_seconds"] == 10
