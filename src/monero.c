@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* monero.c - user side of monero.bpf.c: checks, loading, events, re-arming. */
+/* monero.c - user side of monero.bpf.c: checks, loading, events, re-arming,
+ * and the optional per-CPU kickers that make every CPU switch out regularly. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,13 @@
 
 #if defined(__x86_64__)
 
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -17,11 +25,23 @@
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define FPU_TP "x86_fpu_regs_deactivated"
 
+struct kicker {
+	pthread_t th;
+	int cpu;
+	int started;
+	long phase_ns;
+	const struct monero_watch *w;
+};
+
 struct monero_watch {
 	struct monero_bpf *skel;
 	struct ring_buffer *rb;
 	monero_cb cb;
 	void *ctx;
+	atomic_int stop;          /* tells the kickers to return */
+	long kick_ns;             /* kicker period */
+	struct kicker *kickers;
+	int nkickers;
 };
 
 /* Says what is missing before libbpf would fail with a bare errno. */
@@ -62,6 +82,14 @@ static int check_opts(const struct monero_watch_opts *o, char *err, size_t errle
 		snprintf(err, errlen, "RandomX window must be between 1 ms and 1 h");
 		return -1;
 	}
+	if (o->kick_hz > NM_MONERO_KICK_HZ_MAX) {
+		snprintf(err, errlen, "RandomX kick rate must be at most %u Hz", NM_MONERO_KICK_HZ_MAX);
+		return -1;
+	}
+	if (o->min_modes > 3) {
+		snprintf(err, errlen, "RandomX min_modes must be between 1 and 3");
+		return -1;
+	}
 	if (!o->cb) {
 		snprintf(err, errlen, "no callback");
 		return -1;
@@ -75,6 +103,99 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size >= sizeof(struct monero_event))
 		w->cb(data, w->ctx);
+	return 0;
+}
+
+static void timespec_add(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_nsec -= 1000000000L;
+		t->tv_sec++;
+	}
+}
+
+/* A CPU-bound task alone on its CPU is switched out only when something else
+ * wants the CPU: a few times a second on an idle machine, too rarely to see
+ * its rounding mode. A real-time thread waking on that CPU always preempts
+ * it, so every CPU's task is sampled kick_hz times a second whatever the load. */
+static void *kick_loop(void *arg)
+{
+	struct kicker *k = arg;
+	struct sched_param sp = { .sched_priority = 1 };
+	struct timespec t, now;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(k->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	/* no RT allowed (RT group scheduling, say): the strongest fair weight */
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -20);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	timespec_add(&t, k->phase_ns);
+	while (!atomic_load(&k->w->stop)) {
+		timespec_add(&t, k->w->kick_ns);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > t.tv_sec + 1)   /* fell far behind (suspend): no catching up */
+			t = now;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+	}
+	return NULL;
+}
+
+static void kickers_stop(struct monero_watch *w)
+{
+	atomic_store(&w->stop, 1);
+	for (int i = 0; i < w->nkickers; i++)
+		if (w->kickers[i].started)
+			pthread_join(w->kickers[i].th, NULL);
+	free(w->kickers);
+	w->kickers = NULL;
+	w->nkickers = 0;
+}
+
+/* One kicker per CPU this process may run on, phases spread over the period. */
+static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	cpu_set_t cpus;
+	int n, e = 0;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus)) {
+		e = errno;
+		snprintf(err, errlen, "failed to read CPU affinity: %s", strerror(e));
+		return -1;
+	}
+	n = CPU_COUNT(&cpus);
+	w->kickers = calloc((size_t)n, sizeof(*w->kickers));
+	if (!w->kickers) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	w->kick_ns = 1000000000L / (long)hz;
+	/* the daemon's signals stay with its own threads */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (int cpu = 0; cpu < CPU_SETSIZE && w->nkickers < n && !e; cpu++) {
+		struct kicker *k = &w->kickers[w->nkickers];
+
+		if (!CPU_ISSET(cpu, &cpus))
+			continue;
+		k->cpu = cpu;
+		k->w = w;
+		k->phase_ns = w->kick_ns * w->nkickers / n;
+		e = pthread_create(&k->th, NULL, kick_loop, k);
+		k->started = !e;
+		w->nkickers++;
+		if (!e)
+			pthread_setname_np(k->th, "nomine-kick");
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		snprintf(err, errlen, "failed to start RandomX kicker thread: %s", strerror(e));
+		return -1;
+	}
 	return 0;
 }
 
@@ -93,6 +214,12 @@ static int attach(struct monero_watch *w, char *err, size_t errlen)
 	if (!s->links.proc_exit) {
 		e = errno;
 		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exit: %s", strerror(e));
+		return -1;
+	}
+	s->links.proc_exec = bpf_program__attach(s->progs.proc_exec);
+	if (!s->links.proc_exec) {
+		e = errno;
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(e));
 		return -1;
 	}
 	return 0;
@@ -114,6 +241,7 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 	w->skel->rodata->threshold = o->threshold ? o->threshold : NM_MONERO_DEFAULT_THRESHOLD;
 	w->skel->rodata->window_ns = o->window_ns ? o->window_ns
 						  : NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
+	w->skel->rodata->min_modes = o->min_modes ? o->min_modes : NM_MONERO_DEFAULT_MIN_MODES;
 	if (monero_bpf__load(w->skel)) {
 		e = errno;
 		snprintf(err, errlen, "failed to load RandomX program: %s", strerror(e));
@@ -136,6 +264,7 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 	}
 	w->cb = o->cb;
 	w->ctx = o->ctx;
+	atomic_init(&w->stop, 0);
 	if (load(w, o, err, errlen))
 		goto fail;
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_event, w, NULL);
@@ -144,6 +273,8 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(e));
 		goto fail;
 	}
+	if (o->kick_hz && kickers_start(w, o->kick_hz, err, errlen))
+		goto fail;
 	return w;
 fail:
 	monero_watch_close(w);
@@ -154,6 +285,7 @@ void monero_watch_close(struct monero_watch *w)
 {
 	if (!w)
 		return;
+	kickers_stop(w);
 	ring_buffer__free(w->rb);
 	monero_bpf__destroy(w->skel);
 	free(w);

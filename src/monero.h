@@ -13,6 +13,12 @@
  * `bench/monero_calibrate` on a 2-CPU KVM guest, kernel 6.18 (see there). */
 #define NM_MONERO_DEFAULT_THRESHOLD 64u
 #define NM_MONERO_DEFAULT_WINDOW_MS 10000u
+/* Distinct non-default rounding modes (of 3) a process must also have used
+ * before it is reported. */
+#define NM_MONERO_DEFAULT_MIN_MODES 3u
+/* Recommended kick rate, and the most accepted. */
+#define NM_MONERO_DEFAULT_KICK_HZ 50u
+#define NM_MONERO_KICK_HZ_MAX 1000u
 
 struct monero_watch;
 
@@ -25,6 +31,11 @@ struct monero_watch_opts {
 	uint64_t window_ns;             /* 0: NM_MONERO_DEFAULT_WINDOW_MS */
 	monero_cb cb;
 	void *ctx;
+	uint32_t min_modes;             /* 0: NM_MONERO_DEFAULT_MIN_MODES; 1 counts any mode */
+	/* 0: none. Else one SCHED_FIFO thread per CPU wakes this often, so that
+	 * a miner alone on an idle CPU is still switched out and sampled
+	 * (NM_MONERO_DEFAULT_KICK_HZ recommended; see monero.c). */
+	unsigned int kick_hz;
 };
 
 /* NULL with a reason in err when unavailable: not x86_64, no kernel BTF, no
