@@ -125,6 +125,9 @@ static int open_monero(struct daemon *d)
 	struct monero_watch_opts mo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n, .threshold = thr,
 		.window_ns = (uint64_t)(win * 1e9), .cb = on_monero, .ctx = d,
+		/* a miner alone on an idle CPU is seldom switched out, and MXCSR
+		 * is only seen at switch-out: wake a real-time thread per CPU */
+		.kick_hz = NM_MONERO_DEFAULT_KICK_HZ,
 	};
 
 	if (d->mw && thr == d->mw_threshold && win == d->mw_window_s)

@@ -15,7 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile struct nm_scope scopes[NM_SCOPE_MAX];
 const volatile unsigned int nscopes;
 const volatile __u32 threshold = 64;
-const volatile __u64 window_ns = 10000000000ull;
+const volatile __u64 window_ns = 30000000000ull;
 /* Distinct non-default modes a process must have used: RandomX draws all
  * three at random, interval arithmetic holds one or two. */
 const volatile __u32 min_modes = 3;

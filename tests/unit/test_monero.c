@@ -36,6 +36,7 @@ struct fixture {
 	char tmp[64];               /* helper binaries */
 	char cgrel[64];             /* scope cgroup, relative to the v2 mount */
 	char cgdir[4200];
+	int made_cgroup;
 	char build_err[4096];       /* why the helpers could not be built */
 	char bpf_err[512];          /* why the watcher could not be opened */
 	struct scope scope;
@@ -161,7 +162,7 @@ static int build_helpers(struct fixture *f)
 
 	snprintf(out, sizeof(out), "%s/rxhash", f->tmp);
 	if (pre && *pre) {
-		if (symlink(pre, out)) {
+		if (access(pre, X_OK) || symlink(pre, out)) {
 			snprintf(f->build_err, sizeof(f->build_err), "NOMINE_RXHASH=%s: %s", pre,
 				 strerror(errno));
 			return -1;
@@ -207,6 +208,7 @@ static int make_cgroup(struct fixture *f)
 			 f->cgdir, strerror(errno));
 		return -1;
 	}
+	f->made_cgroup = 1;
 	return scope_init(&f->scope, paths, 1, f->bpf_err, sizeof(f->bpf_err));
 }
 
@@ -254,12 +256,10 @@ static int group_teardown(void **state)
 	struct fixture *f = *state;
 
 	monero_watch_close(f->w);
-	if (f->scope.n) {
-		/* killed tasks leave the cgroup a moment after SIGKILL */
-		for (int i = 0; i < 50 && rmdir(f->cgdir) && errno == EBUSY; i++)
-			usleep(100000);
-		scope_free(&f->scope);
-	}
+	/* killed tasks leave the cgroup a moment after SIGKILL */
+	for (int i = 0; f->made_cgroup && i < 50 && rmdir(f->cgdir) && errno == EBUSY; i++)
+		usleep(100000);
+	scope_free(&f->scope);
 	if (f->tmp[0])
 		remove_tree(f->tmp);
 	return 0;
@@ -277,7 +277,7 @@ static int test_teardown(void **state)
 	}
 	f->npids = 0;
 	snprintf(p, sizeof(p), "%s/cgroup.kill", f->cgdir);
-	if (f->scope.n)
+	if (f->made_cgroup)
 		write_file(p, "1");
 	/* events of the processes just killed must not leak into the next test */
 	if (f->w)
