@@ -163,6 +163,7 @@ static void install_tables(struct daemon *d, const struct policy *p)
 	if (!d->ew)
 		return;
 	d->gen++;
+	d->nfallback = 0;
 	if (d->o->user_verdict) {
 		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "--user-verdict");
 		d->table_kib = 0;
