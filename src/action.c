@@ -59,6 +59,20 @@ static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 	}
 }
 
+/* The common end of every verdict: spare, report (audit), or kill. */
+static void act(struct action_ctx *a, const struct subject *s, json_t *o, int spared)
+{
+	if (spared) {
+		a->spared++;
+		emit(o, "spared", "info", "Spared process");
+	} else if (a->audit) {
+		a->audited++;
+		emit(o, "audit", "info", "Would kill process (audit mode)");
+	} else {
+		do_kill(a, s, o);
+	}
+}
+
 /* The kernel killed at exec: nothing ran, nothing can have been forked. */
 static void log_kernel_kill(struct action_ctx *a, json_t *o)
 {
@@ -104,12 +118,7 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 		/* The kernel's allow DFA and PCRE2 disagree: PCRE2 rules (and the
 		 * disagreement is a bug worth seeing). */
 		log_set_str(o, "warning", "kernel allow DFA spared what PCRE2 does not allow");
-		if (a->audit) {
-			a->audited++;
-			emit(o, "audit", "info", "Would kill process (audit mode)");
-		} else {
-			do_kill(a, s, o);
-		}
+		act(a, s, o, 0);
 	} else {
 		a->audited++;
 		emit(o, "audit", "info", "Would kill process (audit mode)");
@@ -150,14 +159,8 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	if (s->kflags & NM_EXEC_KJUDGED && s->kflags & ~(unsigned)(NM_EXEC_KJUDGED | NM_EXEC_IN_SCOPE |
 								NM_EXEC_READ_FAIL | NM_EXEC_ARGV_TRUNC)) {
 		follow_kernel(a, s, &v, o);
-	} else if (v.allowedby) {
-		a->spared++;
-		emit(o, "spared", "info", "Spared process");
-	} else if (a->audit) {
-		a->audited++;
-		emit(o, "audit", "info", "Would kill process (audit mode)");
 	} else {
-		do_kill(a, s, o);
+		act(a, s, o, v.allowedby != NULL);
 	}
 }
 
@@ -174,13 +177,5 @@ void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8
 		json_object_update(o, evidence);
 		json_decref(evidence);
 	}
-	if (allowedby) {
-		a->spared++;
-		emit(o, "spared", "info", "Spared process");
-	} else if (a->audit) {
-		a->audited++;
-		emit(o, "audit", "info", "Would kill process (audit mode)");
-	} else {
-		do_kill(a, s, o);
-	}
+	act(a, s, o, allowedby != NULL);
 }

@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
 #include "lineage.bpf.h"
+#include "scope.bpf.h"
 #include "verdict.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -15,8 +16,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SIGSTOP 19
 
 /* Filled by user space before load. */
-const volatile struct nm_scope scopes[NM_SCOPE_MAX];
-const volatile unsigned int nscopes;
 const volatile bool report_all;   /* also send out-of-scope execs (--debug) */
 const volatile bool audit;        /* judge, report, never signal */
 
@@ -84,21 +83,6 @@ static __always_inline __u64 next_exec_id(void)
 		return 0;
 	*seq += 1;
 	return (*seq << 12) | (bpf_get_smp_processor_id() & 0xfff);
-}
-
-static __always_inline bool in_scope(void)
-{
-	unsigned int n = nscopes;
-
-	if (n == 0)
-		return true;
-	for (int i = 0; i < NM_SCOPE_MAX; i++) {
-		if (i >= n)
-			break;
-		if (bpf_get_current_ancestor_cgroup_id(scopes[i].level) == scopes[i].id)
-			return true;
-	}
-	return false;
 }
 
 /* Shifts the new exec id into the task's ancestry. */

@@ -10,6 +10,7 @@
 #include "exec.h"
 #include "exec.skel.h"
 #include "ktables.h"
+#include "percpu.h"
 
 /* Records of different execs interleave when several CPUs exec at once;
  * each in-flight exec gets a slot until its last record arrives. */
@@ -263,18 +264,5 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum = 0, *vals;
-	uint32_t key = which;
-
-	if (ncpu <= 0)
-		return 0;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.stats), &key, vals))
-		for (int i = 0; i < ncpu; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
+	return percpu_sum(bpf_map__fd(w->skel->maps.stats), which);
 }

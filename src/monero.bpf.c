@@ -8,12 +8,11 @@
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
 #include "monero_event.h"
+#include "scope.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filled by user space before load. */
-const volatile struct nm_scope scopes[NM_SCOPE_MAX];
-const volatile unsigned int nscopes;
 const volatile __u32 threshold = 64;
 const volatile __u64 window_ns = 30000000000ull;
 /* Distinct non-default modes a process must have used: RandomX draws all
@@ -117,21 +116,6 @@ static __always_inline bool fpu_is_current(struct fpu *fpu, struct task_struct *
 	if (bpf_core_field_exists(old->thread.fpu))
 		return (void *)&old->thread.fpu == (void *)fpu;
 	return (void *)t + bpf_core_type_size(struct task_struct) == (void *)fpu;
-}
-
-static __always_inline bool in_scope(void)
-{
-	unsigned int n = nscopes;
-
-	if (n == 0)
-		return true;
-	for (int i = 0; i < NM_SCOPE_MAX; i++) {
-		if (i >= n)
-			break;
-		if (bpf_get_current_ancestor_cgroup_id(scopes[i].level) == scopes[i].id)
-			return true;
-	}
-	return false;
 }
 
 static __always_inline __u64 leader_start(struct task_struct *t)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "monero.h"
+#include "percpu.h"
 
 #if defined(__x86_64__)
 
@@ -317,20 +318,9 @@ int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
 
 uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum = 0, *vals;
-	uint32_t key = which;
-
-	if (ncpu <= 0 || which >= NM_MONERO_STAT_MAX)
+	if (which >= NM_MONERO_STAT_MAX)
 		return 0;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.stats), &key, vals))
-		for (int i = 0; i < ncpu; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
+	return percpu_sum(bpf_map__fd(w->skel->maps.stats), which);
 }
 
 #else /* !__x86_64__ */
