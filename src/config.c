@@ -56,12 +56,43 @@ struct ev {
 };
 
 enum key {
-	KEY_BANNED, KEY_ALLOWED, KEY_MODE, KEY_EXES, KEY_THRESHOLD, KEY_WINDOW, NKEYS
+	KEY_BANNED, KEY_ALLOWED, KEY_MODE, KEY_EXES, KEY_THRESHOLD, KEY_WINDOW,
+	KEY_EXEMPT_NS, KEY_EXEMPT_CTR, KEY_ENV, KEY_KILL_AFTER, KEY_KILL_WINDOW,
+	KEY_HOST_ROOT, KEY_CONTAINERD, KEY_CRIO, KEY_DOCKER, NKEYS
 };
 
 static const char *const key_names[NKEYS] = {
 	"bannedCommandStrings", "allowedCommandPatterns", "matchMode",
-	"allowedExecutables", "moneroThreshold", "moneroWindowSeconds"
+	"allowedExecutables", "moneroThreshold", "moneroWindowSeconds",
+	"exemptNamespaces", "exemptContainerNames", "environmentVariables",
+	"containerKillAfter", "containerKillWindowSeconds",
+	"hostRoot", "containerdStateDir", "crioStateDir", "dockerStateDir"
+};
+
+/* The list keys that hold names, in enum config_list order. */
+static const enum key name_keys[CONFIG_NLISTS] = { KEY_EXEMPT_NS, KEY_EXEMPT_CTR, KEY_ENV };
+/* The path keys, in enum config_path order. */
+static const enum key path_keys[CONFIG_NPATHS] = {
+	KEY_HOST_ROOT, KEY_CONTAINERD, KEY_CRIO, KEY_DOCKER
+};
+
+/* A number key: its range, and whether it must be an integer. */
+struct num_key {
+	enum key key;
+	int integer;
+	double min, max;
+	const char *what;       /* the start of the error message */
+};
+
+static const struct num_key num_keys[] = {
+	{ KEY_THRESHOLD, 1, THRESHOLD_MIN, THRESHOLD_MAX,
+	  "moneroThreshold must be an integer 1..1000000, got" },
+	{ KEY_WINDOW, 0, WINDOW_MIN, WINDOW_MAX,
+	  "moneroWindowSeconds must be a number 0.001..3600, got" },
+	{ KEY_KILL_AFTER, 1, 1, 1000,
+	  "containerKillAfter must be an integer 1..1000, got" },
+	{ KEY_KILL_WINDOW, 0, 0.001, 86400,
+	  "containerKillWindowSeconds must be a number 0.001..86400, got" },
 };
 
 enum state { ST_STREAM, ST_TOP, ST_KEY, ST_VALUE, ST_ITEM, ST_DOC_END, ST_AFTER_DOC, ST_DONE };
@@ -70,7 +101,7 @@ struct item {
 	char *bytes;
 	size_t len;
 	int line;
-	enum key key;           /* KEY_BANNED, KEY_ALLOWED or KEY_EXES */
+	enum key key;           /* a list key */
 };
 
 /* One file being validated: its state, what it produced, or why it failed. */
@@ -83,9 +114,11 @@ struct parse {
 	enum config_mode mode;
 	struct item *items;
 	size_t nitems, cap;
-	unsigned int threshold; /* 0: not set in this file */
-	double window;          /* 0: not set in this file */
-	int threshold_line, window_line;
+	double num[NKEYS];      /* number keys; num_line 0: not set in this file */
+	int num_line[NKEYS];
+	char *path[NKEYS];      /* path keys set in this file */
+	int path_line[NKEYS];
+	int names_seen[CONFIG_NLISTS];
 	unsigned long nevents;  /* events consumed: where two parsers stopped */
 	int failed;
 	int syntax;             /* failed inside a parser, not in validation */
@@ -214,16 +247,52 @@ static int normal_path(const char *s, size_t n)
 	return 1;
 }
 
-static int check_exe(struct parse *p, const struct ev *e)
+/* what: "allowedExecutables items", "hostRoot", ... */
+static int check_path(struct parse *p, const struct ev *e, const char *what, int root_ok)
 {
 	char q[QUOTE_MAX * 4 + 8];
 
 	if (e->bytes[0] != '/')
-		return fail(p, e->line, "allowedExecutables items must be absolute paths, got %s",
+		return fail(p, e->line, "%s must be absolute paths, got %s", what,
 			    quote(q, sizeof(q), e->bytes, e->len));
-	if (!normal_path(e->bytes, e->len))
-		return fail(p, e->line, "allowedExecutables items must be normalized paths "
+	if (!(root_ok && e->len == 1) && !normal_path(e->bytes, e->len))
+		return fail(p, e->line, "%s must be normalized paths "
 			    "(no empty, \".\" or \"..\" components, no trailing \"/\"), got %s",
+			    what, quote(q, sizeof(q), e->bytes, e->len));
+	return 0;
+}
+
+/* Kubernetes namespaces and container names are DNS-1123 labels: a name
+ * that is not one can never match, so it is a typo worth refusing. */
+static int dns_label(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] == '-' && i > 0 && i + 1 < n)))
+			return 0;
+	return 1;
+}
+
+static int check_name(struct parse *p, const struct ev *e)
+{
+	char q[QUOTE_MAX * 4 + 8];
+	size_t i;
+
+	if (p->key == KEY_ENV) {
+		for (i = 0; i < e->len; i++)
+			if (e->bytes[i] == '=' || e->bytes[i] < 0x21 || e->bytes[i] > 0x7e)
+				return fail(p, e->line, "environmentVariables items must be "
+					    "variable names (printable ASCII, no '=' or spaces), got %s",
+					    quote(q, sizeof(q), e->bytes, e->len));
+		return 0;
+	}
+	if (!dns_label(e->bytes, e->len))
+		return fail(p, e->line, "%s items must be Kubernetes names (lowercase letters, "
+			    "digits and inner '-', at most 63), got %s", key_names[p->key],
 			    quote(q, sizeof(q), e->bytes, e->len));
 	return 0;
 }
@@ -242,7 +311,10 @@ static int add_item(struct parse *p, const struct ev *e)
 	if (e->len > max)
 		return fail(p, e->line, "string in %s is too long (%zu bytes, max %zu)",
 			    what, e->len, max);
-	if (p->key == KEY_EXES && check_exe(p, e))
+	if (p->key == KEY_EXES && check_path(p, e, "allowedExecutables items", 0))
+		return -1;
+	if ((p->key == KEY_EXEMPT_NS || p->key == KEY_EXEMPT_CTR || p->key == KEY_ENV) &&
+	    check_name(p, e))
 		return -1;
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -268,7 +340,7 @@ static int add_item(struct parse *p, const struct ev *e)
 
 static int on_key(struct parse *p, const struct ev *e)
 {
-	char q[QUOTE_MAX * 4 + 8], valid[256];
+	char q[QUOTE_MAX * 4 + 8], valid[512];
 	size_t o = 0;
 	int k;
 
@@ -314,49 +386,66 @@ static int on_mode(struct parse *p, const struct ev *e)
 	return 0;
 }
 
-static int on_threshold(struct parse *p, const struct ev *e)
+/* Where an earlier file set number key k, or NULL. */
+static const struct config_origin *num_set_at(const struct config *c, enum key k)
 {
-	static const char what[] = "moneroThreshold must be an integer 1..1000000, got";
+	if (!c)
+		return NULL;
+	if (k == KEY_THRESHOLD && c->monero_threshold)
+		return &c->monero_threshold_at;
+	if (k == KEY_WINDOW && c->monero_window_s > 0)
+		return &c->monero_window_at;
+	if (k == KEY_KILL_AFTER && c->container_kill_after)
+		return &c->container_kill_after_at;
+	if (k == KEY_KILL_WINDOW && c->container_kill_window_s > 0)
+		return &c->container_kill_window_at;
+	return NULL;
+}
+
+static int on_number(struct parse *p, const struct ev *e, const struct num_key *nk)
+{
 	char q[QUOTE_MAX * 4 + 8];
-	const struct config *prev = p->prev;
+	const struct config_origin *at = num_set_at(p->prev, nk->key);
+	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
 
 	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
-		return fail(p, e->line, "%s %s", what, type_name(e));
+		return fail(p, e->line, "%s %s", nk->what, type_name(e));
 	if (e->num == NUM_ODD)
-		return fail(p, e->line, "%s %s (write it in plain decimal)", what,
+		return fail(p, e->line, "%s %s (write it in plain decimal)", nk->what,
 			    quote(q, sizeof(q), e->bytes, e->len));
-	if (e->num != NUM_INT || e->big || e->ival < THRESHOLD_MIN || e->ival > THRESHOLD_MAX)
-		return fail(p, e->line, "%s %s", what, num_text(q, sizeof(q), e));
-	if (prev && prev->monero_threshold)
-		return fail(p, e->line, "moneroThreshold already set at %s:%d",
-			    prev->monero_threshold_at.file ? prev->monero_threshold_at.file : "?",
-			    prev->monero_threshold_at.line);
-	p->threshold = (unsigned int)e->ival;
-	p->threshold_line = e->line;
+	if ((nk->integer && e->num != NUM_INT) || e->big ||
+	    !(v >= nk->min && v <= nk->max))    /* NaN too */
+		return fail(p, e->line, "%s %s", nk->what, num_text(q, sizeof(q), e));
+	if (at)
+		return fail(p, e->line, "%s already set at %s:%d", key_names[nk->key],
+			    at->file ? at->file : "?", at->line);
+	p->num[nk->key] = v;
+	p->num_line[nk->key] = e->line;
 	p->st = ST_KEY;
 	return 0;
 }
 
-static int on_window(struct parse *p, const struct ev *e)
+static int on_path(struct parse *p, const struct ev *e, int which)
 {
-	static const char what[] = "moneroWindowSeconds must be a number 0.001..3600, got";
-	char q[QUOTE_MAX * 4 + 8];
-	const struct config *prev = p->prev;
-	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
+	const char *what = key_names[p->key];
+	const struct config_origin *at = p->prev && p->prev->paths[which] ?
+					 &p->prev->paths_at[which] : NULL;
 
-	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
-		return fail(p, e->line, "%s %s", what, type_name(e));
-	if (e->num == NUM_ODD)
-		return fail(p, e->line, "%s %s (write it in plain decimal)", what,
-			    quote(q, sizeof(q), e->bytes, e->len));
-	if (e->big || !(v >= WINDOW_MIN && v <= WINDOW_MAX))  /* NaN too */
-		return fail(p, e->line, "%s %s", what, num_text(q, sizeof(q), e));
-	if (prev && prev->monero_window_s > 0)
-		return fail(p, e->line, "moneroWindowSeconds already set at %s:%d",
-			    prev->monero_window_at.file ? prev->monero_window_at.file : "?",
-			    prev->monero_window_at.line);
-	p->window = v;
-	p->window_line = e->line;
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return fail(p, e->line, "%s must be a string, got %s%s", what, type_name(e),
+			    quote_hint(e));
+	if (e->len == 0 || e->len > EXE_PATH_MAX || memchr(e->bytes, '\0', e->len))
+		return fail(p, e->line, "%s must be a path of 1..%d bytes without NUL", what,
+			    EXE_PATH_MAX);
+	if (check_path(p, e, what, 1))
+		return -1;
+	if (at)
+		return fail(p, e->line, "%s already set at %s:%d", what,
+			    at->file ? at->file : "?", at->line);
+	p->path[p->key] = strndup(e->bytes, e->len);
+	if (!p->path[p->key])
+		return fail(p, e->line, "out of memory");
+	p->path_line[p->key] = e->line;
 	p->st = ST_KEY;
 	return 0;
 }
@@ -365,10 +454,15 @@ static int on_value(struct parse *p, const struct ev *e)
 {
 	if (p->key == KEY_MODE)
 		return on_mode(p, e);
-	if (p->key == KEY_THRESHOLD)
-		return on_threshold(p, e);
-	if (p->key == KEY_WINDOW)
-		return on_window(p, e);
+	for (size_t i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++)
+		if (num_keys[i].key == p->key)
+			return on_number(p, e, &num_keys[i]);
+	for (int i = 0; i < CONFIG_NPATHS; i++)
+		if (path_keys[i] == p->key)
+			return on_path(p, e, i);
+	for (int i = 0; i < CONFIG_NLISTS; i++)
+		if (name_keys[i] == p->key)
+			p->names_seen[i] = 1;
 	if (e->kind != EV_SEQ_START)
 		return fail(p, e->line, "%s must be a list of strings, got %s",
 			    key_names[p->key], type_name(e));
@@ -435,6 +529,10 @@ static void parse_free(struct parse *p)
 	free(p->items);
 	p->items = NULL;
 	p->nitems = p->cap = 0;
+	for (i = 0; i < NKEYS; i++) {
+		free(p->path[i]);
+		p->path[i] = NULL;
+	}
 }
 
 /* ---- YAML plain scalar resolution (union of YAML 1.1 and 1.2 core) ----
@@ -831,9 +929,11 @@ static int same_result(const struct parse *a, const struct parse *b)
 	if (a->failed || b->failed)
 		return a->failed && b->failed && !a->syntax && !b->syntax &&
 		       a->nevents == b->nevents && !strcmp(a->reason, b->reason);
-	if (a->nitems != b->nitems || a->mode != b->mode || a->threshold != b->threshold ||
-	    memcmp(&a->window, &b->window, sizeof(a->window)))
+	if (a->nitems != b->nitems || a->mode != b->mode || memcmp(a->num, b->num, sizeof(a->num)))
 		return 0;
+	for (i = 0; i < NKEYS; i++)
+		if (!a->path[i] != !b->path[i] || (a->path[i] && strcmp(a->path[i], b->path[i])))
+			return 0;
 	for (i = 0; i < a->nitems; i++)
 		if (a->items[i].len != b->items[i].len ||
 		    a->items[i].key != b->items[i].key ||
@@ -901,6 +1001,12 @@ static void move_item(struct config *cfg, struct item *it, const char *file, enu
 	} else if (it->key == KEY_EXES) {
 		cfg->allowed_exes[cfg->nallowed_exes].path = it->bytes;
 		cfg->allowed_exes[cfg->nallowed_exes++].at = at;
+	} else if (it->key != KEY_BANNED) {
+		for (int l = 0; l < CONFIG_NLISTS; l++)
+			if (name_keys[l] == it->key) {
+				cfg->names[l][cfg->nnames[l]].name = it->bytes;
+				cfg->names[l][cfg->nnames[l]++].at = at;
+			}
 	} else {
 		struct config_string *s = &cfg->banned[cfg->nbanned++];
 
@@ -935,19 +1041,42 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 		       sizeof(*cfg->allowed_exes))))
 		goto fail;
 	cfg->allowed_exes = m;
+	for (int l = 0; l < CONFIG_NLISTS; l++) {
+		if (!(m = grow(cfg->names[l], cfg->nnames[l], n[name_keys[l]],
+			       sizeof(*cfg->names[l]))))
+			goto fail;
+		cfg->names[l] = m;
+	}
 	cfg->files[cfg->nfiles++] = file;
 	for (i = 0; i < p->nitems; i++)
 		move_item(cfg, &p->items[i], file, p->mode);
-	if (p->threshold) {
-		cfg->monero_threshold = p->threshold;
-		cfg->monero_threshold_at.file = file;
-		cfg->monero_threshold_at.line = p->threshold_line;
+	if (p->num_line[KEY_THRESHOLD]) {
+		cfg->monero_threshold = (unsigned int)p->num[KEY_THRESHOLD];
+		cfg->monero_threshold_at = (struct config_origin){ file, p->num_line[KEY_THRESHOLD] };
 	}
-	if (p->window > 0) {
-		cfg->monero_window_s = p->window;
-		cfg->monero_window_at.file = file;
-		cfg->monero_window_at.line = p->window_line;
+	if (p->num_line[KEY_WINDOW]) {
+		cfg->monero_window_s = p->num[KEY_WINDOW];
+		cfg->monero_window_at = (struct config_origin){ file, p->num_line[KEY_WINDOW] };
 	}
+	if (p->num_line[KEY_KILL_AFTER]) {
+		cfg->container_kill_after = (unsigned int)p->num[KEY_KILL_AFTER];
+		cfg->container_kill_after_at =
+			(struct config_origin){ file, p->num_line[KEY_KILL_AFTER] };
+	}
+	if (p->num_line[KEY_KILL_WINDOW]) {
+		cfg->container_kill_window_s = p->num[KEY_KILL_WINDOW];
+		cfg->container_kill_window_at =
+			(struct config_origin){ file, p->num_line[KEY_KILL_WINDOW] };
+	}
+	for (int k = 0; k < CONFIG_NPATHS; k++) {
+		if (!p->path[path_keys[k]])
+			continue;
+		cfg->paths[k] = p->path[path_keys[k]];
+		cfg->paths_at[k] = (struct config_origin){ file, p->path_line[path_keys[k]] };
+		p->path[path_keys[k]] = NULL;
+	}
+	for (int l = 0; l < CONFIG_NLISTS; l++)
+		cfg->names_set[l] |= p->names_seen[l];
 	return 0;
 fail:
 	free(file);
@@ -1236,6 +1365,13 @@ void config_free(struct config *cfg)
 		free(cfg->allowed_exes[i].path);
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
+	for (int l = 0; l < CONFIG_NLISTS; l++) {
+		for (i = 0; i < cfg->nnames[l]; i++)
+			free(cfg->names[l][i].name);
+		free(cfg->names[l]);
+	}
+	for (i = 0; i < CONFIG_NPATHS; i++)
+		free(cfg->paths[i]);
 	free(cfg->banned);
 	free(cfg->allowed);
 	free(cfg->allowed_exes);

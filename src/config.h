@@ -44,6 +44,28 @@ struct config_exe {
 	struct config_origin at;
 };
 
+/* A name from one of the name lists below. */
+struct config_name {
+	char *name;
+	struct config_origin at;
+};
+
+enum config_list {
+	CONFIG_EXEMPT_NAMESPACES,   /* "exemptNamespaces": Kubernetes namespaces */
+	CONFIG_EXEMPT_CONTAINERS,   /* "exemptContainerNames": container names */
+	CONFIG_ENV_NAMES,           /* "environmentVariables" reported with events */
+	CONFIG_NLISTS
+};
+
+/* Where container runtimes keep their state (absolute paths). */
+enum config_path {
+	CONFIG_HOST_ROOT,           /* "hostRoot": prefixed to the three below */
+	CONFIG_CONTAINERD_DIR,      /* "containerdStateDir" */
+	CONFIG_CRIO_DIR,            /* "crioStateDir" */
+	CONFIG_DOCKER_DIR,          /* "dockerStateDir" */
+	CONFIG_NPATHS
+};
+
 struct config {
 	struct config_string *banned;
 	size_t nbanned;
@@ -57,6 +79,17 @@ struct config {
 	unsigned int monero_threshold;
 	double monero_window_s;
 	struct config_origin monero_threshold_at, monero_window_at;
+	struct config_name *names[CONFIG_NLISTS];   /* unioned over files */
+	size_t nnames[CONFIG_NLISTS];
+	int names_set[CONFIG_NLISTS];   /* some file had the key (even empty) */
+	/* Whole-container response: "containerKillAfter" kills (1..1000; 0: off)
+	 * in one container within "containerKillWindowSeconds" (0.001..86400;
+	 * 0: not set). Set at most once over all files, as the monero keys. */
+	unsigned int container_kill_after;
+	double container_kill_window_s;
+	struct config_origin container_kill_after_at, container_kill_window_at;
+	char *paths[CONFIG_NPATHS];     /* NULL: not set */
+	struct config_origin paths_at[CONFIG_NPATHS];
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };

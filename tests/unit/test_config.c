@@ -133,7 +133,10 @@ static int is_empty(const struct config *c)
 	return !c->banned && !c->nbanned && !c->allowed && !c->nallowed && !c->allowed_exes &&
 	       !c->nallowed_exes && !c->monero_threshold && !c->monero_window_s &&
 	       !c->monero_threshold_at.file && !c->monero_threshold_at.line &&
-	       !c->monero_window_at.file && !c->monero_window_at.line && !c->files && !c->nfiles;
+	       !c->monero_window_at.file && !c->monero_window_at.line && !c->files && !c->nfiles &&
+	       !c->container_kill_after && !c->container_kill_window_s &&
+	       !c->names[0] && !c->names[1] && !c->names[2] && !c->nnames[0] && !c->nnames[2] &&
+	       !c->names_set[0] && !c->paths[0] && !c->paths[3];
 }
 
 /* ---- cryptnono compatibility ---- */
@@ -520,6 +523,49 @@ static void test_monero_union(void **state)
 	assert_true(is_empty(&c));
 }
 
+/* The container keys: name lists union over files (and remember that a file
+ * set one, even empty), numbers and paths are set once. */
+static void test_container_keys(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "a.yaml", "exemptNamespaces: [kube-system, ops]\n"
+			       "environmentVariables: []\n"
+			       "containerKillAfter: 3\n"
+			       "hostRoot: /host\n", 0, err), 0);
+	assert_int_equal(parse(&c, "b.json", "{\"exemptContainerNames\": [\"prometheus\"],\n"
+			       "\"exemptNamespaces\": [\"monitoring\"],\n"
+			       "\"containerKillWindowSeconds\": 120.5,\n"
+			       "\"containerdStateDir\": \"/run/containerd/io.containerd.runtime.v2.task\"}",
+			       1, err), 0);
+	assert_int_equal(c.nnames[CONFIG_EXEMPT_NAMESPACES], 3);
+	assert_string_equal(c.names[CONFIG_EXEMPT_NAMESPACES][0].name, "kube-system");
+	assert_string_equal(c.names[CONFIG_EXEMPT_NAMESPACES][2].name, "monitoring");
+	assert_int_equal(c.names[CONFIG_EXEMPT_NAMESPACES][2].at.line, 2);
+	assert_int_equal(c.nnames[CONFIG_EXEMPT_CONTAINERS], 1);
+	assert_int_equal(c.nnames[CONFIG_ENV_NAMES], 0);
+	assert_true(c.names_set[CONFIG_ENV_NAMES]);
+	assert_false(c.names_set[CONFIG_EXEMPT_CONTAINERS] == 0);
+	assert_int_equal(c.container_kill_after, 3);
+	assert_int_equal(c.container_kill_after_at.line, 3);
+	assert_true(c.container_kill_window_s == 120.5);
+	assert_string_equal(c.paths[CONFIG_HOST_ROOT], "/host");
+	assert_int_equal(c.paths_at[CONFIG_HOST_ROOT].line, 4);
+	assert_string_equal(c.paths[CONFIG_CONTAINERD_DIR],
+			    "/run/containerd/io.containerd.runtime.v2.task");
+	assert_null(c.paths[CONFIG_CRIO_DIR]);
+	assert_int_equal(parse(&c, "c.yaml", "bannedCommandStrings: [x]\nhostRoot: /\n", 0, err), -1);
+	assert_string_equal(err, "c.yaml:2: hostRoot already set at a.yaml:4");
+	assert_int_equal(parse(&c, "d.yaml", "containerKillAfter: 9\n", 0, err), -1);
+	assert_string_equal(err, "d.yaml:1: containerKillAfter already set at a.yaml:3");
+	assert_int_equal(c.nfiles, 2);
+	assert_int_equal(c.nbanned, 0);
+	config_free(&c);
+	assert_true(is_empty(&c));
+}
+
 /* A second file setting a number again fails at its own place, naming the
  * first; config_parse_buffer leaves cfg as it was, config_load empty. */
 static void test_monero_set_twice(void **state)
@@ -577,7 +623,9 @@ struct bad_case {
 };
 
 #define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode, " \
-	"allowedExecutables, moneroThreshold, moneroWindowSeconds)"
+	"allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
+	"exemptContainerNames, environmentVariables, containerKillAfter, " \
+	"containerKillWindowSeconds, hostRoot, containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"
 #define EXES_NOT_LIST "allowedExecutables must be a list of strings, got "
@@ -589,6 +637,61 @@ struct bad_case {
 #define DECIMAL " (write it in plain decimal)"
 
 static const struct bad_case bad_cases[] = {
+	/* container keys */
+	{ 0, "exemptNamespaces: kube-system\n", 0,
+	  "bad.yaml:1: exemptNamespaces must be a list of strings, got a string", 0 },
+	{ 0, "exemptNamespaces: [Kube-System]\n", 0,
+	  "bad.yaml:1: exemptNamespaces items must be Kubernetes names (lowercase letters, "
+	  "digits and inner '-', at most 63), got \"Kube-System\"", 0 },
+	{ 0, "exemptNamespaces:\n  - ok\n  - -bad\n", 0,
+	  "bad.yaml:3: exemptNamespaces items must be Kubernetes names", 1 },
+	{ 0, "exemptNamespaces: [bad-]\n", 0,
+	  "bad.yaml:1: exemptNamespaces items must be Kubernetes names", 1 },
+	{ 0, "exemptNamespaces: [\"a b\"]\n", 0,
+	  "bad.yaml:1: exemptNamespaces items must be Kubernetes names", 1 },
+	{ 0, "exemptNamespaces: [aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n", 0,
+	  "bad.yaml:1: exemptNamespaces items must be Kubernetes names", 1 },
+	{ 0, "exemptContainerNames: [notebook, Notebook]\n", 0,
+	  "bad.yaml:1: exemptContainerNames items must be Kubernetes names", 1 },
+	{ 0, "exemptContainerNames: [5]\n", 0,
+	  "bad.yaml:1: exemptContainerNames must be a list of strings, got a number" QUOTE_IT, 0 },
+	{ 0, "environmentVariables: [\"A=B\"]\n", 0,
+	  "bad.yaml:1: environmentVariables items must be variable names (printable ASCII, "
+	  "no '=' or spaces), got \"A=B\"", 0 },
+	{ 0, "environmentVariables: [\"A B\"]\n", 0,
+	  "bad.yaml:1: environmentVariables items must be variable names", 1 },
+	{ 1, "{\"environmentVariables\": [\"\\u00e9\"]}", 0,
+	  "bad.json:1: environmentVariables items must be variable names", 1 },
+	{ 0, "environmentVariables: [\"\"]\n", 0,
+	  "bad.yaml:1: empty string in environmentVariables", 0 },
+	{ 0, "containerKillAfter: 0\n", 0,
+	  "bad.yaml:1: containerKillAfter must be an integer 1..1000, got 0", 0 },
+	{ 0, "containerKillAfter: 1001\n", 0,
+	  "bad.yaml:1: containerKillAfter must be an integer 1..1000, got 1001", 0 },
+	{ 0, "containerKillAfter: 2.5\n", 0,
+	  "bad.yaml:1: containerKillAfter must be an integer 1..1000, got 2.5", 0 },
+	{ 0, "containerKillAfter: \"3\"\n", 0,
+	  "bad.yaml:1: containerKillAfter must be an integer 1..1000, got a string", 0 },
+	{ 0, "containerKillWindowSeconds: 0\n", 0,
+	  "bad.yaml:1: containerKillWindowSeconds must be a number 0.001..86400, got 0", 0 },
+	{ 1, "{\"containerKillWindowSeconds\": 86401}", 0,
+	  "bad.json:1: containerKillWindowSeconds must be a number 0.001..86400, got 86401", 0 },
+	{ 0, "containerKillWindowSeconds: .nan\n", 0,
+	  "bad.yaml:1: containerKillWindowSeconds must be a number 0.001..86400, got \".nan\" "
+	  "(write it in plain decimal)", 0 },
+	{ 0, "hostRoot: host\n", 0,
+	  "bad.yaml:1: hostRoot must be absolute paths, got \"host\"", 0 },
+	{ 0, "hostRoot: /host/\n", 0,
+	  "bad.yaml:1: hostRoot must be normalized paths", 1 },
+	{ 0, "containerdStateDir: /run/../etc\n", 0,
+	  "bad.yaml:1: containerdStateDir must be normalized paths", 1 },
+	{ 0, "crioStateDir: [/run/crio]\n", 0,
+	  "bad.yaml:1: crioStateDir must be a string, got a list", 0 },
+	{ 0, "dockerStateDir: 5\n", 0,
+	  "bad.yaml:1: dockerStateDir must be a string, got a number" QUOTE_IT, 0 },
+	{ 0, "dockerStateDir: \"\"\n", 0,
+	  "bad.yaml:1: dockerStateDir must be a path of 1..4096 bytes without NUL", 0 },
+	{ 0, "hostRoot: /a\nhostRoot: /b\n", 0, "bad.yaml:2: duplicate key \"hostRoot\"", 0 },
 	/* unknown keys */
 	{ 0, "bannedCommandStrings: [a]\nbannedStrings: [b]\n", 0,
 	  "bad.yaml:2: unknown key \"bannedStrings\" " VALID_KEYS, 0 },
@@ -1204,6 +1307,7 @@ int main(void)
 		cmocka_unit_test(test_plain_scalars),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_monero_keys),
+		cmocka_unit_test(test_container_keys),
 		cmocka_unit_test(test_monero_numbers),
 		cmocka_unit_test_setup_teardown(test_monero_union, mktmp, rmtmp),
 		cmocka_unit_test_setup_teardown(test_monero_set_twice, mktmp, rmtmp),
