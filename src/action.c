@@ -3,8 +3,12 @@
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include "action.h"
+#include "cgroup_kill.h"
+#include "containers.h"
 #include "exec_event.h"
 #include "log.h"
 #include "proc.h"
@@ -36,15 +40,107 @@ static void emit(json_t *o, const char *action, const char *level, const char *e
 	log_emit_event(o, level, event);
 }
 
-static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o)
+/* What one verdict needs to know of the process's container, looked up
+ * once; its environment is read while the process still lives. */
+struct who {
+	int looked;
+	struct container *c;
+	uint8_t *env;            /* /proc/PID/environ, when the kernel sent none */
+	size_t env_len;
+};
+
+static struct container *who_container(struct action_ctx *a, const struct subject *s,
+				       struct who *w)
+{
+	if (!w->looked && a->ctrs) {
+		w->c = containers_of(a->ctrs, s->tgid, s->cgroup_id);
+		w->looked = 1;
+	}
+	return w->c;
+}
+
+static void who_read_env(struct action_ctx *a, const struct subject *s, struct who *w)
+{
+	if (a->ctrs && !s->env && !w->env && proc_read_file(s->tgid, "environ", &w->env, &w->env_len))
+		w->env = NULL;
+}
+
+/* Adds the container and hub user to o, then emits it. */
+static void emit_who(struct action_ctx *a, const struct subject *s, struct who *w, json_t *o,
+		     const char *action, const char *level, const char *event)
+{
+	if (a->ctrs) {
+		who_read_env(a, s, w);
+		containers_describe(a->ctrs, who_container(a, s, w),
+				    s->env ? s->env : w->env, s->env ? s->env_len : w->env_len, o);
+	}
+	free(w->env);
+	w->env = NULL;
+	emit(o, action, level, event);
+}
+
+static void tell_kernel(struct action_ctx *a, const struct subject *s, const struct container *c)
+{
+	if (a->classify && s->cgroup_id && containers_cgid_known(a->ctrs, s->cgroup_id))
+		a->classify(a->classify_ctx, s->cgroup_id, c && c->exempt);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The whole-container response, after a kill in container c. */
+static void container_response(struct action_ctx *a, struct container *c)
+{
+	struct cgroup_kill_report r;
+	char err[256];
+	json_t *o;
+
+	if (!c || !a->ctr_kill_after ||
+	    !containers_note_kill(c, now_s(), a->ctr_kill_after, a->ctr_kill_window))
+		return;
+	o = json_object();
+	containers_describe(a->ctrs, c, NULL, 0, o);
+	log_set_str(o, "cgroup", c->ref.cgroup);
+	log_set_int(o, "kills", a->ctr_kill_after);
+	json_object_set_new(o, "window_seconds", json_real(a->ctr_kill_window));
+	/* --scope-cgroup is a unified-hierarchy fence: only such cgroups can be
+	 * checked against it. */
+	if (!(c->ref.v2 ? scope_contains(a->killer->scope, c->ref.cgroup) :
+			  a->killer->scope->n == 0)) {
+		log_set_str(o, "error", "the container's cgroup is outside --scope-cgroup");
+		emit(o, "container-kill-refused", "warning", "Container not killed");
+		return;
+	}
+	if (cgroup_kill(a->unified_mount, a->freezer_mount, c->ref.cgroup, c->ref.v2, &r, err,
+			sizeof(err))) {
+		log_set_str(o, "error", err);
+		emit(o, "container-kill-failed", "error", "Container kill failed");
+		return;
+	}
+	a->containers_killed++;
+	log_set_str(o, "method", r.method);
+	log_set_int(o, "processes", r.processes);
+	emit(o, "container-killed", "info", "Killed container");
+}
+
+/* Kills s (and descendants) and logs it. Metadata is looked up after the
+ * kill unless exemptions made the caller look it up before. */
+static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
 {
 	struct kill_report r;
 	int ret;
 
+	who_read_env(a, s, w);   /* one read(2); the process is gone after the kill */
 	ret = killer_kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
 	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_false());
 	if (ret == -EPERM) {   /* moved out of scope, or nomine itself */
+		free(w->env);
 		json_decref(o);
 		return;
 	}
@@ -52,68 +148,105 @@ static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 		log_set_str(o, "warning", "descendants still appearing after the round limit");
 	if (r.root_killed) {
 		a->killed++;
-		emit(o, "killed", "info", "Killed process");
+		emit_who(a, s, w, o, "killed", "info", "Killed process");
+		container_response(a, w->c);
 	} else {
 		a->missed++;
-		emit(o, "missed-kill", "warning", "Process exited before it could be killed");
+		emit_who(a, s, w, o, "missed-kill", "warning",
+			 "Process exited before it could be killed");
 	}
+}
+
+/* Exemptions are enforced before any kill: with some configured, the
+ * container is looked up first (cached after its first event). */
+static int exempt(struct action_ctx *a, const struct subject *s, struct who *w)
+{
+	struct container *c;
+
+	if (!a->ctrs || !containers_exemptions_on(a->ctrs))
+		return 0;
+	c = who_container(a, s, w);
+	tell_kernel(a, s, c);
+	return c && c->exempt;
 }
 
 /* The common end of every verdict: spare, report (audit), or kill. */
 static void act(struct action_ctx *a, const struct subject *s, json_t *o, int spared)
 {
-	if (spared) {
+	struct who w = { 0 };
+
+	if (!spared && exempt(a, s, &w)) {
+		a->exempted++;
 		a->spared++;
-		emit(o, "spared", "info", "Spared process");
+		emit_who(a, s, &w, o, "spared", "info", "Spared process");
+	} else if (spared) {
+		a->spared++;
+		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (a->audit) {
 		a->audited++;
-		emit(o, "audit", "info", "Would kill process (audit mode)");
+		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
 	} else {
-		do_kill(a, s, o);
+		do_kill(a, s, o, &w);
 	}
 }
 
 /* The kernel killed at exec: nothing ran, nothing can have been forked. */
-static void log_kernel_kill(struct action_ctx *a, json_t *o)
+static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 {
+	struct who w = { 0 };
+
 	a->killed_in_kernel++;
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
-	emit(o, "killed", "info", "Killed process");
+	emit_who(a, s, &w, o, "killed", "info", "Killed process");
+	container_response(a, w.c);
 }
 
-/* The kernel froze the process before its first instruction because only
- * user space can run some allow pattern: resume it or kill it. */
+/* The kernel froze the process before its first instruction: because only
+ * user space can run some allow pattern, or because its cgroup was not
+ * classified yet (exemptions on). Resume it or kill it. */
 static void decide_frozen(struct action_ctx *a, const struct subject *s, const struct verdict *v,
 			  json_t *o)
 {
-	int fd;
+	struct who w = { 0 };
+	int fd, spare = !v->kill;
 
 	json_object_set_new(o, "frozen_in_kernel", json_true());
-	if (v->kill) {
-		do_kill(a, s, o);
+	if (exempt(a, s, &w)) {
+		a->exempted++;
+		spare = 1;
+	}
+	if (!spare) {
+		do_kill(a, s, o, &w);
 		return;
 	}
+	who_read_env(a, s, &w);
 	fd = proc_pidfd_open(s->tgid, s->start_ticks);
 	if (fd >= 0) {
 		proc_pidfd_signal(fd, SIGCONT);
 		close(fd);
 	}
 	a->spared++;
-	emit(o, "spared", "info", "Spared process");
+	emit_who(a, s, &w, o, "spared", "info", "Spared process");
 }
 
 /* Acts on what the kernel already did or asked for (kflags). */
 static void follow_kernel(struct action_ctx *a, const struct subject *s, const struct verdict *v,
 			  json_t *o)
 {
+	struct who w = { 0 };
+
 	if (s->kflags & NM_EXEC_KILLED) {
-		log_kernel_kill(a, o);
+		log_kernel_kill(a, s, o);
 	} else if (s->kflags & NM_EXEC_FROZEN) {
 		decide_frozen(a, s, v, o);
+	} else if (s->kflags & NM_EXEC_EXEMPT) {
+		a->exempted++;
+		a->spared++;
+		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (s->kflags & NM_EXEC_ALLOWED && !v->kill) {
 		a->spared++;
-		emit(o, "spared", "info", "Spared process");
+		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (s->kflags & NM_EXEC_ALLOWED) {
 		/* The kernel's allow DFA and PCRE2 disagree: PCRE2 rules (and the
 		 * disagreement is a bug worth seeing). */
@@ -121,7 +254,7 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 		act(a, s, o, 0);
 	} else {
 		a->audited++;
-		emit(o, "audit", "info", "Would kill process (audit mode)");
+		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
 	}
 }
 
@@ -139,7 +272,7 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 		o = subject_json(s, line, len, &v);
 		log_set_str(o, "matched", "(a banned string of the previous config)");
 		if (s->kflags & NM_EXEC_KILLED)
-			log_kernel_kill(a, o);
+			log_kernel_kill(a, s, o);
 		else
 			decide_frozen(a, s, &v, o);
 		return;
@@ -157,7 +290,8 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	if (v.pattern_error)
 		log_set_str(o, "warning", "an allow pattern hit its match limit on this command line");
 	if (s->kflags & NM_EXEC_KJUDGED && s->kflags & ~(unsigned)(NM_EXEC_KJUDGED | NM_EXEC_IN_SCOPE |
-								NM_EXEC_READ_FAIL | NM_EXEC_ARGV_TRUNC)) {
+								NM_EXEC_READ_FAIL | NM_EXEC_ARGV_TRUNC |
+								NM_EXEC_ENV_TRUNC)) {
 		follow_kernel(a, s, &v, o);
 	} else {
 		act(a, s, o, v.allowedby != NULL);

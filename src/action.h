@@ -23,14 +23,30 @@ struct subject {
 	int in_scope;            /* 1 yes, 0 no, -1 ask /proc */
 	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */
 	unsigned int kflags;     /* NM_EXEC_* verdict flags from the kernel, 0: none */
+	uint64_t cgroup_id;      /* the v2 cgroup the kernel saw, 0: unknown */
+	const uint8_t *env;      /* the exec's environment from the kernel, or NULL */
+	size_t env_len;
 };
+
+struct containers;
 
 struct action_ctx {
 	struct killer *killer;
 	int audit;
 	int debug;               /* log every judged process as "observed" */
+	struct containers *ctrs; /* container metadata and exemptions, or NULL */
+	/* whole-container response: after this many kills in one container
+	 * within the window (seconds), kill the container; 0: off */
+	unsigned int ctr_kill_after;
+	double ctr_kill_window;
+	const char *unified_mount, *freezer_mount;
+	/* tells the kernel a cgroup's class once user space decided it (the
+	 * kernel freezes banned execs in cgroups it does not know yet) */
+	void (*classify)(void *ctx, uint64_t cgroup_id, int exempt);
+	void *classify_ctx;
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
+	unsigned long long exempted, containers_killed;
 };
 
 /* Acts on a behaviour detector's finding (source names it): spared when

@@ -14,7 +14,9 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "action.h"
+#include "cgroup_kill.h"
 #include "config.h"
+#include "containers.h"
 #include "daemon.h"
 #include "exec.h"
 #include "kernel_features.h"
@@ -56,6 +58,9 @@ struct daemon {
 	unsigned int mw_threshold;     /* settings the RandomX watcher runs with */
 	double mw_window_s;
 	char mw_err[256];
+	struct containers *ctrs;
+	char unified_mount[4096], freezer_mount[4096];
+	uint32_t exempt_gen;          /* bumped when exemptions may have changed */
 	uint64_t reloads_ok, reloads_refused;
 	const char *bpf_error;
 	char bpf_err[512];
@@ -75,8 +80,8 @@ struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t
 	return policy_build(&cfg, err, errlen);
 }
 
-static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len, int complete,
-		    void *ctx)
+static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len,
+		    const uint8_t *env, size_t env_len, int complete, void *ctx)
 {
 	struct daemon *d = ctx;
 	struct subject s = {
@@ -84,7 +89,7 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		.start_ticks = proc_ns_to_ticks(h->start_ns), .exec_id = h->exec_id,
 		.exe = h->filename, .source = "exec",
 		.in_scope = (h->flags & NM_EXEC_IN_SCOPE) ? 1 : 0,
-		.kflags = h->flags,
+		.kflags = h->flags, .cgroup_id = h->cgroup_id, .env = env, .env_len = env_len,
 	};
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
@@ -112,6 +117,41 @@ static void on_monero(const struct monero_event *ev, void *ctx)
 	struct daemon *d = ctx;
 
 	monero_respond(&d->act, d->policy, ev);
+}
+
+/* Default window of the whole-container response when only
+ * containerKillAfter is set. */
+#define CONTAINER_KILL_WINDOW_S 600.0
+
+/* Container settings of cfg, to take effect together with its policy. */
+static int configure_containers(struct daemon *d, const struct config *cfg, char *err,
+				size_t errlen)
+{
+	if (containers_configure(d->ctrs, cfg, err, errlen))
+		return -1;
+	d->act.ctr_kill_after = cfg->container_kill_after;
+	d->act.ctr_kill_window = cfg->container_kill_window_s > 0 ? cfg->container_kill_window_s :
+				 CONTAINER_KILL_WINDOW_S;
+	return 0;
+}
+
+/* The kernel forgets every cgroup class (a new generation) and learns
+ * whether exemptions are on. */
+static void install_exemptions(struct daemon *d)
+{
+	if (!d->ew)
+		return;
+	d->exempt_gen++;
+	exec_watch_set_exempt(d->ew, containers_exemptions_on(d->ctrs), d->exempt_gen);
+}
+
+static void classify(void *ctx, uint64_t cgroup_id, int exempt)
+{
+	struct daemon *d = ctx;
+
+	if (d->ew)
+		exec_watch_classify(d->ew, cgroup_id, exempt ? NM_CG_EXEMPT : NM_CG_ENFORCE,
+				    d->exempt_gen);
 }
 
 /* (Re)starts the RandomX watcher when its settings differ from the config's:
@@ -254,6 +294,7 @@ static void open_bpf(struct daemon *d)
 	}
 	if (d->ew) {
 		open_monero(d);
+		install_exemptions(d);
 		install_tables(d, d->policy);
 		if (d->site != SITE_KERNEL)
 			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
@@ -309,8 +350,17 @@ static void reload(struct daemon *d)
 		d->reloads_refused++;
 		return;
 	}
+	if (configure_containers(d, policy_config(np), err, sizeof(err))) {
+		policy_free(np);
+		o = json_object();
+		log_set_str(o, "error", err);
+		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
+		d->reloads_refused++;
+		return;
+	}
 	policy_free(d->policy);
 	d->policy = np;
+	install_exemptions(d);
 	install_tables(d, np);
 	if (d->ew && open_monero(d))
 		add_fd(d, monero_watch_fd(d->mw));
@@ -460,6 +510,7 @@ static void teardown(struct daemon *d)
 	watch_close(&d->watch);
 	policy_free(d->policy);
 	scope_free(&d->scope);
+	containers_free(d->ctrs);
 	if (d->epfd >= 0) close(d->epfd);
 	if (d->sigfd >= 0) close(d->sigfd);
 	if (d->sweepfd >= 0) close(d->sweepfd);
@@ -515,6 +566,22 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	d->act.killer = &d->killer;
 	d->act.audit = o->audit;
 	d->act.debug = o->debug;
+	/* Container metadata needs the unified hierarchy (cgroup ids to paths)
+	 * or, for cgroup v1 placements, /proc/PID/cgroup: neither is required. */
+	if (scope_find_cgroup2("/proc/self/mountinfo", d->unified_mount, sizeof(d->unified_mount)))
+		d->unified_mount[0] = '\0';
+	if (cgroup_find_freezer("/proc/self/mountinfo", d->freezer_mount, sizeof(d->freezer_mount)))
+		d->freezer_mount[0] = '\0';
+	d->ctrs = containers_new(d->unified_mount);
+	if (!d->ctrs || configure_containers(d, policy_config(d->policy), err, sizeof(err))) {
+		fprintf(stderr, "nomine: %s\n", d->ctrs ? err : "out of memory");
+		return 2;
+	}
+	d->act.ctrs = d->ctrs;
+	d->act.unified_mount = d->unified_mount;
+	d->act.freezer_mount = d->freezer_mount;
+	d->act.classify = classify;
+	d->act.classify_ctx = d;
 	return 0;
 }
 

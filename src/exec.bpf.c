@@ -50,6 +50,21 @@ struct {
 	__type(value, struct exec_record);
 } scratch SEC(".maps");
 
+/* Exemptions: which cgroups user space has classified (enum nm_cg_class). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} cgroup_class SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nm_exempt_cfg);
+} exempt_cfg SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NM_STAT_MAX);
@@ -101,12 +116,13 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 }
 
 struct chunk_ctx {
-	unsigned long arg_start;
-	__u32 argv_len;
+	unsigned long start;
+	__u32 len;
 };
 
-/* Sends argv[i * NM_CHUNK_MAX, ...) as one record; stops the loop when argv
- * is done or the ring buffer is full (user space then reads /proc). */
+/* Sends area[i * NM_CHUNK_MAX, ...) (argv, then maybe the environment) as
+ * one record; stops the loop when the area is done or the ring buffer is
+ * full (user space then reads /proc). */
 static long send_chunk(__u32 i, void *data)
 {
 	struct chunk_ctx *c = data;
@@ -117,9 +133,9 @@ static long send_chunk(__u32 i, void *data)
 	if (!r)
 		return 1;
 	off = i * NM_CHUNK_MAX;
-	if (off >= c->argv_len && !(off == 0 && c->argv_len == 0))
+	if (off >= c->len && !(off == 0 && c->len == 0))
 		return 1;
-	len = c->argv_len - off;
+	len = c->len - off;
 	if (len > NM_CHUNK_MAX)
 		len = NM_CHUNK_MAX;
 	/* len is 1..NM_CHUNK_MAX here (0 only for an empty argv); written as
@@ -128,7 +144,7 @@ static long send_chunk(__u32 i, void *data)
 		len = ((len - 1) & (NM_CHUNK_MAX - 1)) + 1;
 	r->off = off;
 	r->len = len;
-	if (len && bpf_probe_read_user(r->data, len, (void *)(c->arg_start + off))) {
+	if (len && bpf_probe_read_user(r->data, len, (void *)(c->start + off))) {
 		r->flags |= NM_EXEC_READ_FAIL;
 		stat_inc(NM_STAT_READ_FAIL);
 	}
@@ -139,6 +155,21 @@ static long send_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/* NM_CG_ENFORCE when exemptions are off, else the cgroup's class. */
+static __always_inline int cgroup_class_of(__u64 cgid)
+{
+	struct nm_exempt_cfg *cfg;
+	__u32 zero = 0, *v;
+
+	cfg = bpf_map_lookup_elem(&exempt_cfg, &zero);
+	if (!cfg || !cfg->on)
+		return NM_CG_ENFORCE;
+	v = bpf_map_lookup_elem(&cgroup_class, &cgid);
+	if (!v || (*v >> 8) != (cfg->gen & 0xffffff))
+		return NM_CG_UNKNOWN;
+	return *v & 0xff;
+}
+
 /* Judges argv with the kernel tables. Returns the record flags to add, or
  * -1 when the tables cannot judge (none loaded, unreadable argv). */
 static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg_start, bool act)
@@ -147,6 +178,7 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	__u32 zero = 0;
 	void *inner;
 	__s64 id;
+	int cls;
 
 	inner = bpf_map_lookup_elem(&tables, &zero);
 	if (!inner)
@@ -165,6 +197,13 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 		return NM_EXEC_KJUDGED | NM_EXEC_ALLOWED;
 	if (audit || !act)
 		return NM_EXEC_KJUDGED | NM_EXEC_AUDIT;
+	cls = cgroup_class_of(r->cgroup_id);
+	if (cls == NM_CG_EXEMPT)
+		return NM_EXEC_KJUDGED | NM_EXEC_EXEMPT;
+	if (cls == NM_CG_UNKNOWN) {   /* user space looks the container up */
+		bpf_send_signal(SIGSTOP);
+		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
+	}
 	if (((const struct nm_kt_header *)k.w)->allow_mode == NM_KT_ALLOW_PARTIAL) {
 		bpf_send_signal(SIGSTOP);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
@@ -177,10 +216,10 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct chunk_ctx c = {};
+	struct chunk_ctx c = {}, e = {};
 	struct exec_record *r;
 	__u32 zero = 0, nchunks;
-	unsigned long arg_end;
+	unsigned long arg_end, env_end;
 	__u64 id = next_exec_id();
 	bool scoped;
 	int judged = -1;
@@ -202,27 +241,46 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->flags = scoped ? NM_EXEC_IN_SCOPE : 0;
 	r->matched = -1;
 	r->gen = 0;
+	r->env_len = 0;
 
-	c.arg_start = BPF_CORE_READ(p, mm, arg_start);
+	c.start = BPF_CORE_READ(p, mm, arg_start);
 	arg_end = BPF_CORE_READ(p, mm, arg_end);
-	c.argv_len = arg_end > c.arg_start ? arg_end - c.arg_start : 0;
-	if (c.argv_len > NM_ARGV_MAX) {
-		c.argv_len = NM_ARGV_MAX;
+	c.len = arg_end > c.start ? arg_end - c.start : 0;
+	if (c.len > NM_ARGV_MAX) {
+		c.len = NM_ARGV_MAX;
 		r->flags |= NM_EXEC_ARGV_TRUNC;
 	}
-	r->argv_len = c.argv_len;
+	r->argv_len = c.len;
 	if (scoped)
-		judged = kernel_judge(r, c.arg_start, true);
+		judged = kernel_judge(r, c.start, true);
 	if (judged >= 0) {
 		r->flags |= judged;
 		/* nothing banned: user space has nothing to do */
 		if (r->matched < 0 && !report_all)
 			return 0;
 	}
+	/* A banned exec's environment (the hub user, the Binder repo) goes
+	 * along: a process killed here is gone before user space could read it. */
+	if (r->matched >= 0) {
+		e.start = BPF_CORE_READ(p, mm, env_start);
+		env_end = BPF_CORE_READ(p, mm, env_end);
+		e.len = env_end > e.start ? env_end - e.start : 0;
+		if (e.len > NM_ENV_MAX) {
+			e.len = NM_ENV_MAX;
+			r->flags |= NM_EXEC_ENV_TRUNC;
+		}
+		r->env_len = e.len;
+	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
-	nchunks = c.argv_len ? (c.argv_len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
-	bpf_loop(nchunks, send_chunk, &c, 0);
+	nchunks = c.len ? (c.len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
+	if (bpf_loop(nchunks, send_chunk, &c, 0) != nchunks || !e.len)
+		return 0;
+	r = bpf_map_lookup_elem(&scratch, &zero);
+	if (!r)
+		return 0;
+	r->flags |= NM_EXEC_ENV_REC;
+	bpf_loop((e.len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX, send_chunk, &e, 0);
 	return 0;
 }
 

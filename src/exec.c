@@ -19,10 +19,12 @@
 struct pending {
 	int used;
 	uint64_t age;
-	struct exec_record hdr;   /* data[] unused; argv lives in buf */
+	struct exec_record hdr;   /* data[] unused; argv, then env, live in buf */
 	uint8_t *buf;
-	size_t have;
+	size_t have;              /* argv bytes */
+	size_t env_have;
 	int broken;
+	int env_broken;
 };
 
 struct exec_watch {
@@ -39,8 +41,11 @@ static void pending_deliver(struct exec_watch *w, struct pending *p)
 {
 	int complete = !p->broken && p->have == p->hdr.argv_len &&
 		       !(p->hdr.flags & NM_EXEC_READ_FAIL);
+	int env_ok = complete && !p->env_broken && p->hdr.env_len &&
+		     p->env_have == p->hdr.env_len;
 
-	w->cb(&p->hdr, p->buf, p->have, complete, w->ctx);
+	w->cb(&p->hdr, p->buf, p->have, env_ok ? p->buf + p->hdr.argv_len : NULL,
+	      env_ok ? p->env_have : 0, complete, w->ctx);
 	free(p->buf);
 	memset(p, 0, sizeof(*p));
 }
@@ -64,7 +69,10 @@ static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int 
 			oldest = p;
 	}
 	if (!free_slot) {
-		oldest->broken = 1;
+		if (oldest->have == oldest->hdr.argv_len && oldest->hdr.env_len)
+			oldest->env_broken = 1;   /* argv whole: only env missing */
+		else
+			oldest->broken = 1;
 		pending_deliver(w, oldest);
 		free_slot = oldest;
 	}
@@ -82,15 +90,34 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (size < NM_RECORD_SIZE(0) || size < NM_RECORD_SIZE(r->len))
 		return 0;
 	p = pending_slot(w, r->exec_id, &fresh);
+	if (fresh && r->flags & NM_EXEC_ENV_REC) {
+		/* its argv was already delivered (records were lost) */
+		memset(p, 0, sizeof(*p));
+		return 0;
+	}
 	if (fresh) {
 		memcpy(&p->hdr, r, NM_RECORD_SIZE(0));
 		p->used = 1;
 		p->age = ++w->clock;
-		p->buf = malloc(r->argv_len ? r->argv_len : 1);
+		if (r->env_len > NM_ENV_MAX)
+			p->hdr.env_len = 0;
+		p->buf = malloc((size_t)p->hdr.argv_len + p->hdr.env_len + 1);
 		if (!p->buf)
 			p->broken = 1;
 	}
-	p->hdr.flags |= r->flags;
+	p->hdr.flags |= r->flags & ~(unsigned int)NM_EXEC_ENV_REC;
+	if (r->flags & NM_EXEC_ENV_REC) {
+		/* argv is complete (else it was delivered): env only adds detail */
+		if (r->off != p->env_have || r->len > p->hdr.env_len - p->env_have)
+			p->env_broken = 1;
+		if (!p->env_broken) {
+			memcpy(p->buf + p->hdr.argv_len + p->env_have, r->data, r->len);
+			p->env_have += r->len;
+		}
+		if (p->env_broken || p->env_have >= p->hdr.env_len)
+			pending_deliver(w, p);
+		return 0;
+	}
 	if (r->off != p->have)      /* a record was lost in between */
 		p->broken = 1;
 	if (!p->broken && r->len <= p->hdr.argv_len - p->have) {
@@ -99,7 +126,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	} else {
 		p->broken = 1;
 	}
-	if (p->broken || p->have >= p->hdr.argv_len)
+	if (p->broken || (p->have >= p->hdr.argv_len && !p->hdr.env_len))
 		pending_deliver(w, p);
 	return 0;
 }
@@ -265,4 +292,21 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)
 {
 	return percpu_sum(bpf_map__fd(w->skel->maps.stats), which);
+}
+
+int exec_watch_set_exempt(struct exec_watch *w, int on, uint32_t gen)
+{
+	struct nm_exempt_cfg v = { .on = on != 0, .gen = gen & 0xffffff };
+	uint32_t zero = 0;
+
+	return bpf_map__update_elem(w->skel->maps.exempt_cfg, &zero, sizeof(zero), &v, sizeof(v),
+				    BPF_ANY);
+}
+
+int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint32_t gen)
+{
+	uint32_t v = ((gen & 0xffffff) << 8) | ((uint32_t)cls & 0xff);
+
+	return bpf_map__update_elem(w->skel->maps.cgroup_class, &cgroup_id, sizeof(cgroup_id),
+				    &v, sizeof(v), BPF_ANY);
 }

@@ -12,9 +12,10 @@ struct exec_watch;
 
 /* argv is the raw argv area (NUL-separated) of length len. complete is 0 if
  * records were lost or the read failed: the caller must fall back to
- * /proc/PID/cmdline. hdr->data is not meaningful. */
+ * /proc/PID/cmdline. env (env_len bytes) is the exec's environment when the
+ * kernel sent it (a banned exec), else NULL. hdr->data is not meaningful. */
 typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size_t len,
-			int complete, void *ctx);
+			const uint8_t *env, size_t env_len, int complete, void *ctx);
 
 struct exec_watch_opts {
 	int lineage_fd;                 /* lineage_map_fd() */
@@ -48,6 +49,12 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt);
  * tables could not judge). Returns 0 or a negative errno. */
 int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t len,
 			    int *matched, int *flags);
+
+/* Exemptions in the kernel: with on, a banned exec in a cgroup not yet
+ * classified for generation gen is frozen for user space instead of killed. */
+int exec_watch_set_exempt(struct exec_watch *w, int on, uint32_t gen);
+/* Records a cgroup's class (enum nm_cg_class) for generation gen. */
+int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint32_t gen);
 
 /* The exec program's id and what the verifier walked to accept it. */
 int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *verified_insns);

@@ -11,6 +11,9 @@
 /* Never expected (the kernel caps argv+envp at 6 MiB); bounds the loop. */
 #define NM_ARGV_MAX (8u << 20)
 #define NM_SCOPE_MAX 16
+/* Environment bytes sent with an exec the kernel judged banned (the process
+ * may be dead before user space could read /proc/PID/environ). */
+#define NM_ENV_MAX 32768
 
 enum nm_exec_flags {
 	NM_EXEC_IN_SCOPE = 1,     /* the task is in or below a --scope-cgroup */
@@ -21,6 +24,21 @@ enum nm_exec_flags {
 	NM_EXEC_FROZEN = 32,      /* SIGSTOP sent at exec: user space decides */
 	NM_EXEC_ALLOWED = 64,     /* banned, but the allow DFA matched the whole line */
 	NM_EXEC_AUDIT = 128,      /* banned and not allowed, audit mode: untouched */
+	NM_EXEC_ENV_REC = 256,    /* this record carries environment bytes */
+	NM_EXEC_ENV_TRUNC = 512,  /* environment longer than NM_ENV_MAX */
+	NM_EXEC_EXEMPT = 1024,    /* banned, but the task's cgroup is exempt */
+	NM_EXEC_UNKNOWN_CG = 2048,/* frozen: exemptions are on and user space has
+				   * not classified the task's cgroup yet */
+};
+
+/* Values of the cgroup_class map: (generation << 8) | class. An entry of
+ * another generation (an older config) counts as unknown. */
+enum nm_cg_class { NM_CG_UNKNOWN = 0, NM_CG_ENFORCE = 1, NM_CG_EXEMPT = 2 };
+
+/* The one entry of the exempt_cfg map. */
+struct nm_exempt_cfg {
+	unsigned int on;          /* exemptions configured: classify cgroups */
+	unsigned int gen;
 };
 
 enum nm_exec_stat {
@@ -32,7 +50,8 @@ enum nm_exec_stat {
 };
 
 /* One record: the exec's identity plus argv[off, off+len). An exec sends
- * ceil(argv_len / NM_CHUNK_MAX) records (at least one), in order. */
+ * ceil(argv_len / NM_CHUNK_MAX) records (at least one), in order, then, if
+ * env_len > 0, records flagged NM_EXEC_ENV_REC with environ[off, off+len). */
 struct exec_record {
 	unsigned long long exec_id;   /* unique per exec; lineage id */
 	unsigned long long start_ns;  /* task start, boot-time ns (as /proc stat) */
@@ -46,7 +65,7 @@ struct exec_record {
 	unsigned int len;
 	int matched;                  /* banned string index (NM_EXEC_KJUDGED) */
 	unsigned int gen;             /* generation of the tables that judged */
-	unsigned int pad;
+	unsigned int env_len;         /* environment bytes sent after argv (<= NM_ENV_MAX) */
 	char comm[NM_COMM_LEN];
 	char filename[NM_FILENAME_MAX];
 	unsigned char data[NM_CHUNK_MAX];

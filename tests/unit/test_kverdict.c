@@ -25,9 +25,10 @@ static uint32_t rnd(uint32_t n)
 	return (uint32_t)(rng % n);
 }
 
-static void noop(const struct exec_record *h, const uint8_t *a, size_t l, int c, void *x)
+static void noop(const struct exec_record *h, const uint8_t *a, size_t l, const uint8_t *e,
+		 size_t el, int c, void *x)
 {
-	(void)h, (void)a, (void)l, (void)c, (void)x;
+	(void)h, (void)a, (void)l, (void)e, (void)el, (void)c, (void)x;
 }
 
 struct kfixture {

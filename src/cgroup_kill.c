@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* cgroup_kill.c - whole-container kills (see cgroup_kill.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cgroup_kill.h"
+
+#define MAX_DEPTH 16
+
+int cgroup_find_freezer(const char *mountinfo, char *out, size_t n)
+{
+	char line[8192], mnt[4096], *sep;
+	FILE *f = fopen(mountinfo, "re");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup ", 7) || !strstr(sep, "freezer"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+			snprintf(out, n, "%s", mnt);
+			found = 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int write_file(const char *dir, const char *name, const char *val)
+{
+	char path[8192];
+	int fd, ok;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int read_small(const char *dir, const char *name, char *buf, size_t n)
+{
+	char path[8192];
+	ssize_t got;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	got = read(fd, buf, n - 1);
+	close(fd);
+	if (got < 0)
+		return -1;
+	buf[got] = '\0';
+	return 0;
+}
+
+/* Calls fn on every pid listed in cgroup.procs of dir and its children.
+ * Returns how many were seen. */
+static int each_proc(const char *dir, int depth, int (*fn)(int pid))
+{
+	char path[8192], line[32];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+	int n = 0;
+
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+		return 0;
+	if ((f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			int pid = atoi(line);
+
+			if (pid > 0) {
+				n++;
+				if (fn)
+					fn(pid);
+			}
+		}
+		fclose(f);
+	}
+	if (depth >= MAX_DEPTH || !(d = opendir(dir)))
+		return n;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		n += each_proc(path, depth + 1, fn);
+	}
+	closedir(d);
+	return n;
+}
+
+static int sigkill(int pid)
+{
+	return kill(pid, SIGKILL);
+}
+
+/* Waits (at most 1 s) until the freeze took: every task stopped. */
+static void wait_frozen(const char *dir, int v2)
+{
+	char buf[256];
+
+	for (int i = 0; i < 100; i++) {
+		if (read_small(dir, v2 ? "cgroup.events" : "freezer.state", buf, sizeof(buf)))
+			return;
+		if (v2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0)
+			return;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+}
+
+int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char *path, int v2,
+		struct cgroup_kill_report *r, char *err, size_t errlen)
+{
+	const char *mount = v2 ? unified_mount : freezer_mount;
+	char dir[8192];
+
+	r->method = NULL;
+	r->processes = 0;
+	if (!mount || !*mount) {
+		snprintf(err, errlen, "no %s hierarchy mounted", v2 ? "cgroup v2" : "v1 freezer");
+		return -1;
+	}
+	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./")) {
+		snprintf(err, errlen, "refusing cgroup path %s", path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s%s", mount, path);
+	r->processes = each_proc(dir, 0, NULL);
+	if (v2 && write_file(dir, "cgroup.kill", "1") == 0) {
+		r->method = "cgroup.kill";
+		return 0;
+	}
+	if (write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "1" : "FROZEN")) {
+		snprintf(err, errlen, "cannot freeze %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	wait_frozen(dir, v2);
+	r->processes = each_proc(dir, 0, sigkill);
+	write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED");
+	r->method = v2 ? "cgroup.freeze" : "freezer";
+	return 0;
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* containers.c - process -> container -> metadata, cached (see containers.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "containers.h"
+#include "environ.h"
+#include "log.h"
+#include "proc.h"
+
+/* Bounds on what is remembered: a node runs a few hundred containers. */
+#define MAX_CONTAINERS 1024
+#define MAX_CGIDS 4096
+#define FILEID_KERNFS 0xfe       /* exportfs handle type of kernfs (cgroupfs) */
+
+const char *const containers_default_env[] = {
+	"JUPYTERHUB_USER", "JUPYTERHUB_SERVER_NAME", "BINDER_REPO_URL", "BINDER_REF_URL",
+	"BINDER_LAUNCH_HOST", "BINDER_PERSISTENT_REQUEST", NULL
+};
+
+struct cgid_entry {
+	uint64_t id;
+	struct container *c;     /* NULL: a host cgroup */
+};
+
+struct containers {
+	int mount_fd;            /* the cgroup2 mount, -1 if none */
+	char mount[CTR_PATH_MAX];
+	struct rt_dirs dirs;
+	char **env;              /* environment names reported */
+	size_t nenv;
+	char **exempt_ns, **exempt_names;
+	size_t nexempt_ns, nexempt_names;
+	struct container *list[MAX_CONTAINERS];
+	size_t n;
+	struct cgid_entry cgids[MAX_CGIDS];
+	size_t ncgids;
+	struct containers_stats st;
+};
+
+static void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	rt_meta_free(&c->meta);
+	free(c->exempt);
+	free(c->kills);
+	free(c);
+}
+
+static void forget_all(struct containers *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		container_free(cs->list[i]);
+	cs->n = 0;
+	cs->ncgids = 0;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct containers *containers_new(const char *cgroup2_mount)
+{
+	struct containers *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return NULL;
+	cs->mount_fd = -1;
+	if (cgroup2_mount && *cgroup2_mount) {
+		snprintf(cs->mount, sizeof(cs->mount), "%s", cgroup2_mount);
+		cs->mount_fd = open(cgroup2_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return cs;
+}
+
+void containers_free(struct containers *cs)
+{
+	if (!cs)
+		return;
+	forget_all(cs);
+	free_names(cs->env, cs->nenv);
+	free_names(cs->exempt_ns, cs->nexempt_ns);
+	free_names(cs->exempt_names, cs->nexempt_names);
+	if (cs->mount_fd >= 0)
+		close(cs->mount_fd);
+	free(cs);
+}
+
+/* Copies a config name list, or the NULL-terminated fallback when the
+ * config does not have the key. */
+static int copy_names(char ***out, size_t *nout, const struct config_name *names, size_t n,
+		      int set, const char *const *fallback)
+{
+	size_t count = n, i;
+	char **v;
+
+	if (!set && fallback)
+		for (count = 0; fallback[count]; count++)
+			;
+	v = calloc(count ? count : 1, sizeof(*v));
+	if (!v)
+		return -1;
+	for (i = 0; i < count; i++)
+		if (!(v[i] = strdup(set || !fallback ? names[i].name : fallback[i]))) {
+			free_names(v, i);
+			return -1;
+		}
+	*out = v;
+	*nout = count;
+	return 0;
+}
+
+int containers_configure(struct containers *cs, const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const defaults[CONFIG_NPATHS] = {
+		"/", "/run/containerd/io.containerd.runtime.v2.task",
+		"/run/containers/storage/overlay-containers", "/var/lib/docker/containers",
+	};
+	const char *p[CONFIG_NPATHS];
+	struct rt_dirs dirs;
+	char **env = NULL, **ns = NULL, **names = NULL;
+	size_t nenv = 0, nns = 0, nnames = 0;
+
+	for (int i = 0; i < CONFIG_NPATHS; i++)
+		p[i] = cfg->paths[i] ? cfg->paths[i] : defaults[i];
+	if (rt_join_root(dirs.containerd, sizeof(dirs.containerd), p[CONFIG_HOST_ROOT],
+			 p[CONFIG_CONTAINERD_DIR]) ||
+	    rt_join_root(dirs.crio, sizeof(dirs.crio), p[CONFIG_HOST_ROOT], p[CONFIG_CRIO_DIR]) ||
+	    rt_join_root(dirs.docker, sizeof(dirs.docker), p[CONFIG_HOST_ROOT],
+			 p[CONFIG_DOCKER_DIR])) {
+		snprintf(err, errlen, "container state paths are too long");
+		return -1;
+	}
+	if (copy_names(&env, &nenv, cfg->names[CONFIG_ENV_NAMES], cfg->nnames[CONFIG_ENV_NAMES],
+		       cfg->names_set[CONFIG_ENV_NAMES], containers_default_env) ||
+	    copy_names(&ns, &nns, cfg->names[CONFIG_EXEMPT_NAMESPACES],
+		       cfg->nnames[CONFIG_EXEMPT_NAMESPACES], 1, NULL) ||
+	    copy_names(&names, &nnames, cfg->names[CONFIG_EXEMPT_CONTAINERS],
+		       cfg->nnames[CONFIG_EXEMPT_CONTAINERS], 1, NULL)) {
+		free_names(env, nenv);
+		free_names(ns, nns);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	forget_all(cs);
+	free_names(cs->env, cs->nenv);
+	free_names(cs->exempt_ns, cs->nexempt_ns);
+	free_names(cs->exempt_names, cs->nexempt_names);
+	cs->dirs = dirs;
+	cs->env = env, cs->nenv = nenv;
+	cs->exempt_ns = ns, cs->nexempt_ns = nns;
+	cs->exempt_names = names, cs->nexempt_names = nnames;
+	return 0;
+}
+
+int containers_exemptions_on(const struct containers *cs)
+{
+	return cs->nexempt_ns + cs->nexempt_names > 0;
+}
+
+static int listed(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+static void decide_exempt(const struct containers *cs, struct container *c)
+{
+	const char *ns = c->meta.labels[RT_POD_NAMESPACE];
+	const char *name = c->meta.labels[RT_CONTAINER_NAME];
+	char buf[256];
+
+	if (listed(cs->exempt_ns, cs->nexempt_ns, ns))
+		snprintf(buf, sizeof(buf), "namespace %s", ns);
+	else if (listed(cs->exempt_names, cs->nexempt_names, name))
+		snprintf(buf, sizeof(buf), "container name %s", name);
+	else
+		return;
+	c->exempt = strdup(buf);
+}
+
+/* The cached container with ref's id, or a new one with its metadata. */
+static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref)
+{
+	char err[CTR_PATH_MAX + 256];
+	struct container *c;
+
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->list[i]->ref.id, ref->id))
+			return cs->list[i];
+	if (cs->n == MAX_CONTAINERS)
+		forget_all(cs);  /* rare: churn past the bound; start over */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ref = *ref;
+	cs->st.resolved++;
+	if (rt_meta_load(&cs->dirs, ref, cs->env, cs->nenv, &c->meta, err, sizeof(err)) == 0) {
+		c->meta_ok = 1;
+	} else {
+		cs->st.failures++;
+		/* once per container: it stays cached with what the cgroup told */
+		log_msg("warning", "container metadata unavailable: %s", err);
+	}
+	decide_exempt(cs, c);
+	cs->list[cs->n++] = c;
+	return c;
+}
+
+/* The unified-hierarchy path of a cgroup id, relative to the mount. */
+static int cgid_path(const struct containers *cs, uint64_t id, char *out, size_t n)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	char link[64], full[CTR_PATH_MAX + 1];
+	size_t ml = strlen(cs->mount);
+	ssize_t len;
+	int fd;
+
+	if (cs->mount_fd < 0)
+		return -1;
+	h.fh.handle_bytes = sizeof(uint64_t);
+	h.fh.handle_type = FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cs->mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	if (len <= 0 || (size_t)len < ml || memcmp(full, cs->mount, ml))
+		return -1;
+	full[len] = '\0';
+	snprintf(out, n, "%s", full[ml] ? full + ml : "/");
+	return 0;
+}
+
+static void remember_cgid(struct containers *cs, uint64_t id, struct container *c)
+{
+	if (!id)
+		return;
+	if (cs->ncgids == MAX_CGIDS)
+		cs->ncgids = 0;
+	cs->cgids[cs->ncgids].id = id;
+	cs->cgids[cs->ncgids++].c = c;
+}
+
+struct container *containers_of(struct containers *cs, pid_t pid, uint64_t cgroup_id)
+{
+	char path[CTR_PATH_MAX];
+	struct ctr_ref ref;
+	uint8_t *text;
+	size_t len;
+	int found;
+
+	cs->st.lookups++;
+	for (size_t i = 0; cgroup_id && i < cs->ncgids; i++)
+		if (cs->cgids[i].id == cgroup_id) {
+			cs->st.cached++;
+			return cs->cgids[i].c;
+		}
+	/* The kernel's cgroup id names the cgroup even after the process died
+	 * (killed at exec and reaped), and is not text a process can forge. */
+	if (cgroup_id && cgid_path(cs, cgroup_id, path, sizeof(path)) == 0) {
+		if (ctr_from_path(path, strlen(path), &ref)) {
+			ref.v2 = 1;
+			struct container *c = by_ref(cs, &ref);
+
+			remember_cgid(cs, cgroup_id, c);
+			return c;
+		}
+		if (strcmp(path, "/")) {       /* placed in v2, outside containers */
+			remember_cgid(cs, cgroup_id, NULL);
+			return NULL;
+		}
+	}
+	/* cgroup v1 placements: the v1 lines of /proc/PID/cgroup */
+	if (pid <= 0 || proc_read_file(pid, "cgroup", &text, &len))
+		return NULL;
+	found = ctr_from_proc_cgroup((const char *)text, len, &ref);
+	free(text);
+	if (found < 0) {
+		cs->st.forged++;
+		log_msg("warning", "/proc/%d/cgroup is malformed or forged: no container metadata",
+			(int)pid);
+		return NULL;
+	}
+	return found ? by_ref(cs, &ref) : NULL;
+}
+
+int containers_cgid_known(const struct containers *cs, uint64_t cgroup_id)
+{
+	for (size_t i = 0; cgroup_id && i < cs->ncgids; i++)
+		if (cs->cgids[i].id == cgroup_id)
+			return 1;
+	return 0;
+}
+
+void containers_describe(const struct containers *cs, const struct container *c,
+			 const uint8_t *env, size_t env_len, json_t *o)
+{
+	json_t *envo = json_object(), *labels;
+	const char *user_from = NULL;
+
+	if (c) {
+		const char *rt = ctr_runtime_name(c->meta.runtime);
+
+		log_set_str(o, "container_type", ctr_type_name(c->ref.runtime));
+		log_set_str(o, "container_id", c->ref.id);
+		if (rt)
+			log_set_str(o, "container_runtime", rt);
+		labels = json_object();
+		for (int l = 0; l < RT_NLABELS; l++)
+			if (c->meta.labels[l])
+				log_set_str(labels, rt_label_keys[l], c->meta.labels[l]);
+		if (!c->meta.labels[RT_POD_UID] && c->ref.pod_uid[0])
+			log_set_str(labels, rt_label_keys[RT_POD_UID], c->ref.pod_uid);
+		json_object_set_new(o, "labels", labels);
+		if (c->meta.image)
+			log_set_str(o, "image", c->meta.image);
+		if (c->exempt)
+			log_set_str(o, "exemptby", c->exempt);
+		/* The hub user from the container's spec (set by the spawner) is
+		 * trusted over the process's own, which the offender chose. */
+		for (size_t i = 0; i < c->meta.nenv; i++)
+			if (!strncmp(c->meta.env[i], "JUPYTERHUB_USER=", 16) && c->meta.env[i][16]) {
+				log_set_str(o, "user", c->meta.env[i] + 16);
+				user_from = "container";
+				break;
+			}
+	}
+	if (env)
+		env_pick(envo, env, env_len, cs->env, cs->nenv);
+	for (size_t i = 0; c && i < c->meta.nenv; i++) {
+		const char *eq = strchr(c->meta.env[i], '=');
+		char name[256];
+
+		if (!eq || (size_t)(eq - c->meta.env[i]) >= sizeof(name))
+			continue;
+		memcpy(name, c->meta.env[i], (size_t)(eq - c->meta.env[i]));
+		name[eq - c->meta.env[i]] = '\0';
+		if (!json_object_get(envo, name))
+			log_set_str(envo, name, eq + 1);
+	}
+	if (!user_from && json_object_get(envo, "JUPYTERHUB_USER")) {
+		json_object_set(o, "user", json_object_get(envo, "JUPYTERHUB_USER"));
+		user_from = "process";
+	}
+	if (user_from)
+		log_set_str(o, "user_source", user_from);
+	if (json_object_size(envo))
+		json_object_set_new(o, "environment", envo);
+	else
+		json_decref(envo);
+}
+
+int containers_note_kill(struct container *c, double now, unsigned int after, double window)
+{
+	unsigned int in = 0;
+
+	if (!c || !after || c->container_killed)
+		return 0;
+	if (!c->kills && !(c->kills = calloc(after, sizeof(*c->kills))))
+		return 0;
+	c->kills[c->kill_next] = now;
+	c->kill_next = (c->kill_next + 1) % after;
+	if (c->nkills < after)
+		c->nkills++;
+	for (unsigned int i = 0; i < c->nkills; i++)
+		if (now - c->kills[i] <= window)
+			in++;
+	if (in < after)
+		return 0;
+	c->container_killed = 1;
+	return 1;
+}
+
+void containers_stats(const struct containers *cs, struct containers_stats *st)
+{
+	*st = cs->st;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* containers.h - who a process belongs to: its container (from its cgroup),
+ * that container's pod, name, image and hub user (from the runtime's state
+ * on disk), cached per container; and the namespace/name exemptions.
+ *
+ * Lookups read files only: no runtime API, no process spawned. A container
+ * whose state cannot be read is reported once (one log line) and its events
+ * go out with what the cgroup alone tells. */
+#ifndef NOMINE_CONTAINERS_H
+#define NOMINE_CONTAINERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "cgroup_path.h"
+#include "runtime_state.h"
+
+struct config;
+
+/* Used when the config does not set "environmentVariables". */
+extern const char *const containers_default_env[];
+
+struct container {
+	struct ctr_ref ref;
+	struct rt_meta meta;
+	int meta_ok;
+	char *exempt;            /* "namespace kube-system", ...; NULL: not exempt */
+	/* whole-container response: recent kill times, a ring of kill_after */
+	double *kills;
+	unsigned int nkills, kill_next;
+	int container_killed;
+};
+
+struct containers;
+
+/* cgroup2_mount: the unified hierarchy's mount point ("" or NULL: none). */
+struct containers *containers_new(const char *cgroup2_mount);
+void containers_free(struct containers *cs);
+
+/* Takes the config's environment names, exemptions and state dirs, and
+ * forgets every cached container (exemptions may have changed). Returns 0,
+ * or -1 with err (paths too long). */
+int containers_configure(struct containers *cs, const struct config *cfg, char *err, size_t errlen);
+
+/* 1 when some namespace or container name is exempt. */
+int containers_exemptions_on(const struct containers *cs);
+
+/* The container of a process, from the cgroup id the kernel saw (0: none)
+ * and, failing that, /proc/PID/cgroup. NULL: a host process, or unknown. */
+struct container *containers_of(struct containers *cs, pid_t pid, uint64_t cgroup_id);
+
+/* 1 when cgroup_id was resolved from the unified hierarchy (cached): its
+ * class can be told to the kernel. A v1 placement shares the unified root
+ * with every other process, so it never is. */
+int containers_cgid_known(const struct containers *cs, uint64_t cgroup_id);
+
+/* Adds container_type, container_id, container_runtime, labels and image
+ * (cryptnono's names), then "user" and "environment": wanted variables of
+ * the process's own environment (env, NULL: none known) and, for those it
+ * lacks, the container's spec. c may be NULL (host). */
+void containers_describe(const struct containers *cs, const struct container *c,
+			 const uint8_t *env, size_t env_len, json_t *o);
+
+/* Records a kill in c at time now (seconds) and says whether the container
+ * has now had `after` kills within `window` seconds (once per container). */
+int containers_note_kill(struct container *c, double now, unsigned int after, double window);
+
+/* Counters for metrics and tests. */
+struct containers_stats {
+	unsigned long long lookups, cached, resolved, failures, forged;
+};
+void containers_stats(const struct containers *cs, struct containers_stats *st);
+
+#endif

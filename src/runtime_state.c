@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* runtime_state.c - container metadata from the runtimes' state files. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "runtime_state.h"
+
+const char *const rt_label_keys[RT_NLABELS] = {
+	"io.kubernetes.pod.name", "io.kubernetes.pod.namespace",
+	"io.kubernetes.pod.uid", "io.kubernetes.container.name",
+};
+
+/* containerd's CRI plugin writes these into the OCI spec. */
+static const char *const cri_keys[RT_NLABELS] = {
+	"io.kubernetes.cri.sandbox-name", "io.kubernetes.cri.sandbox-namespace",
+	"io.kubernetes.cri.sandbox-uid", "io.kubernetes.cri.container-name",
+};
+
+int rt_join_root(char *out, size_t n, const char *root, const char *dir)
+{
+	int w;
+
+	if (!root || !strcmp(root, "/"))
+		root = "";
+	w = snprintf(out, n, "%s%s", root, dir);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* Parses path as JSON: 0 with *out, 1 if it does not exist, -1 on error. */
+static int load_json(const char *path, json_t **out, char *err, size_t errlen)
+{
+	json_error_t je;
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	size_t have = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	*out = NULL;
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > RT_FILE_MAX) {
+		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path,
+			 RT_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while (have < (size_t)st.st_size &&
+	       (got = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
+		have += (size_t)got;
+	close(fd);
+	*out = json_loadb(buf, have, JSON_REJECT_DUPLICATES, &je);
+	free(buf);
+	if (!*out || !json_is_object(*out)) {
+		snprintf(err, errlen, "%s:%d: %s", path, je.line,
+			 *out ? "not a JSON object" : je.text);
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static char *dup_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s && *s ? strdup(s) : NULL;
+}
+
+/* Keeps the "NAME=value" strings of env (a JSON array) whose NAME is wanted. */
+static int pick_env(struct rt_meta *m, const json_t *env, char *const *names, size_t n)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(env, i, v) {
+		const char *s = json_string_value(v), *eq;
+		char **grown;
+
+		if (!s || !(eq = strchr(s, '=')))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (strlen(names[k]) != (size_t)(eq - s) || memcmp(names[k], s, (size_t)(eq - s)))
+				continue;
+			grown = realloc(m->env, (m->nenv + 1) * sizeof(*grown));
+			if (!grown)
+				return -1;
+			m->env = grown;
+			if (!(m->env[m->nenv] = strdup(s)))
+				return -1;
+			m->nenv++;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void from_oci(struct rt_meta *m, const json_t *spec, char *const *names, size_t n)
+{
+	const json_t *ann = json_object_get(spec, "annotations");
+	const char *type = json_string_value(json_object_get(ann, "io.kubernetes.cri.container-type"));
+
+	for (int l = 0; l < RT_NLABELS; l++)
+		m->labels[l] = dup_str(ann, cri_keys[l]);
+	m->image = dup_str(ann, "io.kubernetes.cri.image-name");
+	m->sandbox = type && !strcmp(type, "sandbox");
+	(void)pick_env(m, json_object_get(json_object_get(spec, "process"), "env"), names, n);
+}
+
+static void from_crio(struct rt_meta *m, const json_t *spec, char *const *names, size_t n)
+{
+	const json_t *ann = json_object_get(spec, "annotations");
+	const char *packed = json_string_value(json_object_get(ann, "io.kubernetes.cri-o.Labels"));
+	const char *type = json_string_value(json_object_get(ann, "io.kubernetes.cri-o.ContainerType"));
+	json_t *labels = packed ? json_loads(packed, 0, NULL) : NULL;
+
+	for (int l = 0; l < RT_NLABELS; l++) {
+		m->labels[l] = dup_str(ann, rt_label_keys[l]);
+		if (!m->labels[l] && labels)
+			m->labels[l] = dup_str(labels, rt_label_keys[l]);
+	}
+	json_decref(labels);
+	m->image = dup_str(ann, "io.kubernetes.cri-o.ImageName");
+	if (!m->image)
+		m->image = dup_str(ann, "io.kubernetes.cri-o.Image");
+	m->sandbox = type && !strcmp(type, "sandbox");
+	(void)pick_env(m, json_object_get(json_object_get(spec, "process"), "env"), names, n);
+}
+
+static void from_docker(struct rt_meta *m, const json_t *st, char *const *names, size_t n)
+{
+	const json_t *cfg = json_object_get(st, "Config");
+	const json_t *labels = json_object_get(cfg, "Labels");
+	const char *type = json_string_value(json_object_get(labels, "io.kubernetes.docker.type"));
+
+	for (int l = 0; l < RT_NLABELS; l++)
+		m->labels[l] = dup_str(labels, rt_label_keys[l]);
+	m->image = dup_str(cfg, "Image");
+	m->sandbox = type && !strcmp(type, "podsandbox");
+	(void)pick_env(m, json_object_get(cfg, "Env"), names, n);
+}
+
+/* containerd keeps one directory per namespace ("k8s.io", "moby", ...). */
+static int find_containerd(const char *dir, const char *id, json_t **spec, char *err,
+			   size_t errlen)
+{
+	char path[CTR_PATH_MAX + 256];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int rc = 1;
+
+	if (!d)
+		return 1;
+	while (rc == 1 && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s/%s/config.json", dir, de->d_name, id) >=
+		    (int)sizeof(path))
+			continue;
+		rc = load_json(path, spec, err, errlen);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int try_runtime(const struct rt_dirs *dirs, enum ctr_runtime rt, const char *id,
+		       json_t **doc, char *err, size_t errlen)
+{
+	char path[CTR_PATH_MAX + 128];
+
+	switch (rt) {
+	case CTR_RT_CONTAINERD:
+		return find_containerd(dirs->containerd, id, doc, err, errlen);
+	case CTR_RT_CRIO:
+	case CTR_RT_PODMAN:
+		snprintf(path, sizeof(path), "%s/%s/userdata/config.json", dirs->crio, id);
+		return load_json(path, doc, err, errlen);
+	case CTR_RT_DOCKER:
+		snprintf(path, sizeof(path), "%s/%s/config.v2.json", dirs->docker, id);
+		return load_json(path, doc, err, errlen);
+	default:
+		return 1;
+	}
+}
+
+int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
+		 char *const *env_names, size_t n, struct rt_meta *m, char *err, size_t errlen)
+{
+	static const enum ctr_runtime kube_order[] = {
+		CTR_RT_CONTAINERD, CTR_RT_CRIO, CTR_RT_DOCKER
+	};
+	enum ctr_runtime one[1] = { ref->runtime };
+	const enum ctr_runtime *order = one;
+	size_t norder = 1;
+	json_t *doc = NULL;
+	int rc = 1;
+
+	memset(m, 0, sizeof(*m));
+	m->runtime = ref->runtime;
+	if (ref->runtime == CTR_RT_BUILDKIT)
+		return 0;
+	if (ref->runtime == CTR_RT_KUBE) {
+		order = kube_order;
+		norder = 3;
+	}
+	for (size_t i = 0; i < norder && rc == 1; i++) {
+		rc = try_runtime(dirs, order[i], ref->id, &doc, err, errlen);
+		if (rc == 0)
+			m->runtime = order[i];
+	}
+	if (rc == 1) {
+		snprintf(err, errlen, "no state found for %s container %.12s (looked in %s)",
+			 ctr_type_name(ref->runtime), ref->id,
+			 ref->runtime == CTR_RT_DOCKER ? dirs->docker :
+			 ref->runtime == CTR_RT_CONTAINERD ? dirs->containerd :
+			 ref->runtime == CTR_RT_KUBE ? "the containerd, CRI-O and Docker dirs" :
+			 dirs->crio);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	if (m->runtime == CTR_RT_CONTAINERD)
+		from_oci(m, doc, env_names, n);
+	else if (m->runtime == CTR_RT_DOCKER)
+		from_docker(m, doc, env_names, n);
+	else
+		from_crio(m, doc, env_names, n);
+	json_decref(doc);
+	return 0;
+}
+
+void rt_meta_free(struct rt_meta *m)
+{
+	for (int l = 0; l < RT_NLABELS; l++)
+		free(m->labels[l]);
+	free(m->image);
+	for (size_t i = 0; i < m->nenv; i++)
+		free(m->env[i]);
+	free(m->env);
+	memset(m, 0, sizeof(*m));
+}
