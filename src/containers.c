@@ -192,7 +192,7 @@ static void decide_exempt(const struct containers *cs, struct container *c)
 /* The cached container with ref's id, or a new one with its metadata. */
 static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref)
 {
-	char err[CTR_PATH_MAX + 256];
+	char err[3 * CTR_PATH_MAX + 256];
 	struct container *c;
 
 	for (size_t i = 0; i < cs->n; i++)

@@ -226,12 +226,14 @@ int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 			m->runtime = order[i];
 	}
 	if (rc == 1) {
-		snprintf(err, errlen, "no state found for %s container %.12s (looked in %s)",
-			 ctr_type_name(ref->runtime), ref->id,
-			 ref->runtime == CTR_RT_DOCKER ? dirs->docker :
-			 ref->runtime == CTR_RT_CONTAINERD ? dirs->containerd :
-			 ref->runtime == CTR_RT_KUBE ? "the containerd, CRI-O and Docker dirs" :
-			 dirs->crio);
+		if (ref->runtime == CTR_RT_KUBE)
+			snprintf(err, errlen, "no state found for cri container %.12s in %s, %s or %s",
+				 ref->id, dirs->containerd, dirs->crio, dirs->docker);
+		else
+			snprintf(err, errlen, "no state found for %s container %.12s in %s",
+				 ctr_type_name(ref->runtime), ref->id,
+				 ref->runtime == CTR_RT_DOCKER ? dirs->docker :
+				 ref->runtime == CTR_RT_CONTAINERD ? dirs->containerd : dirs->crio);
 		return -1;
 	}
 	if (rc < 0)

@@ -1,0 +1,330 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Containers: every event names the pod, namespace, container, image and
+hub user of the process, read from a real containerd's state; exempt
+namespaces and container names are never killed; the whole-container
+response kills every process of one container and nothing else.
+
+A private containerd (Debian's containerd + runc) runs for the session, with
+its own root, state and socket under a temporary directory. Containers are
+created with `ctr run --rootfs` from a busybox rootfs, carry the annotations
+the kubelet's CRI plugin writes (io.kubernetes.cri.*), and sit in a
+kubepods-style cgroup path *below the test's scope cgroup*, so the daemon's
+--scope-cgroup fence covers them and nothing else."""
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import unavailable
+
+CTR_TIMEOUT = 30
+
+
+class Containerd:
+    def __init__(self, base):
+        self.base = Path(base)
+        self.sock = self.base / "containerd.sock"
+        self.state = self.base / "state"
+        self.task_dir = self.state / "io.containerd.runtime.v2.task"
+        self.rootfs = self.base / "rootfs"
+        self.proc = None
+        self.containers = []
+
+    def start(self):
+        for tool in ("containerd", "ctr", "runc"):
+            if not shutil.which(tool):
+                unavailable(f"{tool} is not installed (scripts/deps.sh test installs it)")
+        busybox = shutil.which("busybox")
+        if not busybox:
+            unavailable("busybox is not installed")
+        (self.rootfs / "bin").mkdir(parents=True)
+        for d in ("proc", "dev", "sys", "tmp", "etc"):
+            (self.rootfs / d).mkdir()
+        shutil.copy(busybox, self.rootfs / "bin" / "busybox")
+        for applet in ("sh", "sleep", "cat", "echo", "true"):
+            os.symlink("busybox", self.rootfs / "bin" / applet)
+        cfg = self.base / "config.toml"
+        cfg.write_text(
+            'version = 2\n'
+            f'root = "{self.base / "root"}"\n'
+            f'state = "{self.state}"\n'
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            f'[grpc]\n  address = "{self.sock}"\n'
+            f'[ttrpc]\n  address = "{self.sock}.ttrpc"\n'
+            '[metrics]\n  address = ""\n')
+        self.log = open(self.base / "containerd.log", "wb")
+        self.proc = subprocess.Popen(["containerd", "--config", str(cfg)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + CTR_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"containerd exited {self.proc.returncode}:\n{self.logtext()}")
+            if self.ctr("version", check=False).returncode == 0:
+                return self
+            time.sleep(0.1)
+        pytest.fail(f"containerd did not answer within {CTR_TIMEOUT} s:\n{self.logtext()}")
+
+    def logtext(self):
+        return (self.base / "containerd.log").read_text(errors="replace")[-3000:]
+
+    def ctr(self, *args, check=True, timeout=CTR_TIMEOUT):
+        r = subprocess.run(["ctr", "-a", str(self.sock), "-n", "k8s.io", *args],
+                           capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"ctr {' '.join(args)} failed ({r.returncode}): {r.stderr}")
+        return r
+
+    def run(self, cgroup_parent, namespace="hub", pod="jupyter-alice", name="notebook",
+            image="quay.io/jupyterhub/k8s-singleuser-sample:4.0", env=None, uid=None):
+        """Starts a container whose init sleeps; returns it."""
+        c = Container(self, secrets.token_hex(32), cgroup_parent, uid or str(uuid.uuid4()))
+        args = ["run", "-d", "--rootfs", "--cgroup", c.cgroup, "--env", "PATH=/bin"]
+        for k, v in (env or {}).items():
+            args += ["--env", f"{k}={v}"]
+        ann = {"io.kubernetes.cri.container-type": "container",
+               "io.kubernetes.cri.sandbox-name": pod,
+               "io.kubernetes.cri.sandbox-namespace": namespace,
+               "io.kubernetes.cri.sandbox-uid": c.pod_uid,
+               "io.kubernetes.cri.container-name": name,
+               "io.kubernetes.cri.image-name": image}
+        for k, v in ann.items():
+            args += ["--annotation", f"{k}={v}"]
+        self.containers.append(c)
+        self.ctr(*args, str(self.rootfs), c.id, "/bin/sleep", "600")
+        c.init_pid = int(self.ctr("task", "ls").stdout.split(c.id, 1)[1].split()[0])
+        return c
+
+    def cleanup_container(self, c):
+        self.ctr("task", "kill", "-s", "KILL", c.id, check=False)
+        for _ in range(100):
+            r = self.ctr("task", "delete", c.id, check=False)
+            if r.returncode == 0 or "not found" in r.stderr:
+                break
+            time.sleep(0.05)
+        self.ctr("container", "delete", c.id, check=False)
+
+    def stop(self):
+        for c in self.containers:
+            self.cleanup_container(c)
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Container:
+    def __init__(self, containerd, cid, cgroup_parent, pod_uid):
+        self.containerd = containerd
+        self.id = cid
+        self.pod_uid = pod_uid
+        # kubepods, cgroupfs driver: .../kubepods/burstable/pod<uid>/<id>
+        self.pod_cgroup = f"{cgroup_parent}/kubepods/burstable/pod{pod_uid}"
+        self.cgroup = f"{self.pod_cgroup}/{cid}"
+
+    def exec(self, *argv, timeout=20):
+        """Runs argv inside the container; returns (returncode, stdout)."""
+        r = self.containerd.ctr("task", "exec", "--exec-id", "x" + secrets.token_hex(6),
+                                self.id, *argv, check=False, timeout=timeout)
+        return r.returncode, r.stdout
+
+    def spawn(self, *argv):
+        """Starts argv inside the container without waiting."""
+        return subprocess.Popen(["ctr", "-a", str(self.containerd.sock), "-n", "k8s.io",
+                                 "task", "exec", "--exec-id", "x" + secrets.token_hex(6),
+                                 self.id, *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+    def running(self):
+        r = self.containerd.ctr("task", "ls", check=False)
+        for line in r.stdout.splitlines():
+            if line.startswith(self.id):
+                return line.split()[-1] == "RUNNING"
+        return False
+
+
+def remove_v1_dirs(scope_name):
+    """runc also makes the path in each cgroup v1 hierarchy; remove what the
+    test's containers left there (only below the test's own scope name)."""
+    root = Path("/sys/fs/cgroup")
+    for h in root.iterdir() if root.is_dir() else []:
+        top = h / scope_name.strip("/")
+        if not top.is_dir() or h.name == "unified":
+            continue
+        for dirpath, _d, _f in sorted(os.walk(top), key=lambda t: -len(t[0])):
+            try:
+                os.rmdir(dirpath)
+            except OSError:
+                pass
+
+
+@pytest.fixture(scope="module")
+def containerd(tmp_path_factory):
+    if os.geteuid() != 0:
+        unavailable("container tests need root")
+    c = Containerd(tmp_path_factory.mktemp("containerd")).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def containers(containerd, scope):
+    """Runs containers below the test's scope; deletes them afterwards."""
+    made = []
+
+    def run(**kw):
+        c = containerd.run(scope.name, **kw)
+        made.append(c)
+        return c
+
+    yield run
+    for c in made:
+        containerd.cleanup_container(c)
+    remove_v1_dirs(scope.name)
+
+
+def banned_cmd(banned):
+    """A shell line that execs a command line holding banned, without holding
+    it itself (so only the inner sh is judged)."""
+    half = len(banned) // 2
+    return f'P={banned[:half]}; S={banned[half:]}; sh -c "echo $P$S"; echo inner=$?'
+
+
+def state_config(containerd, banned, **extra):
+    cfg = {"bannedCommandStrings": [banned],
+           "containerdStateDir": str(containerd.task_dir)}
+    cfg.update(extra)
+    return cfg
+
+
+def check_metadata(ev, c, namespace="hub", pod="jupyter-alice", name="notebook",
+                   image="quay.io/jupyterhub/k8s-singleuser-sample:4.0"):
+    assert ev["container_type"] == "cri", ev
+    assert ev["container_id"] == c.id
+    assert ev["container_runtime"] == "containerd"
+    assert ev["labels"] == {"io.kubernetes.pod.name": pod,
+                            "io.kubernetes.pod.namespace": namespace,
+                            "io.kubernetes.pod.uid": c.pod_uid,
+                            "io.kubernetes.container.name": name}, ev
+    assert ev["image"] == image
+
+
+@pytest.mark.parametrize("mode", ["kernel", "user"])
+def test_kill_in_container_names_pod_image_and_user(start_daemon, containerd, containers,
+                                                    banned, mode):
+    d = start_daemon(state_config(containerd, banned),
+                     args=["--user-verdict"] if mode == "user" else [])
+    c = containers(env={"JUPYTERHUB_USER": "alice", "BINDER_REPO_URL": "https://example.org/r",
+                        "SECRET_TOKEN": "do-not-log"})
+    # The offender sets its own JUPYTERHUB_USER: the event keeps the
+    # process's value in "environment", and trusts the container's for "user".
+    rc, out = c.exec("/bin/sh", "-c", "export JUPYTERHUB_USER=mallory; " + banned_cmd(banned))
+    assert rc == 0 and "inner=137" in out, (rc, out, d.dump())
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill")
+    assert ev["kill_in_kernel"] is (mode == "kernel"), ev
+    check_metadata(ev, c)
+    assert ev["user"] == "alice" and ev["user_source"] == "container", ev
+    assert ev["environment"] == {"JUPYTERHUB_USER": "mallory",
+                                 "BINDER_REPO_URL": "https://example.org/r"}, ev
+    assert "SECRET_TOKEN" not in ev["_raw"].decode()
+    assert c.running(), "the container itself must live on"
+
+
+def test_host_process_has_no_container_fields(start_daemon, containerd, scope, spawner,
+                                              banned):
+    d = start_daemon(state_config(containerd, banned))
+    p, *_ = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"],
+                        env={"JUPYTERHUB_USER": "bob"})
+    assert p.returncode == -signal.SIGKILL
+    ev = d.wait_kill(p.pid)
+    for key in ("container_type", "container_id", "labels", "image"):
+        assert key not in ev, ev
+    assert ev["user"] == "bob" and ev["user_source"] == "process", ev
+
+
+def test_exempt_namespace_and_container_name_are_never_killed(start_daemon, containerd,
+                                                              containers, banned):
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"],
+                                  exemptContainerNames=["prometheus"]))
+    system = containers(namespace="kube-system", pod="coredns-1", name="coredns")
+    prom = containers(namespace="monitoring", pod="prom-0", name="prometheus")
+    user = containers(namespace="hub", pod="jupyter-carol", name="notebook")
+    for c, why in ((system, "namespace kube-system"), (prom, "container name prometheus")):
+        for attempt in range(2):     # the second hits a cgroup the kernel knows
+            mark = d.mark()
+            rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+            assert rc == 0 and "inner=0" in out and banned in out, (rc, out, d.dump())
+            ev = d.wait_for(lambda e: e.get("action") == "spared", since=mark,
+                            what=f"spared ({why})")
+            assert ev["exemptby"] == why, ev
+            assert ev["container_id"] == c.id
+            assert not d.find(lambda e: e.get("action") == "killed", since=mark), d.dump()
+    rc, out = user.exec("/bin/sh", "-c", banned_cmd(banned))
+    assert "inner=137" in out, (rc, out, d.dump())
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill in the hub pod")
+    check_metadata(ev, user, pod="jupyter-carol")
+    assert "exemptby" not in ev
+
+
+def test_whole_container_response_kills_that_container_only(start_daemon, containerd,
+                                                            containers, scope, spawner, banned):
+    d = start_daemon(state_config(containerd, banned, containerKillAfter=2,
+                                  containerKillWindowSeconds=60))
+    target = containers(pod="jupyter-eve", name="notebook")
+    uid = target.pod_uid
+    sibling = containers(pod="jupyter-eve", name="sidecar", uid=uid)  # same pod
+    other = containers(pod="jupyter-frank", name="notebook")
+    bystander = spawner.spawn(scope, ["sleep", "60"])
+    workers = [target.spawn("/bin/sleep", "600") for _ in range(3)]
+    time.sleep(0.5)
+    rc, out = target.exec("/bin/sh", "-c", banned_cmd(banned))
+    assert "inner=137" in out, (rc, out)
+    assert target.running(), "one kill is below the threshold"
+    target.exec("/bin/sh", "-c", banned_cmd(banned))
+    ev = d.wait_for(lambda e: e.get("action") == "container-killed", timeout=10,
+                    what="container-killed")
+    assert ev["container_id"] == target.id and ev["kills"] == 2
+    assert ev["method"] == "cgroup.kill" and ev["processes"] >= 4, ev
+    assert ev["labels"]["io.kubernetes.pod.name"] == "jupyter-eve"
+    deadline = time.monotonic() + 10
+    while target.running() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not target.running(), "the container's init survived"
+    for w in workers:
+        w.communicate(timeout=10)
+    cg = Path(scope.mount) / target.cgroup.strip("/")
+    assert not cg.exists() or not (cg / "cgroup.procs").read_text().split()
+    assert sibling.running() and other.running(), "another container was hit"
+    assert bystander.poll() is None, "a process outside the container was hit"
+    assert len(d.find(lambda e: e.get("action") == "container-killed")) == 1
+
+
+def test_missing_state_is_logged_once_and_events_still_go_out(start_daemon, containerd,
+                                                              containers, tmp_path, banned):
+    empty = tmp_path / "no-state"
+    empty.mkdir()
+    d = start_daemon({"bannedCommandStrings": [banned], "containerdStateDir": str(empty)})
+    c = containers()
+    for _ in range(3):
+        rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+        assert "inner=137" in out, (rc, out)
+    d.wait_for(lambda e: e.get("action") == "killed" and len(d.find(
+        lambda x: x.get("action") == "killed")) == 3, what="three kills")
+    kills = d.find(lambda e: e.get("action") == "killed")
+    for ev in kills:
+        assert ev["container_type"] == "cri" and ev["container_id"] == c.id, ev
+        # what the cgroup path alone tells: the pod uid
+        assert ev["labels"] == {"io.kubernetes.pod.uid": c.pod_uid}, ev
+        assert "image" not in ev
+    warnings = d.find(lambda e: "container metadata unavailable" in str(e.get("event")))
+    assert len(warnings) == 1, d.dump()
+    assert str(empty) in warnings[0]["event"]
