@@ -253,8 +253,7 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 		log_set_str(o, "warning", "kernel allow DFA spared what PCRE2 does not allow");
 		act(a, s, o, 0);
 	} else {
-		a->audited++;
-		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
+		act(a, s, o, 0);   /* audit: exempt, or "would kill" */
 	}
 }
 

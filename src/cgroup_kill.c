@@ -124,6 +124,21 @@ static void wait_frozen(const char *dir, int v2)
 	}
 }
 
+/* Absolute, and no "." or ".." component: it must stay below the mount. */
+static int clean_path(const char *p)
+{
+	if (p[0] != '/')
+		return 0;
+	while (*p) {
+		const char *c = p + 1, *e = strchrnul(c, '/');
+
+		if ((e - c == 1 && c[0] == '.') || (e - c == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		p = e;
+	}
+	return 1;
+}
+
 int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char *path, int v2,
 		struct cgroup_kill_report *r, char *err, size_t errlen)
 {
@@ -136,7 +151,7 @@ int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char
 		snprintf(err, errlen, "no %s hierarchy mounted", v2 ? "cgroup v2" : "v1 freezer");
 		return -1;
 	}
-	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./")) {
+	if (!clean_path(path)) {
 		snprintf(err, errlen, "refusing cgroup path %s", path);
 		return -1;
 	}

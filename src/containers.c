@@ -196,8 +196,10 @@ static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref
 	struct container *c;
 
 	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->list[i]->ref.id, ref->id))
+		if (!strcmp(cs->list[i]->ref.id, ref->id)) {
+			cs->st.cached++;
 			return cs->list[i];
+		}
 	if (cs->n == MAX_CONTAINERS)
 		forget_all(cs);  /* rare: churn past the bound; start over */
 	c = calloc(1, sizeof(*c));

@@ -393,6 +393,16 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->banned_strings = policy_nbanned(d->policy);
 	v->allow_patterns = policy_npatterns(d->policy);
 	v->allow_in_user_space = d->nfallback;
+	v->exempted = d->act.exempted;
+	v->containers_killed = d->act.containers_killed;
+	if (d->ctrs) {
+		struct containers_stats st;
+
+		containers_stats(d->ctrs, &st);
+		v->meta_cached = st.cached;
+		v->meta_resolved = st.resolved - st.failures;
+		v->meta_failed = st.failures;
+	}
 }
 
 static void housekeeping(struct daemon *d)

@@ -70,6 +70,17 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		"Processes that would have been killed (audit mode).", NULL, v->audited);
 	o = put(buf, n, o, "nomine_missed_kills_total", "counter",
 		"Banned processes that had exited before they could be killed.", NULL, v->missed);
+	o = put(buf, n, o, "nomine_processes_exempted_total", "counter",
+		"Banned processes spared because their namespace or container name is exempt.",
+		NULL, v->exempted);
+	o = put(buf, n, o, "nomine_containers_killed_total", "counter",
+		"Whole containers killed (containerKillAfter).", NULL, v->containers_killed);
+	o = put(buf, n, o, "nomine_container_lookups_total", "counter",
+		"Container metadata lookups by outcome.", "{result=\"cached\"}", v->meta_cached);
+	o = put(buf, n, o, "nomine_container_lookups_total", "counter", NULL,
+		"{result=\"resolved\"}", v->meta_resolved);
+	o = put(buf, n, o, "nomine_container_lookups_total", "counter", NULL,
+		"{result=\"failed\"}", v->meta_failed);
 	o = put(buf, n, o, "nomine_exec_records_lost_total", "counter",
 		"Exec records the ring buffer had no room for (a sweep follows).", NULL,
 		v->records_lost);

@@ -16,6 +16,8 @@ struct metric_values {
 	uint64_t reloads_ok, reloads_refused;
 	uint64_t banned_strings, allow_patterns, allow_in_user_space;
 	uint64_t kernel_tables_bytes;
+	uint64_t exempted, containers_killed;
+	uint64_t meta_resolved, meta_cached, meta_failed;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
 };
