@@ -120,6 +120,8 @@ bench: $(OUT)/nomine $(BENCH_BINS)
 	$(Q)bench/run $(OUT)
 	$(Q)bench/exec_overhead $(OUT)
 	$(Q)bench/randomx_kill_time $(OUT)
+	$(Q)$(OUT)/bench/meta_resolve
+	$(Q)bench/container_kill_latency $(OUT)
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz
