@@ -192,11 +192,13 @@ def containers(containerd, scope):
     remove_v1_dirs(scope.name)
 
 
-def banned_cmd(banned):
+def banned_cmd(banned, linger=False):
     """A shell line that execs a command line holding banned, without holding
-    it itself (so only the inner sh is judged)."""
+    it itself (so only the inner sh is judged). linger: the inner sh lives
+    on (a verdict taken in user space, after exec, needs a live process)."""
     half = len(banned) // 2
-    return f'P={banned[:half]}; S={banned[half:]}; sh -c "echo $P$S"; echo inner=$?'
+    tail = "; sleep 10" if linger else ""
+    return f'P={banned[:half]}; S={banned[half:]}; sh -c "echo $P$S{tail}"; echo inner=$?'
 
 
 def state_config(containerd, banned, **extra):
@@ -227,7 +229,8 @@ def test_kill_in_container_names_pod_image_and_user(start_daemon, containerd, co
                         "SECRET_TOKEN": "do-not-log"})
     # The offender sets its own JUPYTERHUB_USER: the event keeps the
     # process's value in "environment", and trusts the container's for "user".
-    rc, out = c.exec("/bin/sh", "-c", "export JUPYTERHUB_USER=mallory; " + banned_cmd(banned))
+    rc, out = c.exec("/bin/sh", "-c", "export JUPYTERHUB_USER=mallory; " +
+                     banned_cmd(banned, linger=mode == "user"))
     assert rc == 0 and "inner=137" in out, (rc, out, d.dump())
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill")
     assert ev["kill_in_kernel"] is (mode == "kernel"), ev
@@ -328,3 +331,51 @@ def test_missing_state_is_logged_once_and_events_still_go_out(start_daemon, cont
     warnings = d.find(lambda e: "container metadata unavailable" in str(e.get("event")))
     assert len(warnings) == 1, d.dump()
     assert str(empty) in warnings[0]["event"]
+
+
+def test_exemptions_follow_reloads(start_daemon, containerd, containers, banned):
+    """The kernel learns each cgroup's class once; a reload that adds or
+    removes an exemption must still take effect for a cgroup it knows."""
+    d = start_daemon(state_config(containerd, banned))
+    c = containers(namespace="ops", pod="tool-0", name="tool")
+    rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+    assert "inner=137" in out, (rc, out, d.dump())
+    for exempt in (True, False):
+        mark = d.mark()
+        d.write_config("config.json", state_config(
+            containerd, banned, **({"exemptNamespaces": ["ops"]} if exempt else {})))
+        d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark,
+                   what="Config reloaded")
+        for _ in range(2):
+            mark = d.mark()
+            rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+            want = "inner=0" if exempt else "inner=137"
+            assert want in out, (exempt, rc, out, d.dump())
+            ev = d.wait_for(lambda e: e.get("action") in ("spared", "killed"), since=mark)
+            assert ev["action"] == ("spared" if exempt else "killed"), ev
+            assert (ev.get("exemptby") == "namespace ops") is exempt, ev
+
+
+def test_audit_reports_exempt_as_spared(start_daemon, containerd, containers, banned):
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"]),
+                     args=["--audit"])
+    system = containers(namespace="kube-system", pod="coredns-1", name="coredns")
+    user = containers(namespace="hub", pod="jupyter-dan", name="notebook")
+    for c, action in ((system, "spared"), (user, "audit")):
+        mark = d.mark()
+        rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+        assert "inner=0" in out, (rc, out, d.dump())
+        ev = d.wait_for(lambda e: e.get("action") in ("spared", "audit"), since=mark)
+        assert ev["action"] == action and ev["container_id"] == c.id, ev
+
+
+def test_host_root_prefixes_state_dirs(start_daemon, containerd, containers, banned):
+    """A DaemonSet sees the host's / at /host: hostRoot is put before the
+    runtime state paths."""
+    d = start_daemon({"bannedCommandStrings": [banned], "hostRoot": str(containerd.base),
+                      "containerdStateDir": "/state/io.containerd.runtime.v2.task"})
+    c = containers(namespace="binder-staging", pod="jupyter-repo-abc", name="notebook")
+    rc, out = c.exec("/bin/sh", "-c", banned_cmd(banned))
+    assert "inner=137" in out, (rc, out)
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill")
+    check_metadata(ev, c, namespace="binder-staging", pod="jupyter-repo-abc")
