@@ -43,7 +43,7 @@ static uint64_t cgroup_id(const char *dir)
 }
 
 /* An OCI spec as containerd's CRI plugin writes it for a hub's notebook. */
-static void write_spec(const char *path, int n)
+static void write_spec(const char *path, int n, const char *cgroups_path)
 {
 	json_t *spec = json_object(), *proc = json_object(), *env = json_array();
 	json_t *ann = json_object(), *mounts = json_array();
@@ -78,6 +78,7 @@ static void write_spec(const char *path, int n)
 	json_object_set_new(ann, "io.kubernetes.cri.image-name",
 			    json_string("quay.io/jupyterhub/k8s-singleuser-sample:4.0.0"));
 	json_object_set_new(spec, "annotations", ann);
+	json_object_set_new(spec, "linux", json_pack("{s:s}", "cgroupsPath", cgroups_path));
 	json_dump_file(spec, path, JSON_INDENT(2));
 	json_decref(spec);
 }
@@ -130,26 +131,26 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/k8s.io/%s", tmp, id);
 		mkdir(path, 0755);
 		snprintf(path, sizeof(path), "%s/k8s.io/%s/config.json", tmp, id);
-		write_spec(path, i);
+		write_spec(path, i, dirs[i] + strlen(mount));
 		if (!stat(path, &st))
 			spec_size = st.st_size;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.paths[CONFIG_CONTAINERD_DIR] = tmp;
 	for (int r = 0; r < rounds; r++) {
-		struct containers *cs = containers_new(mount);
+		struct containers *cs = containers_new(mount, NULL);
 
 		if (!cs || containers_configure(cs, &cfg, err, sizeof(err)))
 			return 2;
 		for (int i = 0; i < n; i++) {
 			double t0 = now_ns(), t1, t2, t3;
-			struct container *c = containers_of(cs, 0, ids[i]);
+			struct container *c = containers_of(cs, 0, 0, ids[i], 0);
 			json_t *o;
 
 			t1 = now_ns();
 			if (!c || !c->meta_ok)
 				bad++;
-			if (containers_of(cs, 0, ids[i]) != c)
+			if (containers_of(cs, 0, 0, ids[i], 0) != c)
 				bad++;
 			t2 = now_ns();
 			o = json_object();

@@ -47,21 +47,29 @@ struct who {
 	struct container *c;
 	uint8_t *env;            /* /proc/PID/environ, when the kernel sent none */
 	size_t env_len;
+	int env_tried;
 };
 
 static struct container *who_container(struct action_ctx *a, const struct subject *s,
 				       struct who *w)
 {
 	if (!w->looked && a->ctrs) {
-		w->c = containers_of(a->ctrs, s->tgid, s->cgroup_id);
+		w->c = containers_of(a->ctrs, s->tgid, s->start_ticks, s->cgroup_id, s->cgroup1_id);
 		w->looked = 1;
 	}
 	return w->c;
 }
 
+/* The process's environment, when the kernel did not send it: bounded as
+ * the kernel's copy, and only of the process that exec'd (not a PID's
+ * next owner). */
 static void who_read_env(struct action_ctx *a, const struct subject *s, struct who *w)
 {
-	if (a->ctrs && !s->env && !w->env && proc_read_file(s->tgid, "environ", &w->env, &w->env_len))
+	if (!a->ctrs || !containers_want_env(a->ctrs) || s->env || w->env || w->env_tried)
+		return;
+	w->env_tried = 1;
+	if (containers_read_proc(s->tgid, s->start_ticks, "environ", NM_ENV_MAX, &w->env,
+				 &w->env_len))
 		w->env = NULL;
 }
 
@@ -79,9 +87,13 @@ static void emit_who(struct action_ctx *a, const struct subject *s, struct who *
 	emit(o, action, level, event);
 }
 
+/* Tells the kernel the class of the process's cgroup, when it is sure: a
+ * container whose metadata could not be read yet is left unknown (its
+ * execs stay frozen for user space, which retries the read). */
 static void tell_kernel(struct action_ctx *a, const struct subject *s, const struct container *c)
 {
-	if (a->classify && s->cgroup_id && containers_cgid_known(a->ctrs, s->cgroup_id))
+	if (a->classify && s->cgroup_id && containers_cgid_known(a->ctrs, s->cgroup_id) &&
+	    (!c || c->meta_ok))
 		a->classify(a->classify_ctx, s->cgroup_id, c && c->exempt);
 }
 
@@ -100,7 +112,7 @@ static void container_response(struct action_ctx *a, struct container *c)
 	char err[256];
 	json_t *o;
 
-	if (!c || !a->ctr_kill_after ||
+	if (!c || c->exempt || !a->ctr_kill_after ||
 	    !containers_note_kill(c, now_s(), a->ctr_kill_after, a->ctr_kill_window))
 		return;
 	o = json_object();
@@ -128,21 +140,40 @@ static void container_response(struct action_ctx *a, struct container *c)
 	emit(o, "container-killed", "info", "Killed container");
 }
 
+/* Stops the process at once, so that reading its environment (bounded)
+ * gives it no more time to run than the kill itself would. */
+static void stop_and_read_env(struct action_ctx *a, const struct subject *s, struct who *w)
+{
+	int fd;
+
+	if (!a->ctrs || !containers_want_env(a->ctrs) || s->env)
+		return;
+	fd = proc_pidfd_open(s->tgid, s->start_ticks);
+	if (fd >= 0) {
+		proc_pidfd_signal(fd, SIGSTOP);
+		close(fd);
+	}
+	who_read_env(a, s, w);
+}
+
 /* Kills s (and descendants) and logs it. Metadata is looked up after the
- * kill unless exemptions made the caller look it up before. */
-static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
+ * kill unless exemptions made the caller look it up before. Returns 0, or
+ * -1 when the killer refused (moved out of scope, or nomine itself): then
+ * nothing is logged and the process may still be stopped. */
+static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
 {
 	struct kill_report r;
 	int ret;
 
-	who_read_env(a, s, w);   /* one read(2); the process is gone after the kill */
+	stop_and_read_env(a, s, w);
 	ret = killer_kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
 	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_false());
-	if (ret == -EPERM) {   /* moved out of scope, or nomine itself */
+	if (ret == -EPERM) {
 		free(w->env);
+		w->env = NULL;
 		json_decref(o);
-		return;
+		return -1;
 	}
 	if (!r.converged)
 		log_set_str(o, "warning", "descendants still appearing after the round limit");
@@ -154,6 +185,17 @@ static void do_kill(struct action_ctx *a, const struct subject *s, json_t *o, st
 		a->missed++;
 		emit_who(a, s, w, o, "missed-kill", "warning",
 			 "Process exited before it could be killed");
+	}
+	return 0;
+}
+
+static void resume(const struct subject *s)
+{
+	int fd = proc_pidfd_open(s->tgid, s->start_ticks);
+
+	if (fd >= 0) {
+		proc_pidfd_signal(fd, SIGCONT);
+		close(fd);
 	}
 }
 
@@ -185,8 +227,8 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 	} else if (a->audit) {
 		a->audited++;
 		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
-	} else {
-		do_kill(a, s, o, &w);
+	} else if (do_kill(a, s, o, &w)) {
+		resume(s);   /* not ours to kill: undo the stop of stop_and_read_env */
 	}
 }
 
@@ -209,23 +251,22 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 			  json_t *o)
 {
 	struct who w = { 0 };
-	int fd, spare = !v->kill;
+	int spare = !v->kill;
 
 	json_object_set_new(o, "frozen_in_kernel", json_true());
 	if (exempt(a, s, &w)) {
 		a->exempted++;
 		spare = 1;
 	}
+	if (a->frozen_done)
+		a->frozen_done(a->classify_ctx, s->tgid);
 	if (!spare) {
-		do_kill(a, s, o, &w);
+		if (do_kill(a, s, o, &w))
+			resume(s);   /* every frozen exec ends killed or resumed */
 		return;
 	}
 	who_read_env(a, s, &w);
-	fd = proc_pidfd_open(s->tgid, s->start_ticks);
-	if (fd >= 0) {
-		proc_pidfd_signal(fd, SIGCONT);
-		close(fd);
-	}
+	resume(s);
 	a->spared++;
 	emit_who(a, s, &w, o, "spared", "info", "Spared process");
 }

@@ -24,6 +24,7 @@ struct subject {
 	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */
 	unsigned int kflags;     /* NM_EXEC_* verdict flags from the kernel, 0: none */
 	uint64_t cgroup_id;      /* the v2 cgroup the kernel saw, 0: unknown */
+	uint64_t cgroup1_id;     /* its v1 freezer cgroup, 0: unknown */
 	const uint8_t *env;      /* the exec's environment from the kernel, or NULL */
 	size_t env_len;
 };
@@ -43,6 +44,8 @@ struct action_ctx {
 	/* tells the kernel a cgroup's class once user space decided it (the
 	 * kernel freezes banned execs in cgroups it does not know yet) */
 	void (*classify)(void *ctx, uint64_t cgroup_id, int exempt);
+	/* the kernel's note of a process it froze can go: it was decided */
+	void (*frozen_done)(void *ctx, pid_t tgid);
 	void *classify_ctx;
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "cgroup_kill.h"
 
-#define MAX_DEPTH 16
+#define MAX_DEPTH 64
 
 int cgroup_find_freezer(const char *mountinfo, char *out, size_t n)
 {
@@ -110,18 +110,45 @@ static int sigkill(int pid)
 	return kill(pid, SIGKILL);
 }
 
-/* Waits (at most 1 s) until the freeze took: every task stopped. */
-static void wait_frozen(const char *dir, int v2)
+/* Waits (at most 1 s) until the freeze took: every task stopped. 0 or -1. */
+static int wait_frozen(const char *dir, int v2)
 {
 	char buf[256];
 
 	for (int i = 0; i < 100; i++) {
 		if (read_small(dir, v2 ? "cgroup.events" : "freezer.state", buf, sizeof(buf)))
-			return;
+			return -1;
 		if (v2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0)
-			return;
+			return 0;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
+	return -1;
+}
+
+/* 1 if nomine itself is in path or below it (in that hierarchy). */
+static int holds_self(const char *path, int v2)
+{
+	char line[8192];
+	size_t pl = strlen(path);
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int hit = 0;
+
+	if (!f)
+		return 1;   /* cannot tell: do not risk it */
+	while (!hit && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *own;
+
+		if (!c2)
+			continue;
+		if (v2 ? !(line[0] == '0' && c1 == line + 1 && c2 == c1 + 1) :
+			 !strstr(c1, "freezer"))
+			continue;
+		own = c2 + 1;
+		own[strcspn(own, "\n")] = '\0';
+		hit = (pl == 1) || (!strncmp(own, path, pl) && (own[pl] == '\0' || own[pl] == '/'));
+	}
+	fclose(f);
+	return hit;
 }
 
 /* Absolute, and no "." or ".." component: it must stay below the mount. */
@@ -155,6 +182,10 @@ int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char
 		snprintf(err, errlen, "refusing cgroup path %s", path);
 		return -1;
 	}
+	if (holds_self(path, v2)) {
+		snprintf(err, errlen, "refusing to kill %s: nomine runs in it", path);
+		return -1;
+	}
 	snprintf(dir, sizeof(dir), "%s%s", mount, path);
 	r->processes = each_proc(dir, 0, NULL);
 	if (v2 && write_file(dir, "cgroup.kill", "1") == 0) {
@@ -165,7 +196,12 @@ int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char
 		snprintf(err, errlen, "cannot freeze %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	wait_frozen(dir, v2);
+	if (wait_frozen(dir, v2)) {
+		/* unfrozen processes could exit and their PIDs be reused */
+		write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED");
+		snprintf(err, errlen, "%s did not freeze within 1 s", dir);
+		return -1;
+	}
 	r->processes = each_proc(dir, 0, sigkill);
 	write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED");
 	r->method = v2 ? "cgroup.freeze" : "freezer";

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "containers.h"
@@ -16,6 +17,7 @@
 #define MAX_CONTAINERS 1024
 #define MAX_CGIDS 4096
 #define FILEID_KERNFS 0xfe       /* exportfs handle type of kernfs (cgroupfs) */
+#define RETRY_S 5.0              /* a failed metadata read is tried again after */
 
 const char *const containers_default_env[] = {
 	"JUPYTERHUB_USER", "JUPYTERHUB_SERVER_NAME", "BINDER_REPO_URL", "BINDER_REF_URL",
@@ -30,6 +32,8 @@ struct cgid_entry {
 struct containers {
 	int mount_fd;            /* the cgroup2 mount, -1 if none */
 	char mount[CTR_PATH_MAX];
+	int v1_fd;               /* the v1 freezer mount, -1 if none */
+	char v1_mount[CTR_PATH_MAX];
 	struct rt_dirs dirs;
 	char **env;              /* environment names reported */
 	size_t nenv;
@@ -67,16 +71,20 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
-struct containers *containers_new(const char *cgroup2_mount)
+struct containers *containers_new(const char *cgroup2_mount, const char *freezer_mount)
 {
 	struct containers *cs = calloc(1, sizeof(*cs));
 
 	if (!cs)
 		return NULL;
-	cs->mount_fd = -1;
+	cs->mount_fd = cs->v1_fd = -1;
 	if (cgroup2_mount && *cgroup2_mount) {
 		snprintf(cs->mount, sizeof(cs->mount), "%s", cgroup2_mount);
 		cs->mount_fd = open(cgroup2_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (freezer_mount && *freezer_mount) {
+		snprintf(cs->v1_mount, sizeof(cs->v1_mount), "%s", freezer_mount);
+		cs->v1_fd = open(freezer_mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
 	return cs;
 }
@@ -91,6 +99,8 @@ void containers_free(struct containers *cs)
 	free_names(cs->exempt_names, cs->nexempt_names);
 	if (cs->mount_fd >= 0)
 		close(cs->mount_fd);
+	if (cs->v1_fd >= 0)
+		close(cs->v1_fd);
 	free(cs);
 }
 
@@ -161,6 +171,11 @@ int containers_configure(struct containers *cs, const struct config *cfg, char *
 	return 0;
 }
 
+int containers_want_env(const struct containers *cs)
+{
+	return cs->nenv > 0;
+}
+
 int containers_exemptions_on(const struct containers *cs)
 {
 	return cs->nexempt_ns + cs->nexempt_names > 0;
@@ -189,17 +204,54 @@ static void decide_exempt(const struct containers *cs, struct container *c)
 	c->exempt = strdup(buf);
 }
 
-/* The cached container with ref's id, or a new one with its metadata. */
-static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref)
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads c's metadata; the first failure of a container is logged. */
+static void load_meta(struct containers *cs, struct container *c)
 {
 	char err[3 * CTR_PATH_MAX + 256];
+
+	rt_meta_free(&c->meta);
+	free(c->exempt);
+	c->exempt = NULL;
+	if (rt_meta_load(&cs->dirs, &c->ref, cs->env, cs->nenv, &c->meta, err, sizeof(err)) == 0) {
+		c->meta_ok = 1;
+		decide_exempt(cs, c);
+		return;
+	}
+	cs->st.failures++;
+	c->failed_at = mono_s();
+	if (!c->failure_logged)
+		log_msg("warning", "container metadata unavailable: %s", err);
+	c->failure_logged = 1;
+}
+
+/* The cached container of ref's cgroup, or a new one with its metadata.
+ * Keyed by the cgroup path, not the id: a cgroup named after a container
+ * elsewhere is another entry (whose metadata check fails). */
+static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref)
+{
 	struct container *c;
 
-	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->list[i]->ref.id, ref->id)) {
-			cs->st.cached++;
-			return cs->list[i];
+	for (size_t i = 0; i < cs->n; i++) {
+		c = cs->list[i];
+		if (strcmp(c->ref.cgroup, ref->cgroup) || strcmp(c->ref.id, ref->id))
+			continue;
+		cs->st.cached++;
+		/* the state may not have been written yet: try again, quietly */
+		if (!c->meta_ok && c->ref.runtime != CTR_RT_BUILDKIT &&
+		    mono_s() - c->failed_at > RETRY_S) {
+			cs->st.resolved++;
+			load_meta(cs, c);
 		}
+		return c;
+	}
 	if (cs->n == MAX_CONTAINERS)
 		forget_all(cs);  /* rare: churn past the bound; start over */
 	c = calloc(1, sizeof(*c));
@@ -207,42 +259,35 @@ static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref
 		return NULL;
 	c->ref = *ref;
 	cs->st.resolved++;
-	if (rt_meta_load(&cs->dirs, ref, cs->env, cs->nenv, &c->meta, err, sizeof(err)) == 0) {
-		c->meta_ok = 1;
-	} else {
-		cs->st.failures++;
-		/* once per container: it stays cached with what the cgroup told */
-		log_msg("warning", "container metadata unavailable: %s", err);
-	}
-	decide_exempt(cs, c);
+	load_meta(cs, c);
 	cs->list[cs->n++] = c;
 	return c;
 }
 
-/* The unified-hierarchy path of a cgroup id, relative to the mount. */
-static int cgid_path(const struct containers *cs, uint64_t id, char *out, size_t n)
+/* The path of a cgroup (kernfs) id, relative to the hierarchy's mount. */
+static int id_path(int mount_fd, const char *mount, uint64_t id, char *out, size_t n)
 {
 	struct {
 		struct file_handle fh;
 		uint64_t id;
 	} h;
 	char link[64], full[CTR_PATH_MAX + 1];
-	size_t ml = strlen(cs->mount);
+	size_t ml = strlen(mount);
 	ssize_t len;
 	int fd;
 
-	if (cs->mount_fd < 0)
+	if (mount_fd < 0 || !id)
 		return -1;
 	h.fh.handle_bytes = sizeof(uint64_t);
 	h.fh.handle_type = FILEID_KERNFS;
 	memcpy(h.fh.f_handle, &id, sizeof(id));
-	fd = open_by_handle_at(cs->mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = readlink(link, full, sizeof(full) - 1);
 	close(fd);
-	if (len <= 0 || (size_t)len < ml || memcmp(full, cs->mount, ml))
+	if (len <= 0 || (size_t)len < ml || memcmp(full, mount, ml))
 		return -1;
 	full[len] = '\0';
 	snprintf(out, n, "%s", full[ml] ? full + ml : "/");
@@ -259,7 +304,27 @@ static void remember_cgid(struct containers *cs, uint64_t id, struct container *
 	cs->cgids[cs->ncgids++].c = c;
 }
 
-struct container *containers_of(struct containers *cs, pid_t pid, uint64_t cgroup_id)
+/* /proc/PID/FILE of the process that started at start_ticks, at most max
+ * bytes; never of a process that took over its PID. 0 or -1. */
+int containers_read_proc(pid_t pid, uint64_t start_ticks, const char *file, size_t max,
+			 uint8_t **buf, size_t *len)
+{
+	int fd = pid > 0 ? proc_pidfd_open(pid, start_ticks) : -1, rc;
+
+	if (fd < 0)
+		return -1;
+	rc = proc_read_file_max(pid, file, max, buf, len);
+	/* alive after the read: the PID was not reused meanwhile */
+	if (rc == 0 && proc_pidfd_signal(fd, 0)) {
+		free(*buf);
+		rc = -1;
+	}
+	close(fd);
+	return rc ? -1 : 0;
+}
+
+struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start_ticks,
+				uint64_t cgroup_id, uint64_t cgroup1_id)
 {
 	char path[CTR_PATH_MAX];
 	struct ctr_ref ref;
@@ -275,21 +340,26 @@ struct container *containers_of(struct containers *cs, pid_t pid, uint64_t cgrou
 		}
 	/* The kernel's cgroup id names the cgroup even after the process died
 	 * (killed at exec and reaped), and is not text a process can forge. */
-	if (cgroup_id && cgid_path(cs, cgroup_id, path, sizeof(path)) == 0) {
+	if (id_path(cs->mount_fd, cs->mount, cgroup_id, path, sizeof(path)) == 0) {
 		if (ctr_from_path(path, strlen(path), &ref)) {
-			ref.v2 = 1;
-			struct container *c = by_ref(cs, &ref);
+			struct container *c;
 
+			ref.v2 = 1;
+			c = by_ref(cs, &ref);
 			remember_cgid(cs, cgroup_id, c);
 			return c;
 		}
-		if (strcmp(path, "/")) {       /* placed in v2, outside containers */
+		/* a host cgroup, unless v1 hierarchies place containers too */
+		if (strcmp(path, "/") && cs->v1_fd < 0) {
 			remember_cgid(cs, cgroup_id, NULL);
 			return NULL;
 		}
 	}
-	/* cgroup v1 placements: the v1 lines of /proc/PID/cgroup */
-	if (pid <= 0 || proc_read_file(pid, "cgroup", &text, &len))
+	/* cgroup v1 placements: the freezer cgroup the kernel saw, else the v1
+	 * lines of /proc/PID/cgroup (of that very process) */
+	if (id_path(cs->v1_fd, cs->v1_mount, cgroup1_id, path, sizeof(path)) == 0)
+		return ctr_from_path(path, strlen(path), &ref) ? by_ref(cs, &ref) : NULL;
+	if (containers_read_proc(pid, start_ticks, "cgroup", CTR_PATH_MAX * 16, &text, &len))
 		return NULL;
 	found = ctr_from_proc_cgroup((const char *)text, len, &ref);
 	free(text);

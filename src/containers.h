@@ -25,6 +25,8 @@ struct container {
 	struct ctr_ref ref;
 	struct rt_meta meta;
 	int meta_ok;
+	int failure_logged;      /* the first failure was logged */
+	double failed_at;        /* CLOCK_MONOTONIC s of the last failure: retried later */
 	char *exempt;            /* "namespace kube-system", ...; NULL: not exempt */
 	/* whole-container response: recent kill times, a ring of kill_after */
 	double *kills;
@@ -34,8 +36,9 @@ struct container {
 
 struct containers;
 
-/* cgroup2_mount: the unified hierarchy's mount point ("" or NULL: none). */
-struct containers *containers_new(const char *cgroup2_mount);
+/* The unified hierarchy's and the v1 freezer's mount points ("" or NULL:
+ * none). With a v1 hierarchy, containers may sit in v1 cgroups only. */
+struct containers *containers_new(const char *cgroup2_mount, const char *freezer_mount);
 void containers_free(struct containers *cs);
 
 /* Takes the config's environment names, exemptions and state dirs, and
@@ -46,9 +49,21 @@ int containers_configure(struct containers *cs, const struct config *cfg, char *
 /* 1 when some namespace or container name is exempt. */
 int containers_exemptions_on(const struct containers *cs);
 
-/* The container of a process, from the cgroup id the kernel saw (0: none)
- * and, failing that, /proc/PID/cgroup. NULL: a host process, or unknown. */
-struct container *containers_of(struct containers *cs, pid_t pid, uint64_t cgroup_id);
+/* The container of a process, from the cgroup ids the kernel saw at exec
+ * (unified, and the v1 freezer's; 0: none) and, failing those, from
+ * /proc/PID/cgroup of the process that started at start_ticks. NULL: a
+ * host process, or unknown. Metadata comes from the runtime's state only
+ * if the state names this very cgroup as the container's. */
+struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start_ticks,
+				uint64_t cgroup_id, uint64_t cgroup1_id);
+
+/* Reads at most max bytes of /proc/PID/FILE of the process that started at
+ * start_ticks (pinned with a pidfd, so never of a reused PID). 0 or -1. */
+int containers_read_proc(pid_t pid, uint64_t start_ticks, const char *file, size_t max,
+			 uint8_t **buf, size_t *len);
+
+/* 1 when some environment variable is to be reported. */
+int containers_want_env(const struct containers *cs);
 
 /* 1 when cgroup_id was resolved from the unified hierarchy (cached): its
  * class can be told to the kernel. A v1 placement shares the unified root

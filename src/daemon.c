@@ -89,7 +89,8 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		.start_ticks = proc_ns_to_ticks(h->start_ns), .exec_id = h->exec_id,
 		.exe = h->filename, .source = "exec",
 		.in_scope = (h->flags & NM_EXEC_IN_SCOPE) ? 1 : 0,
-		.kflags = h->flags, .cgroup_id = h->cgroup_id, .env = env, .env_len = env_len,
+		.kflags = h->flags, .cgroup_id = h->cgroup_id, .cgroup1_id = h->cgroup1_id,
+		.env = env, .env_len = env_len,
 	};
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
@@ -143,6 +144,40 @@ static void install_exemptions(struct daemon *d)
 		return;
 	d->exempt_gen++;
 	exec_watch_set_exempt(d->ew, containers_exemptions_on(d->ctrs), d->exempt_gen);
+}
+
+static void frozen_done(void *ctx, pid_t tgid)
+{
+	struct daemon *d = ctx;
+
+	if (d->ew)
+		exec_watch_frozen_done(d->ew, tgid);
+}
+
+/* A process the kernel froze whose records never arrived (or whose verdict
+ * stopped half-way): judge it from /proc now, as its exec would have been. */
+static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct subject s = {
+		.tgid = tgid, .start_ticks = proc_ns_to_ticks(f->start_ns), .source = "exec",
+		.in_scope = 1, .kflags = NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE,
+		.cgroup_id = f->cgroup_id, .cgroup1_id = f->cgroup1_id, .argv_source = "proc",
+	};
+	struct proc_stat st;
+	uint8_t *line;
+	size_t n;
+
+	exec_watch_frozen_done(d->ew, tgid);
+	if (proc_read_stat(tgid, &st) || st.start_ticks != s.start_ticks ||
+	    containers_read_proc(tgid, s.start_ticks, "cmdline", 0, &line, &n))
+		return;          /* gone: nothing left frozen */
+	s.ppid = st.ppid;
+	if (proc_read_uid(tgid, &s.uid))
+		s.uid = 0;
+	n = policy_cmdline(line, n);
+	action_judge(&d->act, d->policy, &s, line, n);
+	free(line);
 }
 
 static void classify(void *ctx, uint64_t cgroup_id, int exempt)
@@ -413,6 +448,10 @@ static void housekeeping(struct daemon *d)
 
 	if (!d->ew)
 		return;
+	/* records that stopped coming: the exec goes on without them, and no
+	 * process the kernel froze waits for a decision longer than this */
+	exec_watch_flush(d->ew, 200ull * 1000000);
+	exec_watch_frozen_stale(d->ew, 1000ull * 1000000, decide_stale_frozen, d);
 	lost = exec_watch_stat(d->ew, NM_STAT_LOST);
 	if (lost != d->lost_seen) {
 		log_msg("warning", "%llu exec records lost (ring buffer full); sweeping now",
@@ -501,7 +540,7 @@ static int setup_fds(struct daemon *d)
 		return -1;
 	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
 	arm_timer(d->sweepfd, d->o->sweep_interval * 1000u, d->o->sweep_interval * 1000u);
-	arm_timer(d->housefd, 1000, 1000);
+	arm_timer(d->housefd, 250, 250);
 	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
 	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
 	    (d->metrics && add_fd(d, metrics_fd(d->metrics))) ||
@@ -582,7 +621,7 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 		d->unified_mount[0] = '\0';
 	if (cgroup_find_freezer("/proc/self/mountinfo", d->freezer_mount, sizeof(d->freezer_mount)))
 		d->freezer_mount[0] = '\0';
-	d->ctrs = containers_new(d->unified_mount);
+	d->ctrs = containers_new(d->unified_mount, d->freezer_mount);
 	if (!d->ctrs || configure_containers(d, policy_config(d->policy), err, sizeof(err))) {
 		fprintf(stderr, "nomine: %s\n", d->ctrs ? err : "out of memory");
 		return 2;
@@ -591,6 +630,7 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	d->act.unified_mount = d->unified_mount;
 	d->act.freezer_mount = d->freezer_mount;
 	d->act.classify = classify;
+	d->act.frozen_done = frozen_done;
 	d->act.classify_ctx = d;
 	return 0;
 }
@@ -630,6 +670,7 @@ int daemon_run(const struct daemon_opts *o)
 	log_features(&d);
 	run_sweep(&d, "start");
 	rc = loop(&d);
+	exec_watch_stop(d.ew);
 	teardown(&d);
 	return rc;
 }

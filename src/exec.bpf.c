@@ -65,6 +65,14 @@ struct {
 	__type(value, struct nm_exempt_cfg);
 } exempt_cfg SEC(".maps");
 
+/* Every process frozen at exec, until user space has decided it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct nm_frozen);
+} frozen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NM_STAT_MAX);
@@ -118,6 +126,7 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 struct chunk_ctx {
 	unsigned long start;
 	__u32 len;
+	bool env;
 };
 
 /* Sends area[i * NM_CHUNK_MAX, ...) (argv, then maybe the environment) as
@@ -145,14 +154,42 @@ static long send_chunk(__u32 i, void *data)
 	r->off = off;
 	r->len = len;
 	if (len && bpf_probe_read_user(r->data, len, (void *)(c->start + off))) {
-		r->flags |= NM_EXEC_READ_FAIL;
-		stat_inc(NM_STAT_READ_FAIL);
+		if (c->env) {           /* the argv already sent stays good */
+			r->flags |= NM_EXEC_ENV_FAIL;
+		} else {
+			r->flags |= NM_EXEC_READ_FAIL;
+			stat_inc(NM_STAT_READ_FAIL);
+		}
 	}
 	if (bpf_ringbuf_output(&events, r, NM_RECORD_SIZE(len), 0)) {
 		stat_inc(NM_STAT_LOST);
 		return 1;
 	}
 	return 0;
+}
+
+/* SIGSTOP, and a note that survives lost records. */
+static __always_inline void freeze(struct exec_record *r)
+{
+	struct nm_frozen f = {
+		.start_ns = r->start_ns, .cgroup_id = r->cgroup_id,
+		.at_ns = bpf_ktime_get_ns(), .cgroup1_id = r->cgroup1_id,
+	};
+	__u32 tgid = r->tgid;
+
+	bpf_send_signal(SIGSTOP);
+	bpf_map_update_elem(&frozen, &tgid, &f, BPF_ANY);
+}
+
+/* The kernfs id of the task's cgroup in the v1 freezer hierarchy (cgroup v1
+ * placements share the unified root, whose id says nothing), 0 if none. */
+static __always_inline __u64 freezer_cgroup_id(struct task_struct *p)
+{
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, freezer_cgrp_id))
+		return 0;
+	return BPF_CORE_READ(p, cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id,
+								      freezer_cgrp_id)],
+			     cgroup, kn, id);
 }
 
 /* NM_CG_ENFORCE when exemptions are off, else the cgroup's class. */
@@ -201,11 +238,11 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	if (cls == NM_CG_EXEMPT)
 		return NM_EXEC_KJUDGED | NM_EXEC_EXEMPT;
 	if (cls == NM_CG_UNKNOWN) {   /* user space looks the container up */
-		bpf_send_signal(SIGSTOP);
+		freeze(r);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
 	}
 	if (((const struct nm_kt_header *)k.w)->allow_mode == NM_KT_ALLOW_PARTIAL) {
-		bpf_send_signal(SIGSTOP);
+		freeze(r);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
 	}
 	/* taken on the way back to user mode: the new image never runs */
@@ -235,6 +272,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->exec_id = id;
 	r->start_ns = BPF_CORE_READ(p, start_boottime);
 	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->cgroup1_id = freezer_cgroup_id(p);
 	r->tgid = BPF_CORE_READ(p, tgid);
 	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	r->uid = (__u32)bpf_get_current_uid_gid();
@@ -280,6 +318,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!r)
 		return 0;
 	r->flags |= NM_EXEC_ENV_REC;
+	e.env = true;
 	bpf_loop((e.len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX, send_chunk, &e, 0);
 	return 0;
 }

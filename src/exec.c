@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,6 +26,7 @@ struct pending {
 	size_t env_have;
 	int broken;
 	int env_broken;
+	uint64_t born_ns;         /* CLOCK_MONOTONIC at the first record */
 };
 
 struct exec_watch {
@@ -52,7 +54,28 @@ static void pending_deliver(struct exec_watch *w, struct pending *p)
 
 /* Finds the slot of exec_id, or takes a free one (evicting the oldest,
  * delivered as incomplete, when all are busy). */
-static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int *fresh)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Hands over a slot whose records stopped coming: with its argv whole it
+ * only lacks the environment. */
+static void pending_give_up(struct exec_watch *w, struct pending *p)
+{
+	if (p->have == p->hdr.argv_len && p->hdr.env_len)
+		p->env_broken = 1;
+	else
+		p->broken = 1;
+	pending_deliver(w, p);
+}
+
+/* Finds the slot of exec_id, or (alloc) takes a free one, evicting the
+ * oldest when all are busy. NULL when !alloc and there is none. */
+static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int alloc, int *fresh)
 {
 	struct pending *oldest = &w->slots[0], *free_slot = NULL;
 
@@ -68,12 +91,10 @@ static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int 
 		if (p->age < oldest->age)
 			oldest = p;
 	}
+	if (!alloc)
+		return NULL;
 	if (!free_slot) {
-		if (oldest->have == oldest->hdr.argv_len && oldest->hdr.env_len)
-			oldest->env_broken = 1;   /* argv whole: only env missing */
-		else
-			oldest->broken = 1;
-		pending_deliver(w, oldest);
+		pending_give_up(w, oldest);
 		free_slot = oldest;
 	}
 	*fresh = 1;
@@ -89,26 +110,27 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < NM_RECORD_SIZE(0) || size < NM_RECORD_SIZE(r->len))
 		return 0;
-	p = pending_slot(w, r->exec_id, &fresh);
-	if (fresh && r->flags & NM_EXEC_ENV_REC) {
-		/* its argv was already delivered (records were lost) */
-		memset(p, 0, sizeof(*p));
+	/* an env record whose argv was already delivered (records were lost)
+	 * must not take a slot from an exec in flight */
+	p = pending_slot(w, r->exec_id, !(r->flags & NM_EXEC_ENV_REC), &fresh);
+	if (!p)
 		return 0;
-	}
 	if (fresh) {
 		memcpy(&p->hdr, r, NM_RECORD_SIZE(0));
 		p->used = 1;
 		p->age = ++w->clock;
+		p->born_ns = mono_ns();
 		if (r->env_len > NM_ENV_MAX)
 			p->hdr.env_len = 0;
 		p->buf = malloc((size_t)p->hdr.argv_len + p->hdr.env_len + 1);
 		if (!p->buf)
 			p->broken = 1;
 	}
-	p->hdr.flags |= r->flags & ~(unsigned int)NM_EXEC_ENV_REC;
+	p->hdr.flags |= r->flags & ~(unsigned int)(NM_EXEC_ENV_REC | NM_EXEC_ENV_FAIL);
 	if (r->flags & NM_EXEC_ENV_REC) {
 		/* argv is complete (else it was delivered): env only adds detail */
-		if (r->off != p->env_have || r->len > p->hdr.env_len - p->env_have)
+		if (r->off != p->env_have || r->len > p->hdr.env_len - p->env_have ||
+		    r->flags & NM_EXEC_ENV_FAIL)
 			p->env_broken = 1;
 		if (!p->env_broken) {
 			memcpy(p->buf + p->hdr.argv_len + p->env_have, r->data, r->len);
@@ -209,6 +231,59 @@ void exec_watch_close(struct exec_watch *w)
 	for (int i = 0; i < PENDING_SLOTS; i++)
 		free(w->slots[i].buf);
 	free(w);
+}
+
+void exec_watch_stop(struct exec_watch *w)
+{
+	if (!w)
+		return;
+	exec_bpf__detach(w->skel);
+	ring_buffer__consume(w->rb);
+	for (int i = 0; i < PENDING_SLOTS; i++) {
+		struct pending *p = &w->slots[i];
+
+		if (!p->used)
+			continue;
+		pending_give_up(w, p);
+	}
+}
+
+void exec_watch_flush(struct exec_watch *w, uint64_t max_age_ns)
+{
+	uint64_t now = mono_ns();
+
+	for (int i = 0; i < PENDING_SLOTS; i++)
+		if (w->slots[i].used && now - w->slots[i].born_ns > max_age_ns)
+			pending_give_up(w, &w->slots[i]);
+}
+
+int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
+			    void (*cb)(pid_t tgid, const struct nm_frozen *f, void *ctx), void *ctx)
+{
+	int fd = bpf_map__fd(w->skel->maps.frozen), n = 0;
+	uint32_t key, next, *prev = NULL;
+	uint32_t stale[256];
+	struct nm_frozen f;
+	uint64_t now = mono_ns();   /* bpf_ktime_get_ns is CLOCK_MONOTONIC */
+
+	/* collect first: cb deletes entries, which would upset the walk */
+	while (n < 256 && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &f) == 0 && now - f.at_ns > older_than_ns)
+			stale[n++] = key;
+	}
+	for (int i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, &stale[i], &f) == 0)
+			cb((pid_t)stale[i], &f, ctx);
+	return n;
+}
+
+void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid)
+{
+	uint32_t key = (uint32_t)tgid;
+
+	bpf_map_delete_elem(bpf_map__fd(w->skel->maps.frozen), &key);
 }
 
 int exec_watch_fd(const struct exec_watch *w)

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "exec_event.h"
 
 struct exec_watch;
@@ -31,6 +32,21 @@ struct exec_watch_opts {
 
 struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, size_t errlen);
 void exec_watch_close(struct exec_watch *w);
+/* Detaches the program, then hands every record still queued to the
+ * callback: no exec the kernel froze is left without a decision. */
+void exec_watch_stop(struct exec_watch *w);
+
+/* Hands over (incomplete) every exec whose records began more than
+ * max_age_ns ago: a lost record must not hold an exec back. */
+void exec_watch_flush(struct exec_watch *w, uint64_t max_age_ns);
+
+/* Calls cb for each process the kernel froze more than older_than_ns ago
+ * and user space has not marked done (its records were lost, or its
+ * verdict failed half-way). Returns how many. */
+int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
+			    void (*cb)(pid_t tgid, const struct nm_frozen *f, void *ctx), void *ctx);
+/* Forgets a frozen process: user space resumed or killed it. */
+void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
 
 /* fd to wait on (epoll) and the call that drains it into the callback. */
 int exec_watch_fd(const struct exec_watch *w);

@@ -29,6 +29,16 @@ enum nm_exec_flags {
 	NM_EXEC_EXEMPT = 1024,    /* banned, but the task's cgroup is exempt */
 	NM_EXEC_UNKNOWN_CG = 2048,/* frozen: exemptions are on and user space has
 				   * not classified the task's cgroup yet */
+	NM_EXEC_ENV_FAIL = 4096,  /* reading the environment failed (env records) */
+};
+
+/* A process the kernel froze (SIGSTOP) at exec, until user space decides:
+ * the frozen map keeps it even if its records are lost. Key: tgid. */
+struct nm_frozen {
+	unsigned long long start_ns;  /* task start, as exec_record.start_ns */
+	unsigned long long cgroup_id;
+	unsigned long long at_ns;     /* bpf_ktime_get_ns() when frozen */
+	unsigned long long cgroup1_id;
 };
 
 /* Values of the cgroup_class map: (generation << 8) | class. An entry of
@@ -56,6 +66,7 @@ struct exec_record {
 	unsigned long long exec_id;   /* unique per exec; lineage id */
 	unsigned long long start_ns;  /* task start, boot-time ns (as /proc stat) */
 	unsigned long long cgroup_id; /* cgroup v2 id of the task */
+	unsigned long long cgroup1_id;/* its cgroup in the v1 freezer hierarchy, 0: none */
 	unsigned int tgid;
 	unsigned int ppid;
 	unsigned int uid;

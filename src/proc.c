@@ -18,6 +18,11 @@
 
 int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len)
 {
+	return proc_read_file_max(pid, name, 0, buf, len);
+}
+
+int proc_read_file_max(pid_t pid, const char *name, size_t max, uint8_t **buf, size_t *len)
+{
 	char path[64];
 	size_t cap = 4096, have = 0;
 	uint8_t *b, *nb;
@@ -53,6 +58,10 @@ int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len)
 		if (got == 0)
 			break;
 		have += (size_t)got;
+		if (max && have >= max) {
+			have = max;
+			break;
+		}
 	}
 	close(fd);
 	b[have] = 0;

@@ -17,6 +17,8 @@ struct proc_stat {
 /* Reads the whole file into a malloc'ed buffer (NUL-terminated, the NUL not
  * counted in *len). Returns 0 or a negative errno (-ENOENT: process gone). */
 int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len);
+/* The same, reading at most max bytes (0: no limit). */
+int proc_read_file_max(pid_t pid, const char *name, size_t max, uint8_t **buf, size_t *len);
 
 int proc_read_stat(pid_t pid, struct proc_stat *st);
 

@@ -144,17 +144,104 @@ static void from_crio(struct rt_meta *m, const json_t *spec, char *const *names,
 	(void)pick_env(m, json_object_get(json_object_get(spec, "process"), "env"), names, n);
 }
 
-static void from_docker(struct rt_meta *m, const json_t *st, char *const *names, size_t n)
+/* kubernetes: the kubelet created it (its cgroup parent is under kubepods).
+ * Elsewhere io.kubernetes.* labels may come from the image's own LABELs and
+ * must not name a namespace (an image could exempt itself). */
+static void from_docker(struct rt_meta *m, const json_t *st, char *const *names, size_t n,
+			int kubernetes)
 {
 	const json_t *cfg = json_object_get(st, "Config");
 	const json_t *labels = json_object_get(cfg, "Labels");
 	const char *type = json_string_value(json_object_get(labels, "io.kubernetes.docker.type"));
 
-	for (int l = 0; l < RT_NLABELS; l++)
+	for (int l = 0; kubernetes && l < RT_NLABELS; l++)
 		m->labels[l] = dup_str(labels, rt_label_keys[l]);
 	m->image = dup_str(cfg, "Image");
 	m->sandbox = type && !strcmp(type, "podsandbox");
 	(void)pick_env(m, json_object_get(cfg, "Env"), names, n);
+}
+
+/* "kubepods-burstable-pod1.slice" -> "/kubepods.slice/kubepods-burstable.slice/
+ * kubepods-burstable-pod1.slice", as systemd nests slices. */
+static int expand_slice(const char *slice, char *out, size_t n)
+{
+	size_t sl = strlen(slice), o = 0;
+
+	if (sl < 6 || strcmp(slice + sl - 6, ".slice"))
+		return -1;
+	sl -= 6;
+	if (sl == 1 && slice[0] == '-') {            /* "-.slice": the root */
+		out[0] = '\0';
+		return 0;
+	}
+	for (size_t i = 0; i <= sl; i++) {
+		if (i < sl && slice[i] != '-')
+			continue;
+		int w = snprintf(out + o, n - o, "/%.*s.slice", (int)i, slice);
+
+		if (w < 0 || (size_t)w >= n - o)
+			return -1;
+		o += (size_t)w;
+	}
+	return 0;
+}
+
+/* Does the runtime's cgroup for the container (an OCI linux.cgroupsPath:
+ * "/a/b/ID", or systemd's "SLICE:PREFIX:NAME") name exactly the cgroup the
+ * process is in? A cgroup anyone can create elsewhere with a container's
+ * name must not borrow that container's identity. */
+static int cgroup_is(const char *spec_path, const char *actual)
+{
+	char want[CTR_PATH_MAX], slice[CTR_PATH_MAX];
+	const char *c1, *c2;
+
+	if (!spec_path || !*spec_path)
+		return 0;
+	c1 = strchr(spec_path, ':');
+	if (!c1) {
+		if (spec_path[0] == '/')
+			return !strcmp(spec_path, actual);
+		return actual[0] == '/' && !strcmp(spec_path, actual + 1);
+	}
+	c2 = strchr(c1 + 1, ':');
+	if (!c2 || (size_t)(c1 - spec_path) >= sizeof(slice))
+		return 0;
+	memcpy(slice, spec_path, (size_t)(c1 - spec_path));
+	slice[c1 - spec_path] = '\0';
+	if (expand_slice(*slice ? slice : "system.slice", want, sizeof(want)))
+		return 0;
+	size_t o = strlen(want);
+	int w = c2 > c1 + 1 ?
+		snprintf(want + o, sizeof(want) - o, "/%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1,
+			 c2 + 1) :
+		snprintf(want + o, sizeof(want) - o, "/%s", c2 + 1);
+
+	return w > 0 && (size_t)w < sizeof(want) - o && !strcmp(want, actual);
+}
+
+/* Docker: CgroupParent (hostconfig.json) + the id, in either driver's form. */
+static int docker_cgroup_is(const char *parent, const char *id, const char *actual)
+{
+	char want[CTR_PATH_MAX];
+
+	if (!parent || !*parent) {
+		snprintf(want, sizeof(want), "/docker/%s", id);
+		if (!strcmp(want, actual))
+			return 1;
+		snprintf(want, sizeof(want), "/system.slice/docker-%s.scope", id);
+		return !strcmp(want, actual);
+	}
+	if (strlen(parent) > 6 && !strcmp(parent + strlen(parent) - 6, ".slice")) {
+		size_t o;
+
+		if (expand_slice(parent, want, sizeof(want)))
+			return 0;
+		o = strlen(want);
+		snprintf(want + o, sizeof(want) - o, "/docker-%s.scope", id);
+		return !strcmp(want, actual);
+	}
+	snprintf(want, sizeof(want), "%s%s/%s", parent[0] == '/' ? "" : "/", parent, id);
+	return !strcmp(want, actual);
 }
 
 /* containerd keeps one directory per namespace ("k8s.io", "moby", ...). */
@@ -238,12 +325,42 @@ int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 	}
 	if (rc < 0)
 		return -1;
-	if (m->runtime == CTR_RT_CONTAINERD)
-		from_oci(m, doc, env_names, n);
-	else if (m->runtime == CTR_RT_DOCKER)
-		from_docker(m, doc, env_names, n);
-	else
-		from_crio(m, doc, env_names, n);
+	if (m->runtime == CTR_RT_DOCKER) {
+		char path[CTR_PATH_MAX + 128];
+		json_t *host = NULL;
+		const char *parent;
+
+		snprintf(path, sizeof(path), "%s/%s/hostconfig.json", dirs->docker, ref->id);
+		if (load_json(path, &host, err, errlen) < 0) {
+			json_decref(doc);
+			return -1;
+		}
+		parent = json_string_value(json_object_get(host, "CgroupParent"));
+		if (!docker_cgroup_is(parent, ref->id, ref->cgroup)) {
+			snprintf(err, errlen, "cgroup %.200s is not docker container %.12s's "
+				 "(CgroupParent %.200s)", ref->cgroup, ref->id, parent ? parent : "");
+			json_decref(host);
+			json_decref(doc);
+			return -1;
+		}
+		from_docker(m, doc, env_names, n, parent && strstr(parent, "kubepods") != NULL);
+		json_decref(host);
+	} else {
+		const char *cgp = json_string_value(json_object_get(
+			json_object_get(doc, "linux"), "cgroupsPath"));
+
+		if (!cgroup_is(cgp, ref->cgroup)) {
+			snprintf(err, errlen, "cgroup %.200s is not %s container %.12s's "
+				 "(its spec says %.200s)", ref->cgroup, ctr_runtime_name(m->runtime),
+				 ref->id, cgp ? cgp : "nothing");
+			json_decref(doc);
+			return -1;
+		}
+		if (m->runtime == CTR_RT_CONTAINERD)
+			from_oci(m, doc, env_names, n);
+		else
+			from_crio(m, doc, env_names, n);
+	}
 	json_decref(doc);
 	return 0;
 }

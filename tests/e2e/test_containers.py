@@ -271,6 +271,10 @@ def test_exempt_namespace_and_container_name_are_never_killed(start_daemon, cont
             assert ev["exemptby"] == why, ev
             assert ev["container_id"] == c.id
             assert not d.find(lambda e: e.get("action") == "killed", since=mark), d.dump()
+    # each frozen exec was decided once (the kernel's note of it was
+    # cleared: the stale-freeze recovery, 1 s later, finds nothing to redo)
+    time.sleep(1.5)
+    assert len(d.find(lambda e: e.get("action") == "spared")) == 4, d.dump()
     rc, out = user.exec("/bin/sh", "-c", banned_cmd(banned))
     assert "inner=137" in out, (rc, out, d.dump())
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill in the hub pod")
@@ -379,3 +383,28 @@ def test_host_root_prefixes_state_dirs(start_daemon, containerd, containers, ban
     assert "inner=137" in out, (rc, out)
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the kill")
     check_metadata(ev, c, namespace="binder-staging", pod="jupyter-repo-abc")
+
+
+def test_cgroup_named_after_a_container_borrows_nothing(start_daemon, containerd, containers,
+                                                       scope, spawner, banned):
+    """Anyone who may create a cgroup can name it after a real container (ids
+    are visible in /proc/*/cgroup). Such a cgroup must not get that
+    container's exemption, identity or whole-container kill."""
+    from conftest import Cgroup
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"],
+                                  containerKillAfter=1))
+    victim = containers(namespace="kube-system", pod="coredns-1", name="coredns")
+    forged = f"{scope.name}/elsewhere/kubepods/burstable/pod{victim.pod_uid}/{victim.id}"
+    os.makedirs(Path(scope.mount) / forged.strip("/"))
+    cg = Cgroup(scope.mount, forged)
+    p, *_ = spawner.run(cg, ["sh", "-c", f"sleep 5; : {banned}"])
+    assert p.returncode == -signal.SIGKILL, d.dump()
+    ev = d.wait_kill(p.pid)
+    assert ev["container_id"] == victim.id
+    assert "io.kubernetes.pod.namespace" not in ev["labels"], ev
+    assert "exemptby" not in ev and "image" not in ev, ev
+    assert d.find(lambda e: "is not containerd container" in str(e.get("event"))), d.dump()
+    # the whole-container response hit the forged cgroup, not the victim
+    ck = d.wait_for(lambda e: e.get("action") == "container-killed", what="container-killed")
+    assert ck["cgroup"] == forged, ck
+    assert victim.running()

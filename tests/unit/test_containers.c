@@ -79,6 +79,10 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+#define KP "/kubepods/burstable/pod" UID "/" ID
+#define KS "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" \
+	"6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/cri-containerd-" ID ".scope"
+
 static struct ctr_ref ref_of(enum ctr_runtime rt, const char *id)
 {
 	struct ctr_ref r;
@@ -86,6 +90,7 @@ static struct ctr_ref ref_of(enum ctr_runtime rt, const char *id)
 	memset(&r, 0, sizeof(r));
 	r.runtime = rt;
 	snprintf(r.id, sizeof(r.id), "%s", id);
+	snprintf(r.cgroup, sizeof(r.cgroup), "%s", KP);
 	return r;
 }
 
@@ -103,6 +108,7 @@ static void test_containerd(void **state)
 		 "{\"ociVersion\": \"1.0.2\", \"process\": {\"env\": [\"PATH=/bin\", "
 		 "\"JUPYTERHUB_USER=alice\", \"OTHER=x\", \"BINDER_REPO_URL=https://e.org/r\", "
 		 "\"JUPYTERHUB_USER=second\", \"NOEQUALS\", 5]},"
+		 "\"linux\": {\"cgroupsPath\": \"" KP "\"},"
 		 "\"annotations\": {\"io.kubernetes.cri.container-type\": \"container\","
 		 "\"io.kubernetes.cri.sandbox-name\": \"jupyter-alice\","
 		 "\"io.kubernetes.cri.sandbox-namespace\": \"hub\","
@@ -127,6 +133,44 @@ static void test_containerd(void **state)
 	assert_int_equal(m.runtime, CTR_RT_CONTAINERD);
 	assert_int_equal(m.nenv, 0);
 	rt_meta_free(&m);
+	/* the same id in a cgroup anyone could make elsewhere: not this container */
+	snprintf(r.cgroup, sizeof(r.cgroup), "/user.slice/user-1000.slice/kubepods/x/%s", ID);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not containerd container 0f1e2d3c4b5a's (its spec says "
+			       KP ")"));
+	assert_null(m.labels[RT_POD_NAMESPACE]);
+}
+
+/* The systemd driver's cgroupsPath "SLICE:PREFIX:ID", expanded as systemd
+ * nests slices, must be exactly the process's cgroup. */
+static void test_systemd_cgroups_path(void **state)
+{
+	static const char id3[] = "3333333333333333333333333333333333333333333333333333333333333333";
+	struct ctr_ref r = ref_of(CTR_RT_CONTAINERD, id3);
+	struct rt_meta m;
+	char err[8192];
+
+	(void)state;
+	write_at(dirs.containerd, "k8s.io/3333333333333333333333333333333333333333333333333333333333333333"
+		 "/config.json", "{\"linux\": {\"cgroupsPath\": \"kubepods-burstable-pod"
+		 "6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice:cri-containerd:"
+		 "3333333333333333333333333333333333333333333333333333333333333333\"},"
+		 "\"annotations\": {\"io.kubernetes.cri.sandbox-namespace\": \"hub\"}}");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/kubepods-burstable.slice/"
+		 "kubepods-burstable-pod6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/"
+		 "cri-containerd-%s.scope", id3);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), 0);
+	assert_string_equal(m.labels[RT_POD_NAMESPACE], "hub");
+	rt_meta_free(&m);
+	/* one level short, or a different prefix: refused */
+	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/"
+		 "kubepods-burstable-pod6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/"
+		 "cri-containerd-%s.scope", id3);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/kubepods-burstable.slice/"
+		 "kubepods-burstable-pod6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/"
+		 "crio-%s.scope", id3);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
 }
 
 /* CRI-O: labels packed as a JSON string in io.kubernetes.cri-o.Labels. */
@@ -139,6 +183,7 @@ static void test_crio(void **state)
 	(void)state;
 	write_at(dirs.crio, ID "/userdata/config.json",
 		 "{\"process\": {\"env\": [\"JUPYTERHUB_USER=bob\"]},"
+		 "\"linux\": {\"cgroupsPath\": \"" KP "\"},"
 		 "\"annotations\": {\"io.kubernetes.cri-o.ContainerType\": \"container\","
 		 "\"io.kubernetes.cri-o.ImageName\": \"docker.io/library/python:3.12\","
 		 "\"io.kubernetes.cri-o.Labels\": \"{\\\"io.kubernetes.container.name\\\":"
@@ -165,13 +210,40 @@ static void test_docker(void **state)
 	write_at(dirs.docker, ID "/config.v2.json",
 		 "{\"ID\": \"" ID "\", \"Name\": \"/build-r2d\", \"Config\": {"
 		 "\"Image\": \"r2d-abc123:latest\", \"Env\": [\"BINDER_REPO_URL=https://g.com/x\"],"
-		 "\"Labels\": {\"repo2docker.ref\": \"main\"}}}");
+		 "\"Labels\": {\"repo2docker.ref\": \"main\", "
+		 "\"io.kubernetes.pod.namespace\": \"kube-system\"}}}");
+	write_at(dirs.docker, ID "/hostconfig.json", "{\"CgroupParent\": \"\"}");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/docker/%s", ID);
 	assert_int_equal(rt_meta_load(&dirs, &r, env_names, 2, &m, err, sizeof(err)), 0);
+	/* not made by the kubelet: an image's own io.kubernetes.* LABELs are not
+	 * believed (an image could name itself into an exempt namespace) */
+	assert_null(m.labels[RT_POD_NAMESPACE]);
 	assert_null(m.labels[RT_POD_NAME]);
 	assert_string_equal(m.image, "r2d-abc123:latest");
 	assert_int_equal(m.nenv, 1);
 	assert_string_equal(m.env[0], "BINDER_REPO_URL=https://g.com/x");
 	rt_meta_free(&m);
+	/* systemd driver default */
+	snprintf(r.cgroup, sizeof(r.cgroup), "/system.slice/docker-%s.scope", ID);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), 0);
+	rt_meta_free(&m);
+	/* made by the kubelet (cri-dockerd): labels believed */
+	write_at(dirs.docker, ID "/hostconfig.json",
+		 "{\"CgroupParent\": \"/kubepods/burstable/pod" UID "\"}");
+	snprintf(r.cgroup, sizeof(r.cgroup), "%s", KP);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), 0);
+	assert_string_equal(m.labels[RT_POD_NAMESPACE], "kube-system");
+	rt_meta_free(&m);
+	write_at(dirs.docker, ID "/hostconfig.json",
+		 "{\"CgroupParent\": \"kubepods-burstable.slice\"}");
+	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/kubepods-burstable.slice/"
+		 "docker-%s.scope", ID);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), 0);
+	rt_meta_free(&m);
+	/* elsewhere: refused */
+	snprintf(r.cgroup, sizeof(r.cgroup), "/evil/docker/%s", ID);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not docker container"));
 	/* buildkit keeps nothing readable: no metadata, not a failure */
 	r = ref_of(CTR_RT_BUILDKIT, "x8m3k2p9q7w1e5r4t6y0u2i3o");
 	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), 0);
@@ -202,7 +274,9 @@ static void test_bad_state(void **state)
 	write_at(dirs.docker, "1111111111111111111111111111111111111111111111111111111111111111"
 		 "/config.v2.json", "{\"Config\": {}, \"Config\": {}}");
 	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
-	/* wrong types everywhere: loads, with nothing */
+	/* wrong types everywhere: loads, with nothing (no hostconfig.json:
+	 * Docker's default cgroup parent) */
+	snprintf(r.cgroup, sizeof(r.cgroup), "/docker/%s", id2);
 	write_at(dirs.docker, "1111111111111111111111111111111111111111111111111111111111111111"
 		 "/config.v2.json", "{\"Config\": {\"Image\": 5, \"Labels\": [], \"Env\": {}}}");
 	assert_int_equal(rt_meta_load(&dirs, &r, env_names, 2, &m, err, sizeof(err)), 0);
@@ -279,7 +353,7 @@ static json_t *describe(struct containers *cs, struct container *c, const char *
  * cgroup alone tells when the state could not be read. */
 static void test_describe(void **state)
 {
-	struct containers *cs = containers_new(NULL);
+	struct containers *cs = containers_new(NULL, NULL);
 	struct config cfg;
 	struct container c;
 	char err[256];
@@ -340,7 +414,7 @@ static void test_describe(void **state)
 /* environmentVariables replaces the default list; an empty list reports none. */
 static void test_env_config(void **state)
 {
-	struct containers *cs = containers_new(NULL);
+	struct containers *cs = containers_new(NULL, NULL);
 	struct config cfg;
 	struct config_name only = { .name = "ONLY" };
 	char err[256];
@@ -403,6 +477,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_containerd),
+		cmocka_unit_test(test_systemd_cgroups_path),
 		cmocka_unit_test(test_crio),
 		cmocka_unit_test(test_docker),
 		cmocka_unit_test(test_bad_state),
