@@ -61,6 +61,9 @@ struct daemon {
 	struct containers *ctrs;
 	char unified_mount[4096], freezer_mount[4096];
 	uint32_t exempt_gen;          /* bumped when exemptions may have changed */
+	/* tests only (NOMINE_TEST_LOSE_FROZEN=1): act as if the records of
+	 * every exec the kernel froze were lost, to prove they are recovered */
+	int test_lose_frozen;
 	uint64_t reloads_ok, reloads_refused;
 	const char *bpf_error;
 	char bpf_err[512];
@@ -95,6 +98,8 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
 
+	if (d->test_lose_frozen && h->flags & NM_EXEC_FROZEN)
+		return;
 	if (complete) {
 		line = malloc(len ? len : 1);
 		if (!line)
@@ -629,6 +634,8 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	d->act.ctrs = d->ctrs;
 	d->act.unified_mount = d->unified_mount;
 	d->act.freezer_mount = d->freezer_mount;
+	d->test_lose_frozen = getenv("NOMINE_TEST_LOSE_FROZEN") &&
+			      !strcmp(getenv("NOMINE_TEST_LOSE_FROZEN"), "1");
 	d->act.classify = classify;
 	d->act.frozen_done = frozen_done;
 	d->act.classify_ctx = d;

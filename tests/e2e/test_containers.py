@@ -408,3 +408,26 @@ def test_cgroup_named_after_a_container_borrows_nothing(start_daemon, containerd
     ck = d.wait_for(lambda e: e.get("action") == "container-killed", what="container-killed")
     assert ck["cgroup"] == forged, ck
     assert victim.running()
+
+
+def test_frozen_exec_is_decided_even_if_its_event_is_lost(start_daemon, containerd, containers,
+                                                          banned):
+    """With exemptions on, the kernel stops a banned exec in a cgroup it does
+    not know yet and waits for user space. If that event never arrives (here
+    dropped on purpose), the kernel's own note of the stopped process makes
+    the daemon decide it from /proc within about a second: killed, or resumed
+    when exempt. Nothing stays stopped."""
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"]),
+                     env={"NOMINE_TEST_LOSE_FROZEN": "1"})
+    system = containers(namespace="kube-system", pod="coredns-1", name="coredns")
+    user = containers(namespace="hub", pod="jupyter-gus", name="notebook")
+    t0 = time.monotonic()
+    rc, out = system.exec("/bin/sh", "-c", banned_cmd(banned))
+    assert "inner=0" in out, (rc, out, d.dump())
+    assert time.monotonic() - t0 < 5
+    ev = d.wait_for(lambda e: e.get("action") == "spared", what="the late decision")
+    assert ev["exemptby"] == "namespace kube-system" and ev["argv_source"] == "proc", ev
+    rc, out = user.exec("/bin/sh", "-c", banned_cmd(banned, linger=True))
+    assert "inner=137" in out, (rc, out, d.dump())
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the late kill")
+    assert ev["frozen_in_kernel"] is True and ev["labels"]["io.kubernetes.pod.name"] == "jupyter-gus"
