@@ -26,4 +26,9 @@ if ((${#missing[@]})); then
 	echo "deps: installing ${missing[*]}" >&2
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	# The tests run a private containerd of their own; a system one that the
+	# package started on a systemd machine would be a server left running.
+	if [[ " ${missing[*]} " == *" containerd "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now containerd.service >&2 || true
+	fi
 fi
