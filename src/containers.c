@@ -171,6 +171,11 @@ int containers_configure(struct containers *cs, const struct config *cfg, char *
 	return 0;
 }
 
+const struct rt_dirs *containers_dirs(const struct containers *cs)
+{
+	return &cs->dirs;
+}
+
 int containers_want_env(const struct containers *cs)
 {
 	return cs->nenv > 0;

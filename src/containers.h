@@ -62,6 +62,9 @@ struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start
 int containers_read_proc(pid_t pid, uint64_t start_ticks, const char *file, size_t max,
 			 uint8_t **buf, size_t *len);
 
+/* Where metadata is read from (after hostRoot). */
+const struct rt_dirs *containers_dirs(const struct containers *cs);
+
 /* 1 when some environment variable is to be reported. */
 int containers_want_env(const struct containers *cs);
 

@@ -268,6 +268,23 @@ static void install_tables(struct daemon *d, const struct policy *p)
 		d->site_why = d->site_why_buf;
 }
 
+/* Where container metadata comes from and what acts on containers: an
+ * operator sees at start whether the state dirs are the host's. */
+static void log_containers(struct daemon *d, json_t *o)
+{
+	const struct rt_dirs *dirs = containers_dirs(d->ctrs);
+	json_t *c = json_object();
+
+	log_set_str(c, "containerd_state", dirs->containerd);
+	log_set_str(c, "crio_state", dirs->crio);
+	log_set_str(c, "docker_state", dirs->docker);
+	log_set_str(c, "cgroup_v2", d->unified_mount);
+	log_set_str(c, "cgroup_v1_freezer", d->freezer_mount);
+	json_object_set_new(c, "exemptions", json_boolean(containers_exemptions_on(d->ctrs)));
+	log_set_int(c, "container_kill_after", d->act.ctr_kill_after);
+	json_object_set_new(o, "containers", c);
+}
+
 static void log_features(struct daemon *d)
 {
 	json_t *o = json_object(), *f = json_object(), *sc = json_array();
@@ -304,6 +321,7 @@ static void log_features(struct daemon *d)
 		json_array_append_new(sc, json_string(d->scope.paths[i]));
 	json_object_set_new(o, "scope", sc);
 	log_set_int(o, "sweep_interval", d->o->sweep_interval);
+	log_containers(d, o);
 	log_emit_event(o, "info", "nomine started");
 }
 

@@ -225,6 +225,9 @@ def test_kill_in_container_names_pod_image_and_user(start_daemon, containerd, co
                                                     banned, mode):
     d = start_daemon(state_config(containerd, banned),
                      args=["--user-verdict"] if mode == "user" else [])
+    info = d.started["containers"]
+    assert info["containerd_state"] == str(containerd.task_dir), info
+    assert info["exemptions"] is False and info["container_kill_after"] == 0, info
     c = containers(env={"JUPYTERHUB_USER": "alice", "BINDER_REPO_URL": "https://example.org/r",
                         "SECRET_TOKEN": "do-not-log"})
     # The offender sets its own JUPYTERHUB_USER: the event keeps the
