@@ -10,28 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "cgroup_kill.h"
+#include "proc.h"
+#include "scope.h"
 
 #define MAX_DEPTH 64
 
 int cgroup_find_freezer(const char *mountinfo, char *out, size_t n)
 {
-	char line[8192], mnt[4096], *sep;
-	FILE *f = fopen(mountinfo, "re");
-	int found = -1;
-
-	if (!f)
-		return -1;
-	while (found && fgets(line, sizeof(line), f)) {
-		sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "cgroup ", 7) || !strstr(sep, "freezer"))
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(out, n, "%s", mnt);
-			found = 0;
-		}
-	}
-	fclose(f);
-	return found;
+	return scope_find_mount(mountinfo, "cgroup", "freezer", out, n);
 }
 
 static int write_file(const char *dir, const char *name, const char *val)
@@ -129,23 +115,21 @@ static int wait_frozen(const char *dir, int v2)
 static int holds_self(const char *path, int v2)
 {
 	char line[8192];
-	size_t pl = strlen(path);
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	FILE *f;
 	int hit = 0;
 
-	if (!f)
-		return 1;   /* cannot tell: do not risk it */
+	if (v2)     /* cannot tell: do not risk it */
+		return proc_read_cgroup2(getpid(), line, sizeof(line)) ||
+		       cgroup_path_under(line, path);
+	if (!(f = fopen("/proc/self/cgroup", "re")))
+		return 1;
 	while (!hit && fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *own;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 
-		if (!c2)
+		if (!c2 || !strstr(c1, "freezer"))
 			continue;
-		if (v2 ? !(line[0] == '0' && c1 == line + 1 && c2 == c1 + 1) :
-			 !strstr(c1, "freezer"))
-			continue;
-		own = c2 + 1;
-		own[strcspn(own, "\n")] = '\0';
-		hit = (pl == 1) || (!strncmp(own, path, pl) && (own[pl] == '\0' || own[pl] == '/'));
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		hit = cgroup_path_under(c2 + 1, path);
 	}
 	fclose(f);
 	return hit;

@@ -299,6 +299,14 @@ static int id_path(int mount_fd, const char *mount, uint64_t id, char *out, size
 	return 0;
 }
 
+static const struct cgid_entry *find_cgid(const struct containers *cs, uint64_t id)
+{
+	for (size_t i = 0; id && i < cs->ncgids; i++)
+		if (cs->cgids[i].id == id)
+			return &cs->cgids[i];
+	return NULL;
+}
+
 static void remember_cgid(struct containers *cs, uint64_t id, struct container *c)
 {
 	if (!id)
@@ -336,13 +344,13 @@ struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start
 	uint8_t *text;
 	size_t len;
 	int found;
+	const struct cgid_entry *known = find_cgid(cs, cgroup_id);
 
 	cs->st.lookups++;
-	for (size_t i = 0; cgroup_id && i < cs->ncgids; i++)
-		if (cs->cgids[i].id == cgroup_id) {
-			cs->st.cached++;
-			return cs->cgids[i].c;
-		}
+	if (known) {
+		cs->st.cached++;
+		return known->c;
+	}
 	/* The kernel's cgroup id names the cgroup even after the process died
 	 * (killed at exec and reaped), and is not text a process can forge. */
 	if (id_path(cs->mount_fd, cs->mount, cgroup_id, path, sizeof(path)) == 0) {
@@ -379,10 +387,7 @@ struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start
 
 int containers_cgid_known(const struct containers *cs, uint64_t cgroup_id)
 {
-	for (size_t i = 0; cgroup_id && i < cs->ncgids; i++)
-		if (cs->cgids[i].id == cgroup_id)
-			return 1;
-	return 0;
+	return find_cgid(cs, cgroup_id) != NULL;
 }
 
 void containers_describe(const struct containers *cs, const struct container *c,

@@ -168,6 +168,17 @@ static long send_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/* The length of the user area [start, end), at most max (*trunc set when
+ * it was longer). */
+static __always_inline __u32 area_len(unsigned long start, unsigned long end, __u32 max,
+				      bool *trunc)
+{
+	unsigned long len = end > start ? end - start : 0;
+
+	*trunc = len > max;
+	return *trunc ? max : (__u32)len;
+}
+
 /* SIGSTOP, and a note that survives lost records. */
 static __always_inline void freeze(struct exec_record *r)
 {
@@ -256,7 +267,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct chunk_ctx c = {}, e = {};
 	struct exec_record *r;
 	__u32 zero = 0, nchunks;
-	unsigned long arg_end, env_end;
+	bool trunc;
 	__u64 id = next_exec_id();
 	bool scoped;
 	int judged = -1;
@@ -282,12 +293,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->env_len = 0;
 
 	c.start = BPF_CORE_READ(p, mm, arg_start);
-	arg_end = BPF_CORE_READ(p, mm, arg_end);
-	c.len = arg_end > c.start ? arg_end - c.start : 0;
-	if (c.len > NM_ARGV_MAX) {
-		c.len = NM_ARGV_MAX;
+	c.len = area_len(c.start, BPF_CORE_READ(p, mm, arg_end), NM_ARGV_MAX, &trunc);
+	if (trunc)
 		r->flags |= NM_EXEC_ARGV_TRUNC;
-	}
 	r->argv_len = c.len;
 	if (scoped)
 		judged = kernel_judge(r, c.start, true);
@@ -301,12 +309,9 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	 * along: a process killed here is gone before user space could read it. */
 	if (r->matched >= 0) {
 		e.start = BPF_CORE_READ(p, mm, env_start);
-		env_end = BPF_CORE_READ(p, mm, env_end);
-		e.len = env_end > e.start ? env_end - e.start : 0;
-		if (e.len > NM_ENV_MAX) {
-			e.len = NM_ENV_MAX;
+		e.len = area_len(e.start, BPF_CORE_READ(p, mm, env_end), NM_ENV_MAX, &trunc);
+		if (trunc)
 			r->flags |= NM_EXEC_ENV_TRUNC;
-		}
 		r->env_len = e.len;
 	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));

@@ -9,9 +9,11 @@
 #include "proc.h"
 #include "scope.h"
 
-int scope_find_cgroup2(const char *mountinfo, char *out, size_t n)
+int scope_find_mount(const char *mountinfo, const char *fstype, const char *opt, char *out,
+		     size_t n)
 {
 	char line[8192], mnt[4096], *sep;
+	size_t tl = strlen(fstype);
 	FILE *f = fopen(mountinfo, "re");
 	int found = -1;
 
@@ -20,7 +22,8 @@ int scope_find_cgroup2(const char *mountinfo, char *out, size_t n)
 	while (found && fgets(line, sizeof(line), f)) {
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SRC OPTS" */
 		sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+		if (!sep || strncmp(sep + 3, fstype, tl) || sep[3 + tl] != ' ' ||
+		    (opt && !strstr(sep, opt)))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
 			snprintf(out, n, "%s", mnt);
@@ -29,6 +32,19 @@ int scope_find_cgroup2(const char *mountinfo, char *out, size_t n)
 	}
 	fclose(f);
 	return found;
+}
+
+int scope_find_cgroup2(const char *mountinfo, char *out, size_t n)
+{
+	return scope_find_mount(mountinfo, "cgroup2", NULL, out, n);
+}
+
+int cgroup_path_under(const char *path, const char *top)
+{
+	size_t len = strlen(top);
+
+	return (len == 1 && top[0] == '/') ||
+	       (!strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/'));
 }
 
 /* "/a//b/" -> "/a/b"; refuses "." and ".." components. */
@@ -137,14 +153,9 @@ int scope_contains(const struct scope *s, const char *cgpath)
 {
 	if (s->n == 0)
 		return 1;
-	for (unsigned int i = 0; i < s->n; i++) {
-		size_t len = strlen(s->paths[i]);
-
-		if (len == 1)   /* "/" */
+	for (unsigned int i = 0; i < s->n; i++)
+		if (cgroup_path_under(cgpath, s->paths[i]))
 			return 1;
-		if (!strncmp(cgpath, s->paths[i], len) && (cgpath[len] == 0 || cgpath[len] == '/'))
-			return 1;
-	}
 	return 0;
 }
 

@@ -19,8 +19,16 @@ struct scope {
 int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t errlen);
 void scope_free(struct scope *s);
 
+/* Writes the mount point of the first filesystem of type fstype (whose
+ * super options mention opt, unless NULL) from a mountinfo file into out.
+ * Returns 0, or -1 when there is none. */
+int scope_find_mount(const char *mountinfo, const char *fstype, const char *opt, char *out,
+		     size_t n);
 /* Writes the cgroup2 mount point from a mountinfo file into out. */
 int scope_find_cgroup2(const char *mountinfo, char *out, size_t n);
+
+/* 1 if cgroup path is top or below it ("/a/b" is under "/a", "/ab" is not). */
+int cgroup_path_under(const char *path, const char *top);
 
 /* 1 if the cgroup path (as in /proc/PID/cgroup "0::PATH") is in scope. */
 int scope_contains(const struct scope *s, const char *cgpath);
