@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* trials.c - exec a program N times and count how each run ended, as its
- * parent sees it (waitpid with WUNTRACED: a stop would be seen).
+ * parent sees it (waitpid with WUNTRACED: a stop would be seen, and left
+ * for nomine to resolve; see await_decision).
  *   trials N LOG PROGRAM [ARG...]
  * The child's argv is PROGRAM ARG... then $NM_EXTRA (if set), so the banned
  * string never sits on trials' own command line. With $NM_MARKER_DIR each
@@ -8,6 +9,7 @@
  * one line per run: "<start realtime ns> <exit|kill|other> <code>".
  * With $NM_SECONDS, stops after that many seconds even if N is not reached.
  * Prints "exited=E killed=K stopped=S other=O". */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,27 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* A stopped child is left for whoever stopped it (nomine) to resume or
+ * kill; only if nobody has within STOP_GRACE_MS is it resumed here, so a
+ * forgotten stop cannot hang the run. Returns 0 with *st the next state
+ * (continued, or ended), or -1. */
+#define STOP_GRACE_MS 5000
+
+static int await_decision(pid_t pid, int *st)
+{
+	for (int ms = 0;; ms++) {
+		pid_t r = waitpid(pid, st, WNOHANG | WCONTINUED);
+
+		if (r < 0)
+			return -1;
+		if (r == pid)
+			return 0;
+		if (ms == STOP_GRACE_MS)
+			kill(pid, SIGCONT);
+		nanosleep(&(struct timespec){ 0, 1000 * 1000 }, NULL);
+	}
 }
 
 int main(int argc, char **argv)
@@ -67,7 +90,10 @@ int main(int argc, char **argv)
 			if (!WIFSTOPPED(st))
 				break;
 			stopped++;   /* seen by an interactive shell as "Stopped" */
-			kill(pid, SIGCONT);
+			if (await_decision(pid, &st) < 0)
+				return 1;
+			if (!WIFCONTINUED(st))
+				break;   /* it ended while stopped */
 		}
 		if (WIFEXITED(st))
 			exited++;
