@@ -8,11 +8,23 @@ through the `incg` helper, which moves itself into the cgroup and then execs
 the command (read from a file, so the banned string is never on incg's own
 command line).
 
+Whether nomine can load its BPF parts is found out once per session: the
+`exec_detector` fixture starts one daemon (scoped to a cgroup of its own),
+reads its start-up line and stops it. When the exec detector did not load,
+every test that needs the daemon fails (or skips, see below) at once with
+that reason, instead of starting a daemon of its own.
+
 Environment:
   NOMINE_BIN          the binary under test (default: <repo>/build/nomine)
-  NOMINE_REQUIRE_BPF  when set (not "0"), a missing exec detector, missing
-                      root or missing cgroup v2 is a failure, not a skip
+  NOMINE_REQUIRE_BPF  when set (not "0"), BPF parts that cannot load are a
+                      failure whatever the machine (CI sets it); so are a
+                      missing root, cgroup v2 or test tool
+  NOMINE_NO_BPF       when set (not "0"), this machine cannot do BPF: tests
+                      that need nomine's BPF parts skip
+  By default BPF is required (a failure, not a skip) when running as root on
+  a kernel with BTF (/sys/kernel/btf/vmlinux).
 """
+import contextlib
 import json
 import os
 import re
@@ -29,18 +41,43 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 HELPERS = ("incg", "forker", "rewriter", "execveat_sh", "memfd_exec")
-REQUIRE_BPF = os.environ.get("NOMINE_REQUIRE_BPF", "0") not in ("", "0")
-STARTUP_TIMEOUT = 20
+STARTUP_TIMEOUT = 20        # per test daemon, at least (see exec_detector)
+PROBE_TIMEOUT = 180         # the session's probe: a refusing verifier can take 130 s
 STOP_TIMEOUT = 10
 # epoll_wait, epoll_pwait, epoll_pwait2: where an idle nomine sleeps.
 EPOLL_SYSCALLS = {"x86_64": {"232", "281", "441"}, "aarch64": {"22", "441"}}
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
 
-def unavailable(why):
-    """Skips, or fails when NOMINE_REQUIRE_BPF says the kernel parts are required."""
-    if REQUIRE_BPF:
-        pytest.fail(f"{why} (NOMINE_REQUIRE_BPF is set)", pytrace=False)
+def _flag(name):
+    return os.environ.get(name, "0") not in ("", "0")
+
+
+def _bpf_required():
+    """(required, why): whether a test that cannot run because nomine's BPF
+    parts cannot load fails (required) or skips. The same rule as
+    tests/unit/bpf_required.h and tests/run_all.py."""
+    if _flag("NOMINE_REQUIRE_BPF"):
+        return True, "NOMINE_REQUIRE_BPF is set"
+    if _flag("NOMINE_NO_BPF"):
+        return False, "NOMINE_NO_BPF is set"
+    if os.geteuid() == 0 and os.path.exists("/sys/kernel/btf/vmlinux"):
+        return True, ("BPF is required when running as root on a kernel with BTF; "
+                      "set NOMINE_NO_BPF=1 if this machine cannot do BPF")
+    return False, "not root, or no /sys/kernel/btf/vmlinux"
+
+
+REQUIRE_BPF, REQUIRE_BPF_WHY = _bpf_required()
+
+
+def unavailable(why, bpf=True):
+    """A test cannot run: skips, or fails where that is not allowed.
+    bpf=True (nomine's BPF parts cannot load): fails where REQUIRE_BPF says BPF
+    must work. bpf=False (no root, no cgroup v2, a test tool not installed):
+    fails only under NOMINE_REQUIRE_BPF, where scripts/deps.sh installed all."""
+    if REQUIRE_BPF if bpf else _flag("NOMINE_REQUIRE_BPF"):
+        pytest.fail(f"{why} ({REQUIRE_BPF_WHY if bpf else 'NOMINE_REQUIRE_BPF is set'})",
+                    pytrace=False)
     pytest.skip(why)
 
 
@@ -147,10 +184,10 @@ class Cgroup:
 @pytest.fixture(scope="session")
 def cgroup_mount():
     if os.geteuid() != 0:
-        unavailable("end-to-end tests need root")
+        unavailable("end-to-end tests need root", bpf=False)
     mount = cgroup2_mount()
     if mount is None:
-        unavailable("no cgroup2 mount in /proc/self/mountinfo")
+        unavailable("no cgroup2 mount in /proc/self/mountinfo", bpf=False)
     return mount
 
 
@@ -301,8 +338,12 @@ class Daemon:
     """One `nomine run`, its configs in a directory of their own, its log
     lines read by a thread into self.events (parsed JSON)."""
 
-    def __init__(self, nomine, workdir, scopes, configs=None, args=(), env=None):
+    def __init__(self, nomine, workdir, scopes, configs=None, args=(), env=None,
+                 startup_timeout=STARTUP_TIMEOUT):
         self.nomine = str(nomine)
+        self.startup_timeout = startup_timeout
+        self.startup_seconds = None
+        self.abandoned = False
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True)
         self.scopes = list(scopes)
@@ -349,7 +390,8 @@ class Daemon:
             a += ["--scope-cgroup", s.name]
         return a + self.args
 
-    def start(self):
+    def launch(self):
+        """Starts the process and the threads reading its output."""
         if not self.scopes and not {"--scope-cgroup", "--audit"} & set(self.args):
             raise AssertionError("refusing to run nomine unscoped outside --audit")
         env = dict(os.environ)
@@ -361,24 +403,75 @@ class Daemon:
                         threading.Thread(target=self._read_stderr, daemon=True)]
         for t in self.threads:
             t.start()
-        try:
-            self.started = self.wait_for(lambda e: e.get("event") == "nomine started",
-                                         STARTUP_TIMEOUT, what="the start-up line")
-        except AssertionError:
-            self.kill()
-            for t in self.threads:
-                t.join(timeout=5)
-            err = self.stderr.decode(errors="replace")
-            if self.rc == 1 and "BPF" in err:
-                unavailable(f"nomine cannot load its BPF parts: {err.strip()}")
-            raise
+
+    def start(self):
+        """Starts the daemon; returns once it logged its start-up line with the
+        exec detector loaded and sleeps in epoll_wait. Gives up at once when
+        the daemon exits or logs an error before that line."""
+        self.launch()
+        problem = self.await_startup(self.startup_timeout)
+        if problem:
+            why, bpf = problem
+            self.abandon()
+            if bpf:
+                unavailable(why)
+            raise AssertionError(f"{why}\n{self.dump()}")
         self.wait_idle()
-        features = self.started.get("features", {})
-        if not features.get("exec_detector"):
-            err = [e for e in self.events if e.get("level") == "error"]
-            self.stop()
-            unavailable(f"nomine started without its exec detector: {err or features}")
         return self
+
+    def await_startup(self, timeout, timeout_is_bpf=False):
+        """Waits for the start-up line, or for what comes instead: an error
+        line (logged before the start-up line only when something is wrong),
+        the end of the process, or the end of timeout. Returns None when the
+        line came with the exec detector loaded, else (why, bpf): why this
+        daemon is of no use, and whether that is a BPF part that cannot load
+        (a timeout counts as one when timeout_is_bpf)."""
+        t0 = time.monotonic()
+        first = None
+        with self.cond:
+            while True:
+                first = next((e for e in self.events if e.get("event") == "nomine started"
+                              or e.get("level") == "error"), None)
+                left = t0 + timeout - time.monotonic()
+                if first is not None or self.stdout_done or left <= 0:
+                    break
+                self.cond.wait(min(left, 0.1))
+        self.startup_seconds = time.monotonic() - t0
+        if first is not None and first.get("event") == "nomine started":
+            self.started = first
+            features = first.get("features", {})
+            if features.get("exec_detector"):
+                return None
+            return (f"nomine started without its exec detector: "
+                    f"{features.get('bpf_error') or features}", True)
+        if first is not None:
+            text = str(first.get("event"))
+            if first.get("error"):
+                text += f": {first['error']}"
+            if text.startswith("exec detector unavailable"):
+                return f"nomine cannot load its BPF parts: {text}", True
+            return f"nomine logged an error before its start-up line: {text}", False
+        if self.stdout_done:
+            try:
+                self.rc = self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.rc = None
+            self.threads[1].join(timeout=5)
+            err = self.stderr.decode(errors="replace").strip()
+            if self.rc == 1 and "BPF" in err:
+                return f"nomine cannot load its BPF parts (exit 1): {err[-2000:]}", True
+            return f"nomine exited {self.rc} before its start-up line: {err[-2000:]}", False
+        return (f"nomine logged no start-up line within {timeout:.0f} s"
+                f"{' (still loading its BPF parts?)' if timeout_is_bpf else ''}",
+                timeout_is_bpf)
+
+    def abandon(self):
+        """SIGKILL for a daemon that is of no use; teardown does not check how
+        it stopped."""
+        self.abandoned = True
+        self.kill()
+        for t in getattr(self, "threads", ()):
+            t.join(timeout=5)
 
     def wait_idle(self, timeout=10):
         """Waits until the daemon sleeps in epoll_wait: the start-up sweep,
@@ -509,28 +602,86 @@ class Daemon:
         assert not problems, f"nomine did not stop cleanly: {', '.join(problems)}\n{self.dump()}"
 
 
+class Probe:
+    """What the session's probe daemon said: loaded (the exec detector is up),
+    why not, whether that is a BPF part that cannot load, and how long its
+    start-up took (seconds)."""
+
+    def __init__(self, loaded, why, bpf, seconds):
+        self.loaded, self.why, self.bpf, self.seconds = loaded, why, bpf, seconds
+
+
+@pytest.fixture(scope="session")
+def daemon_probe(request, nomine_bin, cgroup_mount, tmp_path_factory):
+    """Starts nomine once per session, scoped to a cgroup of its own with a
+    random banned string, reads its start-up line and stops it. The verdict
+    (a Probe) is what every test needing the daemon is told, instead of each
+    starting a daemon that cannot load and waiting for it."""
+    cg = Cgroup(cgroup_mount, f"nmtest-probe-{secrets.token_hex(4)}").create()
+    d = Daemon(nomine_bin, tmp_path_factory.mktemp("probe") / "daemon", [cg],
+               {"config.json": {"bannedCommandStrings": [new_banned()]}})
+    problem = ("the probe daemon did not start", False)
+    try:
+        d.launch()
+        problem = d.await_startup(PROBE_TIMEOUT, timeout_is_bpf=True)
+    finally:
+        if problem is None:
+            d.stop()
+        else:
+            d.abandon()
+        d.kill()
+        cg.destroy()
+    probe = Probe(problem is None, problem[0] if problem else "", bool(problem and problem[1]),
+                  d.startup_seconds or 0.0)
+    # said once on the terminal, past output capture, even when all pass
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr:
+        with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+            tr.write_line(f"nomine start-up probe ({probe.seconds:.1f} s): " +
+                          ("exec detector loaded" if probe.loaded else probe.why))
+    return probe
+
+
+@pytest.fixture(scope="session")
+def exec_detector(daemon_probe):
+    """The probe when nomine's exec detector loads; otherwise fails, or skips
+    (see unavailable()), every test that asks for it, at once and with the
+    probe's reason (pytest keeps a session fixture's failure and raises it
+    again for each test)."""
+    if not daemon_probe.loaded:
+        why = f"{daemon_probe.why} [start-up probe, once per session]"
+        if daemon_probe.bpf:
+            unavailable(why)
+        pytest.fail(why, pytrace=False)
+    return daemon_probe
+
+
 @pytest.fixture
-def start_daemon(nomine_bin, scope, tmp_path):
+def start_daemon(exec_detector, nomine_bin, scope, tmp_path):
     """start_daemon(config=dict|str|None, name="config.json", configs=None,
     args=(), scopes=None, env=None) -> a started Daemon, confined to the
     test's scope cgroup (or to `scopes`). config=None means no --config
     (the built-in config). All are stopped at teardown, which asserts exit
-    code 0 and a "nomine stopping" line."""
+    code 0 and a "nomine stopping" line. Each waits for its start-up line at
+    least STARTUP_TIMEOUT s, longer where the probe's start-up was slow."""
     started = []
+    timeout = max(STARTUP_TIMEOUT, 3 * exec_detector.seconds)
 
     def start(config=None, name="config.json", configs=None, args=(), scopes=None,
               env=None):
         if configs is None:
             configs = {} if config is None else {name: config}
         d = Daemon(nomine_bin, tmp_path / f"daemon{len(started)}",
-                   [scope] if scopes is None else scopes, configs, args, env)
+                   [scope] if scopes is None else scopes, configs, args, env,
+                   startup_timeout=timeout)
         started.append(d)
         return d.start()
 
     yield start
     errors = []
     for d in reversed(started):
-        if d.proc is None:
+        if d.proc is None or d.abandoned:
             continue
         try:
             d.check_clean_stop()

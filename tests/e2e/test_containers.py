@@ -39,10 +39,11 @@ class Containerd:
     def start(self):
         for tool in ("containerd", "ctr", "runc"):
             if not shutil.which(tool):
-                unavailable(f"{tool} is not installed (scripts/deps.sh test installs it)")
+                unavailable(f"{tool} is not installed (scripts/deps.sh test installs it)",
+                            bpf=False)
         busybox = shutil.which("busybox")
         if not busybox:
-            unavailable("busybox is not installed")
+            unavailable("busybox is not installed", bpf=False)
         (self.rootfs / "bin").mkdir(parents=True)
         for d in ("proc", "dev", "sys", "tmp", "etc"):
             (self.rootfs / d).mkdir()
@@ -170,7 +171,7 @@ def remove_v1_dirs(scope_name):
 @pytest.fixture(scope="module")
 def containerd(tmp_path_factory):
     if os.geteuid() != 0:
-        unavailable("container tests need root")
+        unavailable("container tests need root", bpf=False)
     c = Containerd(tmp_path_factory.mktemp("containerd")).start()
     yield c
     c.stop()
