@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* mxcheck.c - the kernel matrix's measurements, the same in a QEMU guest and
+ * on the host: starts nomine scoped to one cgroup, runs banned, allowed and
+ * forking programs in that cgroup, and prints what happened as records.
+ *
+ *   mxcheck --nomine PATH --helpers DIR --cfg DIR --cgroup-dir DIR --scope /NAME
+ *           --work DIR [--runs small,default,10k,100k,lineage] [--trials N]
+ *           [--fork-n N] [--startup-timeout S] [--lineage-timeout S] [--budget S]
+ *           [--shortcut]
+ *
+ * DIR of --cfg holds small.json (bans only the run's random string, which is
+ * also in banned.txt), 10k.json and 100k.json. Every nomine started here gets
+ * --scope-cgroup, and everything run for a check is moved into that cgroup
+ * first: nothing outside it can be touched.
+ *
+ * Under emulation one refused BPF program costs minutes (the verifier runs
+ * to its limit), so --shortcut starts nomine no more after run small shows a
+ * refusal, and --budget S starts no run that could not end within S seconds
+ * (judged from the slowest start-up so far). What is not run is recorded as
+ * "skipped" with the reason; the judge counts it as a failure.
+ *
+ * Output: one record per line, "@@NMX@@ KIND PAYLOAD", where PAYLOAD is JSON
+ * except for "startline RUN LINE" and "log RUN LINE" (nomine's own lines,
+ * verbatim). No verdicts are given here; tests/matrix/run judges the records,
+ * so the rules live in one place. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TAG "@@NMX@@"
+#define EXEC_TIMEOUT_MS 5000	/* the "capture" variant must kill within this */
+#define MARK_LINGER_MS 10000	/* a banned mxmark not killed ends by itself */
+#define ALLOWED_LINGER_MS 1000	/* long enough for a wrong user-space kill */
+#define STOP_TIMEOUT_MS 15000
+
+struct opts {
+	const char *nomine, *helpers, *cfg, *cgdir, *scope, *work, *runs;
+	int trials, fork_n, startup_timeout_s, lineage_timeout_s, budget_s;
+	bool shortcut;
+};
+
+struct daemon {
+	pid_t pid;
+	char log[512];
+	char *startline;	/* malloc'd, without the newline */
+	double startup_ms;
+	bool exited;
+	int status;
+};
+
+static struct opts o = {
+	.runs = "small,default,10k,100k,lineage", .trials = 20, .fork_n = 50,
+	.startup_timeout_s = 120, .lineage_timeout_s = 30,
+};
+static char banned[128];
+static struct daemon *live;	/* the running nomine, for the reaper */
+static pid_t watched_pid;	/* the check's own child, for the reaper */
+static bool watched_done;
+static int watched_status;
+static double t_begin, slowest_start_ms;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void record(const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s ", TAG, kind);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Writes s as a JSON string body (no quotes) into out. */
+static void json_esc(const char *s, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (; *s && j + 7 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			j += (size_t)snprintf(out + j, n - j, "\\%c", c);
+		else if (c < 0x20)
+			j += (size_t)snprintf(out + j, n - j, "\\u%04x", c);
+		else
+			out[j++] = (char)c;
+	}
+	out[j] = '\0';
+}
+
+/* Collects every exited child: we are a subreaper, so orphans of the
+ * forking tree land here too. Only nomine's and the watched child's
+ * statuses are kept. */
+static void reap(void)
+{
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (live && p == live->pid) {
+			live->exited = true;
+			live->status = st;
+		} else if (p == watched_pid) {
+			watched_done = true;
+			watched_status = st;
+		}
+	}
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				abort();
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* ---------------------------------------------------------------- cgroup */
+
+static int count_procs(const char *dir)
+{
+	char path[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (f) {
+		int pid;
+
+		while (fscanf(f, "%d", &pid) == 1)
+			n++;
+		fclose(f);
+	}
+	d = opendir(dir);
+	if (!d)
+		return n;
+	while ((e = readdir(d))) {
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			n += count_procs(path);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* SIGKILLs what is left in the scope (all of it started by this program)
+ * and waits until it is empty; returns how many were still there. */
+static int empty_scope(void)
+{
+	char path[4096], kill_path[4096];
+	double end = now_ms() + 10000;
+	int left, first = count_procs(o.cgdir);
+
+	snprintf(kill_path, sizeof(kill_path), "%s/cgroup.kill", o.cgdir);
+	while ((left = count_procs(o.cgdir)) > 0 && now_ms() < end) {
+		FILE *f = fopen(kill_path, "we");
+
+		if (f) {	/* 5.14+ */
+			fputs("1", f);
+			fclose(f);
+		} else {
+			int pid;
+
+			snprintf(path, sizeof(path), "%s/cgroup.procs", o.cgdir);
+			f = fopen(path, "re");
+			while (f && fscanf(f, "%d", &pid) == 1)
+				kill(pid, SIGKILL);
+			if (f)
+				fclose(f);
+		}
+		reap();
+		sleep_ms(20);
+	}
+	reap();
+	return first;
+}
+
+/* Forks argv into the scope cgroup; the child moves itself before exec. */
+static pid_t spawn_in_scope(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char path[4096], me[32];
+		int fd, len;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", o.cgdir);
+		len = snprintf(me, sizeof(me), "%d", getpid());
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, me, (size_t)len) != len)
+			_exit(120);
+		close(fd);
+		execv(argv[0], argv);
+		_exit(121);
+	}
+	watched_pid = pid;
+	watched_done = false;
+	return pid;
+}
+
+/* Waits up to ms for the watched child; false on timeout. */
+static bool wait_watched(double ms)
+{
+	double end = now_ms() + ms;
+
+	for (;;) {
+		reap();
+		if (watched_done)
+			return true;
+		if (now_ms() >= end)
+			return false;
+		sleep_ms(1);
+	}
+}
+
+static void status_json(int st, bool done, char *out, size_t n)
+{
+	if (!done)
+		snprintf(out, n, "\"result\":\"timeout\"");
+	else if (WIFSIGNALED(st))
+		snprintf(out, n, "\"result\":\"signal\",\"sig\":%d", WTERMSIG(st));
+	else
+		snprintf(out, n, "\"result\":\"exit\",\"code\":%d", WEXITSTATUS(st));
+}
+
+/* ---------------------------------------------------------------- nomine */
+
+static bool line_has_startup(const char *buf, char **line)
+{
+	const char *p = strstr(buf, "\"event\":\"nomine started\"");
+	const char *s, *e;
+
+	if (!p)
+		return false;
+	e = strchr(p, '\n');
+	if (!e)
+		return false;	/* not complete yet */
+	for (s = p; s > buf && s[-1] != '\n'; s--)
+		;
+	*line = strndup(s, (size_t)(e - s));
+	return true;
+}
+
+/* Starts nomine with extra args (NULL-terminated) and waits for its start-up
+ * line. Records "start" and, when it came, "startline". */
+static bool daemon_start(struct daemon *d, const char *run, const char *const extra[])
+{
+	const char *argv[16];
+	char args_json[2048] = "", esc[512];
+	double t0, end;
+	int n = 0, fd;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->log, sizeof(d->log), "%s/nomine-%s.log", o.work, run);
+	argv[n++] = o.nomine;
+	argv[n++] = "run";
+	argv[n++] = "--scope-cgroup";
+	argv[n++] = o.scope;
+	for (int i = 0; extra[i] && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	for (int i = 1; i < n; i++) {
+		json_esc(argv[i], esc, sizeof(esc));
+		snprintf(args_json + strlen(args_json), sizeof(args_json) - strlen(args_json),
+			 "%s\"%s\"", i > 1 ? "," : "", esc);
+	}
+	fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		record("start", "{\"run\":\"%s\",\"started\":false,\"why\":\"cannot open %s: %s\"}",
+		       run, d->log, strerror(errno));
+		return false;
+	}
+	t0 = now_ms();
+	d->pid = fork();
+	if (d->pid == 0) {
+		/* if this program dies, so does nomine: nothing is left running */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fd);
+	live = d;
+	end = t0 + o.startup_timeout_s * 1000.0;
+	while (now_ms() < end) {
+		char *buf = read_file(d->log, NULL);
+		bool got = buf && line_has_startup(buf, &d->startline);
+
+		free(buf);
+		if (got) {
+			d->startup_ms = now_ms() - t0;
+			break;
+		}
+		reap();
+		if (d->exited)
+			break;
+		sleep_ms(5);
+	}
+	if (now_ms() - t0 > slowest_start_ms)
+		slowest_start_ms = now_ms() - t0;
+	if (d->startline) {
+		record("start", "{\"run\":\"%s\",\"args\":[%s],\"started\":true,\"startup_ms\":%.1f,"
+		       "\"pid\":%d}", run, args_json, d->startup_ms, d->pid);
+		record("startline", "%s %s", run, d->startline);
+		return true;
+	}
+	record("start", "{\"run\":\"%s\",\"args\":[%s],\"started\":false,\"why\":\"%s\","
+	       "\"waited_ms\":%.0f,\"exit\":%d}", run, args_json,
+	       d->exited ? "exited before its start-up line" : "no start-up line in time",
+	       now_ms() - t0, d->exited ? (WIFEXITED(d->status) ? WEXITSTATUS(d->status)
+					    : -WTERMSIG(d->status)) : 0);
+	return false;
+}
+
+/* SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; records "stop" and the log. */
+static void daemon_stop(struct daemon *d, const char *run)
+{
+	double t0 = now_ms();
+	bool forced = false;
+	char *buf, *line, *save = NULL;
+
+	if (!d->pid)
+		return;
+	if (!d->exited)
+		kill(d->pid, SIGTERM);
+	while (!d->exited) {
+		reap();
+		if (d->exited)
+			break;
+		if (!forced && now_ms() - t0 > STOP_TIMEOUT_MS) {
+			kill(d->pid, SIGKILL);
+			forced = true;
+		}
+		sleep_ms(5);
+	}
+	live = NULL;
+	record("stop", "{\"run\":\"%s\",\"exit\":%d,\"forced\":%s,\"stop_ms\":%.0f}", run,
+	       WIFEXITED(d->status) ? WEXITSTATUS(d->status) : -WTERMSIG(d->status),
+	       forced ? "true" : "false", now_ms() - t0);
+	buf = read_file(d->log, NULL);
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		record("log", "%s %s", run, line);
+	free(buf);
+	free(d->startline);
+	d->startline = NULL;
+	d->pid = 0;
+}
+
+/* The largest "descendants_killed" nomine has logged so far, -1 if none. */
+static long descendants_logged(const struct daemon *d)
+{
+	char *buf = read_file(d->log, NULL);
+	const char *key = "\"descendants_killed\":";
+	long best = -1;
+
+	for (char *p = buf ? strstr(buf, key) : NULL; p; p = strstr(p + 1, key)) {
+		long v = strtol(p + strlen(key), NULL, 10);
+
+		if (v > best)
+			best = v;
+	}
+	free(buf);
+	return best;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+/* One run of mxmark in the scope: banned or not. Records "exec". */
+static bool exec_trial(const char *run, const char *kind, int i, double timeout_ms)
+{
+	char marker[512], linger[16], st[64], *argv[7], helper[512];
+	struct stat sb;
+	bool done, ban = !strcmp(kind, "banned");
+	double t0;
+
+	snprintf(helper, sizeof(helper), "%s/mxmark", o.helpers);
+	snprintf(marker, sizeof(marker), "%s/marker-%s-%s-%d", o.work, run, kind, i);
+	snprintf(linger, sizeof(linger), "%d", ban ? MARK_LINGER_MS : ALLOWED_LINGER_MS);
+	unlink(marker);
+	argv[0] = helper;
+	argv[1] = marker;
+	argv[2] = linger;
+	argv[3] = "--pool";
+	argv[4] = ban ? banned : "nmx-allowed-run";
+	argv[5] = NULL;
+	t0 = now_ms();
+	spawn_in_scope(argv);
+	done = wait_watched(timeout_ms);
+	if (!done) {
+		kill(watched_pid, SIGKILL);
+		while (!watched_done) {
+			reap();
+			sleep_ms(1);
+		}
+	}
+	status_json(watched_status, done, st, sizeof(st));
+	record("exec", "{\"run\":\"%s\",\"kind\":\"%s\",\"i\":%d,%s,\"marker\":%s,\"ms\":%.1f}",
+	       run, kind, i, st, stat(marker, &sb) ? "false" : "true", now_ms() - t0);
+	unlink(marker);
+	return done && WIFSIGNALED(watched_status) && WTERMSIG(watched_status) == SIGKILL;
+}
+
+static void check_execs(const char *run)
+{
+	int misses = 0;
+
+	for (int i = 0; i < o.trials; i++) {
+		if (exec_trial(run, "banned", i, EXEC_TIMEOUT_MS))
+			misses = 0;
+		else if (++misses == 2)
+			break;	/* not killed twice running: 18 more would say the same */
+	}
+	exec_trial(run, "allowed", 0, ALLOWED_LINGER_MS + EXEC_TIMEOUT_MS);
+	empty_scope();
+}
+
+/* A forking tree under --user-verdict: how big it got, whether all of it
+ * went, and what nomine logged. Records "lineage". */
+static void check_lineage(struct daemon *d)
+{
+	char n[16], lifetime[16], helper[512], st[64], *argv[6];
+	double t0, empty_at = -1, end;
+	int max = 0, left;
+	long desc;
+
+	snprintf(helper, sizeof(helper), "%s/mxfork", o.helpers);
+	snprintf(n, sizeof(n), "%d", o.fork_n);
+	snprintf(lifetime, sizeof(lifetime), "%d", o.lineage_timeout_s * 3);
+	argv[0] = helper;
+	argv[1] = n;
+	argv[2] = lifetime;
+	argv[3] = "--pool";
+	argv[4] = banned;
+	argv[5] = NULL;
+	t0 = now_ms();
+	spawn_in_scope(argv);
+	end = t0 + o.lineage_timeout_s * 1000.0;
+	while (now_ms() < end) {
+		int c = count_procs(o.cgdir);
+
+		reap();
+		if (c > max)
+			max = c;
+		if (c == 0 && watched_done) {
+			empty_at = now_ms() - t0;
+			break;
+		}
+		sleep_ms(2);
+	}
+	left = count_procs(o.cgdir);
+	/* the kill line comes after the last round of kills */
+	for (double e2 = now_ms() + 5000; descendants_logged(d) <= 0 && now_ms() < e2;)
+		sleep_ms(20);
+	desc = descendants_logged(d);
+	status_json(watched_status, watched_done, st, sizeof(st));
+	record("lineage", "{\"run\":\"lineage\",\"fork_n\":%d,\"tree_max\":%d,\"left\":%d,"
+	       "\"empty_ms\":%.1f,\"root\":{%s},\"descendants_killed\":%ld}",
+	       o.fork_n, max, left, empty_at, st, desc);
+	empty_scope();
+}
+
+/* Whether run may start: not after a refusal under --shortcut, not when it
+ * could end after the budget. Records "skipped" when not. */
+static bool may_start(const char *run, const char *refusal, double extra_ms)
+{
+	double elapsed = now_ms() - t_begin, need = slowest_start_ms + 10000 + extra_ms;
+
+	if (o.shortcut && refusal[0]) {
+		record("skipped", "{\"run\":\"%s\",\"why\":\"%s\"}", run, refusal);
+		return false;
+	}
+	if (o.budget_s && elapsed + need > o.budget_s * 1000.0) {
+		record("skipped", "{\"run\":\"%s\",\"why\":\"would end after the %d s budget "
+		       "(%.0f s used, slowest start-up %.0f s)\"}", run, o.budget_s, elapsed / 1000,
+		       slowest_start_ms / 1000);
+		return false;
+	}
+	return true;
+}
+
+static bool wanted(const char *run)
+{
+	size_t l = strlen(run);
+
+	for (const char *p = o.runs; (p = strstr(p, run)); p += l)
+		if ((p == o.runs || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
+			return true;
+	return false;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mxcheck --nomine PATH --helpers DIR --cfg DIR --cgroup-dir DIR "
+		"--scope /NAME --work DIR [--runs LIST] [--trials N] [--fork-n N] "
+		"[--startup-timeout S] [--lineage-timeout S] [--budget S] [--shortcut]\n");
+	exit(2);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--shortcut")) {
+			o.shortcut = true;
+			continue;
+		}
+		if (!v)
+			usage();
+		i++;
+		if (!strcmp(a, "--nomine")) o.nomine = v;
+		else if (!strcmp(a, "--helpers")) o.helpers = v;
+		else if (!strcmp(a, "--cfg")) o.cfg = v;
+		else if (!strcmp(a, "--cgroup-dir")) o.cgdir = v;
+		else if (!strcmp(a, "--scope")) o.scope = v;
+		else if (!strcmp(a, "--work")) o.work = v;
+		else if (!strcmp(a, "--runs")) o.runs = v;
+		else if (!strcmp(a, "--trials")) o.trials = atoi(v);
+		else if (!strcmp(a, "--fork-n")) o.fork_n = atoi(v);
+		else if (!strcmp(a, "--startup-timeout")) o.startup_timeout_s = atoi(v);
+		else if (!strcmp(a, "--lineage-timeout")) o.lineage_timeout_s = atoi(v);
+		else if (!strcmp(a, "--budget")) o.budget_s = atoi(v);
+		else usage();
+	}
+	if (!o.nomine || !o.helpers || !o.cfg || !o.cgdir || !o.scope || !o.work)
+		usage();
+}
+
+static void read_banned(void)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/banned.txt", o.cfg);
+	f = fopen(path, "re");
+	if (!f || !fgets(banned, sizeof(banned), f)) {
+		fprintf(stderr, "mxcheck: cannot read %s\n", path);
+		exit(2);
+	}
+	fclose(f);
+	banned[strcspn(banned, "\r\n")] = '\0';
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const runs[] = { "default", "10k", "100k" };
+	char cfg[4096], cfg2[4096], esc[256], refusal[160] = "";
+	struct daemon d;
+	struct utsname u;
+
+	t_begin = now_ms();
+	parse_args(argc, argv);
+	read_banned();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGPIPE, SIG_IGN);
+	uname(&u);
+	json_esc(u.release, esc, sizeof(esc));
+	record("begin", "{\"release\":\"%s\",\"machine\":\"%s\",\"scope\":\"%s\","
+	       "\"banned\":\"%s\",\"trials\":%d}", esc, u.machine, o.scope, banned, o.trials);
+	if (count_procs(o.cgdir))
+		record("note", "{\"scope_not_empty_at_start\":%d}", empty_scope());
+	snprintf(cfg, sizeof(cfg), "%s/small.json", o.cfg);
+
+	if (wanted("small")) {
+		const char *extra[] = { "--config", cfg, NULL };
+
+		if (daemon_start(&d, "small", extra)) {
+			if (strstr(d.startline, "\"bpf_error\"") ||
+			    strstr(d.startline, "\"refused\":true"))
+				snprintf(refusal, sizeof(refusal),
+					 "not started again: a BPF program was refused in run small");
+			check_execs("small");
+		}
+		daemon_stop(&d, "small");
+	}
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		const char *plain[] = { NULL }, *withcfg[] = { "--config", cfg2, NULL };
+
+		if (!wanted(runs[i]) || !may_start(runs[i], refusal, 0))
+			continue;
+		snprintf(cfg2, sizeof(cfg2), "%s/%s.json", o.cfg, runs[i]);
+		daemon_start(&d, runs[i], i == 0 ? plain : withcfg);
+		daemon_stop(&d, runs[i]);
+	}
+	if (wanted("lineage") && may_start("lineage", refusal, o.lineage_timeout_s * 1000.0)) {
+		const char *extra[] = { "--user-verdict", "--config", cfg, NULL };
+
+		if (daemon_start(&d, "lineage", extra))
+			check_lineage(&d);
+		daemon_stop(&d, "lineage");
+	}
+	empty_scope();
+	record("end", "{\"elapsed_ms\":%.0f}", now_ms() - t_begin);
+	return 0;
+}
