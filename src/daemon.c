@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "action.h"
+#include "bpf_load.h"
 #include "cgroup_kill.h"
 #include "config.h"
 #include "containers.h"
@@ -65,8 +66,14 @@ struct daemon {
 	 * every exec the kernel froze were lost, to prove they are recovered */
 	int test_lose_frozen;
 	uint64_t reloads_ok, reloads_refused;
-	const char *bpf_error;
-	char bpf_err[512];
+	/* Each detector's variant, and why it is not the best one (empty when
+	 * it is); refused: the kernel had the features and still said no. */
+	enum exec_variant exec_var;
+	char exec_why[600];
+	int exec_refused;
+	char lineage_why[600];
+	int lineage_refused;
+	int randomx_refused;
 };
 
 struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
@@ -244,10 +251,9 @@ static void install_tables(struct daemon *d, const struct policy *p)
 		return;
 	d->gen++;
 	d->nfallback = 0;
-	if (d->o->user_verdict) {
-		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "--user-verdict");
-		d->table_kib = 0;
-	} else if (d->feat.map_in_map && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
+	d->table_kib = 0;
+	d->site_why_buf[0] = '\0';
+	if (d->exec_var == EXEC_VERDICT && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
 		ret = exec_watch_set_tables(d->ew, &kp.kt);
 		fit = ret == 0;
 		if (ret)
@@ -256,16 +262,16 @@ static void install_tables(struct daemon *d, const struct policy *p)
 		d->table_kib = fit ? kp.kt.size / 1024 : 0;
 		d->nfallback = kp.nfallback;
 		kpolicy_free(&kp);
-	} else {
-		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s",
-			 d->feat.map_in_map ? kp.why : "no map-in-map");
-		d->table_kib = 0;
+	} else if (d->exec_var == EXEC_VERDICT) {
+		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", kp.why);
 	}
-	if (!fit)
+	if (!fit && d->exec_var == EXEC_VERDICT)
 		exec_watch_set_tables(d->ew, NULL);
-	d->site = features_select(&d->feat, fit, &d->site_why);
-	if (d->site != SITE_KERNEL && !fit)
+	d->site = features_select(&d->feat, d->exec_var, fit, &d->site_why);
+	if (d->site == SITE_USER && d->site_why_buf[0])
 		d->site_why = d->site_why_buf;
+	else if (d->site == SITE_USER && d->exec_why[0])
+		d->site_why = d->exec_why;
 }
 
 /* Where container metadata comes from and what acts on containers: an
@@ -285,10 +291,35 @@ static void log_containers(struct daemon *d, json_t *o)
 	json_object_set_new(o, "containers", c);
 }
 
+static const char *lineage_variant(const struct daemon *d)
+{
+	return lineage_kind_name(lineage_kind(d->lt));
+}
+
+static const char *randomx_variant(const struct daemon *d)
+{
+	return d->mw ? "mxcsr" : "none";
+}
+
+static void log_detector(json_t *dets, const char *name, const char *variant, const char *why,
+			 int refused)
+{
+	json_t *o = json_object();
+
+	log_set_str(o, "variant", variant);
+	if (why && why[0])
+		log_set_str(o, "why", why);
+	if (refused)
+		json_object_set_new(o, "refused", json_true());
+	json_object_set_new(dets, name, o);
+}
+
 static void log_features(struct daemon *d)
 {
 	json_t *o = json_object(), *f = json_object(), *sc = json_array();
-	uint32_t prog_id, insns;
+	json_t *dets = json_object(), *progs = json_object();
+	const struct prog_cost *pc;
+	size_t npc = bpf_load_costs(&pc);
 	struct utsname u;
 
 	uname(&u);
@@ -306,12 +337,22 @@ static void log_features(struct daemon *d)
 		log_set_int(o, "randomx_threshold", d->mw_threshold);
 		json_object_set_new(o, "randomx_window_seconds", json_real(d->mw_window_s));
 	}
-	if (d->bpf_error)
-		log_set_str(f, "bpf_error", d->bpf_error);
-	if (d->ew && !exec_watch_prog_info(d->ew, &prog_id, &insns)) {
-		log_set_int(f, "exec_prog_id", prog_id);
-		log_set_int(f, "exec_prog_verified_insns", insns);
+	log_detector(dets, "exec", features_exec_variant_name(d->exec_var), d->exec_why,
+		     d->exec_refused);
+	log_detector(dets, "lineage", lineage_variant(d), d->lineage_why, d->lineage_refused);
+	log_detector(dets, "randomx", randomx_variant(d), d->mw ? NULL : d->mw_err,
+		     d->randomx_refused);
+	json_object_set_new(f, "detectors", dets);
+	for (size_t i = 0; i < npc; i++) {
+		json_t *p = json_object();
+
+		log_set_int(p, "verified_insns", pc[i].verified_insns);
+		log_set_int(p, "load_ms", (pc[i].load_us + 500) / 1000);
+		if (pc[i].verify_us)
+			log_set_int(p, "verify_ms", (pc[i].verify_us + 500) / 1000);
+		json_object_set_new(progs, pc[i].name, p);
 	}
+	json_object_set_new(f, "programs", progs);
 	json_object_set_new(o, "features", f);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(d->policy));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(d->policy));
@@ -325,44 +366,102 @@ static void log_features(struct daemon *d)
 	log_emit_event(o, "info", "nomine started");
 }
 
-/* Kernel parts: lineage first (it owns the shared map), then exec. A kernel
- * that cannot take them leaves nomine on /proc sweeps, said once. */
-static void open_bpf(struct daemon *d)
+static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char *err,
+				    size_t errlen)
 {
 	struct exec_watch_opts eo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n,
 		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
 		.audit = d->o->audit, .table_cap = d->o->table_cap,
+		.verdict = v == EXEC_VERDICT, .lineage_kind = (int)lineage_kind(d->lt),
+		.lineage_fd = d->lt ? lineage_map_fd(d->lt) : -1,
 	};
 
-	features_probe(&d->feat);
-	d->site = features_select(&d->feat, true, &d->site_why);
-	if (d->site == SITE_SWEEP) {
-		snprintf(d->bpf_err, sizeof(d->bpf_err), "%s", d->site_why);
-		d->bpf_error = d->bpf_err;
-		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
-			"catch banned commands", d->bpf_err, d->o->sweep_interval);
-		return;
-	}
+	return exec_watch_open(&eo, err, errlen);
+}
 
-	d->lt = lineage_open(d->bpf_err, sizeof(d->bpf_err));
-	if (d->lt) {
-		eo.lineage_fd = lineage_map_fd(d->lt);
-		d->ew = exec_watch_open(&eo, d->bpf_err, sizeof(d->bpf_err));
+/* Kernel parts, each on its own: lineage first (it owns the shared map),
+ * then the best exec program this kernel takes, then the RandomX detector.
+ * A refused program costs only its own detector (or variant), said once. */
+static void open_bpf(struct daemon *d)
+{
+	enum nm_lineage_kind kind;
+	enum exec_variant want;
+	const char *why;
+	char err[600];
+
+	features_probe(&d->feat);
+
+	kind = features_lineage_kind(&d->feat, &why);
+	snprintf(d->lineage_why, sizeof(d->lineage_why), "%s", why ? why : "");
+	if (kind != NM_LINEAGE_NONE) {
+		d->lt = lineage_open(kind, err, sizeof(err));
+		if (!d->lt) {
+			snprintf(d->lineage_why, sizeof(d->lineage_why), "%s", err);
+			d->lineage_refused = 1;
+		}
 	}
+	if (!d->lt)
+		log_msg("warning", "kernel lineage unavailable (%s): descendants are found from "
+			"/proc, and one that left its parent before the kill can escape",
+			d->lineage_why);
+	d->killer.lt = d->lt;
+
+	want = features_exec_variant(&d->feat, d->o->user_verdict, &why);
+	snprintf(d->exec_why, sizeof(d->exec_why), "%s", why ? why : "");
+	if (want == EXEC_VERDICT) {
+		d->ew = open_exec(d, EXEC_VERDICT, err, sizeof(err));
+		if (!d->ew) {
+			snprintf(d->exec_why, sizeof(d->exec_why), "%s", err);
+			d->exec_refused = 1;
+			log_msg("warning", "exec verdict in the kernel unavailable (%s): capturing argv "
+				"for a verdict in user space, after exec", err);
+			want = EXEC_CAPTURE;
+		}
+	}
+	if (!d->ew && want == EXEC_CAPTURE) {
+		d->ew = open_exec(d, EXEC_CAPTURE, err, sizeof(err));
+		if (!d->ew) {
+			size_t used = strlen(d->exec_why);
+
+			snprintf(d->exec_why + used, sizeof(d->exec_why) - used, "%s%s",
+				 used ? "; then " : "", err);
+			d->exec_refused = 1;
+			want = EXEC_NONE;
+		}
+	}
+	d->exec_var = d->ew ? want : EXEC_NONE;
+	if (!d->ew)
+		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
+			"catch banned commands", d->exec_why, d->o->sweep_interval);
+
+	if (!open_monero(d) && d->feat.btf && monero_supported())
+		d->randomx_refused = 1;
+
 	if (d->ew) {
-		open_monero(d);
 		install_exemptions(d);
 		install_tables(d, d->policy);
-		if (d->site != SITE_KERNEL)
+		if (d->site == SITE_USER && d->exec_var == EXEC_VERDICT)
 			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
 	} else {
-		d->site = SITE_SWEEP;
-		d->bpf_error = d->bpf_err;
-		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
-			"catch banned commands", d->bpf_err, d->o->sweep_interval);
+		d->site = features_select(&d->feat, EXEC_NONE, false, &d->site_why);
+		d->site_why = d->exec_why;
 	}
-	d->killer.lt = d->lt;
+}
+
+/* NOMINE_REQUIRE_BPF (CI): every detector the kernel has the features for
+ * must run its best variant. Returns a reason when one does not. */
+static const char *missing_detector(const struct daemon *d)
+{
+	const char *why;
+
+	if (features_exec_variant(&d->feat, d->o->user_verdict, &why) != d->exec_var)
+		return "the exec detector";
+	if (features_lineage_kind(&d->feat, &why) != lineage_kind(d->lt))
+		return "kernel lineage";
+	if (d->randomx_refused)
+		return "the RandomX detector";
+	return NULL;
 }
 
 static int add_fd(struct daemon *d, int fd)
@@ -420,7 +519,9 @@ static void reload(struct daemon *d)
 	d->policy = np;
 	install_exemptions(d);
 	install_tables(d, np);
-	if (d->ew && open_monero(d))
+	/* the RandomX watcher reopens when its settings changed; one the kernel
+	 * refused is not retried at every reload */
+	if ((d->mw || !d->randomx_refused) && monero_supported() && open_monero(d))
 		add_fd(d, monero_watch_fd(d->mw));
 	d->reloads_ok++;
 	o = json_object();
@@ -436,6 +537,17 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	struct daemon *d = ctx;
 
 	v->exec_detector = d->ew != NULL;
+	v->detectors[0].name = "exec";
+	v->detectors[0].variant = features_exec_variant_name(d->exec_var);
+	v->detectors[0].refused = d->exec_refused;
+	v->detectors[1].name = "lineage";
+	v->detectors[1].variant = lineage_variant(d);
+	v->detectors[1].refused = d->lineage_refused;
+	v->detectors[2].name = "randomx";
+	v->detectors[2].variant = randomx_variant(d);
+	v->detectors[2].refused = d->randomx_refused;
+	v->ndetectors = 3;
+	v->nprogs = bpf_load_costs(&v->progs);
 	v->kernel_verdict = d->site == SITE_KERNEL;
 	v->kernel_tables_bytes = (uint64_t)d->table_kib * 1024;
 	v->execs_seen = d->ew ? exec_watch_stat(d->ew, NM_STAT_EXECS) : 0;
@@ -670,9 +782,14 @@ int daemon_run(const struct daemon_opts *o)
 		return rc;
 	}
 	open_bpf(&d);
-	if (!d.ew && getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0")) {
-		fprintf(stderr, "nomine: NOMINE_REQUIRE_BPF is set and BPF is unavailable: %s\n",
-			d.bpf_err);
+	if (getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0") &&
+	    missing_detector(&d)) {
+		fprintf(stderr, "nomine: NOMINE_REQUIRE_BPF is set and %s could not load its BPF "
+			"program (exec: %s; lineage: %s; RandomX: %s)\n", missing_detector(&d),
+			d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
+			d.mw ? "ok" : d.mw_err);
+		log_msg("error", "NOMINE_REQUIRE_BPF is set and %s could not load its BPF program",
+			missing_detector(&d));
 		teardown(&d);
 		return 1;
 	}
@@ -707,7 +824,11 @@ int daemon_scan(const struct daemon_opts *o)
 
 	if (!rc) {
 		/* Kernel lineage helps a one-shot sweep too, when it loads. */
-		d.lt = lineage_open(d.bpf_err, sizeof(d.bpf_err));
+		char err[600];
+		const char *why;
+
+		features_probe(&d.feat);
+		d.lt = lineage_open(features_lineage_kind(&d.feat, &why), err, sizeof(err));
 		d.killer.lt = d.lt;
 		sweep_run(&d.act, d.policy);
 	}

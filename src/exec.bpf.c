@@ -19,36 +19,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool report_all;   /* also send out-of-scope execs (--debug) */
 const volatile bool audit;        /* judge, report, never signal */
 
-/* The verdict tables, swapped whole by user space on reload: an exec looks
- * the inner map up once, so it is judged by one table or the other. No
- * entry means no kernel verdict: every exec goes to user space. */
-struct tables_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(key_size, 4);
-	__uint(value_size, 65536);   /* set to the cap before load */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__array(values, struct tables_inner);
-} tables SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
-
-/* One record of scratch per CPU: tracepoints run with preemption disabled,
- * so a program run owns its CPU's slot until it returns. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct exec_record);
-} scratch SEC(".maps");
 
 /* Exemptions: which cgroups user space has classified (enum nm_cg_class). */
 struct {
@@ -113,7 +87,9 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 {
 	struct lineage *l;
 
-	l = bpf_task_storage_get(&lineage, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (lineage_kind == NM_LINEAGE_NONE)
+		return;
+	l = lineage_get(p, true);
 	if (!l) {
 		stat_inc(NM_STAT_NO_STORAGE);
 		return;
@@ -123,28 +99,21 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 	l->ids[0] = id;
 }
 
-struct chunk_ctx {
-	unsigned long start;
-	__u32 len;
-	bool env;
-};
-
-/* Sends area[i * NM_CHUNK_MAX, ...) (argv, then maybe the environment) as
- * one record; stops the loop when the area is done or the ring buffer is
- * full (user space then reads /proc). */
-static long send_chunk(__u32 i, void *data)
+/* Sends area[i * NM_CHUNK_MAX, ...) (argv, or with env the environment)
+ * as one record built in scratch. Returns 1 when the area is done or the
+ * ring buffer is full (user space then reads /proc). A global function:
+ * verified once, whichever loop calls it. */
+__noinline int send_area(__u32 i, __u64 start, __u32 total, __u32 env)
 {
-	struct chunk_ctx *c = data;
-	struct exec_record *r;
-	__u32 zero = 0, off, len;
+	struct exec_record *r = kw_scratch();
+	__u32 off, len;
 
-	r = bpf_map_lookup_elem(&scratch, &zero);
 	if (!r)
 		return 1;
 	off = i * NM_CHUNK_MAX;
-	if (off >= c->len && !(off == 0 && c->len == 0))
+	if (off >= total && !(off == 0 && total == 0))
 		return 1;
-	len = c->len - off;
+	len = total - off;
 	if (len > NM_CHUNK_MAX)
 		len = NM_CHUNK_MAX;
 	/* len is 1..NM_CHUNK_MAX here (0 only for an empty argv); written as
@@ -153,8 +122,10 @@ static long send_chunk(__u32 i, void *data)
 		len = ((len - 1) & (NM_CHUNK_MAX - 1)) + 1;
 	r->off = off;
 	r->len = len;
-	if (len && bpf_probe_read_user(r->data, len, (void *)(c->start + off))) {
-		if (c->env) {           /* the argv already sent stays good */
+	if (env)
+		r->flags |= NM_EXEC_ENV_REC;
+	if (len && bpf_probe_read_user(r->data, len, (void *)(start + off))) {
+		if (env) {           /* the argv already sent stays good */
 			r->flags |= NM_EXEC_ENV_FAIL;
 		} else {
 			r->flags |= NM_EXEC_READ_FAIL;
@@ -166,6 +137,24 @@ static long send_chunk(__u32 i, void *data)
 		return 1;
 	}
 	return 0;
+}
+
+/* Records for a whole area (at most max_chunks), in order. A bounded loop
+ * rather than bpf_loop, so that the capture program loads where bpf_loop
+ * does not exist (5.10), and a global function, so that the verifier walks
+ * the loop once, not once per path of the program that calls it. Returns 1
+ * if every record went. */
+__noinline int send_records(__u64 start, __u32 len, __u32 max_chunks, __u32 env)
+{
+	__u32 n = len ? (len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
+
+	for (__u32 i = 0; i < NM_ARGV_MAX / NM_CHUNK_MAX; i++) {
+		if (i >= n || i >= max_chunks)
+			return 1;
+		if (send_area(i, start, len, env))
+			return 0;
+	}
+	return 1;
 }
 
 /* The length of the user area [start, end), at most max (*trunc set when
@@ -219,29 +208,28 @@ static __always_inline int cgroup_class_of(__u64 cgid)
 }
 
 /* Judges argv with the kernel tables. Returns the record flags to add, or
- * -1 when the tables cannot judge (none loaded, unreadable argv). */
+ * -1 when the tables cannot judge (none loaded, unreadable argv, swapped
+ * during the walk). */
 static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg_start, bool act)
 {
-	struct kwalk k = { .r = r, .arg_start = arg_start, .argv_len = r->argv_len };
-	__u32 zero = 0;
-	void *inner;
+	const struct nm_kt_header *h = (const void *)kw_tables(~0u);
+	__u32 argv_len = r->argv_len;
 	__s64 id;
-	int cls;
+	int cls, allowed;
 
-	inner = bpf_map_lookup_elem(&tables, &zero);
-	if (!inner)
+	if (!h || (r->flags & NM_EXEC_ARGV_TRUNC))
 		return -1;
-	k.w = bpf_map_lookup_elem(inner, &zero);
-	if (!k.w || k.w[0] != NM_KT_MAGIC || (r->flags & NM_EXEC_ARGV_TRUNC))
-		return -1;
-	r->gen = ((const struct nm_kt_header *)k.w)->generation;
-	id = kw_banned(&k);
+	r->gen = h->generation;
+	id = kw_banned(h, arg_start, argv_len);
 	if (id == -2)
 		return -1;
 	r->matched = (int)id;
 	if (id < 0)
 		return NM_EXEC_KJUDGED;
-	if (kw_allowed(&k))
+	allowed = kw_allowed(h, arg_start, argv_len);
+	if (allowed < 0)
+		return -1;
+	if (allowed)
 		return NM_EXEC_KJUDGED | NM_EXEC_ALLOWED;
 	if (audit || !act)
 		return NM_EXEC_KJUDGED | NM_EXEC_AUDIT;
@@ -252,7 +240,7 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 		freeze(r);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
 	}
-	if (((const struct nm_kt_header *)k.w)->allow_mode == NM_KT_ALLOW_PARTIAL) {
+	if (h->allow_mode == NM_KT_ALLOW_PARTIAL) {
 		freeze(r);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
 	}
@@ -261,15 +249,16 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	return NM_EXEC_KJUDGED | NM_EXEC_KILLED;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+/* What every exec program does; verdict (a constant) says whether the
+ * kernel judges argv itself or leaves every verdict to user space. */
+static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *bprm,
+				   bool verdict)
 {
-	struct chunk_ctx c = {}, e = {};
 	struct exec_record *r;
-	__u32 zero = 0, nchunks;
-	bool trunc;
-	__u64 id = next_exec_id();
-	bool scoped;
+	__u32 zero = 0;
+	__u64 id = next_exec_id(), start, env_start;
+	__u32 len, env_len = 0;
+	bool scoped, trunc;
 	int judged = -1;
 
 	lineage_push(p, id);
@@ -292,13 +281,13 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	r->gen = 0;
 	r->env_len = 0;
 
-	c.start = BPF_CORE_READ(p, mm, arg_start);
-	c.len = area_len(c.start, BPF_CORE_READ(p, mm, arg_end), NM_ARGV_MAX, &trunc);
+	start = BPF_CORE_READ(p, mm, arg_start);
+	len = area_len(start, BPF_CORE_READ(p, mm, arg_end), NM_ARGV_MAX, &trunc);
 	if (trunc)
 		r->flags |= NM_EXEC_ARGV_TRUNC;
-	r->argv_len = c.len;
-	if (scoped)
-		judged = kernel_judge(r, c.start, true);
+	r->argv_len = len;
+	if (verdict && scoped)
+		judged = kernel_judge(r, start, true);
 	if (judged >= 0) {
 		r->flags |= judged;
 		/* nothing banned: user space has nothing to do */
@@ -308,24 +297,34 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	/* A banned exec's environment (the hub user, the Binder repo) goes
 	 * along: a process killed here is gone before user space could read it. */
 	if (r->matched >= 0) {
-		e.start = BPF_CORE_READ(p, mm, env_start);
-		e.len = area_len(e.start, BPF_CORE_READ(p, mm, env_end), NM_ENV_MAX, &trunc);
+		env_start = BPF_CORE_READ(p, mm, env_start);
+		env_len = area_len(env_start, BPF_CORE_READ(p, mm, env_end), NM_ENV_MAX, &trunc);
 		if (trunc)
 			r->flags |= NM_EXEC_ENV_TRUNC;
-		r->env_len = e.len;
+		r->env_len = env_len;
 	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
-	nchunks = c.len ? (c.len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX : 1;
-	if (bpf_loop(nchunks, send_chunk, &c, 0) != nchunks || !e.len)
+	if (!send_records(start, len, NM_ARGV_MAX / NM_CHUNK_MAX, 0) || !env_len)
 		return 0;
-	r = bpf_map_lookup_elem(&scratch, &zero);
-	if (!r)
-		return 0;
-	r->flags |= NM_EXEC_ENV_REC;
-	e.env = true;
-	bpf_loop((e.len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX, send_chunk, &e, 0);
+	send_records(env_start, env_len, NM_ENV_MAX / NM_CHUNK_MAX, 1);
 	return 0;
+}
+
+/* Judges every exec in the kernel (needs bpf_loop, 5.17+). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, bprm, true);
+}
+
+/* Only captures argv for a verdict in user space, after exec: where the
+ * judging program cannot load. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec_capture, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	return on_exec(p, bprm, false);
 }
 
 /* Test entry (not attached; loaded only by the tests): judges an argv in

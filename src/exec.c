@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "exec.h"
+#include "bpf_load.h"
 #include "exec.skel.h"
 #include "ktables.h"
 #include "percpu.h"
@@ -36,6 +37,7 @@ struct exec_watch {
 	void *ctx;
 	uint64_t clock;
 	size_t table_cap;
+	int verdict;              /* handle_exec (judges) rather than handle_exec_capture */
 	struct pending slots[PENDING_SLOTS];
 };
 
@@ -155,6 +157,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err, size_t errlen)
 {
+	struct bpf_map *lmaps[2];
 	int e;
 
 	w->skel = exec_bpf__open();
@@ -175,17 +178,31 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 		snprintf(err, errlen, "failed to size the kernel tables: %s", strerror(e));
 		return -1;
 	}
+	/* One exec program: the judging one, or the one that only captures. */
+	w->verdict = o->verdict != 0;
+	bpf_program__set_autoload(w->skel->progs.handle_exec, w->verdict && !o->test_entry);
+	bpf_program__set_autoload(w->skel->progs.handle_exec_capture, !w->verdict && !o->test_entry);
 	bpf_program__set_autoload(w->skel->progs.verdict_test, o->test_entry != 0);
-	if (bpf_map__reuse_fd(w->skel->maps.lineage, o->lineage_fd)) {
-		e = errno;
-		snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
-		return -1;
+	/* Lineage: share the tracker's map of the kind it runs; the other map
+	 * is never created (its code is dead for the verifier). */
+	w->skel->rodata->lineage_kind = (uint32_t)o->lineage_kind;
+	lmaps[0] = w->skel->maps.lineage;
+	lmaps[1] = w->skel->maps.lineage_pid;
+	for (int i = 0; i < 2; i++) {
+		int mine = (i == 0 && o->lineage_kind == NM_LINEAGE_TASK_STORAGE) ||
+			   (i == 1 && o->lineage_kind == NM_LINEAGE_PID_MAP);
+
+		if (!mine) {
+			bpf_map__set_autocreate(lmaps[i], false);
+		} else if (bpf_map__reuse_fd(lmaps[i], o->lineage_fd)) {
+			e = errno;
+			snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
+			return -1;
+		}
 	}
-	if (exec_bpf__load(w->skel)) {
-		e = errno;
-		snprintf(err, errlen, "failed to load exec program: %s", strerror(e));
+	if (bpf_load_object(w->skel->obj, w->verdict ? "exec program (verdict)" :
+			    "exec program (capture)", err, errlen))
 		return -1;
-	}
 	/* The test entry runs the verdict code by hand: nothing is attached. */
 	if (o->test_entry)
 		return 0;
@@ -227,6 +244,8 @@ void exec_watch_close(struct exec_watch *w)
 	if (!w)
 		return;
 	ring_buffer__free(w->rb);
+	if (w->skel)
+		bpf_load_forget(w->skel->obj);
 	exec_bpf__destroy(w->skel);
 	for (int i = 0; i < PENDING_SLOTS; i++)
 		free(w->slots[i].buf);
@@ -357,7 +376,8 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 	uint32_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->skel->progs.handle_exec), &info, &len))
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
+						    w->skel->progs.handle_exec_capture), &info, &len))
 		return -errno;
 	*id = info.id;
 	*verified_insns = info.verified_insns;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "exec_event.h"
+#include "lineage_types.h"
 
 struct exec_watch;
 
@@ -20,6 +21,10 @@ typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size
 
 struct exec_watch_opts {
 	int lineage_fd;                 /* lineage_map_fd() */
+	int lineage_kind;               /* lineage_kind(): enum nm_lineage_kind */
+	int verdict;                    /* load the program that judges in the kernel
+					 * (bpf_loop, 5.17+), else the one that only
+					 * captures argv for user space */
 	const struct nm_scope *scopes;  /* NULL/0: every exec is in scope */
 	unsigned int nscopes;
 	int report_all;                 /* also report out-of-scope execs */

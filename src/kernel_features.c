@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* kernel_features.c - kernel feature probes and the choice of verdict site. */
+/* kernel_features.c - kernel feature probes, the variant of each detector,
+ * and the choice of verdict site. */
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "kernel_features.h"
@@ -14,27 +15,60 @@ void features_probe(struct features *f)
 	f->bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
 }
 
-enum verdict_site features_select(const struct features *f, bool tables_fit, const char **why)
+enum exec_variant features_exec_variant(const struct features *f, bool user_verdict,
+					const char **why)
 {
 	*why = NULL;
 	if (!f->btf) {
 		*why = "no kernel BTF (/sys/kernel/btf/vmlinux): tp_btf and CO-RE unavailable";
-		return SITE_SWEEP;
+		return EXEC_NONE;
 	}
 	if (!f->ringbuf) {
 		*why = "no BPF ring buffer (kernel < 5.8)";
-		return SITE_SWEEP;
+		return EXEC_NONE;
 	}
-	if (!f->task_storage) {
-		*why = "no BPF task storage (kernel < 5.11): no lineage";
-		return SITE_SWEEP;
+	if (user_verdict) {
+		*why = "--user-verdict";
+		return EXEC_CAPTURE;
 	}
 	if (!f->bpf_loop) {
-		*why = "no bpf_loop (kernel < 5.17): argv cannot be read whole";
-		return SITE_SWEEP;
+		*why = "no bpf_loop (kernel < 5.17): argv cannot be walked in the kernel";
+		return EXEC_CAPTURE;
 	}
 	if (!f->map_in_map) {
 		*why = "no BPF map-in-map: kernel tables cannot be swapped atomically";
+		return EXEC_CAPTURE;
+	}
+	return EXEC_VERDICT;
+}
+
+enum nm_lineage_kind features_lineage_kind(const struct features *f, const char **why)
+{
+	*why = NULL;
+	if (!f->btf) {
+		*why = "no kernel BTF (/sys/kernel/btf/vmlinux): tp_btf and CO-RE unavailable";
+		return NM_LINEAGE_NONE;
+	}
+	if (!f->task_storage) {
+		*why = "no BPF task storage (kernel < 5.11): lineage kept in a map by thread id";
+		return NM_LINEAGE_PID_MAP;
+	}
+	return NM_LINEAGE_TASK_STORAGE;
+}
+
+enum verdict_site features_select(const struct features *f, enum exec_variant loaded,
+				  bool tables_fit, const char **why)
+{
+	const char *w;
+	enum exec_variant best = features_exec_variant(f, false, &w);
+
+	*why = NULL;
+	if (loaded == EXEC_NONE) {
+		*why = best == EXEC_NONE ? w : "no exec program could be loaded";
+		return SITE_SWEEP;
+	}
+	if (loaded == EXEC_CAPTURE) {
+		*why = best == EXEC_VERDICT ? "the judging exec program could not be loaded" : w;
 		return SITE_USER;
 	}
 	if (!tables_fit) {
@@ -51,6 +85,18 @@ const char *features_site_name(enum verdict_site s)
 		return "kernel";
 	case SITE_USER:
 		return "user";
+	default:
+		return "sweep-only";
+	}
+}
+
+const char *features_exec_variant_name(enum exec_variant v)
+{
+	switch (v) {
+	case EXEC_VERDICT:
+		return "kernel-verdict";
+	case EXEC_CAPTURE:
+		return "capture";
 	default:
 		return "sweep-only";
 	}

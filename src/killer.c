@@ -65,7 +65,7 @@ static int kill_one(const struct killer *k, struct victims *done, pid_t tgid, ui
 	if (fd < 0)
 		return 0;
 	if (mark_id && k->lt)
-		lineage_add(k->lt, fd, mark_id);
+		lineage_add(k->lt, fd, tgid, mark_id);
 	ok = proc_pidfd_signal(fd, SIGKILL) == 0;
 	close(fd);
 	if (ok)
@@ -178,7 +178,7 @@ static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
 			victims_add(tagged, found.v[i].tgid, found.v[i].start_ticks);
 			fd = proc_pidfd_open(found.v[i].tgid, found.v[i].start_ticks);
 			if (fd >= 0 && k->lt && id)
-				lineage_add(k->lt, fd, id);
+				lineage_add(k->lt, fd, found.v[i].tgid, id);
 			if (fd >= 0)
 				close(fd);
 		}
@@ -235,7 +235,7 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	 * be orphaned out of reach by the root's death. */
 	if (fd >= 0 && !exec_id) {
 		if (k->lt)
-			lineage_mark(k->lt, fd, &exec_id);
+			lineage_mark(k->lt, fd, tgid, &exec_id);
 		tag_tree(k, tgid, start_ticks, exec_id, &pre);
 	}
 	if (k->lt && exec_id)

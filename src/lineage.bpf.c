@@ -19,17 +19,45 @@ struct {
 	__type(value, __u8);
 } doomed SEC(".maps");
 
+/* Lineage entries the pid map had no room for (it never evicts: a task
+ * without an entry is only unknown, one with a wrong entry could be doomed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} full SEC(".maps");
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct lineage *pl, *cl;
+	__u32 zero = 0;
+	__u64 *n;
 
-	pl = bpf_task_storage_get(&lineage, parent, 0, 0);
+	pl = lineage_get(parent, false);
 	if (!pl)
 		return 0;
-	cl = bpf_task_storage_get(&lineage, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cl)
+	cl = lineage_get(child, true);
+	if (cl) {
 		*cl = *pl;
+	} else {
+		n = bpf_map_lookup_elem(&full, &zero);
+		if (n)
+			*n += 1;
+	}
+	return 0;
+}
+
+/* The pid map's entry goes with its thread (loaded for NM_LINEAGE_PID_MAP
+ * only: task storage is freed by the kernel). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	__u32 pid = BPF_CORE_READ(p, pid);
+
+	if (lineage_kind == NM_LINEAGE_PID_MAP)
+		bpf_map_delete_elem(&lineage_pid, &pid);
 	return 0;
 }
 
@@ -55,7 +83,7 @@ int find_doomed(struct bpf_iter__task *ctx)
 
 	if (!task || (task->flags & PF_EXITING))
 		return 0;
-	l = bpf_task_storage_get(&lineage, task, 0, 0);
+	l = lineage_get(task, false);
 	if (!l || !is_doomed(l))
 		return 0;
 	d.tgid = task->tgid;

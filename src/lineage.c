@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_load.h"
 #include "lineage.h"
 #include "lineage.skel.h"
 
@@ -14,9 +15,10 @@ struct lineage_tracker {
 	struct lineage_bpf *skel;
 	struct bpf_link *iter_link;
 	uint64_t next_user_id;
+	enum nm_lineage_kind kind;
 };
 
-struct lineage_tracker *lineage_open(char *err, size_t errlen)
+struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_t errlen)
 {
 	struct lineage_tracker *lt = calloc(1, sizeof(*lt));
 	int e;
@@ -25,13 +27,25 @@ struct lineage_tracker *lineage_open(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	lt->next_user_id = 1ull << 63;
-	lt->skel = lineage_bpf__open_and_load();
-	if (!lt->skel) {
-		e = errno;
-		snprintf(err, errlen, "failed to load lineage tracker: %s", strerror(e));
+	if (kind != NM_LINEAGE_TASK_STORAGE && kind != NM_LINEAGE_PID_MAP) {
+		snprintf(err, errlen, "no lineage kind");
 		goto fail;
 	}
+	lt->kind = kind;
+	lt->next_user_id = 1ull << 63;
+	lt->skel = lineage_bpf__open();
+	if (!lt->skel) {
+		e = errno;
+		snprintf(err, errlen, "failed to open lineage tracker: %s", strerror(e));
+		goto fail;
+	}
+	lt->skel->rodata->lineage_kind = (uint32_t)kind;
+	bpf_map__set_autocreate(kind == NM_LINEAGE_TASK_STORAGE ? lt->skel->maps.lineage_pid :
+				lt->skel->maps.lineage, false);
+	/* task storage goes with its task; the pid map is emptied at exit */
+	bpf_program__set_autoload(lt->skel->progs.handle_exit, kind == NM_LINEAGE_PID_MAP);
+	if (bpf_load_object(lt->skel->obj, "lineage tracker", err, errlen))
+		goto fail;
 	if (lineage_bpf__attach(lt->skel)) {
 		e = errno;
 		snprintf(err, errlen, "failed to attach fork tracker: %s", strerror(e));
@@ -54,13 +68,33 @@ void lineage_close(struct lineage_tracker *lt)
 	if (!lt)
 		return;
 	bpf_link__destroy(lt->iter_link);
+	if (lt->skel)
+		bpf_load_forget(lt->skel->obj);
 	lineage_bpf__destroy(lt->skel);
 	free(lt);
 }
 
 int lineage_map_fd(const struct lineage_tracker *lt)
 {
-	return bpf_map__fd(lt->skel->maps.lineage);
+	return bpf_map__fd(lt->kind == NM_LINEAGE_TASK_STORAGE ? lt->skel->maps.lineage :
+			   lt->skel->maps.lineage_pid);
+}
+
+enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt)
+{
+	return lt ? lt->kind : NM_LINEAGE_NONE;
+}
+
+const char *lineage_kind_name(enum nm_lineage_kind kind)
+{
+	switch (kind) {
+	case NM_LINEAGE_TASK_STORAGE:
+		return "task-storage";
+	case NM_LINEAGE_PID_MAP:
+		return "pid-map";
+	default:
+		return "none";
+	}
 }
 
 int lineage_doom(struct lineage_tracker *lt, uint64_t id)
@@ -72,25 +106,30 @@ int lineage_doom(struct lineage_tracker *lt, uint64_t id)
 	return 0;
 }
 
-int lineage_add(struct lineage_tracker *lt, int pidfd, uint64_t id)
+int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t id)
 {
 	int fd = lineage_map_fd(lt);
+	uint32_t pid = (uint32_t)tgid;
+	/* Task storage is keyed by pidfd from user space; the pid map by the
+	 * leader's thread id (the caller holds pidfd, so it is still that
+	 * process). */
+	const void *key = lt->kind == NM_LINEAGE_TASK_STORAGE ? (const void *)&pidfd :
+			  (const void *)&pid;
 	struct lineage l;
 
-	/* Task storage is keyed by pidfd from user space. */
-	if (bpf_map_lookup_elem(fd, &pidfd, &l))
+	if (bpf_map_lookup_elem(fd, key, &l))
 		memset(&l, 0, sizeof(l));
 	memmove(&l.ids[1], &l.ids[0], sizeof(l.ids) - sizeof(l.ids[0]));
 	l.ids[0] = id;
-	if (bpf_map_update_elem(fd, &pidfd, &l, BPF_ANY))
+	if (bpf_map_update_elem(fd, key, &l, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-int lineage_mark(struct lineage_tracker *lt, int pidfd, uint64_t *id)
+int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t *id)
 {
 	*id = lt->next_user_id++;
-	return lineage_add(lt, pidfd, *id);
+	return lineage_add(lt, pidfd, tgid, *id);
 }
 
 int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n)

@@ -6,17 +6,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "lineage_types.h"
 
 struct lineage_tracker;
 
-/* Loads and attaches the fork tracker and the doomed-task iterator.
- * Returns NULL with a reason in err when the kernel cannot take them. */
-struct lineage_tracker *lineage_open(char *err, size_t errlen);
+/* Loads and attaches the fork tracker and the doomed-task iterator, keeping
+ * lineage in the map of the given kind (lineage.bpf.h). Returns NULL with a
+ * reason in err when the kernel cannot take them. */
+struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_t errlen);
 void lineage_close(struct lineage_tracker *lt);
 
-/* fd of the task-storage map, for exec.bpf.c to share. */
+/* fd of the lineage map, for exec.bpf.c to share, and its kind
+ * (NM_LINEAGE_NONE for a NULL tracker). */
 int lineage_map_fd(const struct lineage_tracker *lt);
+enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt);
+const char *lineage_kind_name(enum nm_lineage_kind kind);
 
 /* Marks an exec id: every task carrying it in its ancestry is doomed. */
 int lineage_doom(struct lineage_tracker *lt, uint64_t id);
@@ -24,10 +29,10 @@ int lineage_doom(struct lineage_tracker *lt, uint64_t id);
 /* Gives the process behind pidfd a fresh id of its own (allocated in user
  * space's half of the id space) and returns it in *id, so that everything it
  * forks from now on carries that id. */
-int lineage_mark(struct lineage_tracker *lt, int pidfd, uint64_t *id);
+int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t *id);
 
-/* Adds an existing id to the process behind pidfd. */
-int lineage_add(struct lineage_tracker *lt, int pidfd, uint64_t id);
+/* Adds an existing id to the process behind pidfd (whose id is tgid). */
+int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t id);
 
 /* Runs the iterator: *out (malloc'ed, caller frees) receives every live task
  * whose ancestry holds a doomed id, one entry per thread. Returns 0 or a

@@ -7,6 +7,16 @@
  * first, then the execs of the chain that led to it. */
 #define NM_LINEAGE_DEPTH 8
 #define NM_DOOMED_MAX 4096
+/* Threads the pid-keyed lineage map holds (kernels without task storage):
+ * entries live only as long as their thread, and memory is taken per entry. */
+#define NM_LINEAGE_PID_MAX 262144
+
+/* Where lineage lives (lineage.bpf.h), chosen before load. */
+enum nm_lineage_kind {
+	NM_LINEAGE_NONE = 0,
+	NM_LINEAGE_TASK_STORAGE = 1,  /* BPF task storage (5.11+) */
+	NM_LINEAGE_PID_MAP = 2,       /* hash keyed by thread id, emptied at exit */
+};
 
 /* Task-local storage: set at exec (ids shift right, the new exec id goes to
  * ids[0]) and copied to every child at fork, so a process forked by a doomed

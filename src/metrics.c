@@ -44,6 +44,38 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		"{version=\"" NOMINE_VERSION "\"}", 1);
 	o = put(buf, n, o, "nomine_exec_detector_up", "gauge",
 		"1 when the BPF exec program is attached.", NULL, (uint64_t)v->exec_detector);
+	for (size_t i = 0; i < v->ndetectors; i++) {
+		char l[160];
+
+		snprintf(l, sizeof(l), "{detector=\"%s\",variant=\"%s\"}", v->detectors[i].name,
+			 v->detectors[i].variant);
+		o = put(buf, n, o, "nomine_detector_info", "gauge", i ? NULL :
+			"The variant each detector runs (\"none\": not running).", l, 1);
+	}
+	for (size_t i = 0; i < v->ndetectors; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{detector=\"%s\"}", v->detectors[i].name);
+		o = put(buf, n, o, "nomine_detector_refused", "gauge", i ? NULL :
+			"1 when the kernel refused a program of this detector that it has the "
+			"features for (a fallback runs instead; the start-up log says why).", l,
+			(uint64_t)v->detectors[i].refused);
+	}
+	for (size_t i = 0; i < v->nprogs; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{program=\"%s\"}", v->progs[i].name);
+		o = put(buf, n, o, "nomine_bpf_verified_instructions", "gauge", i ? NULL :
+			"Instructions the verifier processed to accept each loaded BPF program.", l,
+			v->progs[i].verified_insns);
+	}
+	for (size_t i = 0; i < v->nprogs; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{program=\"%s\"}", v->progs[i].name);
+		o = put(buf, n, o, "nomine_bpf_load_microseconds", "gauge", i ? NULL :
+			"Wall time to load the BPF object of each program.", l, v->progs[i].load_us);
+	}
 	o = put(buf, n, o, "nomine_kernel_verdict", "gauge",
 		"1 when verdicts are taken in the kernel at exec, 0 when in user space.", NULL,
 		(uint64_t)v->kernel_verdict);

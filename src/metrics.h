@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bpf_load.h"
 
 /* Everything /metrics reports, gathered by the daemon at scrape time. */
 struct metric_values {
@@ -20,6 +21,15 @@ struct metric_values {
 	uint64_t meta_resolved, meta_cached, meta_failed;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
+	/* each detector's variant ("none" when it is not running) and whether
+	 * the kernel refused a program it should have taken */
+	struct {
+		const char *name, *variant;
+		int refused;
+	} detectors[4];
+	size_t ndetectors;
+	const struct prog_cost *progs; /* every loaded BPF program's verifier cost */
+	size_t nprogs;
 };
 
 /* Writes the exposition text into buf (NUL-terminated). Returns its length,

@@ -9,6 +9,15 @@
 #include "monero.h"
 #include "percpu.h"
 
+int monero_supported(void)
+{
+#if defined(__x86_64__)
+	return 1;
+#else
+	return 0;
+#endif
+}
+
 #if defined(__x86_64__)
 
 #include <pthread.h>
@@ -21,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "bpf_load.h"
 #include "monero.skel.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
@@ -243,11 +253,8 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 	w->skel->rodata->window_ns = o->window_ns ? o->window_ns
 						  : NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
 	w->skel->rodata->min_modes = o->min_modes ? o->min_modes : NM_MONERO_DEFAULT_MIN_MODES;
-	if (monero_bpf__load(w->skel)) {
-		e = errno;
-		snprintf(err, errlen, "failed to load RandomX program: %s", strerror(e));
+	if (bpf_load_object(w->skel->obj, "RandomX program", err, errlen))
 		return -1;
-	}
 	return attach(w, err, errlen);
 }
 
@@ -288,6 +295,8 @@ void monero_watch_close(struct monero_watch *w)
 		return;
 	kickers_stop(w);
 	ring_buffer__free(w->rb);
+	if (w->skel)
+		bpf_load_forget(w->skel->obj);
 	monero_bpf__destroy(w->skel);
 	free(w);
 }

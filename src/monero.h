@@ -56,6 +56,9 @@ struct monero_watch_opts {
 
 /* NULL with a reason in err when unavailable: not x86_64, no kernel BTF, no
  * x86_fpu_regs_deactivated tracepoint, or the program fails to load. */
+/* 1 where the detector can exist at all (x86_64: MXCSR and its tracepoint). */
+int monero_supported(void);
+
 struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen);
 void monero_watch_close(struct monero_watch *w);
 

@@ -1,34 +1,110 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* verdict.bpf.h - walks the kernel tables (ktables_types.h) over an argv in
  * user memory: the BPF twin of ktables_judge() in ktables.c, which is the
- * reference it is tested against. */
+ * reference it is tested against.
+ *
+ * Shaped for the verifier of every kernel from 5.17 (bpf_loop) on. The
+ * per-byte work lives in global functions, which the verifier checks once
+ * each, on their own, with nothing known of their caller; and the walk keeps
+ * its state in a per-CPU map, not on the caller's stack, so no value of it is
+ * a constant the verifier could follow from one bpf_loop round to the next.
+ * (Static bpf_loop callbacks over a stack struct were verified past the
+ * 1M-instruction limit by 6.18.44 and every kernel from 6.19 on: the state
+ * explored per round grew with each round.) Each call walks up to
+ * KW_BLOCK steps with the state in registers. */
 #ifndef NOMINE_VERDICT_BPF_H
 #define NOMINE_VERDICT_BPF_H
 
 #include "exec_event.h"
 #include "ktables_types.h"
 
-
 /* Set before load: value size of the table blob is kt_wmask * 4 + 4 bytes. */
 const volatile __u32 kt_wmask = 0;
 
-struct kwalk {
-	const __u32 *w;              /* the blob */
-	struct exec_record *r;       /* per-CPU scratch; argv chunk in r->data */
-	unsigned long arg_start;
-	__u32 argv_len;
-	__u32 chunk_off;             /* argv offset of r->data[0] */
-	__u32 chunk_len;
-	__u32 pos;                   /* next byte within the chunk */
-	__u32 s;                     /* banned state, or allow state */
-	__u32 ncls, delta;           /* allow DFA */
-	__u32 base, fail, next, check, ncomb, out_first;   /* banned automaton */
-	__u32 dead;
-	__s64 matched, tentative;
-	__u32 acc, saved_acc, in_nul;
-	__u32 dead_in_nul;           /* allow DFA died inside a NUL run */
-	__u32 incomplete;            /* step budget ran out: cannot judge */
+/* The verdict tables, swapped whole by user space on reload: a walk checks
+ * the generation it began with at every step block, so an exec is judged by
+ * one table or (when swapped under it) by user space. No entry means no
+ * kernel verdict: every exec goes to user space. */
+struct tables_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, 4);
+	__uint(value_size, 65536);   /* set to the cap before load */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct tables_inner);
+} tables SEC(".maps");
+
+/* One record of scratch per CPU: the exec program builds its records in it,
+ * and the walk reads argv into its data a chunk at a time. Tracepoints run
+ * with preemption disabled, so a program run owns its CPU's slot until it
+ * returns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exec_record);
+} scratch SEC(".maps");
+
+/* Steps per global-function call: enough to make the call and the table
+ * lookups negligible per byte, few enough to verify in a few thousand
+ * instructions. */
+#define KW_BLOCK 64
+/* Fail links followed for one byte before the block yields (and the next
+ * call goes on from there). */
+#define KW_HOPS 4
+
+enum kw_status {
+	KW_RUNNING = 0,
+	KW_DONE = 1,          /* the walk reached its end, or a decision */
+	KW_INCOMPLETE = 2,    /* argv unreadable, tables swapped, budget spent */
+};
+
+struct kwalk {
+	__u64 arg_start;
+	__u32 argv_len;
+	__u32 gen;            /* generation of the tables the walk began with */
+	__u32 chunk_off;      /* argv offset of scratch data[0] */
+	__u32 chunk_len;      /* bytes of argv in scratch data, 0 before the first */
+	__u32 pos;            /* next byte within the chunk */
+	__u32 s;              /* banned or allow state */
+	__s32 matched;        /* banned string index, -1 none */
+	__s32 tentative;      /* a match ending in a NUL run, held until a byte follows */
+	__u32 status;         /* enum kw_status */
+	__u32 acc;            /* allow DFA: the line so far is accepted */
+	__u32 saved_acc;      /* acc where the current NUL run began */
+	__u32 in_nul;
+	__u32 dead_in_nul;    /* the allow DFA died inside a NUL run */
+	/* Always 0. A state reset reads it rather than writing a constant 0:
+	 * the verifier then sees every path leave the automaton state with the
+	 * same range, and merges them instead of keeping one per path. */
+	__u32 opaque_zero;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kwalk);
+} walk SEC(".maps");
+
+/* ASCII word bytes [A-Za-z0-9_]: one load instead of a comparison chain. */
+static const __u8 kw_word_tab[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['_'] = 1, ['a' ... 'z'] = 1,
+};
+
+/* A value loaded afresh from its map on every use. Comparing a register
+ * narrows its range, and from 6.x on the verifier carries that narrowing to
+ * every register and stack slot linked to it (copies, copies plus a
+ * constant): a block bound or table size kept in a register across the
+ * loop would reach each round with a range that depends on the path taken,
+ * and the verifier would keep one state per path. A fresh load is linked to
+ * nothing. (volatile: the compiler would hoist the loads out of the loop.) */
+#define KW_FRESH(x) (*(volatile typeof(x) *)&(x))
 
 static __always_inline __u32 kw_word(const __u32 *w, __u64 i)
 {
@@ -40,250 +116,364 @@ static __always_inline __u8 kw_cls(const __u32 *w, __u32 cls_word, __u8 b)
 	return ((const __u8 *)w)[((cls_word * 4 + b) & (kt_wmask * 4 + 3))];
 }
 
-static __always_inline int kw_byte(struct kwalk *k, __u64 i, __u8 *b)
+/* The blob in force, or NULL (none, or swapped since the walk began when
+ * gen is not ~0). */
+static __always_inline const __u32 *kw_tables(__u32 gen)
 {
-	*b = 0;
-	if (i >= k->argv_len)
+	const struct nm_kt_header *h;
+	__u32 zero = 0;
+	void *inner;
+
+	inner = bpf_map_lookup_elem(&tables, &zero);
+	if (!inner)
+		return NULL;
+	h = bpf_map_lookup_elem(inner, &zero);
+	if (!h || h->magic != NM_KT_MAGIC || (gen != ~0u && h->generation != gen))
+		return NULL;
+	return (const __u32 *)h;
+}
+
+static __always_inline struct kwalk *kw_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&walk, &zero);
+}
+
+static __always_inline struct exec_record *kw_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* argv[i] of the walk, from the chunk when it holds it, else from user
+ * memory; 0 past the end or when unreadable (a NUL is not a word byte). */
+__noinline int kw_argv_byte(__u32 i)
+{
+	struct kwalk *k = kw_state();
+	struct exec_record *r = kw_scratch();
+	__u8 b = 0;
+
+	if (!k || !r || i >= k->argv_len)
+		return 0;
+	if (i >= k->chunk_off && i - k->chunk_off < k->chunk_len)
+		return r->data[(i - k->chunk_off) & (NM_CHUNK_MAX - 1)];
+	bpf_probe_read_user(&b, 1, (void *)(k->arg_start + i));
+	return b;
+}
+
+/* The longest valid string ending at argv[i] in state s (best_at() in
+ * ktables.c), or -1. Runs only where a banned string ends. */
+__noinline long kw_best(__u32 s, __u32 i)
+{
+	struct kwalk *k = kw_state();
+	const __u32 *w;
+	__u32 e, next_word;
+
+	if (!k)
 		return -1;
-	return bpf_probe_read_user(b, 1, (void *)(k->arg_start + i));
-}
-
-static __always_inline bool kw_is_word(__u8 b)
-{
-	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
-	       (b >= '0' && b <= '9') || b == '_';
-}
-
-/* The longest valid string ending at argv[i] in state s (see best_at() in
- * ktables.c), or -1. */
-static __always_inline __s64 kw_best(struct kwalk *k, __u32 s, __u64 i)
-{
-	__u32 e = kw_word(k->w, (__u64)k->out_first + s);
-	__u8 next = 0, prev = 0;
-	bool has_next = i + 1 < k->argv_len;
-
-	if (has_next)
-		kw_byte(k, i + 1, &next);
+	w = kw_tables(k->gen);
+	if (!w)
+		return -1;
+	e = kw_word(w, (__u64)((const struct nm_kt_header *)w)->b_out_first + s);
+	next_word = kw_word_tab[kw_argv_byte(i + 1) & 0xff];
 	for (int n = 0; n < NM_KT_MAX_OUTS; n++, e += 2) {
-		__u32 f = kw_word(k->w, e), len = f & NM_KT_ENTRY_LEN;
-		bool ok = true;
+		__u32 f = kw_word(w, e), len = f & NM_KT_ENTRY_LEN;
 
-		if (!(f & NM_KT_ENTRY_SUBSTR)) {
-			if (i + 1 > len && !kw_byte(k, i - len, &prev) && kw_is_word(prev))
-				ok = false;
-			if (has_next && kw_is_word(next))
-				ok = false;
-		}
-		if (ok)
-			return kw_word(k->w, (__u64)e + 1);
+		if ((f & NM_KT_ENTRY_SUBSTR) ||
+		    (!next_word && !(i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff])))
+			return kw_word(w, (__u64)e + 1);
 		if (f & NM_KT_ENTRY_LAST)
 			break;
 	}
 	return -1;
 }
 
-/* Handles a state with outputs reached at chunk position pos - 1.
- * Returns 1 when the walk is decided. */
-static __always_inline long kw_hit(struct kwalk *k, struct exec_record *r, __u32 s, __u32 pos)
+/* Reads the chunk after the current one into scratch. Returns 0, or 1 when
+ * the walk is over (status set). */
+static __always_inline int kw_next_chunk(struct kwalk *k, struct exec_record *r)
 {
-	__u64 i = (__u64)k->chunk_off + pos - 1;
-	__s64 id = kw_best(k, s, i);
+	__u32 off = k->chunk_off + k->chunk_len, len;
 
-	if (id < 0)
-		return 0;
-	if (r->data[(pos - 1) & (NM_CHUNK_MAX - 1)] == 0) {
-		k->tentative = id;
-		return 0;
-	}
-	k->matched = id;
-	return 1;
-}
-
-/* Fail links followed per byte before the step yields to the next
- * callback (which resumes on the same byte): Aho-Corasick follows fewer
- * than one per byte on average, and bounded code keeps the verifier fast. */
-#define KW_HOPS 4
-
-/* One byte of the banned walk: goto, else fail links (the root never
- * fails), as banned_step() in ktables.c. */
-static long kw_banned_step(__u32 unused, void *ctx)
-{
-	struct kwalk *k = ctx;
-	const __u32 *w = k->w;
-	struct exec_record *r = k->r;
-	__u32 s = k->s, pos = k->pos, t = 0, c;
-	bool done = false;
-
-	if (!w || !r || pos >= k->chunk_len)
+	if (off >= k->argv_len) {
+		k->status = KW_DONE;
 		return 1;
-	c = kw_cls(w, NM_KT_B_CLS_WORD, r->data[pos & (NM_CHUNK_MAX - 1)]);
-	if (k->tentative >= 0) {
-		/* a match that ended in a NUL run holds once a byte follows */
-		if (r->data[pos & (NM_CHUNK_MAX - 1)]) {
-			k->matched = k->tentative;
-			return 1;
-		}
-		k->pos = pos + 1;
-		return k->pos >= k->chunk_len;
 	}
-	if (c == 0) {       /* a byte no string has */
-		s = 0;
-		done = true;
-	}
-	for (int hop = 0; hop < KW_HOPS && !done; hop++) {
-		__u64 i = (__u64)kw_word(w, (__u64)k->base + s) + c;
-
-		if (i < k->ncomb && kw_word(w, (__u64)k->check + i) == s) {
-			t = kw_word(w, (__u64)k->next + i);
-			s = t & NM_KT_STATE;
-			done = true;
-		} else if (s == 0) {
-			done = true;
-		} else {
-			s = kw_word(w, (__u64)k->fail + s);
-		}
-	}
-	k->s = s;
-	if (!done)
-		return 0;
-	k->pos = ++pos;
-	if ((t & NM_KT_OUT) && kw_hit(k, r, s, pos))
-		return 1;
-	return pos >= k->chunk_len;
-}
-
-/* One byte of the allow DFA (a cold path: only after a banned match). */
-static long kw_allow_step(__u32 unused, void *ctx)
-{
-	struct kwalk *k = ctx;
-	const __u32 *w = k->w;
-	struct exec_record *r = k->r;
-	__u32 pos = k->pos, t;
-	__u8 b;
-
-	if (!w || !r || pos >= k->chunk_len)
-		return 1;
-	b = r->data[pos & (NM_CHUNK_MAX - 1)];
-	if (k->dead_in_nul) {
-		/* dead inside a NUL run: allowed only if the line ended before it */
-		k->pos = pos + 1;
-		if (b) {
-			k->in_nul = 0;
-			k->acc = 0;
-			k->dead_in_nul = 0;
-			return 1;
-		}
-		return k->pos >= k->chunk_len;
-	}
-	/* the line ends at the last non-NUL byte: remember the verdict there */
-	if (!b && !k->in_nul) {
-		k->saved_acc = k->acc;
-		k->in_nul = 1;
-	} else if (b) {
-		k->in_nul = 0;
-	}
-	t = kw_word(w, (__u64)k->delta + (__u64)k->s * k->ncls + kw_cls(w, NM_KT_A_CLS_WORD, b));
-	k->s = t & NM_KT_STATE;
-	k->acc = !!(t & NM_KT_ACCEPT);
-	k->pos = pos + 1;
-	if (k->s == k->dead) {
-		if (!k->in_nul) {
-			k->acc = 0;
-			return 1;
-		}
-		k->dead_in_nul = 1;
-	}
-	return k->pos >= k->chunk_len;
-}
-
-/* Reads chunk i of argv into the scratch record. */
-static __always_inline int kw_load_chunk(struct kwalk *k, __u32 i)
-{
-	__u32 off = i * NM_CHUNK_MAX, len;
-
-	if (off >= k->argv_len)
-		return -1;
 	len = k->argv_len - off;
 	if (len > NM_CHUNK_MAX)
 		len = NM_CHUNK_MAX;
 	len = ((len - 1) & (NM_CHUNK_MAX - 1)) + 1;
-	if (bpf_probe_read_user(k->r->data, len, (void *)(k->arg_start + off)))
-		return -1;
+	if (bpf_probe_read_user(r->data, len, (void *)(k->arg_start + off))) {
+		k->status = KW_INCOMPLETE;   /* unreadable argv: user space decides */
+		return 1;
+	}
 	k->chunk_off = off;
 	k->chunk_len = len;
 	k->pos = 0;
 	return 0;
 }
 
-static long kw_banned_chunk(__u32 i, void *ctx)
+/* What every block starts with: the walk, the scratch chunk and the tables
+ * (unchanged since the walk began). Returns -1 when the block has bytes to
+ * walk, else its return value: 1 the walk is over, 0 a chunk was read. */
+static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record **rp,
+					  const __u32 **wp)
 {
-	struct kwalk *k = ctx;
+	struct kwalk *k = kw_state();
+	struct exec_record *r = kw_scratch();
 
-	if (!k->r || kw_load_chunk(k, i)) {
-		k->incomplete = 1;   /* unreadable argv: user space decides */
+	if (!k || !r || k->status != KW_RUNNING)
+		return 1;
+	*wp = kw_tables(k->gen);
+	if (!*wp) {
+		k->status = KW_INCOMPLETE;
 		return 1;
 	}
-	/* bytes plus fail hops: Aho-Corasick needs fewer than two steps a byte */
-	bpf_loop(2 * NM_CHUNK_MAX + 4096, kw_banned_step, k, 0);
-	if (k->pos < k->chunk_len && k->matched < 0)
-		k->incomplete = 1;
-	return k->matched >= 0 || k->incomplete;
+	if (k->pos >= k->chunk_len)
+		return kw_next_chunk(k, r);
+	*kp = k;
+	*rp = r;
+	return -1;
 }
 
-static long kw_allow_chunk(__u32 i, void *ctx)
+/* Up to KW_BLOCK bytes of the banned walk (banned_step() in ktables.c):
+ * each byte takes its goto, after following at most KW_HOPS fail links; a
+ * byte that needs more stops the block there, and the next call goes on
+ * following links from where this one stopped (Aho-Corasick follows fewer
+ * links than it reads bytes, so this is rare).
+ *
+ * The byte index is the block's start (loaded, the same on every path) plus
+ * the loop counter (a constant in each round): were it a register that some
+ * paths advance and others not, the verifier would keep a state for every
+ * distance between them. Returns 1 when the walk is over. */
+__noinline int kw_banned_block(void)
 {
-	struct kwalk *k = ctx;
+	struct kwalk *k;
+	struct exec_record *r;
+	const struct nm_kt_header *h;
+	const __u32 *w;
+	__u32 s, j;
+	int ret = kw_block_begin(&k, &r, &w);
 
-	if (!k->r || kw_load_chunk(k, i))
-		return 1;
-	bpf_loop(NM_CHUNK_MAX, kw_allow_step, k, 0);
-	return k->s == k->dead && !k->dead_in_nul;
+	if (ret >= 0)
+		return ret;
+	if (k->tentative >= 0) {
+		/* a match that ended in a NUL run holds once a byte follows */
+		for (j = 0; j < KW_BLOCK; j++) {
+			__u32 at = KW_FRESH(k->pos) + j;
+
+			if (at >= KW_FRESH(k->chunk_len))
+				break;
+			if (r->data[at & (NM_CHUNK_MAX - 1)]) {
+				k->matched = k->tentative;
+				k->status = KW_DONE;
+				return 1;
+			}
+		}
+		k->pos += j;
+		return 0;
+	}
+	h = (const struct nm_kt_header *)w;
+	s = k->s & NM_KT_STATE;
+	for (j = 0; j < KW_BLOCK; j++) {
+		__u32 at = KW_FRESH(k->pos) + j, c, t = KW_FRESH(k->opaque_zero), hop;
+		__u8 b;
+		long id;
+
+		if (at >= KW_FRESH(k->chunk_len))
+			break;
+		b = r->data[at & (NM_CHUNK_MAX - 1)];
+		c = kw_cls(w, NM_KT_B_CLS_WORD, b);
+		if (c == 0) {          /* a byte no string has: back to the root */
+			s = KW_FRESH(k->opaque_zero) & NM_KT_STATE;
+			continue;
+		}
+		for (hop = 0; hop < KW_HOPS; hop++) {
+			__u64 i = (__u64)kw_word(w, (__u64)KW_FRESH(h->b_base) + s) + c;
+
+			if (i < KW_FRESH(h->b_ncomb) &&
+			    kw_word(w, (__u64)KW_FRESH(h->b_check) + i) == s) {
+				t = kw_word(w, (__u64)KW_FRESH(h->b_next) + i);
+				break;
+			}
+			if (s == 0)    /* the root never fails: stay there (t is 0) */
+				break;
+			s = kw_word(w, (__u64)KW_FRESH(h->b_fail) + s) & NM_KT_STATE;
+		}
+		if (hop == KW_HOPS) {
+			/* resume on this byte, in the state the links led to */
+			k->s = s;
+			k->pos = at;
+			return 0;
+		}
+		s = t & NM_KT_STATE;
+		if (!(t & NM_KT_OUT))
+			continue;
+		id = kw_best(s, k->chunk_off + at);
+		if (id < 0)
+			continue;
+		if (b) {
+			k->matched = (__s32)id;
+			k->status = KW_DONE;
+			return 1;
+		}
+		/* ended in a NUL run: decided by what follows */
+		k->tentative = (__s32)id;
+		k->s = s;
+		k->pos = at + 1;
+		return 0;
+	}
+	k->s = s;
+	k->pos += j;
+	return 0;
 }
 
-static __always_inline __u32 kw_nchunks(struct kwalk *k)
+/* Up to KW_BLOCK bytes of the allow DFA (allow_walk() in ktables.c): a cold
+ * path, walked only after a banned match. Returns 1 when the walk is over. */
+__noinline int kw_allow_block(void)
 {
-	return (k->argv_len + NM_CHUNK_MAX - 1) / NM_CHUNK_MAX;
+	struct kwalk *k;
+	struct exec_record *r;
+	const struct nm_kt_header *h;
+	const __u32 *w;
+	__u32 s, start, len, acc, saved_acc, in_nul, dead_in_nul, delta, ncls, dead, j;
+	int ret = kw_block_begin(&k, &r, &w);
+
+	if (ret >= 0)
+		return ret;
+	h = (const struct nm_kt_header *)w;
+	delta = h->a_delta;
+	ncls = h->a_nclasses;
+	dead = h->a_dead;
+	s = k->s;
+	start = k->pos;
+	len = k->chunk_len;
+	acc = k->acc;
+	saved_acc = k->saved_acc;
+	in_nul = k->in_nul;
+	dead_in_nul = k->dead_in_nul;
+	for (j = 0; j < KW_BLOCK; j++) {
+		__u32 at = start + j, t;
+		__u8 b;
+
+		if (at >= len)
+			break;
+		b = r->data[at & (NM_CHUNK_MAX - 1)];
+		if (dead_in_nul) {
+			/* dead inside a NUL run: allowed only if the line ended before it */
+			if (!b)
+				continue;
+			k->acc = 0;
+			k->in_nul = 0;
+			k->status = KW_DONE;
+			return 1;
+		}
+		/* the line ends at the last non-NUL byte: remember the verdict there */
+		if (!b && !in_nul) {
+			saved_acc = acc;
+			in_nul = 1;
+		} else if (b) {
+			in_nul = 0;
+		}
+		t = kw_word(w, (__u64)delta + (__u64)s * ncls + kw_cls(w, NM_KT_A_CLS_WORD, b));
+		s = t & NM_KT_STATE;
+		acc = !!(t & NM_KT_ACCEPT);
+		if (s == dead) {
+			if (!in_nul) {
+				k->acc = 0;
+				k->in_nul = 0;
+				k->status = KW_DONE;
+				return 1;
+			}
+			dead_in_nul = 1;
+		}
+	}
+	k->s = s;
+	k->pos = start + j;
+	k->acc = acc;
+	k->saved_acc = saved_acc;
+	k->in_nul = in_nul;
+	k->dead_in_nul = dead_in_nul;
+	return 0;
 }
 
-/* The first valid banned string of the argv, or -1. A failed read returns
- * -2: the caller leaves the verdict to user space. */
-static __always_inline __s64 kw_banned(struct kwalk *k)
+static long kw_banned_cb(__u32 i, void *ctx)
 {
-	const struct nm_kt_header *h = (const void *)k->w;
+	return kw_banned_block() != 0;
+}
 
-	if (!h->b_nstates || !k->argv_len)
-		return -1;
-	k->s = 0;
-	k->base = h->b_base;
-	k->fail = h->b_fail;
-	k->next = h->b_next;
-	k->check = h->b_check;
-	k->ncomb = h->b_ncomb;
-	k->out_first = h->b_out_first;
+static long kw_allow_cb(__u32 i, void *ctx)
+{
+	return kw_allow_block() != 0;
+}
+
+/* bpf_loop rounds for a walk of len bytes: a round per KW_BLOCK bytes, one
+ * more for each byte whose fail links outrun KW_HOPS (there are at most as
+ * many links as bytes, so at most len / KW_HOPS such stops, each also
+ * splitting a block), a round per chunk read, and a margin. */
+static __always_inline __u32 kw_rounds(__u32 len)
+{
+	__u32 nchunks = len / NM_CHUNK_MAX + 1;
+
+	return len / KW_BLOCK + 2 * (len / KW_HOPS) + 2 * nchunks + 4;
+}
+
+/* Starts a walk of argv with the tables w (generation gen). */
+static __always_inline struct kwalk *kw_begin(unsigned long arg_start, __u32 argv_len,
+					      __u32 gen)
+{
+	struct kwalk *k = kw_state();
+
+	if (!k)
+		return NULL;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->arg_start = arg_start;
+	k->argv_len = argv_len;
+	k->gen = gen;
 	k->matched = -1;
 	k->tentative = -1;
-	k->incomplete = 0;
-	if (bpf_loop(kw_nchunks(k), kw_banned_chunk, k, 0) < 0 || k->incomplete)
+	return k;
+}
+
+/* The first valid banned string of the argv, or -1. -2 when the walk could
+ * not finish (unreadable argv, tables swapped): user space decides. */
+static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned long arg_start,
+				       __u32 argv_len)
+{
+	struct kwalk *k;
+
+	if (!h->b_nstates || !argv_len)
+		return -1;
+	k = kw_begin(arg_start, argv_len, h->generation);
+	if (!k)
+		return -2;
+	bpf_loop(kw_rounds(argv_len), kw_banned_cb, NULL, 0);
+	/* k is a map value: the verifier knows nothing of what the walk left */
+	k = kw_state();
+	if (!k || k->status != KW_DONE)
 		return -2;
 	return k->matched;
 }
 
-/* 1 if the allow DFA accepts the whole line. */
-static __always_inline int kw_allowed(struct kwalk *k)
+/* 1 if the allow DFA accepts the whole line, 0 if not, -1 if the walk could
+ * not finish. */
+static __always_inline int kw_allowed(const struct nm_kt_header *h, unsigned long arg_start,
+				      __u32 argv_len)
 {
-	const struct nm_kt_header *h = (const void *)k->w;
+	struct kwalk *k;
 
 	if (!h->a_nstates)
 		return 0;
-	k->s = 0;
-	k->ncls = h->a_nclasses;
-	k->delta = h->a_delta;
-	k->dead = h->a_dead;
+	k = kw_begin(arg_start, argv_len, h->generation);
+	if (!k)
+		return -1;
 	k->acc = h->a_start_accept;
 	k->saved_acc = k->acc;
-	k->in_nul = 0;
-	k->dead_in_nul = 0;
-	bpf_loop(kw_nchunks(k), kw_allow_chunk, k, 0);
+	bpf_loop(kw_rounds(argv_len), kw_allow_cb, NULL, 0);
+	k = kw_state();
+	if (!k || k->status != KW_DONE)
+		return -1;
 	return k->in_nul ? k->saved_acc : k->acc;
 }
 

@@ -61,7 +61,7 @@ static int setup(void **state)
 				     .audit = 1 };
 
 	f.err[0] = 0;
-	f.lt = lineage_open(f.err, sizeof(f.err));
+	f.lt = lineage_open(NM_LINEAGE_TASK_STORAGE, f.err, sizeof(f.err));
 	if (f.lt) {
 		o.lineage_fd = lineage_map_fd(f.lt);
 		f.ew = exec_watch_open(&o, f.err, sizeof(f.err));
@@ -197,11 +197,84 @@ static void test_long_argv(void **state)
 	policy_free(p);
 }
 
+/* Strings over a two-letter alphabet overlap everywhere: the automaton's
+ * fail chains get long, and the kernel walk (which follows at most a few
+ * links per byte before yielding and resuming) must still agree. */
+static void test_deep_fail_chains(void **state)
+{
+	struct kfixture *f = *state;
+	static char yaml[8192];
+	static uint8_t argv[2048];
+	struct policy *p;
+	size_t n;
+
+	need_bpf(f);
+	n = (size_t)snprintf(yaml, sizeof(yaml), "matchMode: substring\nbannedCommandStrings: [");
+	/* a..ab, a..abb: every proper suffix of one is a prefix of another */
+	for (int len = 2; len <= 11; len++) {
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "'");
+		for (int i = 0; i < len - 1; i++)
+			yaml[n++] = 'a';
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "b', '");
+		for (int i = 0; i < len - 2; i++)
+			yaml[n++] = 'a';
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "bba', ");
+	}
+	for (int i = 0; i < 20; i++) {
+		int len = 12 + (int)rnd(8);
+
+		yaml[n++] = '\'';
+		for (int k = 0; k < len; k++)
+			yaml[n++] = "ab"[rnd(2)];
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "', ");
+	}
+	snprintf(yaml + n - 2, sizeof(yaml) - n + 2, "]\n");
+	p = make_policy(yaml);
+	install(f, p);
+	for (int i = 0; i < 20000; i++) {
+		size_t len = 1 + rnd(sizeof(argv) - 1);
+
+		for (size_t k = 0; k < len; k++)
+			argv[k] = (uint8_t)"aaaaaaab\0"[rnd(9)];
+		agree(f, p, argv, len);
+	}
+	/* a run of a's broken by a byte no string has */
+	for (size_t run = 1; run < 200; run++) {
+		memset(argv, 'a', run);
+		argv[run] = 'c';
+		memcpy(argv + run + 1, "aab", 3);
+		agree(f, p, argv, run + 4);
+	}
+	policy_free(p);
+	/* one byte that follows eight fail links (abcdefgh -> bcdefgh -> ... -> h
+	 * -> root), more than the walk follows per step */
+	p = make_policy("matchMode: substring\nbannedCommandStrings: [abcdefgh1, bcdefghZ, "
+			"cdefghZ, defghZ, efghZ, fghZ, ghZ, hZ, hQ]\n");
+	install(f, p);
+	for (int i = 0; i < 20000; i++) {
+		static const char *const pieces[] = { "abcdefgh", "bcdefgh", "efgh", "h", "Z", "Q",
+						      "1", "x", "", "abcdefg" };
+		size_t len = 0;
+
+		for (uint32_t k = 1 + rnd(12); k; k--) {
+			const char *w = pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))];
+
+			memcpy(argv + len, w, strlen(w));
+			len += strlen(w);
+			if (rnd(4) == 0)
+				argv[len++] = 0;
+		}
+		agree(f, p, argv, len ? len : 1);
+	}
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agreement_100k),
 		cmocka_unit_test(test_long_argv),
+		cmocka_unit_test(test_deep_fail_chains),
 	};
 
 	return cmocka_run_group_tests_name("kverdict", tests, setup, teardown);
