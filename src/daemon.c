@@ -113,13 +113,20 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 			return;
 		memcpy(line, argv, len);
 		n = policy_cmdline(line, len);
-	} else {
+	} else if (!proc_read_file(s.tgid, "cmdline", &fallback, &n)) {
 		/* The kernel's copy was lost: judge what /proc shows now. */
-		if (proc_read_file(s.tgid, "cmdline", &fallback, &n))
-			return;
 		line = fallback;
 		n = policy_cmdline(line, n);
 		s.argv_source = "proc";
+	} else {
+		/* Gone too (killed at exec, most likely): what the kernel's records
+		 * brought is all there is, and the kill is still worth a line. */
+		line = malloc(len ? len : 1);
+		if (!line)
+			return;
+		memcpy(line, argv, len);
+		n = policy_cmdline(line, len);
+		s.argv_source = "kernel-partial";
 	}
 	action_judge(&d->act, d->policy, &s, line, n);
 	free(line);

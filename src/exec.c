@@ -6,13 +6,23 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "exec.h"
 #include "bpf_load.h"
 #include "exec.skel.h"
 #include "ktables.h"
+#include "ktables_types.h"
 #include "percpu.h"
+
+/* Ring buffer sizes. Its pages are mapped into the daemon and count in its
+ * RSS. With the verdict in the kernel only banned execs travel: 2 MiB holds
+ * a hundred records of 16 KiB, thousands of ordinary ones. The capture
+ * program sends every exec in scope. A burst that does not fit loses
+ * records, which user space notices (a sweep runs, /proc is read). */
+#define RING_VERDICT (2u << 20)
+#define RING_CAPTURE (8u << 20)
 
 /* Records of different execs interleave when several CPUs exec at once;
  * each in-flight exec gets a slot until its last record arrives. */
@@ -180,6 +190,7 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	}
 	/* One exec program: the judging one, or the one that only captures. */
 	w->verdict = o->verdict != 0;
+	bpf_map__set_max_entries(w->skel->maps.events, w->verdict ? RING_VERDICT : RING_CAPTURE);
 	bpf_program__set_autoload(w->skel->progs.handle_exec, w->verdict && !o->test_entry);
 	bpf_program__set_autoload(w->skel->progs.handle_exec_capture, !w->verdict && !o->test_entry);
 	bpf_program__set_autoload(w->skel->progs.verdict_test, o->test_entry != 0);
@@ -320,8 +331,11 @@ int exec_watch_drain(struct exec_watch *w)
 int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 {
 	int outer = bpf_map__fd(w->skel->maps.tables), inner, ret = 0;
+	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_MMAPABLE);
+	long page = sysconf(_SC_PAGESIZE);
 	uint32_t zero = 0;
-	void *buf;
+	size_t used, len;
+	void *mem;
 
 	if (!kt) {
 		/* ENOENT: there was nothing to remove */
@@ -331,20 +345,26 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 	}
 	if (kt->size > w->table_cap)
 		return -E2BIG;
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)w->table_cap, 1, NULL);
+	/* mmap-able: the blob is written straight into the map's pages. A
+	 * value passed through bpf_map_update_elem would have to be the whole
+	 * cap (32 MiB by default) in our memory, blob or not. */
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)w->table_cap, 1, &mopts);
 	if (inner < 0)
 		return -errno;
-	/* The value is the whole cap; the blob fills its start. */
-	buf = calloc(1, w->table_cap);
-	if (!buf) {
-		close(inner);
-		return -ENOMEM;
-	}
-	memcpy(buf, kt->words, kt->size);
-	if (bpf_map_update_elem(inner, &zero, buf, BPF_ANY) ||
-	    bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+	used = ((const struct nm_kt_header *)kt->words)->nwords * 4u;
+	len = (used + (size_t)page - 1) / (size_t)page * (size_t)page;
+	/* only the blob's pages are mapped (and count in our memory), and only
+	 * while they are written; the rest of the map stays zero */
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, inner, 0);
+	if (mem == MAP_FAILED) {
 		ret = -errno;
-	free(buf);
+		close(inner);
+		return ret;
+	}
+	memcpy(mem, kt->words, used);
+	munmap(mem, len);
+	if (bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+		ret = -errno;
 	/* The outer map holds its own reference; the old inner map is freed
 	 * by the kernel once no program run can still be using it. */
 	close(inner);

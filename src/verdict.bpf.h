@@ -27,6 +27,7 @@ const volatile __u32 kt_wmask = 0;
  * kernel verdict: every exec goes to user space. */
 struct tables_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);   /* user space writes the blob in place */
 	__uint(max_entries, 1);
 	__uint(key_size, 4);
 	__uint(value_size, 65536);   /* set to the cap before load */
