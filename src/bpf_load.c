@@ -59,6 +59,17 @@ void bpf_load_parse_stats(const char *log, uint32_t *insns, uint32_t *verify_us)
 	}
 }
 
+/* The closing statistics of a verifier log: not what went wrong. */
+static int is_stats_line(const char *line, size_t len)
+{
+	static const char *const heads[] = { "verification time ", "stack depth ", "processed " };
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		if (len >= strlen(heads[i]) && !strncmp(line, heads[i], strlen(heads[i])))
+			return 1;
+	return 0;
+}
+
 void bpf_load_log_tail(const char *log, unsigned int n, char *out, size_t outlen)
 {
 	const char *starts[8];
@@ -72,7 +83,8 @@ void bpf_load_log_tail(const char *log, unsigned int n, char *out, size_t outlen
 		return;
 	if (n > 8)
 		n = 8;
-	/* walk back from the end collecting the starts of non-empty lines */
+	/* walk back from the end collecting the starts of the lines that say
+	 * something (not empty, not the statistics) */
 	p = log + strlen(log);
 	while (p > log && have < n) {
 		const char *end = p;
@@ -82,7 +94,7 @@ void bpf_load_log_tail(const char *log, unsigned int n, char *out, size_t outlen
 		p = end;
 		while (p > log && p[-1] != '\n')
 			p--;
-		if (end > p)
+		if (end > p && !is_stats_line(p, (size_t)(end - p)))
 			starts[have++] = p;
 	}
 	for (unsigned int i = have; i-- > 0;) {
@@ -90,8 +102,10 @@ void bpf_load_log_tail(const char *log, unsigned int n, char *out, size_t outlen
 		size_t len = strcspn(s, "\n");
 		int w = snprintf(out + used, outlen - used, "%s%.*s", used ? " | " : "", (int)len, s);
 
-		if (w < 0 || (size_t)w >= outlen - used)
+		if (w < 0 || (size_t)w >= outlen - used) {
+			out[used] = '\0';    /* whole lines only */
 			break;
+		}
 		used += (size_t)w;
 	}
 }
@@ -149,9 +163,13 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 			if (bpf_program__fd(progs[i]) < 0)
 				break;
 		if (i < n && logs[i] && logs[i][0]) {
-			bpf_load_log_tail(logs[i], 3, tail, sizeof(tail));
-			snprintf(err, errlen, "%s: the verifier refused %s (%s): %s", what,
-				 bpf_program__name(progs[i]), strerror(e), tail);
+			uint32_t insns, vus;
+
+			bpf_load_parse_stats(logs[i], &insns, &vus);
+			bpf_load_log_tail(logs[i], 2, tail, sizeof(tail));
+			snprintf(err, errlen, "%s: the verifier refused %s (%s) after %u "
+				 "instructions: %s", what, bpf_program__name(progs[i]), strerror(e),
+				 insns, tail);
 		} else {
 			snprintf(err, errlen, "%s: failed to load: %s", what, strerror(e));
 		}

@@ -381,6 +381,9 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
 		.audit = d->o->audit, .table_cap = d->o->table_cap,
 		.verdict = v == EXEC_VERDICT, .lineage_kind = (int)lineage_kind(d->lt),
+		/* tests only: a verdict program the verifier refuses */
+		.test_refuse = getenv("NOMINE_TEST_REFUSE_VERDICT") &&
+			       !strcmp(getenv("NOMINE_TEST_REFUSE_VERDICT"), "1"),
 		.lineage_fd = d->lt ? lineage_map_fd(d->lt) : -1,
 	};
 
@@ -400,6 +403,13 @@ static void open_bpf(struct daemon *d)
 	features_probe(&d->feat);
 
 	kind = features_lineage_kind(&d->feat, &why);
+	/* tests only: the pid-keyed lineage of kernels without task storage,
+	 * exercised on a kernel that has it */
+	if (kind == NM_LINEAGE_TASK_STORAGE && getenv("NOMINE_TEST_LINEAGE") &&
+	    !strcmp(getenv("NOMINE_TEST_LINEAGE"), "pid-map")) {
+		kind = NM_LINEAGE_PID_MAP;
+		why = "NOMINE_TEST_LINEAGE=pid-map";
+	}
 	snprintf(d->lineage_why, sizeof(d->lineage_why), "%s", why ? why : "");
 	if (kind != NM_LINEAGE_NONE) {
 		d->lt = lineage_open(kind, err, sizeof(err));
@@ -464,7 +474,7 @@ static const char *missing_detector(const struct daemon *d)
 
 	if (features_exec_variant(&d->feat, d->o->user_verdict, &why) != d->exec_var)
 		return "the exec detector";
-	if (features_lineage_kind(&d->feat, &why) != lineage_kind(d->lt))
+	if (!d->lt || d->lineage_refused)
 		return "kernel lineage";
 	if (d->randomx_refused)
 		return "the RandomX detector";

@@ -188,9 +188,16 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 		snprintf(err, errlen, "failed to size the kernel tables: %s", strerror(e));
 		return -1;
 	}
-	/* One exec program: the judging one, or the one that only captures. */
+	/* One exec program: the judging one, or the one that only captures
+	 * (which needs neither the tables nor the walk: not created). */
 	w->verdict = o->verdict != 0;
 	bpf_map__set_max_entries(w->skel->maps.events, w->verdict ? RING_VERDICT : RING_CAPTURE);
+	bpf_map__set_autocreate(w->skel->maps.tables, w->verdict);
+	bpf_map__set_autocreate(w->skel->maps.walk, w->verdict);
+	/* tests: an index mask past the map value, which the verifier refuses
+	 * (a real refusal, to exercise the fallback) */
+	if (o->test_refuse && w->verdict)
+		w->skel->rodata->kt_wmask = ~0u;
 	bpf_program__set_autoload(w->skel->progs.handle_exec, w->verdict && !o->test_entry);
 	bpf_program__set_autoload(w->skel->progs.handle_exec_capture, !w->verdict && !o->test_entry);
 	bpf_program__set_autoload(w->skel->progs.verdict_test, o->test_entry != 0);

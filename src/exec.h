@@ -31,6 +31,7 @@ struct exec_watch_opts {
 	int audit;                      /* the kernel judges but never signals */
 	size_t table_cap;               /* bytes for the kernel tables, a power of two */
 	int test_entry;                 /* load verdict_test, attach nothing (tests only) */
+	int test_refuse;                /* tests only: make the verifier refuse handle_exec */
 	exec_cb cb;
 	void *ctx;
 };

@@ -9,7 +9,7 @@
 #include <microhttpd.h>
 #include "metrics.h"
 
-#define RENDER_MAX 8192
+#define RENDER_MAX 16384
 
 struct metrics_server {
 	struct MHD_Daemon *mhd;
@@ -17,9 +17,10 @@ struct metrics_server {
 	void *ctx;
 };
 
-/* Appends one metric (with HELP and TYPE when help is given). */
-static size_t put(char *buf, size_t n, size_t off, const char *name, const char *type,
-		  const char *help, const char *labels, uint64_t v)
+/* Appends one sample (with HELP and TYPE first when help is given); value
+ * is the sample's text. */
+static size_t put_text(char *buf, size_t n, size_t off, const char *name, const char *type,
+		       const char *help, const char *labels, const char *value)
 {
 	char *p = off < n ? buf + off : NULL;
 	size_t room = off < n ? n - off : 0;
@@ -30,8 +31,28 @@ static size_t put(char *buf, size_t n, size_t off, const char *name, const char 
 	off += (size_t)(w > 0 ? w : 0);
 	p = off < n ? buf + off : NULL;
 	room = off < n ? n - off : 0;
-	w = snprintf(p, room, "%s%s %llu\n", name, labels ? labels : "", (unsigned long long)v);
+	w = snprintf(p, room, "%s%s %s\n", name, labels ? labels : "", value);
 	return off + (size_t)(w > 0 ? w : 0);
+}
+
+static size_t put(char *buf, size_t n, size_t off, const char *name, const char *type,
+		  const char *help, const char *labels, uint64_t v)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)v);
+	return put_text(buf, n, off, name, type, help, labels, text);
+}
+
+/* A gauge in seconds (Prometheus' base unit) from microseconds. */
+static size_t put_seconds(char *buf, size_t n, size_t off, const char *name, const char *help,
+			  const char *labels, uint64_t us)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%llu.%06llu", (unsigned long long)(us / 1000000),
+		 (unsigned long long)(us % 1000000));
+	return put_text(buf, n, off, name, "gauge", help, labels, text);
 }
 
 size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
@@ -73,8 +94,9 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		char l[96];
 
 		snprintf(l, sizeof(l), "{program=\"%s\"}", v->progs[i].name);
-		o = put(buf, n, o, "nomine_bpf_load_microseconds", "gauge", i ? NULL :
-			"Wall time to load the BPF object of each program.", l, v->progs[i].load_us);
+		o = put_seconds(buf, n, o, "nomine_bpf_load_seconds", i ? NULL :
+				"Wall time to load the BPF object of each program.", l,
+				v->progs[i].load_us);
 	}
 	o = put(buf, n, o, "nomine_kernel_verdict", "gauge",
 		"1 when verdicts are taken in the kernel at exec, 0 when in user space.", NULL,

@@ -54,6 +54,42 @@ def test_fork_storm_leaves_no_survivor(start_daemon, user_verdict_flag, scope, s
     assert "warning" not in ev, ev
 
 
+PID_MAP = {"NOMINE_TEST_LINEAGE": "pid-map"}
+
+
+@pytest.mark.parametrize("attempt", [1, 2])
+def test_fork_storm_pid_map_lineage(start_daemon, user_verdict_flag, scope, spawner, helpers,
+                                    banned, attempt):
+    """The storm again with lineage in the pid-keyed map that kernels
+    without task storage (5.8 - 5.10) use: fork copies, exit deletes, the
+    iterator finds the tree by thread id."""
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=[user_verdict_flag], env=PID_MAP)
+    assert d.started["features"]["detectors"]["lineage"]["variant"] == "pid-map", d.started
+    p = spawner.spawn(scope, [helpers["forker"], "100", *storm_padding(), banned], **QUIET)
+    p.wait(timeout=20)
+    assert p.returncode == -9, f"forker ended with {p.returncode}\n{d.dump()}"
+    ev = d.wait_kill(p.pid)
+    assert_no_survivors(scope, d, "the fork storm")
+    assert ev["descendants_killed"] >= 1, ev
+
+
+def test_sweep_kill_of_a_forking_tree_pid_map_lineage(start_daemon, scope, spawner, helpers,
+                                                      banned):
+    """A sweep's kill tags the tree from user space: in the pid map, by
+    thread id."""
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=["--sweep-interval", "1"],
+                     env=PID_MAP)
+    assert d.started["features"]["detectors"]["lineage"]["variant"] == "pid-map", d.started
+    p, new = start_rewriter(spawner, scope, helpers, banned, 10,
+                            env={"REWRITER_CHILD_FORK_MS": "5", "REWRITER_CHILD_FORKS": "300",
+                                 "REWRITER_LIFETIME": "30"})
+    p.wait(timeout=20)
+    assert p.returncode == -9, f"rewriter ended with {p.returncode}\n{d.dump()}"
+    ev = d.wait_kill(p.pid)
+    assert_no_survivors(scope, d, "the rewriter's forking children")
+    assert ev["descendants_killed"] >= 10, ev
+
+
 def test_fork_storm_small_argv(start_daemon, verdict_args, scope, spawner, helpers, banned):
     """The same storm with a short argv: nomine usually kills forker before
     its first fork; whatever got forked must be gone too."""

@@ -35,6 +35,17 @@ def test_metrics_count_kills_and_pass_promtool(start_daemon, scope, spawner, ban
     _, before = scrape(port)
     assert before["nomine_kernel_verdict"] == 1
     assert before["nomine_exec_detector_up"] == 1
+    # each detector's variant, none refused, and the verifier's cost of
+    # every program the start-up line lists
+    assert before['nomine_detector_info{detector="exec",variant="kernel-verdict"}'] == 1
+    assert before['nomine_detector_info{detector="lineage",variant="task-storage"}'] == 1
+    assert before['nomine_detector_refused{detector="exec"}'] == 0
+    programs = d.started["features"]["programs"]
+    assert "handle_exec" in programs, d.started
+    for name, cost in programs.items():
+        assert before[f'nomine_bpf_verified_instructions{{program="{name}"}}'] == \
+            cost["verified_insns"]
+        assert 0 < before[f'nomine_bpf_load_seconds{{program="{name}"}}'] < 60
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
     assert_killed(p, elapsed)
     d.wait_kill(p.pid)

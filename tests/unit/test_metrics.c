@@ -29,6 +29,32 @@ static void test_render(void **state)
 	assert_int_equal(buf[n - 1], '\n');
 }
 
+static void test_render_detectors_and_programs(void **state)
+{
+	static const struct prog_cost progs[] = {
+		{ .name = "handle_exec", .verified_insns = 77219, .load_us = 91234 },
+		{ .name = "handle_fork", .verified_insns = 65, .load_us = 1500000 },
+	};
+	struct metric_values v = { .progs = progs, .nprogs = 2, .ndetectors = 2 };
+	char buf[16384];
+
+	(void)state;
+	v.detectors[0].name = "exec";
+	v.detectors[0].variant = "capture";
+	v.detectors[0].refused = 1;
+	v.detectors[1].name = "randomx";
+	v.detectors[1].variant = "none";
+	metrics_render(&v, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nnomine_detector_info{detector=\"exec\",variant=\"capture\"} 1\n"));
+	assert_non_null(strstr(buf, "\nnomine_detector_info{detector=\"randomx\",variant=\"none\"} 1\n"));
+	assert_non_null(strstr(buf, "\nnomine_detector_refused{detector=\"exec\"} 1\n"));
+	assert_non_null(strstr(buf, "\nnomine_detector_refused{detector=\"randomx\"} 0\n"));
+	assert_non_null(strstr(buf, "\nnomine_bpf_verified_instructions{program=\"handle_exec\"} 77219\n"));
+	assert_non_null(strstr(buf, "\nnomine_bpf_load_seconds{program=\"handle_exec\"} 0.091234\n"));
+	assert_non_null(strstr(buf, "\nnomine_bpf_load_seconds{program=\"handle_fork\"} 1.500000\n"));
+	assert_null(strstr(strstr(buf, "# TYPE nomine_detector_info") + 1, "# TYPE nomine_detector_info"));
+}
+
 static void test_render_truncates_safely(void **state)
 {
 	struct metric_values v = {0};
@@ -45,6 +71,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_detectors_and_programs),
 		cmocka_unit_test(test_render_truncates_safely),
 	};
 
