@@ -14,8 +14,8 @@
  * first: nothing outside it can be touched.
  *
  * Under emulation one refused BPF program costs minutes (the verifier runs
- * to its limit), so --shortcut starts nomine no more after run small shows a
- * refusal, and --budget S starts no run that could not end within S seconds
+ * to its limit), so --shortcut starts nomine no more after run small showed
+ * a BPF failure and took over SLOW_START_MS to start, and --budget S starts no run that could not end within S seconds
  * (judged from the slowest start-up so far). What is not run is recorded as
  * "skipped" with the reason; the judge counts it as a failure.
  *
@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -45,6 +46,7 @@
 #define MARK_LINGER_MS 10000	/* a banned mxmark not killed ends by itself */
 #define ALLOWED_LINGER_MS 1000	/* long enough for a wrong user-space kill */
 #define STOP_TIMEOUT_MS 15000
+#define SLOW_START_MS 30000	/* a start-up this slow ran the verifier to its limit */
 
 struct opts {
 	const char *nomine, *helpers, *cfg, *cgdir, *scope, *work, *runs;
@@ -466,24 +468,47 @@ static void check_execs(const char *run)
 	empty_scope();
 }
 
+/* Filler arguments for the forking tree: about 1.75 MiB (within the argv
+ * limit of a quarter of the stack limit) that make the user-space verdict
+ * take a few milliseconds. Without them nomine can kill mxfork before its
+ * first fork, and there would be no tree to test. */
+static int padding_count(void)
+{
+	struct rlimit rl;
+	long limit = 8L << 20;
+
+	if (!getrlimit(RLIMIT_STACK, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		limit = (long)rl.rlim_cur;
+	limit = limit / 4 - (256L << 10);
+	return limit <= 0 ? 0 : (int)(limit / 4096 < 448 ? limit / 4096 : 448);
+}
+
 /* A forking tree under --user-verdict: how big it got, whether all of it
  * went, and what nomine logged. Records "lineage". */
 static void check_lineage(struct daemon *d)
 {
-	char n[16], lifetime[16], helper[512], st[64], *argv[6];
+	char n[16], lifetime[16], helper[512], st[64], **argv, *pad;
+	int npad = padding_count(), max = 0, left, k = 0;
 	double t0, empty_at = -1, end;
-	int max = 0, left;
 	long desc;
 
 	snprintf(helper, sizeof(helper), "%s/mxfork", o.helpers);
 	snprintf(n, sizeof(n), "%d", o.fork_n);
 	snprintf(lifetime, sizeof(lifetime), "%d", o.lineage_timeout_s * 3);
-	argv[0] = helper;
-	argv[1] = n;
-	argv[2] = lifetime;
-	argv[3] = "--pool";
-	argv[4] = banned;
-	argv[5] = NULL;
+	pad = malloc(4096);
+	argv = calloc((size_t)npad + 6, sizeof(*argv));
+	if (!pad || !argv)
+		abort();
+	memset(pad, 'y', 4095);
+	pad[4095] = '\0';
+	argv[k++] = helper;
+	argv[k++] = n;
+	argv[k++] = lifetime;
+	for (int i = 0; i < npad; i++)
+		argv[k++] = pad;
+	argv[k++] = "--pool";
+	argv[k++] = banned;
+	argv[k] = NULL;
 	t0 = now_ms();
 	spawn_in_scope(argv);
 	end = t0 + o.lineage_timeout_s * 1000.0;
@@ -505,10 +530,12 @@ static void check_lineage(struct daemon *d)
 		sleep_ms(20);
 	desc = descendants_logged(d);
 	status_json(watched_status, watched_done, st, sizeof(st));
-	record("lineage", "{\"run\":\"lineage\",\"fork_n\":%d,\"tree_max\":%d,\"left\":%d,"
-	       "\"empty_ms\":%.1f,\"root\":{%s},\"descendants_killed\":%ld}",
-	       o.fork_n, max, left, empty_at, st, desc);
+	record("lineage", "{\"run\":\"lineage\",\"fork_n\":%d,\"padding_args\":%d,"
+	       "\"tree_max\":%d,\"left\":%d,\"empty_ms\":%.1f,\"root\":{%s},"
+	       "\"descendants_killed\":%ld}", o.fork_n, npad, max, left, empty_at, st, desc);
 	empty_scope();
+	free(argv);
+	free(pad);
 }
 
 /* Whether run may start: not after a refusal under --shortcut, not when it
@@ -608,7 +635,8 @@ int main(int argc, char **argv)
 	uname(&u);
 	json_esc(u.release, esc, sizeof(esc));
 	record("begin", "{\"release\":\"%s\",\"machine\":\"%s\",\"scope\":\"%s\","
-	       "\"banned\":\"%s\",\"trials\":%d}", esc, u.machine, o.scope, banned, o.trials);
+	       "\"banned\":\"%s\",\"trials\":%d,\"lineage_timeout_s\":%d}", esc, u.machine,
+	       o.scope, banned, o.trials, o.lineage_timeout_s);
 	if (count_procs(o.cgdir))
 		record("note", "{\"scope_not_empty_at_start\":%d}", empty_scope());
 	snprintf(cfg, sizeof(cfg), "%s/small.json", o.cfg);
@@ -617,10 +645,10 @@ int main(int argc, char **argv)
 		const char *extra[] = { "--config", cfg, NULL };
 
 		if (daemon_start(&d, "small", extra)) {
-			if (strstr(d.startline, "\"bpf_error\"") ||
-			    strstr(d.startline, "\"refused\":true"))
-				snprintf(refusal, sizeof(refusal),
-					 "not started again: a BPF program was refused in run small");
+			if ((strstr(d.startline, "\"bpf_error\"") ||
+			     strstr(d.startline, "\"refused\":true")) && d.startup_ms > SLOW_START_MS)
+				snprintf(refusal, sizeof(refusal), "not started again: run small took "
+					 "%.0f s to start and a BPF program was refused", d.startup_ms / 1000);
 			check_execs("small");
 		}
 		daemon_stop(&d, "small");
