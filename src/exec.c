@@ -192,8 +192,8 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	 * (which needs neither the tables nor the walk: not created). */
 	w->verdict = o->verdict != 0;
 	bpf_map__set_max_entries(w->skel->maps.events, w->verdict ? RING_VERDICT : RING_CAPTURE);
-	bpf_map__set_autocreate(w->skel->maps.tables, w->verdict);
-	bpf_map__set_autocreate(w->skel->maps.walk, w->verdict);
+	bpf_map__set_autocreate(w->skel->maps.tables, w->verdict || o->test_entry);
+	bpf_map__set_autocreate(w->skel->maps.walk, w->verdict || o->test_entry);
 	/* tests: an index mask past the map value, which the verifier refuses
 	 * (a real refusal, to exercise the fallback) */
 	if (o->test_refuse && w->verdict)

@@ -8,6 +8,10 @@
 #include "ktables.h"
 
 #define MIN_SIZE (64u * 1024)
+/* Bytes of dense rows: the shallowest states' complete transitions, small
+ * enough to stay in a CPU's second-level cache (10k strings over 37 classes:
+ * every state down to depth 2). */
+#define DENSE_BYTES (256u * 1024)
 
 static int has_output(const struct automaton *a, uint32_t s)
 {
@@ -54,14 +58,16 @@ static void fill_banned(const struct automaton *a, struct nm_kt_header *h, uint3
 	memcpy(cls, a->cls, 256);
 	/* argv separators are judged as the spaces they become in the line */
 	cls[0] = a->cls[' '];
-	memcpy(&w[h->b_base], a->base, (size_t)a->nstates * 4);
-	memcpy(&w[h->b_fail], a->fail, (size_t)a->nstates * 4);
+	for (uint32_t s = 0; s < a->nstates; s++) {
+		w[h->b_states + 2 * (size_t)s] = a->base[s];
+		w[h->b_states + 2 * (size_t)s + 1] = a->fail[s];
+	}
 	for (uint32_t i = 0; i < a->ncomb; i++) {
 		uint32_t t = a->next[i];
 
-		w[h->b_check + i] = a->check[i];
-		w[h->b_next + i] = a->check[i] == AC_NONE ? 0 :
-				   t | (has_output(a, t) ? NM_KT_OUT : 0);
+		w[h->b_comb + 2 * (size_t)i] = a->check[i];
+		w[h->b_comb + 2 * (size_t)i + 1] = a->check[i] == AC_NONE ? 0 :
+						   t | (has_output(a, t) ? NM_KT_OUT : 0);
 	}
 	for (uint32_t s = 0; s < a->nstates; s++) {
 		int n = has_output(a, s) ? outputs_of(a, s, ids) : 0;
@@ -76,6 +82,28 @@ static void fill_banned(const struct automaton *a, struct nm_kt_header *h, uint3
 				f |= NM_KT_ENTRY_LAST;
 			*e++ = f;
 			*e++ = a->str_input[ids[i]];
+		}
+	}
+}
+
+/* The complete transition of each of the first ndense states: the goto
+ * where there is one, else the root's for the root, else the transition of
+ * the fail state (shallower, so a smaller id, so already filled). */
+static void fill_dense(const struct automaton *a, const struct nm_kt_header *h, uint32_t *w)
+{
+	uint32_t *d = &w[h->b_dense], nc = a->nclasses;
+
+	for (uint32_t s = 0; s < h->b_ndense; s++) {
+		for (uint32_t c = 0; c < nc; c++) {
+			uint32_t i = a->base[s] + c, t;
+
+			if (c && a->check[i] == s)
+				t = a->next[i] | (has_output(a, a->next[i]) ? NM_KT_OUT : 0);
+			else if (c && s)
+				t = d[(size_t)a->fail[s] * nc + c];
+			else
+				t = 0;
+			d[(size_t)s * nc + c] = t;
 		}
 	}
 }
@@ -112,12 +140,21 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		h.b_nstates = a->nstates;
 		h.b_nclasses = a->nclasses;
 		h.b_ncomb = a->ncomb;
-		h.b_base = (uint32_t)words;
-		h.b_fail = (uint32_t)(words + a->nstates);
-		h.b_out_first = (uint32_t)(words + 2 * (size_t)a->nstates);
-		words += 3 * (size_t)a->nstates;
-		h.b_next = (uint32_t)words;
-		h.b_check = (uint32_t)(words + a->ncomb);
+		/* the walk takes no bound on base[s] + c: make sure it needs none */
+		for (uint32_t s = 0; s < a->nstates; s++) {
+			if ((uint64_t)a->base[s] + a->nclasses > a->ncomb) {
+				snprintf(why, whylen, "automaton comb too short for state %u", s);
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		words += words & 1;                 /* pairs at even offsets */
+		h.b_states = (uint32_t)words;
+		words += 2 * (size_t)a->nstates;
+		h.b_out_first = (uint32_t)words;
+		words += a->nstates;
+		words += words & 1;
+		h.b_comb = (uint32_t)words;
 		words += 2 * (size_t)a->ncomb;
 		h.b_outs = (uint32_t)words;
 		words += count_out_words(a, &too_many);
@@ -126,6 +163,13 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 				 NM_KT_MAX_OUTS);
 			return -1;
 		}
+		h.b_ndense = DENSE_BYTES / 4 / a->nclasses;
+		if (h.b_ndense > a->nstates)
+			h.b_ndense = a->nstates;
+		if (h.b_ndense < 1)
+			h.b_ndense = 1;
+		h.b_dense = (uint32_t)words;
+		words += (size_t)h.b_ndense * a->nclasses;
 	}
 	if (allow) {
 		h.a_nstates = allow->nstates;
@@ -148,8 +192,10 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 	}
 	out->size = size;
 	h.nwords = (uint32_t)words;
-	if (a)
+	if (a) {
 		fill_banned(a, &h, out->words);
+		fill_dense(a, &h, out->words);
+	}
 	if (allow)
 		fill_allow(allow, &h, out->words);
 	memcpy(out->words, &h, sizeof(h));
@@ -226,8 +272,9 @@ static int allow_walk(const uint32_t *w, const uint8_t *argv, size_t len)
 	return in_nul ? (int)saved_acc : (int)acc;
 }
 
-/* One byte of the banned walk: goto, else fail links (the root never
- * fails). *out is set when the new state ends a banned string. */
+/* One byte of the banned walk: a dense row's transition, else the goto,
+ * else fail links (which end in a dense state at the latest: the root is
+ * one). *out is set when the new state ends a banned string. */
 static uint32_t banned_step(const uint32_t *w, uint32_t s, uint8_t c, int *out)
 {
 	const struct nm_kt_header *h = (const void *)w;
@@ -236,15 +283,22 @@ static uint32_t banned_step(const uint32_t *w, uint32_t s, uint8_t c, int *out)
 	if (c == 0)
 		return 0;
 	for (;;) {
-		uint64_t i = (uint64_t)w[h->b_base + s] + c;
+		const uint32_t *st, *e;
 
-		if (i < h->b_ncomb && w[h->b_check + i] == s) {
-			*out = !!(w[h->b_next + i] & NM_KT_OUT);
-			return w[h->b_next + i] & NM_KT_STATE;
+		/* a shallow state (the root among them) resolves in one load */
+		if (s < h->b_ndense) {
+			uint32_t t = w[h->b_dense + (size_t)s * h->b_nclasses + c];
+
+			*out = !!(t & NM_KT_OUT);
+			return t & NM_KT_STATE;
 		}
-		if (s == 0)
-			return 0;
-		s = w[h->b_fail + s];
+		st = &w[h->b_states + 2 * (size_t)s];
+		e = &w[h->b_comb + 2 * ((size_t)st[0] + c)];
+		if (e[0] == s) {
+			*out = !!(e[1] & NM_KT_OUT);
+			return e[1] & NM_KT_STATE;
+		}
+		s = st[1];
 	}
 }
 

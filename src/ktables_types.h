@@ -4,20 +4,30 @@
  *
  * One blob of 32-bit words, its size a power of two so the BPF program can
  * bound every index with a mask:
- *   header | banned cls[256] | allow cls[256] | banned base, fail, out_first
- *   [b_nstates each] | banned next, check [b_ncomb each] | banned outputs |
+ *   header | banned cls[256] | allow cls[256] | banned {base, fail}
+ *   [b_nstates] | banned out_first [b_nstates] | banned {check, next}
+ *   [b_ncomb] | banned outputs | banned dense [b_ndense * b_nclasses] |
  *   allow delta
  * The banned strings keep automaton.h's compact form (row-displaced goto
  * plus fail links, a few words per state), so 10k strings take megabytes,
- * not the tens a dense DFA would. next[] carries NM_KT_OUT when its target
- * ends at least one banned string; that state's output list (longest first)
- * starts at word out_first[state]. allow delta is a dense DFA for the union
- * of the allow patterns; NM_KT_ACCEPT marks accepting targets. */
+ * not the tens a dense DFA would. What one step reads sits side by side
+ * (base with fail, check with next, at even word offsets): one address per
+ * pair, so the kernel's walk does two loads a step and keeps few registers.
+ * base[s] + c < b_ncomb for every state and class (the automaton's comb is
+ * padded so), so no step needs a bound. next carries NM_KT_OUT when its
+ * target ends at least one banned string; that state's output list (longest
+ * first) starts at word out_first[state]. The first b_ndense states (the
+ * shallowest: ids are in breadth-first order, the root first) also have a
+ * dense row of the complete transition function (fail links already
+ * followed, NM_KT_OUT on targets with outputs): a walk near the root, where
+ * argv keeps it most of the time, takes one load a byte. allow delta is a
+ * dense DFA for the union of the allow patterns; NM_KT_ACCEPT marks
+ * accepting targets. */
 #ifndef NOMINE_KTABLES_TYPES_H
 #define NOMINE_KTABLES_TYPES_H
 
 #define NM_KT_MAGIC 0x6e6d6b74u        /* "nmkt" */
-#define NM_KT_VERSION 1u
+#define NM_KT_VERSION 3u
 #define NM_KT_OUT 0x80000000u
 #define NM_KT_ACCEPT 0x80000000u
 #define NM_KT_STATE 0x7fffffffu
@@ -42,12 +52,12 @@ struct nm_kt_header {
 	unsigned int b_nstates;
 	unsigned int b_nclasses;
 	unsigned int b_ncomb;
-	unsigned int b_base;          /* word offsets: [b_nstates] */
-	unsigned int b_fail;
-	unsigned int b_out_first;
-	unsigned int b_next;          /* word offsets: [b_ncomb] */
-	unsigned int b_check;
+	unsigned int b_states;        /* word offset, even: {base, fail} [b_nstates] */
+	unsigned int b_out_first;     /* word offset: [b_nstates] */
+	unsigned int b_comb;          /* word offset, even: {check, next} [b_ncomb] */
 	unsigned int b_outs;          /* word offset: entries, 2 words each */
+	unsigned int b_ndense;        /* states with a dense row, >= 1 (the root) */
+	unsigned int b_dense;         /* word offset: [b_ndense][b_nclasses] */
 	unsigned int a_nstates;
 	unsigned int a_nclasses;
 	unsigned int a_delta;         /* word offset */

@@ -80,6 +80,13 @@ struct kwalk {
 	__u32 saved_acc;      /* acc where the current NUL run began */
 	__u32 in_nul;
 	__u32 dead_in_nul;    /* the allow DFA died inside a NUL run */
+	/* a state that ends banned strings, reached at argv[hit_at]: the block
+	 * stops there and the next one judges it (kw_best is a call, and a call
+	 * inside the byte loop would push its registers to the stack) */
+	__u32 hit_pending;
+	__u32 hit_state;
+	__u32 hit_at;
+	__u32 hit_nul;        /* argv[hit_at] is a NUL */
 	/* Always 0. A state reset reads it rather than writing a constant 0:
 	 * the verifier then sees every path leave the automaton state with the
 	 * same range, and merges them instead of keeping one per path. */
@@ -107,14 +114,16 @@ static const __u8 kw_word_tab[256] = {
  * nothing. (volatile: the compiler would hoist the loads out of the loop.) */
 #define KW_FRESH(x) (*(volatile typeof(x) *)&(x))
 
-static __always_inline __u32 kw_word(const __u32 *w, __u64 i)
+/* Word i of the blob; m is kt_wmask, read once per function into a register
+ * (a read of the volatile itself costs a load at every use). */
+static __always_inline __u32 kw_word(const __u32 *w, __u32 m, __u64 i)
 {
-	return w[i & kt_wmask];
+	return w[i & m];
 }
 
-static __always_inline __u8 kw_cls(const __u32 *w, __u32 cls_word, __u8 b)
+static __always_inline __u8 kw_cls(const __u32 *w, __u32 m, __u32 cls_word, __u8 b)
 {
-	return ((const __u8 *)w)[((cls_word * 4 + b) & (kt_wmask * 4 + 3))];
+	return ((const __u8 *)w)[((cls_word * 4 + b) & (m * 4 + 3))];
 }
 
 /* The blob in force, or NULL (none, or swapped since the walk began when
@@ -170,21 +179,21 @@ __noinline long kw_best(__u32 s, __u32 i)
 {
 	struct kwalk *k = kw_state();
 	const __u32 *w;
-	__u32 e, next_word;
+	__u32 e, next_word, m = kt_wmask;
 
 	if (!k)
 		return -1;
 	w = kw_tables(k->gen);
 	if (!w)
 		return -1;
-	e = kw_word(w, (__u64)((const struct nm_kt_header *)w)->b_out_first + s);
+	e = kw_word(w, m, (__u64)((const struct nm_kt_header *)w)->b_out_first + s);
 	next_word = kw_word_tab[kw_argv_byte(i + 1) & 0xff];
 	for (int n = 0; n < NM_KT_MAX_OUTS; n++, e += 2) {
-		__u32 f = kw_word(w, e), len = f & NM_KT_ENTRY_LEN;
+		__u32 f = kw_word(w, m, e), len = f & NM_KT_ENTRY_LEN;
 
 		if ((f & NM_KT_ENTRY_SUBSTR) ||
 		    (!next_word && !(i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff])))
-			return kw_word(w, (__u64)e + 1);
+			return kw_word(w, m, (__u64)e + 1);
 		if (f & NM_KT_ENTRY_LAST)
 			break;
 	}
@@ -216,8 +225,8 @@ static __always_inline int kw_next_chunk(struct kwalk *k, struct exec_record *r)
 }
 
 /* What every block starts with: the walk, the scratch chunk and the tables
- * (unchanged since the walk began). Returns -1 when the block has bytes to
- * walk, else its return value: 1 the walk is over, 0 a chunk was read. */
+ * (unchanged since the walk began). Returns -1 when the block can go on,
+ * else its return value (1: the walk is over). */
 static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record **rp,
 					  const __u32 **wp)
 {
@@ -231,8 +240,6 @@ static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record 
 		k->status = KW_INCOMPLETE;
 		return 1;
 	}
-	if (k->pos >= k->chunk_len)
-		return kw_next_chunk(k, r);
 	*kp = k;
 	*rp = r;
 	return -1;
@@ -254,11 +261,26 @@ __noinline int kw_banned_block(void)
 	struct exec_record *r;
 	const struct nm_kt_header *h;
 	const __u32 *w;
-	__u32 s, j;
+	__u32 j, m, me, st, comb, dense, ncls;
+	__u64 s;
 	int ret = kw_block_begin(&k, &r, &w);
 
 	if (ret >= 0)
 		return ret;
+	if (k->hit_pending) {
+		long id = kw_best(k->hit_state, k->hit_at);
+
+		k->hit_pending = 0;
+		if (id >= 0 && !k->hit_nul) {
+			k->matched = (__s32)id;
+			k->status = KW_DONE;
+			return 1;
+		}
+		if (id >= 0)          /* ended in a NUL run: decided by what follows */
+			k->tentative = (__s32)id;
+	}
+	if (k->pos >= k->chunk_len)
+		return kw_next_chunk(k, r);
 	if (k->tentative >= 0) {
 		/* a match that ended in a NUL run holds once a byte follows */
 		for (j = 0; j < KW_BLOCK; j++) {
@@ -276,31 +298,41 @@ __noinline int kw_banned_block(void)
 		return 0;
 	}
 	h = (const struct nm_kt_header *)w;
+	/* pairs sit at even word offsets: an even mask keeps both words of a
+	 * pair inside the blob. Offsets are only added and masked, never
+	 * compared: they stay in registers. */
+	m = kt_wmask;
+	me = m & ~1u;
+	st = h->b_states;
+	comb = h->b_comb;
+	dense = h->b_dense;
+	ncls = h->b_nclasses;
 	s = k->s & NM_KT_STATE;
 	for (j = 0; j < KW_BLOCK; j++) {
-		__u32 at = KW_FRESH(k->pos) + j, c, t = KW_FRESH(k->opaque_zero), hop;
+		__u32 at = KW_FRESH(k->pos) + j, c, t = 0, hop;
+		const __u32 *sp, *cp;
 		__u8 b;
-		long id;
 
 		if (at >= KW_FRESH(k->chunk_len))
 			break;
 		b = r->data[at & (NM_CHUNK_MAX - 1)];
-		c = kw_cls(w, NM_KT_B_CLS_WORD, b);
-		if (c == 0) {          /* a byte no string has: back to the root */
-			s = KW_FRESH(k->opaque_zero) & NM_KT_STATE;
-			continue;
-		}
+		/* the class map sits at a fixed place near the start: no mask */
+		c = ((const __u8 *)w)[NM_KT_B_CLS_WORD * 4 + b];
 		for (hop = 0; hop < KW_HOPS; hop++) {
-			__u64 i = (__u64)kw_word(w, (__u64)KW_FRESH(h->b_base) + s) + c;
-
-			if (i < KW_FRESH(h->b_ncomb) &&
-			    kw_word(w, (__u64)KW_FRESH(h->b_check) + i) == s) {
-				t = kw_word(w, (__u64)KW_FRESH(h->b_next) + i);
+			/* near the root (most bytes): the complete transition */
+			if (s < KW_FRESH(h->b_ndense)) {
+				t = w[(dense + s * ncls + c) & m];
 				break;
 			}
-			if (s == 0)    /* the root never fails: stay there (t is 0) */
+			if (c == 0)    /* a byte no string has: back to the root */
 				break;
-			s = kw_word(w, (__u64)KW_FRESH(h->b_fail) + s) & NM_KT_STATE;
+			sp = &w[(st + 2 * s) & me];              /* {base, fail} */
+			cp = &w[(comb + 2 * ((__u64)sp[0] + c)) & me];   /* {check, next} */
+			if (cp[0] == s) {
+				t = cp[1];
+				break;
+			}
+			s = sp[1] & NM_KT_STATE;
 		}
 		if (hop == KW_HOPS) {
 			/* resume on this byte, in the state the links led to */
@@ -309,21 +341,15 @@ __noinline int kw_banned_block(void)
 			return 0;
 		}
 		s = t & NM_KT_STATE;
-		if (!(t & NM_KT_OUT))
-			continue;
-		id = kw_best(s, k->chunk_off + at);
-		if (id < 0)
-			continue;
-		if (b) {
-			k->matched = (__s32)id;
-			k->status = KW_DONE;
-			return 1;
+		if (t & NM_KT_OUT) {
+			k->s = s;
+			k->pos = at + 1;
+			k->hit_pending = 1;
+			k->hit_state = s;
+			k->hit_at = k->chunk_off + at;
+			k->hit_nul = b == 0;
+			return 0;
 		}
-		/* ended in a NUL run: decided by what follows */
-		k->tentative = (__s32)id;
-		k->s = s;
-		k->pos = at + 1;
-		return 0;
 	}
 	k->s = s;
 	k->pos += j;
@@ -339,10 +365,13 @@ __noinline int kw_allow_block(void)
 	const struct nm_kt_header *h;
 	const __u32 *w;
 	__u32 s, start, len, acc, saved_acc, in_nul, dead_in_nul, delta, ncls, dead, j;
+	__u32 m = kt_wmask;
 	int ret = kw_block_begin(&k, &r, &w);
 
 	if (ret >= 0)
 		return ret;
+	if (k->pos >= k->chunk_len)
+		return kw_next_chunk(k, r);
 	h = (const struct nm_kt_header *)w;
 	delta = h->a_delta;
 	ncls = h->a_nclasses;
@@ -377,7 +406,7 @@ __noinline int kw_allow_block(void)
 		} else if (b) {
 			in_nul = 0;
 		}
-		t = kw_word(w, (__u64)delta + (__u64)s * ncls + kw_cls(w, NM_KT_A_CLS_WORD, b));
+		t = kw_word(w, m, (__u64)delta + (__u64)s * ncls + kw_cls(w, m, NM_KT_A_CLS_WORD, b));
 		s = t & NM_KT_STATE;
 		acc = !!(t & NM_KT_ACCEPT);
 		if (s == dead) {
@@ -412,12 +441,16 @@ static long kw_allow_cb(__u32 i, void *ctx)
 /* bpf_loop rounds for a walk of len bytes: a round per KW_BLOCK bytes, one
  * more for each byte whose fail links outrun KW_HOPS (there are at most as
  * many links as bytes, so at most len / KW_HOPS such stops, each also
- * splitting a block), a round per chunk read, and a margin. */
+ * splitting a block), one per output state reached (at most one per byte,
+ * each splitting a block), a round per chunk read, and a margin. */
 static __always_inline __u32 kw_rounds(__u32 len)
 {
 	__u32 nchunks = len / NM_CHUNK_MAX + 1;
 
-	return len / KW_BLOCK + 2 * (len / KW_HOPS) + 2 * nchunks + 4;
+	__u64 n = len / KW_BLOCK + 2 * (len / KW_HOPS) + 2 * (__u64)len + 2 * nchunks + 4;
+
+	/* bpf_loop's own limit; a walk it cuts short is left to user space */
+	return n < (1u << 23) ? n : (1u << 23);
 }
 
 /* Starts a walk of argv with the tables w (generation gen). */
