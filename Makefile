@@ -119,6 +119,7 @@ $(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench
 bench: $(OUT)/nomine $(BENCH_BINS)
 	$(Q)bench/run $(OUT)
 	$(Q)bench/exec_overhead $(OUT)
+	$(Q)bench/startup_memory $(OUT)
 	$(Q)bench/randomx_kill_time $(OUT)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)

@@ -2,6 +2,7 @@
 /* daemon.c - start-up, the event loop (exec events, signals, config
  * changes, timers) and atomic policy swaps on reload. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,6 +548,7 @@ static void reload(struct daemon *d)
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
 	log_emit_event(o, "info", "Config reloaded");
 	run_sweep(d, "reload");
+	malloc_trim(0);   /* the old policy's memory, back to the system */
 }
 
 static void fill_metrics(struct metric_values *v, void *ctx)
@@ -828,6 +830,9 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	log_features(&d);
 	run_sweep(&d, "start");
+	/* Building the automaton and loading BPF (libbpf parses the kernel's
+	 * BTF per object) leave megabytes freed but kept by malloc. */
+	malloc_trim(0);
 	rc = loop(&d);
 	exec_watch_stop(d.ew);
 	teardown(&d);
