@@ -196,31 +196,43 @@ static int count_procs(const char *dir)
 	return n;
 }
 
-/* SIGKILLs what is left in the scope (all of it started by this program)
- * and waits until it is empty; returns how many were still there. */
+/* SIGKILLs, PID by PID, what is left in dir and below (only processes this
+ * program started can be there); returns how many it signalled. */
+static int kill_members(const char *dir)
+{
+	char path[4096];
+	struct dirent *e;
+	int n = 0, pid;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && fscanf(f, "%d", &pid) == 1)
+		n += kill(pid, SIGKILL) == 0;
+	if (f)
+		fclose(f);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			n += kill_members(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Kills what is left in the scope and waits until it is empty; returns how
+ * many were there. */
 static int empty_scope(void)
 {
-	char path[4096], kill_path[4096];
 	double end = now_ms() + 10000;
-	int left, first = count_procs(o.cgdir);
+	int first = count_procs(o.cgdir);
 
-	snprintf(kill_path, sizeof(kill_path), "%s/cgroup.kill", o.cgdir);
-	while ((left = count_procs(o.cgdir)) > 0 && now_ms() < end) {
-		FILE *f = fopen(kill_path, "we");
-
-		if (f) {	/* 5.14+ */
-			fputs("1", f);
-			fclose(f);
-		} else {
-			int pid;
-
-			snprintf(path, sizeof(path), "%s/cgroup.procs", o.cgdir);
-			f = fopen(path, "re");
-			while (f && fscanf(f, "%d", &pid) == 1)
-				kill(pid, SIGKILL);
-			if (f)
-				fclose(f);
-		}
+	while (count_procs(o.cgdir) > 0 && now_ms() < end) {
+		kill_members(o.cgdir);
 		reap();
 		sleep_ms(20);
 	}
