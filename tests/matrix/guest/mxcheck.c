@@ -196,6 +196,47 @@ static int count_procs(const char *dir)
 	return n;
 }
 
+/* Writes up to max members of the scope as JSON objects {pid, ppid, state,
+ * comm} into out: who survived a kill. */
+static void describe_members(char *out, size_t n, int max)
+{
+	char path[4096], stat_buf[512];
+	size_t used = 0;
+	int pid, k = 0;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/cgroup.procs", o.cgdir);
+	f = fopen(path, "re");
+	while (f && k < max && fscanf(f, "%d", &pid) == 1) {
+		char comm[64] = "?", state = '?', esc[140];
+		int ppid = 0;
+		FILE *sf;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		sf = fopen(path, "re");
+		if (sf && fgets(stat_buf, sizeof(stat_buf), sf)) {
+			char *l = strchr(stat_buf, '('), *r = strrchr(stat_buf, ')');
+
+			if (l && r && r > l) {
+				snprintf(comm, sizeof(comm), "%.*s", (int)(r - l - 1), l + 1);
+				sscanf(r + 1, " %c %d", &state, &ppid);
+			}
+		}
+		if (sf)
+			fclose(sf);
+		json_esc(comm, esc, sizeof(esc));
+		used += (size_t)snprintf(out + used, n - used, "%s{\"pid\":%d,\"ppid\":%d,"
+					 "\"state\":\"%c\",\"comm\":\"%s\"}", k ? "," : "", pid,
+					 ppid, state, esc);
+		if (used >= n)
+			break;
+		k++;
+	}
+	if (f)
+		fclose(f);
+}
+
 /* SIGKILLs, PID by PID, what is left in dir and below (only processes this
  * program started can be there); returns how many it signalled. */
 static int kill_members(const char *dir)
@@ -499,7 +540,7 @@ static int padding_count(void)
  * went, and what nomine logged. Records "lineage". */
 static void check_lineage(struct daemon *d)
 {
-	char n[16], lifetime[16], helper[512], st[64], **argv, *pad;
+	char n[16], lifetime[16], helper[512], st[64], **argv, *pad, who[2048];
 	int npad = padding_count(), max = 0, left, k = 0;
 	double t0, empty_at = -1, end;
 	long desc;
@@ -537,6 +578,7 @@ static void check_lineage(struct daemon *d)
 		sleep_ms(2);
 	}
 	left = count_procs(o.cgdir);
+	describe_members(who, sizeof(who), 10);
 	/* the kill line comes after the last round of kills */
 	for (double e2 = now_ms() + 5000; descendants_logged(d) <= 0 && now_ms() < e2;)
 		sleep_ms(20);
@@ -544,7 +586,8 @@ static void check_lineage(struct daemon *d)
 	status_json(watched_status, watched_done, st, sizeof(st));
 	record("lineage", "{\"run\":\"lineage\",\"fork_n\":%d,\"padding_args\":%d,"
 	       "\"tree_max\":%d,\"left\":%d,\"empty_ms\":%.1f,\"root\":{%s},"
-	       "\"descendants_killed\":%ld}", o.fork_n, npad, max, left, empty_at, st, desc);
+	       "\"descendants_killed\":%ld,\"survivors\":[%s]}", o.fork_n, npad, max, left,
+	       empty_at, st, desc, who);
 	empty_scope();
 	free(argv);
 	free(pad);
