@@ -271,7 +271,7 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 		return 0;
 	r->exec_id = id;
 	r->start_ns = BPF_CORE_READ(p, start_boottime);
-	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->cgroup_id = current_cgroup_id();
 	r->cgroup1_id = freezer_cgroup_id(p);
 	r->tgid = BPF_CORE_READ(p, tgid);
 	r->ppid = BPF_CORE_READ(p, real_parent, tgid);

@@ -210,7 +210,7 @@ static __always_inline void report(struct proc_state *s, struct task_struct *t, 
 	ev->first_ns = s->first_ns;
 	ev->ts_ns = now;
 	ev->window_ns = window_ns;
-	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->cgroup_id = current_cgroup_id();
 	ev->tgid = tgid;
 	ev->pid = (__u32)id;
 	ev->count = est;
