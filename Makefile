@@ -120,6 +120,7 @@ bench: $(OUT)/nomine $(BENCH_BINS)
 	$(Q)bench/run $(OUT)
 	$(Q)bench/exec_overhead $(OUT)
 	$(Q)bench/startup_memory $(OUT)
+	$(Q)bench/kernel_matrix $(OUT)
 	$(Q)bench/randomx_kill_time $(OUT)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)

@@ -110,7 +110,7 @@ void bpf_load_log_tail(const char *log, unsigned int n, char *out, size_t outlen
 	}
 }
 
-static void record(const char *name, uint32_t insns, uint32_t verify_us, uint32_t load_us)
+static void record(const char *name, uint32_t insns, uint32_t verify_us, uint32_t load_us, int fd)
 {
 	size_t i;
 
@@ -126,6 +126,18 @@ static void record(const char *name, uint32_t insns, uint32_t verify_us, uint32_
 	costs[i].verified_insns = insns;
 	costs[i].verify_us = verify_us;
 	costs[i].load_us = load_us;
+	costs[i].fd = fd;
+}
+
+uint64_t bpf_load_misses(const struct prog_cost *c)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(c->fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
 }
 
 int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t errlen)
@@ -187,7 +199,8 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 			if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len) &&
 			    info.verified_insns)
 				insns = info.verified_insns;
-			record(bpf_program__name(progs[i]), insns, vus, load_us);
+			record(bpf_program__name(progs[i]), insns, vus, load_us,
+			       bpf_program__fd(progs[i]));
 		}
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@ struct prog_cost {
 	uint32_t verified_insns;   /* instructions the verifier processed */
 	uint32_t verify_us;        /* its own timing (5.15+), else 0 */
 	uint32_t load_us;          /* wall time of the object's load, shared by its programs */
+	int fd;                    /* the loaded program (owned by its object) */
 };
 
 #define NM_PROG_COSTS_MAX 16
@@ -30,6 +31,10 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 
 /* Every program loaded so far, in load order. */
 size_t bpf_load_costs(const struct prog_cost **out);
+
+/* Runs of a loaded program the kernel skipped because another run of it was
+ * under way on the same CPU (5.12+; 0 where unknown). */
+uint64_t bpf_load_misses(const struct prog_cost *c);
 
 /* Forgets the costs of the programs of a detector that was closed or
  * refused (by name prefix list: the names of obj's programs). */

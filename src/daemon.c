@@ -48,6 +48,7 @@ struct daemon {
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
 	int reload_pending;
 	uint64_t lost_seen;
+	uint64_t missed_seen;         /* exec program runs the kernel skipped */
 	struct features feat;
 	enum verdict_site site;
 	const char *site_why;
@@ -377,6 +378,7 @@ static void log_features(struct daemon *d)
 static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char *err,
 				    size_t errlen)
 {
+	int spills_fd = -1;
 	struct exec_watch_opts eo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n,
 		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
@@ -386,8 +388,10 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 		.test_refuse = getenv("NOMINE_TEST_REFUSE_VERDICT") &&
 			       !strcmp(getenv("NOMINE_TEST_REFUSE_VERDICT"), "1"),
 		.lineage_fd = d->lt ? lineage_map_fd(d->lt) : -1,
+		.lineage_spill_fd = d->lt ? lineage_spill_fd(d->lt, &spills_fd) : -1,
 	};
 
+	eo.lineage_spills_fd = spills_fd;
 	return exec_watch_open(&eo, err, errlen);
 }
 
@@ -567,6 +571,9 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->detectors[2].refused = d->randomx_refused;
 	v->ndetectors = 3;
 	v->nprogs = bpf_load_costs(&v->progs);
+	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
+		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);
+	v->lineage_spills = d->lt ? lineage_spills(d->lt) : 0;
 	v->kernel_verdict = d->site == SITE_KERNEL;
 	v->kernel_tables_bytes = (uint64_t)d->table_kib * 1024;
 	v->execs_seen = d->ew ? exec_watch_stat(d->ew, NM_STAT_EXECS) : 0;
@@ -596,10 +603,10 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 
 static void housekeeping(struct daemon *d)
 {
+	uint64_t lost, missed;
+
 	if (d->metrics)
 		metrics_run(d->metrics);
-	uint64_t lost;
-
 	if (!d->ew)
 		return;
 	/* records that stopped coming: the exec goes on without them, and no
@@ -612,6 +619,16 @@ static void housekeeping(struct daemon *d)
 			(unsigned long long)(lost - d->lost_seen));
 		d->lost_seen = lost;
 		run_sweep(d, "lost records");
+	}
+	/* an exec the program did not run for (a run of it was preempted on
+	 * that CPU) was judged by nobody: the sweep judges what runs now */
+	missed = exec_watch_misses(d->ew);
+	if (missed != d->missed_seen) {
+		log_msg("warning", "%llu execs not seen by the exec program (a run of it was under "
+			"way on the same CPU); sweeping now",
+			(unsigned long long)(missed - d->missed_seen));
+		d->missed_seen = missed;
+		run_sweep(d, "missed execs");
 	}
 }
 

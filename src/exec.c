@@ -167,8 +167,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err, size_t errlen)
 {
-	struct bpf_map *lmaps[2];
-	int e;
+	struct bpf_map *lmaps[4];
+	int e, lfds[4];
 
 	w->skel = exec_bpf__open();
 	if (!w->skel) {
@@ -206,13 +206,16 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	w->skel->rodata->lineage_kind = (uint32_t)o->lineage_kind;
 	lmaps[0] = w->skel->maps.lineage;
 	lmaps[1] = w->skel->maps.lineage_pid;
-	for (int i = 0; i < 2; i++) {
-		int mine = (i == 0 && o->lineage_kind == NM_LINEAGE_TASK_STORAGE) ||
-			   (i == 1 && o->lineage_kind == NM_LINEAGE_PID_MAP);
-
-		if (!mine) {
+	lmaps[2] = w->skel->maps.lineage_spill;
+	lmaps[3] = w->skel->maps.lineage_spills;
+	lfds[0] = o->lineage_kind == NM_LINEAGE_TASK_STORAGE ? o->lineage_fd : -1;
+	lfds[1] = o->lineage_kind == NM_LINEAGE_PID_MAP ? o->lineage_fd : -1;
+	lfds[2] = o->lineage_kind == NM_LINEAGE_TASK_STORAGE ? o->lineage_spill_fd : -1;
+	lfds[3] = o->lineage_kind == NM_LINEAGE_TASK_STORAGE ? o->lineage_spills_fd : -1;
+	for (int i = 0; i < 4; i++) {
+		if (lfds[i] < 0) {
 			bpf_map__set_autocreate(lmaps[i], false);
-		} else if (bpf_map__reuse_fd(lmaps[i], o->lineage_fd)) {
+		} else if (bpf_map__reuse_fd(lmaps[i], lfds[i])) {
 			e = errno;
 			snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
 			return -1;
@@ -409,6 +412,18 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 	*id = info.id;
 	*verified_insns = info.verified_insns;
 	return 0;
+}
+
+uint64_t exec_watch_misses(const struct exec_watch *w)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
+						    w->skel->progs.handle_exec_capture), &info, &len))
+		return 0;
+	return info.recursion_misses;
 }
 
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)

@@ -22,6 +22,8 @@ typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size
 struct exec_watch_opts {
 	int lineage_fd;                 /* lineage_map_fd() */
 	int lineage_kind;               /* lineage_kind(): enum nm_lineage_kind */
+	int lineage_spill_fd;           /* lineage_spill_fd(), task storage only */
+	int lineage_spills_fd;
 	int verdict;                    /* load the program that judges in the kernel
 					 * (bpf_loop, 5.17+), else the one that only
 					 * captures argv for user space */
@@ -80,6 +82,10 @@ int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint3
 
 /* The exec program's id and what the verifier walked to accept it. */
 int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *verified_insns);
+
+/* Execs the program did not run for: the kernel skips a run while another
+ * run of it is under way on the same CPU (a preempted one). */
+uint64_t exec_watch_misses(const struct exec_watch *w);
 
 /* Sums a per-CPU counter (enum nm_exec_stat). */
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which);

@@ -10,6 +10,7 @@
 #include "bpf_load.h"
 #include "lineage.h"
 #include "lineage.skel.h"
+#include "percpu.h"
 
 struct lineage_tracker {
 	struct lineage_bpf *skel;
@@ -40,8 +41,13 @@ struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_
 		goto fail;
 	}
 	lt->skel->rodata->lineage_kind = (uint32_t)kind;
-	bpf_map__set_autocreate(kind == NM_LINEAGE_TASK_STORAGE ? lt->skel->maps.lineage_pid :
-				lt->skel->maps.lineage, false);
+	if (kind == NM_LINEAGE_TASK_STORAGE) {
+		bpf_map__set_autocreate(lt->skel->maps.lineage_pid, false);
+	} else {
+		bpf_map__set_autocreate(lt->skel->maps.lineage, false);
+		bpf_map__set_autocreate(lt->skel->maps.lineage_spill, false);
+		bpf_map__set_autocreate(lt->skel->maps.lineage_spills, false);
+	}
 	/* task storage goes with its task; the pid map is emptied at exit */
 	bpf_program__set_autoload(lt->skel->progs.handle_exit, kind == NM_LINEAGE_PID_MAP);
 	if (bpf_load_object(lt->skel->obj, "lineage tracker", err, errlen))
@@ -78,6 +84,21 @@ int lineage_map_fd(const struct lineage_tracker *lt)
 {
 	return bpf_map__fd(lt->kind == NM_LINEAGE_TASK_STORAGE ? lt->skel->maps.lineage :
 			   lt->skel->maps.lineage_pid);
+}
+
+int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd)
+{
+	if (lt->kind != NM_LINEAGE_TASK_STORAGE)
+		return -1;
+	if (counter_fd)
+		*counter_fd = bpf_map__fd(lt->skel->maps.lineage_spills);
+	return bpf_map__fd(lt->skel->maps.lineage_spill);
+}
+
+uint64_t lineage_spills(const struct lineage_tracker *lt)
+{
+	return lt->kind == NM_LINEAGE_TASK_STORAGE ?
+	       percpu_sum(bpf_map__fd(lt->skel->maps.lineage_spills), 0) : 0;
 }
 
 enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt)

@@ -21,6 +21,11 @@ void lineage_close(struct lineage_tracker *lt);
  * (NM_LINEAGE_NONE for a NULL tracker). */
 int lineage_map_fd(const struct lineage_tracker *lt);
 enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt);
+/* With task storage: the spill map (and its counter's) fd, for exec.bpf.c
+ * to share; -1 for the other kind. */
+int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd);
+/* Task storage creations the kernel refused, kept in the spill map. */
+uint64_t lineage_spills(const struct lineage_tracker *lt);
 const char *lineage_kind_name(enum nm_lineage_kind kind);
 
 /* Marks an exec id: every task carrying it in its ancestry is doomed. */

@@ -11,6 +11,10 @@
  * entries live only as long as their thread, and memory is taken per entry. */
 #define NM_LINEAGE_PID_MAX 262144
 
+/* Tasks whose task storage could not be created, kept aside (task-storage
+ * kind only; see struct lineage_spill). */
+#define NM_LINEAGE_SPILL_MAX 16384
+
 /* Where lineage lives (lineage.bpf.h), chosen before load. */
 enum nm_lineage_kind {
 	NM_LINEAGE_NONE = 0,
@@ -23,6 +27,16 @@ enum nm_lineage_kind {
  * exec keeps its mark even after setsid and re-parenting. */
 struct lineage {
 	unsigned long long ids[NM_LINEAGE_DEPTH];
+};
+
+/* The lineage of a task whose task storage could not be created: the kernel
+ * refuses to create one while another task-storage operation is under way
+ * on the same CPU (our own iterator, preempted in the middle of one, is
+ * enough), and a child forked then must not lose its mark. Keyed by thread
+ * id, believed only for the task that started at start_ns. */
+struct lineage_spill {
+	unsigned long long start_ns;  /* the task's start_boottime */
+	struct lineage l;
 };
 
 /* What the doomed-task iterator reports for each live task it finds. */

@@ -90,6 +90,15 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 			"Instructions the verifier processed to accept each loaded BPF program.", l,
 			v->progs[i].verified_insns);
 	}
+	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{program=\"%s\"}", v->progs[i].name);
+		o = put(buf, n, o, "nomine_bpf_recursion_misses_total", "counter", i ? NULL :
+			"Runs of each BPF program the kernel skipped because a run of it was under "
+			"way on the same CPU (preempted): an exec or fork it did not see.", l,
+			v->prog_misses[i]);
+	}
 	for (size_t i = 0; i < v->nprogs; i++) {
 		char l[96];
 
@@ -135,6 +144,9 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		"{result=\"resolved\"}", v->meta_resolved);
 	o = put(buf, n, o, "nomine_container_lookups_total", "counter", NULL,
 		"{result=\"failed\"}", v->meta_failed);
+	o = put(buf, n, o, "nomine_lineage_spills_total", "counter",
+		"Forks and execs whose task storage the kernel would not create at that moment "
+		"(lineage kept in a map by thread id instead).", NULL, v->lineage_spills);
 	o = put(buf, n, o, "nomine_exec_records_lost_total", "counter",
 		"Exec records the ring buffer had no room for (a sweep follows).", NULL,
 		v->records_lost);

@@ -19,6 +19,7 @@ struct metric_values {
 	uint64_t kernel_tables_bytes;
 	uint64_t exempted, containers_killed;
 	uint64_t meta_resolved, meta_cached, meta_failed;
+	uint64_t lineage_spills;      /* task storage refused, lineage kept aside */
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
 	/* each detector's variant ("none" when it is not running) and whether
@@ -30,6 +31,7 @@ struct metric_values {
 	size_t ndetectors;
 	const struct prog_cost *progs; /* every loaded BPF program's verifier cost */
 	size_t nprogs;
+	uint64_t prog_misses[NM_PROG_COSTS_MAX];   /* runs each one missed */
 };
 
 /* Writes the exposition text into buf (NUL-terminated). Returns its length,

@@ -46,6 +46,9 @@ def test_metrics_count_kills_and_pass_promtool(start_daemon, scope, spawner, ban
         assert before[f'nomine_bpf_verified_instructions{{program="{name}"}}'] == \
             cost["verified_insns"]
         assert 0 < before[f'nomine_bpf_load_seconds{{program="{name}"}}'] < 60
+        assert before[f'nomine_bpf_recursion_misses_total{{program="{name}"}}'] >= 0
+    # both fork hooks of the lineage tracker are loaded
+    assert {"handle_fork", "handle_newtask", "find_doomed"} <= set(programs), programs
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
     assert_killed(p, elapsed)
     d.wait_kill(p.pid)

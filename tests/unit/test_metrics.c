@@ -35,7 +35,8 @@ static void test_render_detectors_and_programs(void **state)
 		{ .name = "handle_exec", .verified_insns = 77219, .load_us = 91234 },
 		{ .name = "handle_fork", .verified_insns = 65, .load_us = 1500000 },
 	};
-	struct metric_values v = { .progs = progs, .nprogs = 2, .ndetectors = 2 };
+	struct metric_values v = { .progs = progs, .nprogs = 2, .ndetectors = 2,
+				   .prog_misses = { 3, 0 } };
 	char buf[16384];
 
 	(void)state;
@@ -52,6 +53,8 @@ static void test_render_detectors_and_programs(void **state)
 	assert_non_null(strstr(buf, "\nnomine_bpf_verified_instructions{program=\"handle_exec\"} 77219\n"));
 	assert_non_null(strstr(buf, "\nnomine_bpf_load_seconds{program=\"handle_exec\"} 0.091234\n"));
 	assert_non_null(strstr(buf, "\nnomine_bpf_load_seconds{program=\"handle_fork\"} 1.500000\n"));
+	assert_non_null(strstr(buf, "\nnomine_bpf_recursion_misses_total{program=\"handle_exec\"} 3\n"));
+	assert_non_null(strstr(buf, "\nnomine_bpf_recursion_misses_total{program=\"handle_fork\"} 0\n"));
 	assert_null(strstr(strstr(buf, "# TYPE nomine_detector_info") + 1, "# TYPE nomine_detector_info"));
 }
 
