@@ -442,8 +442,8 @@ class Daemon:
             features = first.get("features", {})
             if features.get("exec_detector"):
                 return None
-            return (f"nomine started without its exec detector: "
-                    f"{features.get('bpf_error') or features}", True)
+            why = (features.get("detectors") or {}).get("exec", {}).get("why")
+            return (f"nomine started without its exec detector: {why or features}", True)
         if first is not None:
             text = str(first.get("event"))
             if first.get("error"):
