@@ -307,6 +307,19 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 
 	a->checked++;
 	policy_check(p, line, len, &v);
+	if (s->kflags & NM_EXEC_UNJUDGED) {
+		/* stopped at exec only so that it is judged before it runs:
+		 * judged here, and whatever is not killed goes on */
+		if (a->frozen_done)
+			a->frozen_done(a->classify_ctx, s->tgid);
+		if (v.matched) {
+			o = subject_json(s, line, len, &v);
+			json_object_set_new(o, "frozen_in_kernel", json_true());
+			act(a, s, o, v.allowedby != NULL);
+		}
+		resume(s);   /* no-op when it was killed */
+		return;
+	}
 	if (!v.matched && s->kflags & (NM_EXEC_KILLED | NM_EXEC_FROZEN)) {
 		/* judged by tables of a config reloaded since: say what we know */
 		o = subject_json(s, line, len, &v);

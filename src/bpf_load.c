@@ -170,15 +170,17 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 		char tail[400];
 		size_t i;
 
-		/* programs load in order: the first without an fd was refused */
-		for (i = 0; i < n; i++)
-			if (bpf_program__fd(progs[i]) < 0)
+		/* libbpf closes every program's fd after a failure: the refused
+		 * one is the one whose log says more than statistics */
+		for (i = 0; i < n; i++) {
+			bpf_load_log_tail(logs[i], 2, tail, sizeof(tail));
+			if (tail[0])
 				break;
-		if (i < n && logs[i] && logs[i][0]) {
+		}
+		if (i < n) {
 			uint32_t insns, vus;
 
 			bpf_load_parse_stats(logs[i], &insns, &vus);
-			bpf_load_log_tail(logs[i], 2, tail, sizeof(tail));
 			snprintf(err, errlen, "%s: the verifier refused %s (%s) after %u "
 				 "instructions: %s", what, bpf_program__name(progs[i]), strerror(e),
 				 insns, tail);

@@ -36,8 +36,7 @@ size_t bpf_load_costs(const struct prog_cost **out);
  * under way on the same CPU (5.12+; 0 where unknown). */
 uint64_t bpf_load_misses(const struct prog_cost *c);
 
-/* Forgets the costs of the programs of a detector that was closed or
- * refused (by name prefix list: the names of obj's programs). */
+/* Forgets the costs of obj's programs (its detector was closed). */
 void bpf_load_forget(struct bpf_object *obj);
 
 /* The "processed N insns" and "verification time N usec" figures of a

@@ -76,6 +76,7 @@ struct daemon {
 	char lineage_why[600];
 	int lineage_refused;
 	int randomx_refused;
+	int randomx_possible;         /* x86_64 with the tracepoint */
 };
 
 struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
@@ -116,7 +117,13 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		memcpy(line, argv, len);
 		n = policy_cmdline(line, len);
 	} else if (!proc_read_file(s.tgid, "cmdline", &fallback, &n)) {
-		/* The kernel's copy was lost: judge what /proc shows now. */
+		struct nm_frozen f;
+
+		/* The kernel's copy was lost; if the kernel held the process
+		 * for it, the process has not run and /proc has its argv. */
+		if (!exec_watch_frozen_get(d->ew, s.tgid, &f) && f.unjudged &&
+		    f.start_ns == h->start_ns)
+			s.kflags |= NM_EXEC_UNJUDGED;
 		line = fallback;
 		n = policy_cmdline(line, n);
 		s.argv_source = "proc";
@@ -182,7 +189,9 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 	struct daemon *d = ctx;
 	struct subject s = {
 		.tgid = tgid, .start_ticks = proc_ns_to_ticks(f->start_ns), .source = "exec",
-		.in_scope = 1, .kflags = NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE,
+		.in_scope = 1,
+		.kflags = f->unjudged ? NM_EXEC_UNJUDGED | NM_EXEC_IN_SCOPE :
+			  NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE,
 		.cgroup_id = f->cgroup_id, .cgroup1_id = f->cgroup1_id, .argv_source = "proc",
 	};
 	struct proc_stat st;
@@ -387,6 +396,9 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 		/* tests only: a verdict program the verifier refuses */
 		.test_refuse = getenv("NOMINE_TEST_REFUSE_VERDICT") &&
 			       !strcmp(getenv("NOMINE_TEST_REFUSE_VERDICT"), "1"),
+		/* tests only: every walk ends without a verdict */
+		.test_unjudged = getenv("NOMINE_TEST_UNJUDGED") &&
+				 !strcmp(getenv("NOMINE_TEST_UNJUDGED"), "1"),
 		.lineage_fd = d->lt ? lineage_map_fd(d->lt) : -1,
 		.lineage_spill_fd = d->lt ? lineage_spill_fd(d->lt, &spills_fd) : -1,
 	};
@@ -421,6 +433,16 @@ static void open_bpf(struct daemon *d)
 		if (!d->lt) {
 			snprintf(d->lineage_why, sizeof(d->lineage_why), "%s", err);
 			d->lineage_refused = 1;
+		}
+		/* task storage refused: the pid map of older kernels still works */
+		if (!d->lt && kind == NM_LINEAGE_TASK_STORAGE) {
+			d->lt = lineage_open(NM_LINEAGE_PID_MAP, err, sizeof(err));
+			if (!d->lt) {
+				size_t used = strlen(d->lineage_why);
+
+				snprintf(d->lineage_why + used, sizeof(d->lineage_why) - used,
+					 "; then %s", err);
+			}
 		}
 	}
 	if (!d->lt)
@@ -457,7 +479,13 @@ static void open_bpf(struct daemon *d)
 		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
 			"catch banned commands", d->exec_why, d->o->sweep_interval);
 
-	if (!open_monero(d) && d->feat.btf && monero_supported())
+	/* a kernel without what it needs is not a refusal, and is not asked
+	 * again at every reload */
+	d->randomx_possible = monero_supported() && !monero_check_kernel(d->mw_err,
+									sizeof(d->mw_err));
+	if (!d->randomx_possible)
+		log_msg("warning", "RandomX detector unavailable: %s", d->mw_err);
+	else if (!open_monero(d))
 		d->randomx_refused = 1;
 
 	if (d->ew) {
@@ -479,7 +507,7 @@ static const char *missing_detector(const struct daemon *d)
 
 	if (features_exec_variant(&d->feat, d->o->user_verdict, &why) != d->exec_var)
 		return "the exec detector";
-	if (!d->lt || d->lineage_refused)
+	if (d->lineage_refused || (!d->lt && features_lineage_kind(&d->feat, &why) != NM_LINEAGE_NONE))
 		return "kernel lineage";
 	if (d->randomx_refused)
 		return "the RandomX detector";
@@ -543,7 +571,7 @@ static void reload(struct daemon *d)
 	install_tables(d, np);
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
-	if ((d->mw || !d->randomx_refused) && monero_supported() && open_monero(d))
+	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_monero(d))
 		add_fd(d, monero_watch_fd(d->mw));
 	d->reloads_ok++;
 	o = json_object();

@@ -18,6 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Filled by user space before load. */
 const volatile bool report_all;   /* also send out-of-scope execs (--debug) */
 const volatile bool audit;        /* judge, report, never signal */
+const volatile bool test_unjudged; /* tests only: every walk "could not finish" */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -169,11 +170,11 @@ static __always_inline __u32 area_len(unsigned long start, unsigned long end, __
 }
 
 /* SIGSTOP, and a note that survives lost records. */
-static __always_inline void freeze(struct exec_record *r)
+static __always_inline void freeze(struct exec_record *r, bool unjudged)
 {
 	struct nm_frozen f = {
 		.start_ns = r->start_ns, .cgroup_id = r->cgroup_id,
-		.at_ns = bpf_ktime_get_ns(), .cgroup1_id = r->cgroup1_id,
+		.at_ns = bpf_ktime_get_ns(), .cgroup1_id = r->cgroup1_id, .unjudged = unjudged,
 	};
 	__u32 tgid = r->tgid;
 
@@ -207,9 +208,10 @@ static __always_inline int cgroup_class_of(__u64 cgid)
 	return *v & 0xff;
 }
 
-/* Judges argv with the kernel tables. Returns the record flags to add, or
- * -1 when the tables cannot judge (none loaded, unreadable argv, swapped
- * during the walk). */
+/* Judges argv with the kernel tables. Returns the record flags to add, -1
+ * when there are no tables to judge with (none loaded: user space judges
+ * every exec), or -2 when the walk could not finish (unreadable argv,
+ * tables swapped during it, bpf_loop's round limit). */
 static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg_start, bool act)
 {
 	const struct nm_kt_header *h = (const void *)kw_tables(~0u);
@@ -217,18 +219,20 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	__s64 id;
 	int cls, allowed;
 
-	if (!h || (r->flags & NM_EXEC_ARGV_TRUNC))
+	if (!h)
 		return -1;
+	if ((r->flags & NM_EXEC_ARGV_TRUNC) || test_unjudged)
+		return -2;
 	r->gen = h->generation;
 	id = kw_banned(h, arg_start, argv_len);
 	if (id == -2)
-		return -1;
+		return -2;
 	r->matched = (int)id;
 	if (id < 0)
 		return NM_EXEC_KJUDGED;
 	allowed = kw_allowed(h, arg_start, argv_len);
 	if (allowed < 0)
-		return -1;
+		return -2;
 	if (allowed)
 		return NM_EXEC_KJUDGED | NM_EXEC_ALLOWED;
 	if (audit || !act)
@@ -237,11 +241,11 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	if (cls == NM_CG_EXEMPT)
 		return NM_EXEC_KJUDGED | NM_EXEC_EXEMPT;
 	if (cls == NM_CG_UNKNOWN) {   /* user space looks the container up */
-		freeze(r);
+		freeze(r, false);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
 	}
 	if (h->allow_mode == NM_KT_ALLOW_PARTIAL) {
-		freeze(r);
+		freeze(r, false);
 		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
 	}
 	/* taken on the way back to user mode: the new image never runs */
@@ -251,8 +255,8 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 
 /* What every exec program does; verdict (a constant) says whether the
  * kernel judges argv itself or leaves every verdict to user space. */
-static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *bprm,
-				   bool verdict)
+static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
+				   struct linux_binprm *bprm, bool verdict)
 {
 	struct exec_record *r;
 	__u32 zero = 0;
@@ -261,6 +265,8 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 	bool scoped, trunc;
 	int judged = -1;
 
+	if ((__u32)old_pid != (__u32)BPF_CORE_READ(p, pid))
+		lineage_exec_moved(p, (__u32)old_pid);
 	lineage_push(p, id);
 	stat_inc(NM_STAT_EXECS);
 	scoped = in_scope();
@@ -288,6 +294,12 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 	r->argv_len = len;
 	if (verdict && scoped)
 		judged = kernel_judge(r, start, true);
+	/* tables there but no verdict (a hostile argv can try for this): held
+	 * before its first instruction while user space judges it */
+	if (judged == -2 && !audit) {
+		freeze(r, true);
+		r->flags |= NM_EXEC_FROZEN | NM_EXEC_UNJUDGED;
+	}
 	if (judged >= 0) {
 		r->flags |= judged;
 		/* nothing banned: user space has nothing to do */
@@ -305,7 +317,15 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
-	if (!send_records(start, len, NM_ARGV_MAX / NM_CHUNK_MAX, 0) || !env_len)
+	if (!send_records(start, len, NM_ARGV_MAX / NM_CHUNK_MAX, 0)) {
+		/* records lost (ring full) of an exec nobody judged yet: hold it
+		 * before its first instruction, so user space judges its argv
+		 * from /proc while it cannot have changed it */
+		if (judged < 0 && scoped && !audit && !(r->flags & NM_EXEC_UNJUDGED))
+			freeze(r, true);
+		return 0;
+	}
+	if (!env_len)
 		return 0;
 	send_records(env_start, env_len, NM_ENV_MAX / NM_CHUNK_MAX, 1);
 	return 0;
@@ -315,7 +335,7 @@ static __always_inline int on_exec(struct task_struct *p, struct linux_binprm *b
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, bprm, true);
+	return on_exec(p, old_pid, bprm, true);
 }
 
 /* Only captures argv for a verdict in user space, after exec: where the
@@ -324,7 +344,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec_capture, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	return on_exec(p, bprm, false);
+	return on_exec(p, old_pid, bprm, false);
 }
 
 /* Test entry (not attached; loaded only by the tests): judges an argv in

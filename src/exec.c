@@ -16,11 +16,13 @@
 #include "ktables_types.h"
 #include "percpu.h"
 
-/* Ring buffer sizes. Its pages are mapped into the daemon and count in its
- * RSS. With the verdict in the kernel only banned execs travel: 2 MiB holds
- * a hundred records of 16 KiB, thousands of ordinary ones. The capture
- * program sends every exec in scope. A burst that does not fit loses
- * records, which user space notices (a sweep runs, /proc is read). */
+/* Ring buffer sizes. Its pages are mapped into the daemon (twice) and count
+ * in its RSS. With the verdict in the kernel only banned execs travel
+ * (every exec only while the tables do not fit the cap): 2 MiB holds 120
+ * records of 16 KiB, thousands of ordinary ones. The capture program sends
+ * every exec in scope. An exec whose records do not fit is held by the
+ * kernel before its first instruction and judged from /proc (within about
+ * a second), and a sweep runs: a flood costs latency, never a verdict. */
 #define RING_VERDICT (2u << 20)
 #define RING_CAPTURE (8u << 20)
 
@@ -181,6 +183,7 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	w->skel->rodata->nscopes = o->nscopes;
 	w->skel->rodata->report_all = o->report_all != 0;
 	w->skel->rodata->audit = o->audit != 0;
+	w->skel->rodata->test_unjudged = o->test_unjudged != 0;
 	w->table_cap = o->table_cap ? o->table_cap : 64 * 1024;
 	w->skel->rodata->kt_wmask = (uint32_t)(w->table_cap / 4 - 1);
 	if (bpf_map__set_value_size(bpf_map__inner_map(w->skel->maps.tables), (uint32_t)w->table_cap)) {
@@ -317,6 +320,13 @@ int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
 		if (bpf_map_lookup_elem(fd, &stale[i], &f) == 0)
 			cb((pid_t)stale[i], &f, ctx);
 	return n;
+}
+
+int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f)
+{
+	uint32_t key = (uint32_t)tgid;
+
+	return bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.frozen), &key, f) ? -errno : 0;
 }
 
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid)

@@ -34,6 +34,7 @@ struct exec_watch_opts {
 	size_t table_cap;               /* bytes for the kernel tables, a power of two */
 	int test_entry;                 /* load verdict_test, attach nothing (tests only) */
 	int test_refuse;                /* tests only: make the verifier refuse handle_exec */
+	int test_unjudged;              /* tests only: no walk finishes (all held for user space) */
 	exec_cb cb;
 	void *ctx;
 };
@@ -53,6 +54,8 @@ void exec_watch_flush(struct exec_watch *w, uint64_t max_age_ns);
  * verdict failed half-way). Returns how many. */
 int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
 			    void (*cb)(pid_t tgid, const struct nm_frozen *f, void *ctx), void *ctx);
+/* The kernel's note on a process it froze; 0, or a negative errno (none). */
+int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f);
 /* Forgets a frozen process: user space resumed or killed it. */
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
 

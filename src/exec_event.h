@@ -30,6 +30,9 @@ enum nm_exec_flags {
 	NM_EXEC_UNKNOWN_CG = 2048,/* frozen: exemptions are on and user space has
 				   * not classified the task's cgroup yet */
 	NM_EXEC_ENV_FAIL = 4096,  /* reading the environment failed (env records) */
+	NM_EXEC_UNJUDGED = 8192,  /* SIGSTOP sent at exec with no verdict in the kernel
+				   * (the walk could not finish, or the records were
+				   * lost): user space judges it, then kills or resumes */
 };
 
 /* A process the kernel froze (SIGSTOP) at exec, until user space decides:
@@ -39,6 +42,8 @@ struct nm_frozen {
 	unsigned long long cgroup_id;
 	unsigned long long at_ns;     /* bpf_ktime_get_ns() when frozen */
 	unsigned long long cgroup1_id;
+	unsigned int unjudged;        /* frozen with no verdict (NM_EXEC_UNJUDGED) */
+	unsigned int pad;
 };
 
 /* Values of the cgroup_class map: (generation << 8) | class. An entry of

@@ -13,9 +13,10 @@
  * no longer fork, and every child it made before carries the doomed id. */
 #define MAX_ROUNDS 200
 /* After that, rounds again once every victim is gone (see settle()): how
- * many times at most, and how long to wait for the victims each time. */
+ * many times at most, and how long in all to wait for victims (one stuck
+ * in D state must not hold the event loop). */
 #define SETTLE_ROUNDS 4
-#define SETTLE_WAIT_MS 500
+#define SETTLE_BUDGET_MS 300
 
 struct victim {
 	pid_t tgid;
@@ -58,8 +59,7 @@ static int may_kill(const struct killer *k, pid_t tgid)
 }
 
 /* Signals tgid (pinned by start time) once; returns 1 if it was signalled. */
-static int kill_one(const struct killer *k, struct victims *done, pid_t tgid, uint64_t start,
-		    uint64_t mark_id)
+static int kill_one(const struct killer *k, struct victims *done, pid_t tgid, uint64_t start)
 {
 	int fd, ok;
 
@@ -68,8 +68,6 @@ static int kill_one(const struct killer *k, struct victims *done, pid_t tgid, ui
 	fd = proc_pidfd_open(tgid, start);
 	if (fd < 0)
 		return 0;
-	if (mark_id && k->lt)
-		lineage_add(k->lt, fd, tgid, mark_id);
 	ok = proc_pidfd_signal(fd, SIGKILL) == 0;
 	close(fd);
 	if (ok)
@@ -182,7 +180,7 @@ static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
 			victims_add(tagged, found.v[i].tgid, found.v[i].start_ticks);
 			fd = proc_pidfd_open(found.v[i].tgid, found.v[i].start_ticks);
 			if (fd >= 0 && k->lt && id)
-				lineage_add(k->lt, fd, found.v[i].tgid, id);
+				lineage_add(k->lt, fd, found.v[i].tgid, found.v[i].start_ticks, id);
 			if (fd >= 0)
 				close(fd);
 		}
@@ -204,7 +202,7 @@ static int kernel_round(struct killer *k, struct victims *done)
 	if (lineage_find_doomed(k->lt, &t, &n))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		killed += kill_one(k, done, (pid_t)t[i].tgid, proc_ns_to_ticks(t[i].start_ns), 0);
+		killed += kill_one(k, done, (pid_t)t[i].tgid, proc_ns_to_ticks(t[i].start_ns));
 	free(t);
 	return killed;
 }
@@ -217,7 +215,7 @@ static int proc_round(struct killer *k, struct victims *done)
 
 	proc_descendants(done, &kids);
 	for (size_t i = 0; i < kids.n; i++)
-		killed += kill_one(k, done, kids.v[i].tgid, kids.v[i].start_ticks, 0);
+		killed += kill_one(k, done, kids.v[i].tgid, kids.v[i].start_ticks);
 	free(kids.v);
 	return killed;
 }
@@ -230,12 +228,13 @@ static int alive(pid_t tgid, uint64_t start)
 	return !proc_read_stat(tgid, &st) && st.start_ticks == start && st.state != 'Z';
 }
 
-/* Waits until every victim is dead, at most max_ms. */
-static void wait_gone(const struct victims *v, unsigned int max_ms)
+/* Waits until every victim is dead, at most *budget_ms (what is left of
+ * it is written back). */
+static void wait_gone(const struct victims *v, unsigned int *budget_ms)
 {
 	size_t i = 0;
 
-	for (unsigned int ms = 0; ms < max_ms; ms++) {
+	for (; *budget_ms; (*budget_ms)--) {
 		while (i < v->n && !alive(v->v[i].tgid, v->v[i].start_ticks))
 			i++;
 		if (i == v->n)
@@ -253,12 +252,12 @@ static void wait_gone(const struct victims *v, unsigned int max_ms)
  * window is wide: 1 to 4 of 150 processes left in 3 runs of 5. */
 static unsigned int settle(struct killer *k, struct victims *done)
 {
-	unsigned int total = 0;
+	unsigned int total = 0, budget = SETTLE_BUDGET_MS;
 
 	for (int i = 0; i < SETTLE_ROUNDS; i++) {
 		int n;
 
-		wait_gone(done, SETTLE_WAIT_MS);
+		wait_gone(done, &budget);
 		n = kernel_round(k, done);
 		if (n == 0)
 			break;
@@ -288,7 +287,7 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	 * be orphaned out of reach by the root's death. */
 	if (fd >= 0 && !exec_id) {
 		if (k->lt)
-			lineage_mark(k->lt, fd, tgid, &exec_id);
+			lineage_mark(k->lt, fd, tgid, start_ticks, &exec_id);
 		tag_tree(k, tgid, start_ticks, exec_id, &pre);
 	}
 	if (k->lt && exec_id)
@@ -301,7 +300,7 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 		close(fd);
 	}
 	for (size_t i = 0; i < pre.n; i++)
-		r->descendants += kill_one(k, &done, pre.v[i].tgid, pre.v[i].start_ticks, 0);
+		r->descendants += kill_one(k, &done, pre.v[i].tgid, pre.v[i].start_ticks);
 	for (round = 0; round < MAX_ROUNDS; round++) {
 		int n = k->lt && exec_id ? kernel_round(k, &done) : proc_round(k, &done);
 

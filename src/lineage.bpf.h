@@ -26,7 +26,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NM_LINEAGE_PID_MAX);
 	__type(key, __u32);
-	__type(value, struct lineage);
+	__type(value, struct lineage_entry);
 } lineage_pid SEC(".maps");
 
 /* With task storage: the tasks it could not be created for. */
@@ -34,7 +34,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, NM_LINEAGE_SPILL_MAX);
 	__type(key, __u32);
-	__type(value, struct lineage_spill);
+	__type(value, struct lineage_entry);
 } lineage_spill SEC(".maps");
 
 /* Task storage creations that failed and went to lineage_spill. */
@@ -45,47 +45,86 @@ struct {
 	__type(value, __u64);
 } lineage_spills SEC(".maps");
 
-/* The spilled lineage of p (created empty when create is set), or NULL. */
-static __always_inline struct lineage *lineage_spilled(struct task_struct *p, bool create)
+static __always_inline __u64 task_start_ticks(struct task_struct *p)
 {
-	struct lineage_spill *sp, fresh = {};
-	__u32 pid = BPF_CORE_READ(p, pid), zero = 0;
-	__u64 start = BPF_CORE_READ(p, start_boottime), *n;
+	return BPF_CORE_READ(p, start_boottime) / NM_TICK_NS;
+}
 
-	sp = bpf_map_lookup_elem(&lineage_spill, &pid);
-	if (sp && sp->start_ns == start)
-		return &sp->l;
+/* p's entry in a map by thread id (created empty when create is set), or
+ * NULL. An entry of another task that had the same thread id is not p's,
+ * and creating p's replaces it. */
+static __always_inline struct lineage *entry_get(void *map, struct task_struct *p, bool create)
+{
+	struct lineage_entry *e, fresh = {};
+	__u32 pid = BPF_CORE_READ(p, pid);
+	__u64 start = task_start_ticks(p);
+
+	e = bpf_map_lookup_elem(map, &pid);
+	if (e && e->start_ticks == start)
+		return &e->l;
 	if (!create)
 		return NULL;
-	fresh.start_ns = start;
-	bpf_map_update_elem(&lineage_spill, &pid, &fresh, BPF_ANY);
-	n = bpf_map_lookup_elem(&lineage_spills, &zero);
-	if (n)
-		*n += 1;
-	sp = bpf_map_lookup_elem(&lineage_spill, &pid);
-	return sp && sp->start_ns == start ? &sp->l : NULL;
+	fresh.start_ticks = start;
+	if (bpf_map_update_elem(map, &pid, &fresh, BPF_ANY))
+		return NULL;
+	e = bpf_map_lookup_elem(map, &pid);
+	return e && e->start_ticks == start ? &e->l : NULL;
+}
+
+/* A thread that is not the leader execs: the kernel gives it the leader's
+ * thread id and start time, so its entry by thread id moves (and the old
+ * key goes: no task will ever own it again). */
+static __always_inline void entry_move(void *map, struct task_struct *p, __u32 old_pid)
+{
+	struct lineage_entry *e, moved = {};
+	__u32 pid = BPF_CORE_READ(p, pid);
+
+	e = bpf_map_lookup_elem(map, &old_pid);
+	if (!e)
+		return;
+	moved.l = e->l;
+	moved.start_ticks = task_start_ticks(p);
+	bpf_map_update_elem(map, &pid, &moved, BPF_ANY);
+	bpf_map_delete_elem(map, &old_pid);
 }
 
 /* The lineage of task p, created empty when create is set; NULL if it has
- * none (or the map is full). */
+ * none (or there is no room). */
 static __always_inline struct lineage *lineage_get(struct task_struct *p, bool create)
 {
-	struct lineage *l, empty = {};
-	__u32 pid;
+	struct lineage *l;
+	__u32 zero = 0;
+	__u64 *n;
 
-	if (lineage_kind == NM_LINEAGE_TASK_STORAGE) {
-		l = bpf_task_storage_get(&lineage, p, 0,
-					 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-		return l ? l : lineage_spilled(p, create);
-	}
-	if (lineage_kind != NM_LINEAGE_PID_MAP)
+	if (lineage_kind == NM_LINEAGE_PID_MAP)
+		return entry_get(&lineage_pid, p, create);
+	if (lineage_kind != NM_LINEAGE_TASK_STORAGE)
 		return NULL;
-	pid = BPF_CORE_READ(p, pid);
-	l = bpf_map_lookup_elem(&lineage_pid, &pid);
+	l = bpf_task_storage_get(&lineage, p, 0, 0);
+	if (l)
+		return l;
+	/* a task whose storage was refused keeps its spill entry for life:
+	 * storage created later (at its exec, say) would start empty */
+	l = entry_get(&lineage_spill, p, false);
 	if (l || !create)
 		return l;
-	bpf_map_update_elem(&lineage_pid, &pid, &empty, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&lineage_pid, &pid);
+	l = bpf_task_storage_get(&lineage, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (l)
+		return l;
+	n = bpf_map_lookup_elem(&lineage_spills, &zero);
+	if (n)
+		*n += 1;
+	return entry_get(&lineage_spill, p, true);
+}
+
+/* At an exec by a thread other than the leader (old_pid: its thread id
+ * until then). Task storage belongs to the task and stays with it. */
+static __always_inline void lineage_exec_moved(struct task_struct *p, __u32 old_pid)
+{
+	if (lineage_kind == NM_LINEAGE_PID_MAP)
+		entry_move(&lineage_pid, p, old_pid);
+	else if (lineage_kind == NM_LINEAGE_TASK_STORAGE)
+		entry_move(&lineage_spill, p, old_pid);
 }
 
 #endif

@@ -127,30 +127,43 @@ int lineage_doom(struct lineage_tracker *lt, uint64_t id)
 	return 0;
 }
 
-int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t id)
+int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
+		uint64_t id)
 {
 	int fd = lineage_map_fd(lt);
 	uint32_t pid = (uint32_t)tgid;
-	/* Task storage is keyed by pidfd from user space; the pid map by the
-	 * leader's thread id (the caller holds pidfd, so it is still that
-	 * process). */
-	const void *key = lt->kind == NM_LINEAGE_TASK_STORAGE ? (const void *)&pidfd :
-			  (const void *)&pid;
-	struct lineage l;
+	struct lineage_entry e;
+	struct lineage *l;
+	const void *key;
+	void *value;
 
-	if (bpf_map_lookup_elem(fd, key, &l))
-		memset(&l, 0, sizeof(l));
-	memmove(&l.ids[1], &l.ids[0], sizeof(l.ids) - sizeof(l.ids[0]));
-	l.ids[0] = id;
-	if (bpf_map_update_elem(fd, key, &l, BPF_ANY))
+	/* Task storage is keyed by pidfd from user space; the pid map by the
+	 * leader's thread id, its entry believed only with the right start */
+	if (lt->kind == NM_LINEAGE_TASK_STORAGE) {
+		key = &pidfd;
+		value = &e.l;
+		if (bpf_map_lookup_elem(fd, key, value))
+			memset(&e.l, 0, sizeof(e.l));
+	} else {
+		key = &pid;
+		value = &e;
+		if (bpf_map_lookup_elem(fd, key, value) || e.start_ticks != start_ticks)
+			memset(&e, 0, sizeof(e));
+		e.start_ticks = start_ticks;
+	}
+	l = &e.l;
+	memmove(&l->ids[1], &l->ids[0], sizeof(l->ids) - sizeof(l->ids[0]));
+	l->ids[0] = id;
+	if (bpf_map_update_elem(fd, key, value, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t *id)
+int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
+		 uint64_t *id)
 {
 	*id = lt->next_user_id++;
-	return lineage_add(lt, pidfd, tgid, *id);
+	return lineage_add(lt, pidfd, tgid, start_ticks, *id);
 }
 
 int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n)

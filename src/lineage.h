@@ -34,10 +34,13 @@ int lineage_doom(struct lineage_tracker *lt, uint64_t id);
 /* Gives the process behind pidfd a fresh id of its own (allocated in user
  * space's half of the id space) and returns it in *id, so that everything it
  * forks from now on carries that id. */
-int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t *id);
+int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
+		 uint64_t *id);
 
-/* Adds an existing id to the process behind pidfd (whose id is tgid). */
-int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t id);
+/* Adds an existing id to the process behind pidfd (tgid, started at
+ * start_ticks as /proc says). */
+int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
+		uint64_t id);
 
 /* Runs the iterator: *out (malloc'ed, caller frees) receives every live task
  * whose ancestry holds a doomed id, one entry per thread. Returns 0 or a

@@ -12,7 +12,7 @@
 #define NM_LINEAGE_PID_MAX 262144
 
 /* Tasks whose task storage could not be created, kept aside (task-storage
- * kind only; see struct lineage_spill). */
+ * kind only; see struct lineage_entry). */
 #define NM_LINEAGE_SPILL_MAX 16384
 
 /* Where lineage lives (lineage.bpf.h), chosen before load. */
@@ -29,15 +29,20 @@ struct lineage {
 	unsigned long long ids[NM_LINEAGE_DEPTH];
 };
 
-/* The lineage of a task whose task storage could not be created: the kernel
- * refuses to create one while another task-storage operation is under way
- * on the same CPU (our own iterator, preempted in the middle of one, is
- * enough), and a child forked then must not lose its mark. Keyed by thread
- * id, believed only for the task that started at start_ns. */
-struct lineage_spill {
-	unsigned long long start_ns;  /* the task's start_boottime */
+/* A lineage kept by thread id (the pid map of kernels without task storage,
+ * and with task storage the spill map of tasks the kernel would not create
+ * storage for: it refuses while another task-storage operation is under way
+ * on the same CPU, our own iterator preempted in the middle of one is
+ * enough). A thread id is reused: an entry is believed only for the task
+ * that started in start_ticks (clock ticks since boot, as /proc shows them,
+ * so user space can write entries too). */
+struct lineage_entry {
+	unsigned long long start_ticks;
 	struct lineage l;
 };
+
+/* /proc's clock tick (USER_HZ = 100 on every architecture). */
+#define NM_TICK_NS 10000000ull
 
 /* What the doomed-task iterator reports for each live task it finds. */
 struct doomed_task {

@@ -56,7 +56,7 @@ struct monero_watch {
 };
 
 /* Says what is missing before libbpf would fail with a bare errno. */
-static int check_kernel(char *err, size_t errlen)
+int monero_check_kernel(char *err, size_t errlen)
 {
 	struct btf *btf;
 	int e, found;
@@ -263,7 +263,7 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 	struct monero_watch *w;
 	int e;
 
-	if (check_opts(o, err, errlen) || check_kernel(err, errlen))
+	if (check_opts(o, err, errlen) || monero_check_kernel(err, errlen))
 		return NULL;
 	w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -338,6 +338,12 @@ uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
 struct monero_watch {
 	int unused;
 };
+
+int monero_check_kernel(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "RandomX detector needs x86_64");
+	return -1;
+}
 
 struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
 {

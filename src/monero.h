@@ -59,6 +59,10 @@ struct monero_watch_opts {
 /* 1 where the detector can exist at all (x86_64: MXCSR and its tracepoint). */
 int monero_supported(void);
 
+/* 0 when this kernel has what the detector needs (BTF, the tracepoint),
+ * else -1 with what is missing in err. */
+int monero_check_kernel(char *err, size_t errlen);
+
 struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen);
 void monero_watch_close(struct monero_watch *w);
 

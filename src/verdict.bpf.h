@@ -41,9 +41,11 @@ struct {
 } tables SEC(".maps");
 
 /* One record of scratch per CPU: the exec program builds its records in it,
- * and the walk reads argv into its data a chunk at a time. Tracepoints run
- * with preemption disabled, so a program run owns its CPU's slot until it
- * returns. */
+ * and the walk reads argv into its data a chunk at a time. A program run
+ * owns its CPU's slot until it returns: the kernel never starts a second
+ * run of the same program on a CPU while one is under way there (even
+ * where tracepoints are preemptible; it skips the second run and counts a
+ * recursion miss, which user space answers with a sweep). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -62,7 +64,7 @@ struct {
 enum kw_status {
 	KW_RUNNING = 0,
 	KW_DONE = 1,          /* the walk reached its end, or a decision */
-	KW_INCOMPLETE = 2,    /* argv unreadable, tables swapped, budget spent */
+	KW_INCOMPLETE = 2,    /* argv unreadable, tables swapped */
 };
 
 struct kwalk {
@@ -87,10 +89,6 @@ struct kwalk {
 	__u32 hit_state;
 	__u32 hit_at;
 	__u32 hit_nul;        /* argv[hit_at] is a NUL */
-	/* Always 0. A state reset reads it rather than writing a constant 0:
-	 * the verifier then sees every path leave the automaton state with the
-	 * same range, and merges them instead of keeping one per path. */
-	__u32 opaque_zero;
 };
 
 struct {

@@ -4,7 +4,10 @@ detector falls back to capturing argv for a user-space verdict, the other
 detectors load as usual, and the refusal is said once, with the verifier's
 own words, in the log, the start-up line and /metrics. Under
 NOMINE_REQUIRE_BPF (CI) the same refusal is fatal."""
+import os
+import signal
 import subprocess
+import time
 
 from conftest import assert_killed
 from test_metrics import free_port, scrape
@@ -54,3 +57,66 @@ def test_refusal_is_fatal_when_bpf_is_required(nomine_bin, scope, banned, tmp_pa
     assert "verifier refused handle_exec" in r.stderr, r.stderr
     # the operator's jq sees it too
     assert '"level":"error"' in r.stdout and "NOMINE_REQUIRE_BPF" in r.stdout, r.stdout
+
+
+def test_exec_without_a_kernel_verdict_is_held_for_user_space(start_daemon, scope, spawner,
+                                                               banned):
+    """A walk that cannot finish (test hook: none does) holds the process
+    before its first instruction: user space kills the banned one and lets
+    the other go on."""
+    d = start_daemon({"bannedCommandStrings": [banned]},
+                     env={"NOMINE_TEST_UNJUDGED": "1", "NOMINE_REQUIRE_BPF": "0"})
+    assert d.started["verdict"] == "kernel", d.started
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"echo started; : {banned}"])
+    assert_killed(p, elapsed)
+    ev = d.wait_kill(p.pid)
+    assert ev["frozen_in_kernel"] is True and ev["kill_in_kernel"] is False, ev
+    # held before it ran: it never printed a byte
+    p2, out, _, elapsed = spawner.run(scope, ["sh", "-c", "echo ok; exit 7"])
+    assert p2.returncode == 7 and out == b"ok\n", (p2.returncode, out)
+    assert elapsed < 3, elapsed
+    assert not d.find(lambda e: e.get("pid") == p2.pid), d.dump()
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_lost_records_hold_the_exec_for_user_space(start_daemon, scope, spawner, banned,
+                                                   user_verdict_flag):
+    """With the ring buffer full (the daemon stopped, a flood of 1 MiB
+    argvs), an exec whose records are lost is held before its first
+    instruction and judged from /proc once the daemon reads again."""
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=[user_verdict_flag])
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    pad = ["y" * 4095] * 4          # 16 KiB: a whole record
+    try:
+        fillers = [spawner.spawn(scope, ["/bin/true"] + ["y" * 4095] * 256, **quiet)
+                   for _ in range(12)]
+        # then records of 16 KiB until one does not fit: the ring is full
+        # for anything of that size
+        for _ in range(200):
+            fillers.append(spawner.spawn(scope, ["/bin/true"] + pad, **quiet))
+            time.sleep(0.02)
+            if proc_state(fillers[-1].pid) == "T":
+                break
+        assert proc_state(fillers[-1].pid) == "T", "the ring buffer never filled"
+        bad = spawner.spawn(scope, ["sh", "-c", f"echo started; : {banned}"] + pad)
+        good = spawner.spawn(scope, ["sh", "-c", "echo ok; exit 7"] + pad)
+        time.sleep(0.3)
+        # held, not running: neither has written anything yet
+        assert proc_state(bad.pid) == "T" and proc_state(good.pid) == "T"
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    out, _ = bad.communicate(timeout=10)
+    assert bad.returncode == -signal.SIGKILL and out == b"", (bad.returncode, out)
+    out, _ = good.communicate(timeout=10)
+    assert good.returncode == 7 and out == b"ok\n", (good.returncode, out)
+    for f in fillers:
+        assert f.wait(timeout=10) == 0
+    assert d.find(lambda e: "records lost" in str(e.get("event"))), d.dump()

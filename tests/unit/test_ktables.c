@@ -43,6 +43,19 @@ static size_t random_argv(uint8_t *p, size_t cap)
 	return n;
 }
 
+/* The user-space answer for an argv area of any size. */
+static long user_find_big(const struct automaton *a, const uint8_t *argv, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	long r;
+
+	assert_non_null(buf);
+	memcpy(buf, argv, len);
+	r = automaton_find(a, buf, policy_cmdline(buf, len), NULL);
+	free(buf);
+	return r;
+}
+
 /* The user-space answer for an argv area. */
 static long user_find(const struct automaton *a, const uint8_t *argv, size_t len)
 {
@@ -155,6 +168,52 @@ static void test_allow_dfa_agreement(void **state)
 	automaton_free(a);
 }
 
+/* Far more states than get dense rows (tens of thousands over a few
+ * classes): most steps take the paired comb and its fail links, and argvs
+ * made of pieces of the strings reach deep states and long fail chains. */
+static void test_beyond_dense_rows(void **state)
+{
+	enum { NSTR = 3000 };
+	static uint8_t str[NSTR][32], argv[4096];
+	static struct ac_input in[NSTR];
+	struct automaton *a;
+	struct ktables kt;
+	char why[256];
+
+	(void)state;
+	for (int i = 0; i < NSTR; i++) {
+		in[i].len = 8 + rnd(24);
+		for (size_t k = 0; k < in[i].len; k++)
+			str[i][k] = (uint8_t)"abcdefgh"[rnd(rnd(2) ? 2 : 8)];
+		in[i].bytes = str[i];
+		in[i].mode = rnd(3) ? AC_SUBSTRING : AC_WORD;
+	}
+	a = automaton_build(in, NSTR);
+	assert_non_null(a);
+	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 26, &kt, why, sizeof(why)), 0);
+	assert_true(((const struct nm_kt_header *)kt.words)->b_ndense * 4 < a->nstates);
+	for (int t = 0; t < 5000; t++) {
+		size_t len = 0;
+		struct kverdict v;
+
+		while (len < sizeof(argv) - 40 && rnd(40)) {
+			const struct ac_input *w = &in[rnd(NSTR)];
+			size_t from = rnd((uint32_t)w->len), n = 1 + rnd((uint32_t)(w->len - from));
+
+			memcpy(argv + len, w->bytes + from, n);
+			len += n;
+			if (rnd(5) == 0)
+				argv[len++] = rnd(2) ? 0 : (uint8_t)'z';
+		}
+		if (!len)
+			argv[len++] = 'a';
+		ktables_judge(&kt, argv, len, &v);
+		assert_int_equal(v.matched, user_find_big(a, argv, len));
+	}
+	ktables_free(&kt);
+	automaton_free(a);
+}
+
 static void test_cap(void **state)
 {
 	struct ac_input in[] = { { (const uint8_t *)"abc", 3, AC_WORD } };
@@ -178,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_random_agreement),
 		cmocka_unit_test(test_nul_edges),
 		cmocka_unit_test(test_allow_dfa_agreement),
+		cmocka_unit_test(test_beyond_dense_rows),
 		cmocka_unit_test(test_cap),
 	};
 

@@ -269,12 +269,56 @@ static void test_deep_fail_chains(void **state)
 	policy_free(p);
 }
 
+/* Far more states than get dense rows: the kernel walks the paired comb
+ * and its fail links (resuming after KW_HOPS), across chunk borders. */
+static void test_beyond_dense_rows(void **state)
+{
+	enum { NSTR = 2000 };
+	struct kfixture *f = *state;
+	static char yaml[NSTR * 40 + 64], strs[NSTR][32];
+	static uint8_t argv[40000];
+	struct policy *p;
+	size_t n;
+
+	need_bpf(f);
+	n = (size_t)snprintf(yaml, sizeof(yaml), "matchMode: substring\nbannedCommandStrings: [");
+	for (int i = 0; i < NSTR; i++) {
+		int len = 10 + (int)rnd(20);
+
+		for (int k = 0; k < len; k++)
+			strs[i][k] = "abcdefgh"[rnd(rnd(2) ? 2 : 8)];
+		strs[i][len] = 0;
+		n += (size_t)snprintf(yaml + n, sizeof(yaml) - n, "%s'%s'", i ? ", " : "", strs[i]);
+	}
+	snprintf(yaml + n, sizeof(yaml) - n, "]\n");
+	p = make_policy(yaml);
+	install(f, p);
+	for (int t = 0; t < 3000; t++) {
+		size_t len = 0, want = t < 100 ? 16384 + 2000 + rnd(20000) : 1 + rnd(3000);
+
+		while (len < want) {
+			const char *w = strs[rnd(NSTR)];
+			size_t wl = strlen(w), from = rnd((uint32_t)wl), k = 1 + rnd((uint32_t)(wl - from));
+
+			if (len + k + 1 > sizeof(argv))
+				break;
+			memcpy(argv + len, w + from, k);
+			len += k;
+			if (rnd(7) == 0)
+				argv[len++] = rnd(3) ? 0 : 'z';
+		}
+		agree(f, p, argv, len ? len : 1);
+	}
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agreement_100k),
 		cmocka_unit_test(test_long_argv),
 		cmocka_unit_test(test_deep_fail_chains),
+		cmocka_unit_test(test_beyond_dense_rows),
 	};
 
 	return cmocka_run_group_tests_name("kverdict", tests, setup, teardown);
