@@ -90,6 +90,25 @@ def test_sweep_kill_of_a_forking_tree_pid_map_lineage(start_daemon, scope, spawn
     assert ev["descendants_killed"] >= 10, ev
 
 
+@pytest.mark.parametrize("lineage", ["task-storage", "pid-map"])
+def test_exec_from_a_thread_keeps_the_lineage(start_daemon, user_verdict_flag, scope, spawner,
+                                              helpers, banned, lineage):
+    """A descendant whose exec comes from a thread that is not its leader
+    (the thread takes the leader's pid) still dies with the doomed root."""
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=[user_verdict_flag],
+                     env=PID_MAP if lineage == "pid-map" else None)
+    assert d.started["features"]["detectors"]["lineage"]["variant"] == lineage, d.started
+    p = spawner.spawn(scope, [helpers["threadexec"], "/bin/sleep", "60", "--",
+                              *storm_padding(), banned], stderr=subprocess.DEVNULL)
+    child = int(p.stdout.readline())
+    p.wait(timeout=20)
+    assert p.returncode == -9, f"threadexec ended with {p.returncode}\n{d.dump()}"
+    ev = d.wait_kill(p.pid)
+    assert_no_survivors(scope, d, "the child that exec'd from a thread")
+    assert ev["descendants_killed"] >= 1, ev
+    assert child > 0
+
+
 def test_fork_storm_small_argv(start_daemon, verdict_args, scope, spawner, helpers, banned):
     """The same storm with a short argv: nomine usually kills forker before
     its first fork; whatever got forked must be gone too."""
