@@ -583,6 +583,53 @@ static void reload(struct daemon *d)
 	malloc_trim(0);   /* the old policy's memory, back to the system */
 }
 
+static void kernel_counter(struct metric_values *v, const char *name, const char *help,
+			   uint64_t value)
+{
+	if (v->nkernel == sizeof(v->kernel) / sizeof(v->kernel[0]))
+		return;
+	v->kernel[v->nkernel].name = name;
+	v->kernel[v->nkernel].help = help;
+	v->kernel[v->nkernel++].value = value;
+}
+
+/* What the BPF programs count, for whichever detectors run. */
+static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
+{
+	if (d->ew) {
+		kernel_counter(v, "nomine_exec_argv_read_failures_total",
+			       "Execs whose argv the exec program could not read (user space reads "
+			       "/proc instead).", exec_watch_stat(d->ew, NM_STAT_READ_FAIL));
+		kernel_counter(v, "nomine_exec_lineage_failures_total",
+			       "Execs the exec program could not record in the lineage.",
+			       exec_watch_stat(d->ew, NM_STAT_NO_STORAGE));
+	}
+	if (d->lt)
+		kernel_counter(v, "nomine_fork_lineage_failures_total",
+			       "Forks whose child got no lineage (no storage and no room in a map).",
+			       lineage_failures(d->lt));
+	if (d->mw) {
+		kernel_counter(v, "nomine_randomx_switches_total",
+			       "Switch-outs of tasks that used the FPU, seen by the RandomX detector.",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_SWITCHES));
+		kernel_counter(v, "nomine_randomx_observations_total",
+			       "Of those, in scope with a non-default SSE rounding mode.",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_ODD));
+		kernel_counter(v, "nomine_randomx_reports_total",
+			       "Processes that crossed the RandomX threshold.",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_REPORTS));
+		kernel_counter(v, "nomine_randomx_reports_lost_total",
+			       "Threshold crossings the ring buffer had no room for (retried).",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_LOST));
+		kernel_counter(v, "nomine_randomx_foreign_total",
+			       "Switch-outs whose saved FPU state was not the current task's (skipped).",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_FOREIGN));
+		kernel_counter(v, "nomine_randomx_untracked_total",
+			       "Observations for which no per-process entry could be made.",
+			       monero_watch_stat(d->mw, NM_MONERO_STAT_NO_ENTRY));
+	}
+}
+
 static void fill_metrics(struct metric_values *v, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -602,6 +649,7 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
 		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);
 	v->lineage_spills = d->lt ? lineage_spills(d->lt) : 0;
+	fill_kernel_counters(d, v);
 	v->kernel_verdict = d->site == SITE_KERNEL;
 	v->kernel_tables_bytes = (uint64_t)d->table_kib * 1024;
 	v->execs_seen = d->ew ? exec_watch_stat(d->ew, NM_STAT_EXECS) : 0;

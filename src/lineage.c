@@ -101,6 +101,11 @@ uint64_t lineage_spills(const struct lineage_tracker *lt)
 	       percpu_sum(bpf_map__fd(lt->skel->maps.lineage_spills), 0) : 0;
 }
 
+uint64_t lineage_failures(const struct lineage_tracker *lt)
+{
+	return percpu_sum(bpf_map__fd(lt->skel->maps.full), 0);
+}
+
 enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt)
 {
 	return lt ? lt->kind : NM_LINEAGE_NONE;

@@ -26,6 +26,8 @@ enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt);
 int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd);
 /* Task storage creations the kernel refused, kept in the spill map. */
 uint64_t lineage_spills(const struct lineage_tracker *lt);
+/* Children that got no lineage at all (no storage, no room in a map). */
+uint64_t lineage_failures(const struct lineage_tracker *lt);
 const char *lineage_kind_name(enum nm_lineage_kind kind);
 
 /* Marks an exec id: every task carrying it in its ancestry is doomed. */

@@ -147,6 +147,9 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 	o = put(buf, n, o, "nomine_lineage_spills_total", "counter",
 		"Forks and execs whose task storage the kernel would not create at that moment "
 		"(lineage kept in a map by thread id instead).", NULL, v->lineage_spills);
+	for (size_t i = 0; i < v->nkernel && i < sizeof(v->kernel) / sizeof(v->kernel[0]); i++)
+		o = put(buf, n, o, v->kernel[i].name, "counter", v->kernel[i].help, NULL,
+			v->kernel[i].value);
 	o = put(buf, n, o, "nomine_exec_records_lost_total", "counter",
 		"Exec records the ring buffer had no room for (a sweep follows).", NULL,
 		v->records_lost);

@@ -20,6 +20,12 @@ struct metric_values {
 	uint64_t exempted, containers_killed;
 	uint64_t meta_resolved, meta_cached, meta_failed;
 	uint64_t lineage_spills;      /* task storage refused, lineage kept aside */
+	/* what the BPF programs count (each a counter family of its own) */
+	struct {
+		const char *name, *help;
+		uint64_t value;
+	} kernel[12];
+	size_t nkernel;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
 	/* each detector's variant ("none" when it is not running) and whether

@@ -47,6 +47,12 @@ def test_metrics_count_kills_and_pass_promtool(start_daemon, scope, spawner, ban
             cost["verified_insns"]
         assert 0 < before[f'nomine_bpf_load_seconds{{program="{name}"}}'] < 60
         assert before[f'nomine_bpf_recursion_misses_total{{program="{name}"}}'] >= 0
+    # what the kernel programs count is served too
+    for name in ("nomine_exec_argv_read_failures_total", "nomine_exec_lineage_failures_total",
+                 "nomine_fork_lineage_failures_total", "nomine_randomx_switches_total",
+                 "nomine_randomx_observations_total", "nomine_randomx_reports_total"):
+        assert name in before, name
+    assert before["nomine_exec_argv_read_failures_total"] == 0
     # both fork hooks of the lineage tracker are loaded
     assert {"handle_fork", "handle_newtask", "find_doomed"} <= set(programs), programs
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])

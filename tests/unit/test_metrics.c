@@ -40,6 +40,10 @@ static void test_render_detectors_and_programs(void **state)
 	char buf[16384];
 
 	(void)state;
+	v.kernel[0].name = "nomine_exec_argv_read_failures_total";
+	v.kernel[0].help = "Execs whose argv could not be read.";
+	v.kernel[0].value = 5;
+	v.nkernel = 1;
 	v.detectors[0].name = "exec";
 	v.detectors[0].variant = "capture";
 	v.detectors[0].refused = 1;
@@ -56,6 +60,8 @@ static void test_render_detectors_and_programs(void **state)
 	assert_non_null(strstr(buf, "\nnomine_bpf_recursion_misses_total{program=\"handle_exec\"} 3\n"));
 	assert_non_null(strstr(buf, "\nnomine_bpf_recursion_misses_total{program=\"handle_fork\"} 0\n"));
 	assert_null(strstr(strstr(buf, "# TYPE nomine_detector_info") + 1, "# TYPE nomine_detector_info"));
+	assert_non_null(strstr(buf, "# TYPE nomine_exec_argv_read_failures_total counter\n"
+				    "nomine_exec_argv_read_failures_total 5\n"));
 }
 
 static void test_render_truncates_safely(void **state)
