@@ -52,7 +52,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean check-unit fuzz bench tests
+.PHONY: all clean check-unit fuzz bench tests e2e-helpers
 
 all: $(OUT)/nomine
 
@@ -94,7 +94,48 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(wildcard tests/unit/*.h) | $
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
-tests: $(OUT)/nomine $(UNIT_BINS)
+# End-to-end helpers (the programs the tests run inside their cgroups), one
+# place for all of them: tests/e2e/conftest.py finds them in $(OUT)/e2e.
+E2E_OUT := $(OUT)/e2e
+E2E_CFLAGS := -O2 -Wall -Wextra -Werror
+E2E_PLAIN := $(patsubst tests/e2e/helpers/%.c,$(E2E_OUT)/%,\
+		$(filter-out %/rxhash.c,$(wildcard tests/e2e/helpers/*.c)))
+E2E_HELPERS := $(E2E_PLAIN) $(E2E_OUT)/trials $(E2E_OUT)/marker_dynamic \
+	       $(E2E_OUT)/marker_static $(E2E_OUT)/kworker-sync $(E2E_OUT)/fploop
+
+$(E2E_OUT):
+	$(Q)mkdir -p $@
+
+$(E2E_OUT)/%: tests/e2e/helpers/%.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@
+
+$(E2E_OUT)/trials: tests/e2e/kernel_helpers/trials.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@
+
+# The program whose first action is the marker, linked both ways (a static
+# binary has no dynamic loader that could run first).
+$(E2E_OUT)/marker_dynamic: tests/e2e/kernel_helpers/marker.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@
+
+$(E2E_OUT)/marker_static: tests/e2e/kernel_helpers/marker.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) -static $< -o $@
+
+# A RandomX hasher named like a kernel thread (librandomx-dev).
+$(E2E_OUT)/kworker-sync: tests/e2e/helpers/rxhash.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) $< -lrandomx -lstdc++ -lpthread -o $@
+
+$(E2E_OUT)/fploop: tests/e2e/randomx_helpers/fploop.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) $< -lm -lpthread -o $@
+
+e2e-helpers: $(E2E_HELPERS)
+
+tests: $(OUT)/nomine $(UNIT_BINS) $(E2E_HELPERS)
 
 check-unit: $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
@@ -116,7 +157,7 @@ $(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench
 
 # Matcher against cryptnono's Python path; then exec overhead of the
 # in-kernel verdict (root: loads BPF, scoped to a cgroup it makes).
-bench: $(OUT)/nomine $(BENCH_BINS)
+bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)bench/run $(OUT)
 	$(Q)bench/exec_overhead $(OUT)
 	$(Q)bench/startup_memory $(OUT)

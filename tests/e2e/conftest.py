@@ -29,7 +29,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import subprocess
 import threading
@@ -231,21 +230,17 @@ def nomine_bin():
 
 
 @pytest.fixture(scope="session")
-def helpers(tmp_path_factory):
-    """The C helpers of tests/e2e/helpers, compiled once per session."""
-    gcc = shutil.which("gcc") or shutil.which("cc")
-    if not gcc:
-        pytest.fail("no C compiler (gcc) to build the e2e helpers", pytrace=False)
-    out = tmp_path_factory.mktemp("helpers")
+def helpers(nomine_bin):
+    """The programs the tests run (tests/e2e/*helpers/*.c), built by `make
+    tests` into BUILD/e2e next to the binary (or $NOMINE_E2E_HELPERS)."""
+    out = Path(os.environ.get("NOMINE_E2E_HELPERS", nomine_bin.parent / "e2e"))
     paths = {}
-    for name in HELPERS:
-        dst = out / name
-        r = subprocess.run([gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(dst),
-                            str(HERE / "helpers" / f"{name}.c")],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.fail(f"compiling helper {name} failed:\n{r.stderr}", pytrace=False)
-        paths[name] = str(dst)
+    for name in HELPERS + ("trials", "marker_static", "marker_dynamic", "kworker-sync",
+                           "fploop"):
+        path = out / name
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            pytest.fail(f"e2e helper {path} is missing: run `make tests`", pytrace=False)
+        paths[name] = str(path)
     return paths
 
 

@@ -4,36 +4,22 @@ instruction of its new image, an allowed one is never stopped, and reloads
 swap the kernel tables so that no exec is judged by neither config."""
 import calendar
 import os
-import shutil
-import signal
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from conftest import check_event_common
 
-HERE = Path(__file__).resolve().parent
 TRIALS = int(os.environ.get("NOMINE_MARKER_TRIALS", "1000"))
 
 
 @pytest.fixture(scope="session")
-def kbin(tmp_path_factory):
-    """trials, and the marker program built static and dynamic."""
-    out = tmp_path_factory.mktemp("khelpers")
-    src = HERE / "kernel_helpers"
-    builds = {"trials": ["trials.c"], "marker_dynamic": ["marker.c"],
-              "marker_static": ["-static", "marker.c"]}
-    paths = {}
-    for name, args in builds.items():
-        cmd = ["gcc", "-O2", "-Wall", "-Werror", "-o", str(out / name)]
-        cmd += [a if a.startswith("-") else str(src / a) for a in args]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        paths[name] = str(out / name)
-    script = out / "marker_script"
+def kbin(helpers, tmp_path_factory):
+    """trials, the marker program built static and dynamic (by `make
+    tests`), and a #! script doing the same."""
+    paths = {k: helpers[k] for k in ("trials", "marker_static", "marker_dynamic")}
+    script = tmp_path_factory.mktemp("khelpers") / "marker_script"
     script.write_text('#!/bin/sh\n: > "$1"\n')
     script.chmod(0o755)
     paths["marker_script"] = str(script)

@@ -3,29 +3,16 @@
 innocent name is killed with its workers within seconds of its first hash;
 outside the scope or in audit mode it is left alone; everyday floating-point
 work is never touched."""
-import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-
 
 @pytest.fixture(scope="session")
-def rx(tmp_path_factory):
-    """The hasher, named like a kernel thread, and the benign programs."""
-    out = tmp_path_factory.mktemp("rx")
-    hasher = out / "kworker-sync"
-    r = subprocess.run(["gcc", "-O2", "-o", str(hasher), str(HERE / "helpers" / "rxhash.c"),
-                        "-lrandomx", "-lstdc++", "-lpthread"], capture_output=True, text=True)
-    assert r.returncode == 0, "building the RandomX hasher (librandomx-dev):\n" + r.stderr
-    fp = out / "fploop"
-    r = subprocess.run(["gcc", "-O2", "-o", str(fp), str(HERE / "randomx_helpers" / "fploop.c"),
-                        "-lm", "-lpthread"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return {"hasher": str(hasher), "fploop": str(fp), "dir": out}
+def rx(helpers):
+    """The hasher, named like a kernel thread, and the benign FP program
+    (built by `make tests`)."""
+    return {"hasher": helpers["kworker-sync"], "fploop": helpers["fploop"]}
 
 
 def monero_events(d, since=0):
