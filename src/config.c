@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* config.c - loads execwhacker-compatible configs (JSON, YAML, built-in default). */
 #include "config.h"
+#include "config_keys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,12 +21,8 @@
 #define FILE_MAX ((size_t)64 << 20)   /* largest config file we read */
 #define REASON_MAX 512
 #define QUOTE_MAX 64                  /* user bytes shown in one message */
-#define EXE_PATH_MAX 4096             /* longest allowed executable path, bytes */
+#define QUOTED_MAX (QUOTE_MAX * 4 + 8)  /* quote()'s output, escaped */
 #define NUM_TEXT_MAX 1024             /* longest number text converted */
-#define THRESHOLD_MIN 1
-#define THRESHOLD_MAX 1000000
-#define WINDOW_MIN 0.001
-#define WINDOW_MAX 3600.0
 
 extern const char nomine_default_config[], nomine_default_config_end[];
 
@@ -55,69 +52,30 @@ struct ev {
 	double dval;            /* NUM_REAL */
 };
 
-enum key {
-	KEY_BANNED, KEY_ALLOWED, KEY_MODE, KEY_EXES, KEY_THRESHOLD, KEY_WINDOW,
-	KEY_EXEMPT_NS, KEY_EXEMPT_CTR, KEY_ENV, KEY_KILL_AFTER, KEY_KILL_WINDOW,
-	KEY_HOST_ROOT, KEY_CONTAINERD, KEY_CRIO, KEY_DOCKER, NKEYS
-};
-
-static const char *const key_names[NKEYS] = {
-	"bannedCommandStrings", "allowedCommandPatterns", "matchMode",
-	"allowedExecutables", "moneroThreshold", "moneroWindowSeconds",
-	"exemptNamespaces", "exemptContainerNames", "environmentVariables",
-	"containerKillAfter", "containerKillWindowSeconds",
-	"hostRoot", "containerdStateDir", "crioStateDir", "dockerStateDir"
-};
-
-/* The list keys that hold names, in enum config_list order. */
-static const enum key name_keys[CONFIG_NLISTS] = { KEY_EXEMPT_NS, KEY_EXEMPT_CTR, KEY_ENV };
-/* The path keys, in enum config_path order. */
-static const enum key path_keys[CONFIG_NPATHS] = {
-	KEY_HOST_ROOT, KEY_CONTAINERD, KEY_CRIO, KEY_DOCKER
-};
-
-/* A number key: its range, and whether it must be an integer. */
-struct num_key {
-	enum key key;
-	int integer;
-	double min, max;
-	const char *what;       /* the start of the error message */
-};
-
-static const struct num_key num_keys[] = {
-	{ KEY_THRESHOLD, 1, THRESHOLD_MIN, THRESHOLD_MAX,
-	  "moneroThreshold must be an integer 1..1000000, got" },
-	{ KEY_WINDOW, 0, WINDOW_MIN, WINDOW_MAX,
-	  "moneroWindowSeconds must be a number 0.001..3600, got" },
-	{ KEY_KILL_AFTER, 1, 1, 1000,
-	  "containerKillAfter must be an integer 1..1000, got" },
-	{ KEY_KILL_WINDOW, 0, 0.001, 86400,
-	  "containerKillWindowSeconds must be a number 0.001..86400, got" },
-};
-
 enum state { ST_STREAM, ST_TOP, ST_KEY, ST_VALUE, ST_ITEM, ST_DOC_END, ST_AFTER_DOC, ST_DONE };
 
+/* One list item, waiting for the file to pass. */
 struct item {
 	char *bytes;
 	size_t len;
 	int line;
-	enum key key;           /* a list key */
+	size_t key;             /* its row in config_keys */
 };
 
-/* One file being validated: its state, what it produced, or why it failed. */
+/* One file being validated: its state, what it produced, or why it failed.
+ * Arrays indexed by key are indexed by the row in config_keys. */
 struct parse {
 	const struct config *prev;  /* what earlier files set, or NULL */
 	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
-	enum key key;
-	int seen[NKEYS];
+	size_t key;             /* the key whose value comes next */
+	int seen[CONFIG_KEYS_MAX];
 	enum config_mode mode;
 	struct item *items;
 	size_t nitems, cap;
-	double num[NKEYS];      /* number keys; num_line 0: not set in this file */
-	int num_line[NKEYS];
-	char *path[NKEYS];      /* path keys set in this file */
-	int path_line[NKEYS];
+	double num[CONFIG_KEYS_MAX];    /* INT and REAL keys */
+	char *path[CONFIG_KEYS_MAX];    /* PATH keys */
+	int set_line[CONFIG_KEYS_MAX];  /* single values; 0: not set in this file */
 	int names_seen[CONFIG_NLISTS];
 	unsigned long nevents;  /* events consumed: where two parsers stopped */
 	int failed;
@@ -203,31 +161,48 @@ static const char *quote_hint(const struct ev *e)
 	return e->kind == EV_SCALAR && e->plain ? " (quote it to make it a string)" : "";
 }
 
-/* A number as a message shows it: the shortest text that reads back as the
- * same value, so that the JSON and YAML walks of one file agree. */
-static const char *num_text(char *dst, size_t dstlen, const struct ev *e)
+/* The shortest text that reads back as v, so that the JSON and YAML walks
+ * of one file word it alike (and a range reads 0.001..3600). */
+static void shortest(char *dst, size_t dstlen, double v)
 {
+	double mag = v < 0 ? -v : v;
+	int fixed = mag >= 1e-5 && mag < 1e16;   /* 1000.0, not 1e+03 */
 	int prec;
 
+	for (prec = fixed ? 0 : 1; prec < 24; prec++) {
+		snprintf(dst, dstlen, fixed ? "%.*f" : "%.*g", prec, v);
+		if (strtod(dst, NULL) == v)
+			return;
+	}
+	snprintf(dst, dstlen, "%.17g", v);
+}
+
+/* A number as a message shows it: a real keeps a sign of being one. */
+static const char *num_text(char *dst, size_t dstlen, const struct ev *e)
+{
 	if (e->num == NUM_INT && !e->big) {
 		snprintf(dst, dstlen, "%lld", e->ival);
 	} else if (e->num == NUM_REAL) {
-		double mag = e->dval < 0 ? -e->dval : e->dval;
-		int fixed = mag >= 1e-5 && mag < 1e16;   /* 1000.0, not 1e+03 */
-
-		for (prec = fixed ? 0 : 1; prec < 24; prec++) {
-			snprintf(dst, dstlen, fixed ? "%.*f" : "%.*g", prec, e->dval);
-			if (strtod(dst, NULL) == e->dval)
-				break;
-		}
-		if (prec == 24)
-			snprintf(dst, dstlen, "%.17g", e->dval);
+		shortest(dst, dstlen, e->dval);
 		if (!strpbrk(dst, ".ein"))      /* 64.0 is not the integer 64 */
 			strncat(dst, ".0", dstlen - strlen(dst) - 1);
 	} else {                /* digits only: a huge YAML integer */
 		snprintf(dst, dstlen, "%.*s%s", (int)(e->len < QUOTE_MAX ? e->len : QUOTE_MAX),
 			 e->bytes, e->len > QUOTE_MAX ? "..." : "");
 	}
+	return dst;
+}
+
+/* "moneroThreshold must be an integer 1..1000000, got": the start of every
+ * complaint about a number key's value, from its row. */
+static const char *expectation(char *dst, size_t dstlen, const struct config_key *k)
+{
+	char lo[64], hi[64];
+
+	shortest(lo, sizeof(lo), k->min);
+	shortest(hi, sizeof(hi), k->max);
+	snprintf(dst, dstlen, "%s must be %s %s..%s, got", k->name,
+		 k->type == CONFIG_T_INT ? "an integer" : "a number", lo, hi);
 	return dst;
 }
 
@@ -247,18 +222,20 @@ static int normal_path(const char *s, size_t n)
 	return 1;
 }
 
-/* what: "allowedExecutables items", "hostRoot", ... */
-static int check_path(struct parse *p, const struct ev *e, const char *what, int root_ok)
+/* A path value, or a path in a list ("allowedExecutables items"). */
+static int check_path(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	char q[QUOTE_MAX * 4 + 8];
+	const char *items = config_key_is_list(k) ? " items" : "";
+	char q[QUOTED_MAX];
 
 	if (e->bytes[0] != '/')
-		return fail(p, e->line, "%s must be absolute paths, got %s", what,
+		return fail(p, e->line, "%s%s must be absolute paths, got %s", k->name, items,
 			    quote(q, sizeof(q), e->bytes, e->len));
-	if (!(root_ok && e->len == 1) && !normal_path(e->bytes, e->len))
-		return fail(p, e->line, "%s must be normalized paths "
+	/* a path key may be "/" (hostRoot's default); an executable never is */
+	if (!(k->type == CONFIG_T_PATH && e->len == 1) && !normal_path(e->bytes, e->len))
+		return fail(p, e->line, "%s%s must be normalized paths "
 			    "(no empty, \".\" or \"..\" components, no trailing \"/\"), got %s",
-			    what, quote(q, sizeof(q), e->bytes, e->len));
+			    k->name, items, quote(q, sizeof(q), e->bytes, e->len));
 	return 0;
 }
 
@@ -277,44 +254,41 @@ static int dns_label(const char *s, size_t n)
 	return 1;
 }
 
-static int check_name(struct parse *p, const struct ev *e)
+static int check_name(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	char q[QUOTE_MAX * 4 + 8];
+	char q[QUOTED_MAX];
 	size_t i;
 
-	if (p->key == KEY_ENV) {
+	if (k->type == CONFIG_T_ENV_NAMES) {
 		for (i = 0; i < e->len; i++)
 			if (e->bytes[i] == '=' || e->bytes[i] < 0x21 || e->bytes[i] > 0x7e)
-				return fail(p, e->line, "environmentVariables items must be "
-					    "variable names (printable ASCII, no '=' or spaces), got %s",
+				return fail(p, e->line, "%s items must be variable names "
+					    "(printable ASCII, no '=' or spaces), got %s", k->name,
 					    quote(q, sizeof(q), e->bytes, e->len));
 		return 0;
 	}
 	if (!dns_label(e->bytes, e->len))
 		return fail(p, e->line, "%s items must be Kubernetes names (lowercase letters, "
-			    "digits and inner '-', at most 63), got %s", key_names[p->key],
+			    "digits and inner '-', at most 63), got %s", k->name,
 			    quote(q, sizeof(q), e->bytes, e->len));
 	return 0;
 }
 
 static int add_item(struct parse *p, const struct ev *e)
 {
-	const char *what = key_names[p->key];
-	size_t max = p->key == KEY_ALLOWED ? CONFIG_PATTERN_MAX :
-		     p->key == KEY_EXES ? EXE_PATH_MAX : CONFIG_STRING_MAX;
+	const struct config_key *k = &config_keys[p->key];
 	struct item *it;
 
 	if (e->len == 0)
-		return fail(p, e->line, "empty string in %s", what);
+		return fail(p, e->line, "empty string in %s", k->name);
 	if (memchr(e->bytes, '\0', e->len))
-		return fail(p, e->line, "string in %s contains a NUL byte", what);
-	if (e->len > max)
+		return fail(p, e->line, "string in %s contains a NUL byte", k->name);
+	if (e->len > k->maxlen)
 		return fail(p, e->line, "string in %s is too long (%zu bytes, max %zu)",
-			    what, e->len, max);
-	if (p->key == KEY_EXES && check_path(p, e, "allowedExecutables items", 0))
+			    k->name, e->len, k->maxlen);
+	if (k->type == CONFIG_T_EXES && check_path(p, e, k))
 		return -1;
-	if ((p->key == KEY_EXEMPT_NS || p->key == KEY_EXEMPT_CTR || p->key == KEY_ENV) &&
-	    check_name(p, e))
+	if (config_key_is_names(k) && check_name(p, e, k))
 		return -1;
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -338,11 +312,22 @@ static int add_item(struct parse *p, const struct ev *e)
 	return 0;
 }
 
+static int unknown_key(struct parse *p, const struct ev *e)
+{
+	char q[QUOTED_MAX], valid[512];
+	size_t o = 0;
+
+	for (size_t i = 0; i < config_nkeys && o < sizeof(valid); i++)
+		o += (size_t)snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "",
+				      config_keys[i].name);
+	return fail(p, e->line, "unknown key %s (valid keys: %s)",
+		    quote(q, sizeof(q), e->bytes, e->len), valid);
+}
+
 static int on_key(struct parse *p, const struct ev *e)
 {
-	char q[QUOTE_MAX * 4 + 8], valid[512];
-	size_t o = 0;
-	int k;
+	const struct config_key *k;
+	size_t i;
 
 	if (e->kind == EV_MAP_END) {
 		p->st = ST_DOC_END;
@@ -350,122 +335,105 @@ static int on_key(struct parse *p, const struct ev *e)
 	}
 	if (e->kind != EV_SCALAR)
 		return fail(p, e->line, "keys must be strings, got %s", type_name(e));
-	for (k = 0; k < NKEYS; k++)
-		if (strlen(key_names[k]) == e->len && !memcmp(key_names[k], e->bytes, e->len))
-			break;
-	if (k == NKEYS) {
-		for (k = 0; k < NKEYS; k++)
-			o += (size_t)snprintf(valid + o, sizeof(valid) - o, "%s%s",
-					      k ? ", " : "", key_names[k]);
-		return fail(p, e->line, "unknown key %s (valid keys: %s)",
-			    quote(q, sizeof(q), e->bytes, e->len), valid);
-	}
-	if (p->seen[k])
-		return fail(p, e->line, "duplicate key \"%s\"", key_names[k]);
-	p->seen[k] = 1;
-	p->key = (enum key)k;
+	k = config_key_find(e->bytes, e->len);
+	if (!k)
+		return unknown_key(p, e);
+	i = (size_t)(k - config_keys);
+	if (p->seen[i])
+		return fail(p, e->line, "duplicate key \"%s\"", k->name);
+	p->seen[i] = 1;
+	p->key = i;
 	p->st = ST_VALUE;
 	return 0;
 }
 
-static int on_mode(struct parse *p, const struct ev *e)
+static int on_mode(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	char q[QUOTE_MAX * 4 + 8];
+	char q[QUOTED_MAX];
 
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
-		return fail(p, e->line, "matchMode must be \"word\" or \"substring\", got %s",
-			    type_name(e));
+		return fail(p, e->line, "%s must be \"word\" or \"substring\", got %s",
+			    k->name, type_name(e));
 	if (e->len == 4 && !memcmp(e->bytes, "word", 4))
 		p->mode = CONFIG_WORD;
 	else if (e->len == 9 && !memcmp(e->bytes, "substring", 9))
 		p->mode = CONFIG_SUBSTRING;
 	else
-		return fail(p, e->line, "matchMode must be \"word\" or \"substring\", got %s",
-			    quote(q, sizeof(q), e->bytes, e->len));
+		return fail(p, e->line, "%s must be \"word\" or \"substring\", got %s",
+			    k->name, quote(q, sizeof(q), e->bytes, e->len));
 	p->st = ST_KEY;
 	return 0;
 }
 
-/* Where an earlier file set number key k, or NULL. */
-static const struct config_origin *num_set_at(const struct config *c, enum key k)
+/* A key set at most once over all files: refused if an earlier file set it. */
+static int check_once(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	if (!c)
-		return NULL;
-	if (k == KEY_THRESHOLD && c->monero_threshold)
-		return &c->monero_threshold_at;
-	if (k == KEY_WINDOW && c->monero_window_s > 0)
-		return &c->monero_window_at;
-	if (k == KEY_KILL_AFTER && c->container_kill_after)
-		return &c->container_kill_after_at;
-	if (k == KEY_KILL_WINDOW && c->container_kill_window_s > 0)
-		return &c->container_kill_window_at;
-	return NULL;
+	const struct config_origin *at = config_key_set_at(p->prev, k);
+
+	if (k->merge != CONFIG_M_ONCE || !at)
+		return 0;
+	return fail(p, e->line, "%s already set at %s:%d", k->name,
+		    at->file ? at->file : "?", at->line);
 }
 
-static int on_number(struct parse *p, const struct ev *e, const struct num_key *nk)
+static int on_number(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	char q[QUOTE_MAX * 4 + 8];
-	const struct config_origin *at = num_set_at(p->prev, nk->key);
+	char q[QUOTED_MAX], what[REASON_MAX / 2];
 	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
 
 	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
-		return fail(p, e->line, "%s %s", nk->what, type_name(e));
+		return fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
+			    type_name(e));
 	if (e->num == NUM_ODD)
-		return fail(p, e->line, "%s %s (write it in plain decimal)", nk->what,
+		return fail(p, e->line, "%s %s (write it in plain decimal)",
+			    expectation(what, sizeof(what), k),
 			    quote(q, sizeof(q), e->bytes, e->len));
-	if ((nk->integer && e->num != NUM_INT) || e->big ||
-	    !(v >= nk->min && v <= nk->max))    /* NaN too */
-		return fail(p, e->line, "%s %s", nk->what, num_text(q, sizeof(q), e));
-	if (at)
-		return fail(p, e->line, "%s already set at %s:%d", key_names[nk->key],
-			    at->file ? at->file : "?", at->line);
-	p->num[nk->key] = v;
-	p->num_line[nk->key] = e->line;
+	if ((k->type == CONFIG_T_INT && e->num != NUM_INT) || e->big ||
+	    !(v >= k->min && v <= k->max))      /* NaN too */
+		return fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
+			    num_text(q, sizeof(q), e));
+	if (check_once(p, e, k))
+		return -1;
+	p->num[p->key] = v;
+	p->set_line[p->key] = e->line;
 	p->st = ST_KEY;
 	return 0;
 }
 
-static int on_path(struct parse *p, const struct ev *e, int which)
+static int on_path(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	const char *what = key_names[p->key];
-	const struct config_origin *at = p->prev && p->prev->paths[which] ?
-					 &p->prev->paths_at[which] : NULL;
-
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
-		return fail(p, e->line, "%s must be a string, got %s%s", what, type_name(e),
+		return fail(p, e->line, "%s must be a string, got %s%s", k->name, type_name(e),
 			    quote_hint(e));
-	if (e->len == 0 || e->len > EXE_PATH_MAX || memchr(e->bytes, '\0', e->len))
-		return fail(p, e->line, "%s must be a path of 1..%d bytes without NUL", what,
-			    EXE_PATH_MAX);
-	if (check_path(p, e, what, 1))
+	if (e->len == 0 || e->len > k->maxlen || memchr(e->bytes, '\0', e->len))
+		return fail(p, e->line, "%s must be a path of 1..%zu bytes without NUL",
+			    k->name, k->maxlen);
+	if (check_path(p, e, k) || check_once(p, e, k))
 		return -1;
-	if (at)
-		return fail(p, e->line, "%s already set at %s:%d", what,
-			    at->file ? at->file : "?", at->line);
 	p->path[p->key] = strndup(e->bytes, e->len);
 	if (!p->path[p->key])
 		return fail(p, e->line, "out of memory");
-	p->path_line[p->key] = e->line;
+	p->set_line[p->key] = e->line;
 	p->st = ST_KEY;
 	return 0;
 }
 
 static int on_value(struct parse *p, const struct ev *e)
 {
-	if (p->key == KEY_MODE)
-		return on_mode(p, e);
-	for (size_t i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++)
-		if (num_keys[i].key == p->key)
-			return on_number(p, e, &num_keys[i]);
-	for (int i = 0; i < CONFIG_NPATHS; i++)
-		if (path_keys[i] == p->key)
-			return on_path(p, e, i);
-	for (int i = 0; i < CONFIG_NLISTS; i++)
-		if (name_keys[i] == p->key)
-			p->names_seen[i] = 1;
+	const struct config_key *k = &config_keys[p->key];
+
+	switch (k->type) {
+	case CONFIG_T_MODE: return on_mode(p, e, k);
+	case CONFIG_T_INT:
+	case CONFIG_T_REAL: return on_number(p, e, k);
+	case CONFIG_T_PATH: return on_path(p, e, k);
+	default: break;         /* a list */
+	}
+	if (config_key_is_names(k))
+		p->names_seen[k->list] = 1;
 	if (e->kind != EV_SEQ_START)
 		return fail(p, e->line, "%s must be a list of strings, got %s",
-			    key_names[p->key], type_name(e));
+			    k->name, type_name(e));
 	p->st = ST_ITEM;
 	return 0;
 }
@@ -478,7 +446,7 @@ static int on_item(struct parse *p, const struct ev *e)
 	}
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
 		return fail(p, e->line, "%s must be a list of strings, got %s%s",
-			    key_names[p->key], type_name(e), quote_hint(e));
+			    config_keys[p->key].name, type_name(e), quote_hint(e));
 	return add_item(p, e);
 }
 
@@ -529,11 +497,12 @@ static void parse_free(struct parse *p)
 	free(p->items);
 	p->items = NULL;
 	p->nitems = p->cap = 0;
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; i < CONFIG_KEYS_MAX; i++) {
 		free(p->path[i]);
 		p->path[i] = NULL;
 	}
 }
+
 
 /* ---- YAML plain scalar resolution (union of YAML 1.1 and 1.2 core) ----
  * libyaml does not resolve types. A plain value that some YAML tool would
@@ -750,7 +719,7 @@ static int tag_is(const yaml_char_t *tag, const char *want)
 static int check_tag(struct parse *p, const yaml_char_t *tag, const char *core, int line)
 {
 	static const char core_prefix[] = "tag:yaml.org,2002:";
-	char shown[QUOTE_MAX + 8], q[QUOTE_MAX * 4 + 8];
+	char shown[QUOTE_MAX + 8], q[QUOTED_MAX];
 	const char *t = (const char *)tag;
 
 	if (!tag || tag_is(tag, "!") || tag_is(tag, core))
@@ -931,7 +900,7 @@ static int same_result(const struct parse *a, const struct parse *b)
 		       a->nevents == b->nevents && !strcmp(a->reason, b->reason);
 	if (a->nitems != b->nitems || a->mode != b->mode || memcmp(a->num, b->num, sizeof(a->num)))
 		return 0;
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < CONFIG_KEYS_MAX; i++)
 		if (!a->path[i] != !b->path[i] || (a->path[i] && strcmp(a->path[i], b->path[i])))
 			return 0;
 	for (i = 0; i < a->nitems; i++)
@@ -991,38 +960,92 @@ static void *grow(void *arr, size_t n, size_t add, size_t size)
 	return realloc(arr, count * size);
 }
 
+/* Makes room for add more items of list key k. */
+static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
+{
+	void *m;
+
+	switch (k->type) {
+	case CONFIG_T_STRINGS:
+		m = grow(cfg->banned, cfg->nbanned, add, sizeof(*cfg->banned));
+		if (m)
+			cfg->banned = m;
+		break;
+	case CONFIG_T_PATTERNS:
+		m = grow(cfg->allowed, cfg->nallowed, add, sizeof(*cfg->allowed));
+		if (m)
+			cfg->allowed = m;
+		break;
+	case CONFIG_T_EXES:
+		m = grow(cfg->allowed_exes, cfg->nallowed_exes, add,
+			 sizeof(*cfg->allowed_exes));
+		if (m)
+			cfg->allowed_exes = m;
+		break;
+	default:
+		m = grow(cfg->names[k->list], cfg->nnames[k->list], add,
+			 sizeof(*cfg->names[k->list]));
+		if (m)
+			cfg->names[k->list] = m;
+	}
+	return m ? 0 : -1;
+}
+
+/* Moves one item to the end of its list; room was made for it. */
 static void move_item(struct config *cfg, struct item *it, const char *file, enum config_mode mode)
 {
+	const struct config_key *k = &config_keys[it->key];
 	struct config_origin at = { .file = file, .line = it->line };
+	struct config_string *s;
 
-	if (it->key == KEY_ALLOWED) {
-		cfg->allowed[cfg->nallowed].regex = it->bytes;
-		cfg->allowed[cfg->nallowed++].at = at;
-	} else if (it->key == KEY_EXES) {
-		cfg->allowed_exes[cfg->nallowed_exes].path = it->bytes;
-		cfg->allowed_exes[cfg->nallowed_exes++].at = at;
-	} else if (it->key != KEY_BANNED) {
-		for (int l = 0; l < CONFIG_NLISTS; l++)
-			if (name_keys[l] == it->key) {
-				cfg->names[l][cfg->nnames[l]].name = it->bytes;
-				cfg->names[l][cfg->nnames[l]++].at = at;
-			}
-	} else {
-		struct config_string *s = &cfg->banned[cfg->nbanned++];
-
+	switch (k->type) {
+	case CONFIG_T_STRINGS:
+		s = &cfg->banned[cfg->nbanned++];
 		s->bytes = it->bytes;
 		s->len = it->len;
 		s->mode = mode;
 		s->at = at;
+		break;
+	case CONFIG_T_PATTERNS:
+		cfg->allowed[cfg->nallowed].regex = it->bytes;
+		cfg->allowed[cfg->nallowed++].at = at;
+		break;
+	case CONFIG_T_EXES:
+		cfg->allowed_exes[cfg->nallowed_exes].path = it->bytes;
+		cfg->allowed_exes[cfg->nallowed_exes++].at = at;
+		break;
+	default:
+		cfg->names[k->list][cfg->nnames[k->list]].name = it->bytes;
+		cfg->names[k->list][cfg->nnames[k->list]++].at = at;
 	}
 	it->bytes = NULL;
+}
+
+/* Stores single value i of p (row k) in its field, with its origin. */
+static void set_single(struct config *cfg, const struct config_key *k, struct parse *p,
+		       size_t i, const char *file)
+{
+	char *base = (char *)cfg;
+
+	switch (k->type) {
+	case CONFIG_T_INT:
+		*(unsigned int *)(base + k->field) = (unsigned int)p->num[i];
+		break;
+	case CONFIG_T_REAL:
+		*(double *)(base + k->field) = p->num[i];
+		break;
+	default:                /* CONFIG_T_PATH */
+		*(char **)(base + k->field) = p->path[i];
+		p->path[i] = NULL;
+	}
+	*(struct config_origin *)(base + k->at) = (struct config_origin){ file, p->set_line[i] };
 }
 
 /* Either everything is appended or cfg keeps its contents (its arrays may
  * have moved, which callers cannot tell). */
 static int commit(struct config *cfg, const char *name, struct parse *p)
 {
-	size_t i, n[NKEYS] = { 0 };
+	size_t i, n[CONFIG_KEYS_MAX] = { 0 };
 	char *file = strdup(name);
 	void *m;
 
@@ -1031,50 +1054,15 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 	if (!file || !(m = grow(cfg->files, cfg->nfiles, 1, sizeof(*cfg->files))))
 		goto fail;
 	cfg->files = m;
-	if (!(m = grow(cfg->banned, cfg->nbanned, n[KEY_BANNED], sizeof(*cfg->banned))))
-		goto fail;
-	cfg->banned = m;
-	if (!(m = grow(cfg->allowed, cfg->nallowed, n[KEY_ALLOWED], sizeof(*cfg->allowed))))
-		goto fail;
-	cfg->allowed = m;
-	if (!(m = grow(cfg->allowed_exes, cfg->nallowed_exes, n[KEY_EXES],
-		       sizeof(*cfg->allowed_exes))))
-		goto fail;
-	cfg->allowed_exes = m;
-	for (int l = 0; l < CONFIG_NLISTS; l++) {
-		if (!(m = grow(cfg->names[l], cfg->nnames[l], n[name_keys[l]],
-			       sizeof(*cfg->names[l]))))
+	for (i = 0; i < config_nkeys; i++)
+		if (config_key_is_list(&config_keys[i]) && grow_list(cfg, &config_keys[i], n[i]))
 			goto fail;
-		cfg->names[l] = m;
-	}
 	cfg->files[cfg->nfiles++] = file;
 	for (i = 0; i < p->nitems; i++)
 		move_item(cfg, &p->items[i], file, p->mode);
-	if (p->num_line[KEY_THRESHOLD]) {
-		cfg->monero_threshold = (unsigned int)p->num[KEY_THRESHOLD];
-		cfg->monero_threshold_at = (struct config_origin){ file, p->num_line[KEY_THRESHOLD] };
-	}
-	if (p->num_line[KEY_WINDOW]) {
-		cfg->monero_window_s = p->num[KEY_WINDOW];
-		cfg->monero_window_at = (struct config_origin){ file, p->num_line[KEY_WINDOW] };
-	}
-	if (p->num_line[KEY_KILL_AFTER]) {
-		cfg->container_kill_after = (unsigned int)p->num[KEY_KILL_AFTER];
-		cfg->container_kill_after_at =
-			(struct config_origin){ file, p->num_line[KEY_KILL_AFTER] };
-	}
-	if (p->num_line[KEY_KILL_WINDOW]) {
-		cfg->container_kill_window_s = p->num[KEY_KILL_WINDOW];
-		cfg->container_kill_window_at =
-			(struct config_origin){ file, p->num_line[KEY_KILL_WINDOW] };
-	}
-	for (int k = 0; k < CONFIG_NPATHS; k++) {
-		if (!p->path[path_keys[k]])
-			continue;
-		cfg->paths[k] = p->path[path_keys[k]];
-		cfg->paths_at[k] = (struct config_origin){ file, p->path_line[path_keys[k]] };
-		p->path[path_keys[k]] = NULL;
-	}
+	for (i = 0; i < config_nkeys; i++)
+		if (p->set_line[i])
+			set_single(cfg, &config_keys[i], p, i, file);
 	for (int l = 0; l < CONFIG_NLISTS; l++)
 		cfg->names_set[l] |= p->names_seen[l];
 	return 0;

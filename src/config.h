@@ -73,22 +73,24 @@ struct config {
 	size_t nallowed;
 	struct config_exe *allowed_exes;   /* "allowedExecutables" */
 	size_t nallowed_exes;
-	/* RandomX detector: "moneroThreshold" (1..1000000 observations) and
-	 * "moneroWindowSeconds" (0.001..3600); 0 when no file sets them. A
-	 * second file setting one again is an error naming both places. */
+	/* Single values, here and below (container_kill_*, paths): each is a
+	 * row of config_keys.c, with its range, default and merge rule; 0 or
+	 * NULL while no file sets it (config_number and config_path give the
+	 * default then). A second file setting one is an error naming both
+	 * places. RandomX detector: "moneroThreshold" observations within
+	 * "moneroWindowSeconds". */
 	unsigned int monero_threshold;
 	double monero_window_s;
 	struct config_origin monero_threshold_at, monero_window_at;
 	struct config_name *names[CONFIG_NLISTS];   /* unioned over files */
 	size_t nnames[CONFIG_NLISTS];
 	int names_set[CONFIG_NLISTS];   /* some file had the key (even empty) */
-	/* Whole-container response: "containerKillAfter" kills (1..1000; 0: off)
-	 * in one container within "containerKillWindowSeconds" (0.001..86400;
-	 * 0: not set). Set at most once over all files, as the monero keys. */
+	/* Whole-container response: "containerKillAfter" kills in one
+	 * container within "containerKillWindowSeconds". */
 	unsigned int container_kill_after;
 	double container_kill_window_s;
 	struct config_origin container_kill_after_at, container_kill_window_at;
-	char *paths[CONFIG_NPATHS];     /* NULL: not set */
+	char *paths[CONFIG_NPATHS];
 	struct config_origin paths_at[CONFIG_NPATHS];
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
@@ -111,5 +113,14 @@ int config_parse_buffer(struct config *cfg, const char *name, const char *buf, s
 			int json, char *err, size_t errlen);
 
 void config_free(struct config *cfg);
+
+/* The value of number key `key`, spelt as in files ("moneroThreshold"):
+ * the one a file set, else the key's default (0 for containerKillAfter:
+ * off). NaN if key is not a number key. */
+double config_number(const struct config *cfg, const char *key);
+
+/* The value of path key `key` ("hostRoot", "dockerStateDir", ...): the one
+ * a file set, else the key's default. NULL if key is not a path key. */
+const char *config_path(const struct config *cfg, const char *key);
 
 #endif

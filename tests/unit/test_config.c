@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "config_keys.h"
+#include "monero.h"
 
 /* ---- helpers ---- */
 
@@ -937,6 +940,160 @@ static void test_error_truncation(void **state)
 	assert_true(is_empty(&c));
 }
 
+/* ---- the key table drives checks, messages, merging and defaults ---- */
+
+static int is_number_key(const struct config_key *k)
+{
+	return k->type == CONFIG_T_INT || k->type == CONFIG_T_REAL;
+}
+
+/* Parses "key: value" (YAML) or {"key": value} (JSON) into a fresh c. */
+static int parse_one(struct config *c, const struct config_key *k, const char *value, int json,
+		     char *err)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), json ? "{\"%s\": %s}" : "%s: %s\n", k->name, value);
+	memset(c, 0, sizeof(*c));
+	return parse(c, json ? "t.json" : "t.yaml", text, json, err);
+}
+
+/* Refused with "FILE:1: KEY must be an integer MIN..MAX, got VALUE", the
+ * message restated here from the row, and c left empty. */
+static void expect_out_of_range(const struct config_key *k, const char *value, int json)
+{
+	char err[CONFIG_ERR_MAX], want[CONFIG_ERR_MAX];
+	struct config c;
+
+	snprintf(want, sizeof(want), "%s:1: %s must be %s %.15g..%.15g, got %s",
+		 json ? "t.json" : "t.yaml", k->name,
+		 k->type == CONFIG_T_INT ? "an integer" : "a number", k->min, k->max, value);
+	if (parse_one(&c, k, value, json, err) != -1)
+		fail_msg("%s: %s was accepted", k->name, value);
+	assert_string_equal(err, want);
+	assert_true(is_empty(&c));
+}
+
+static void expect_number(const struct config_key *k, const char *value, int json, double want)
+{
+	char err[CONFIG_ERR_MAX];
+	struct config c;
+	const struct config_origin *at;
+
+	if (parse_one(&c, k, value, json, err))
+		fail_msg("%s: %s refused: %s", k->name, value, err);
+	assert_true(config_number(&c, k->name) == want);
+	at = config_key_set_at(&c, k);
+	assert_non_null(at);
+	assert_ptr_equal(at->file, c.files[0]);
+	assert_int_equal(at->line, 1);
+	config_free(&c);
+}
+
+/* Every number key: values just outside its range are refused with the
+ * message its row gives, its bounds are accepted, and without it the row's
+ * default applies while the field itself stays unset. */
+static void test_table_number_keys(void **state)
+{
+	char err[CONFIG_ERR_MAX], lo[64], hi[64], below[64], above[64], half[64];
+	struct config c;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		int integer = k->type == CONFIG_T_INT;
+
+		if (!is_number_key(k))
+			continue;
+		n++;
+		assert_true(k->merge == CONFIG_M_ONCE);
+		assert_true(k->min > 0 && k->min < k->max);
+		assert_true(k->def == 0 || (k->def >= k->min && k->def <= k->max));
+		snprintf(lo, sizeof(lo), "%.15g", k->min);
+		snprintf(hi, sizeof(hi), "%.15g", k->max);
+		snprintf(below, sizeof(below), "%.15g", integer ? k->min - 1 : k->min * 0.9);
+		snprintf(above, sizeof(above), "%.15g", integer ? k->max + 1 : k->max + 0.001);
+		snprintf(half, sizeof(half), "%.15g", k->min + 0.5);
+		for (int json = 0; json <= 1; json++) {
+			expect_out_of_range(k, below, json);
+			expect_out_of_range(k, above, json);
+			if (integer)
+				expect_out_of_range(k, half, json);
+			expect_number(k, lo, json, k->min);
+			expect_number(k, hi, json, k->max);
+		}
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(parse(&c, "e.yaml", "bannedCommandStrings: []\n", 0, err), 0);
+		assert_null(config_key_set_at(&c, k));
+		assert_true(config_number(&c, k->name) == k->def);
+		config_free(&c);
+	}
+	assert_int_equal(n, 4);
+}
+
+/* Every single-value key may be set by one file only; the second is
+ * refused at its own place, naming the first. */
+static void test_table_set_once(void **state)
+{
+	char err[CONFIG_ERR_MAX], value[64], text[128], want[CONFIG_ERR_MAX];
+	struct config c = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->merge != CONFIG_M_ONCE)
+			continue;
+		if (k->type == CONFIG_T_PATH)
+			snprintf(value, sizeof(value), "/x");
+		else
+			snprintf(value, sizeof(value), "%.15g", k->min);
+		snprintf(text, sizeof(text), "%s: %s\n", k->name, value);
+		assert_int_equal(parse(&c, "a.yaml", text, 0, err), 0);
+		snprintf(text, sizeof(text), "\n%s: %s\n", k->name, value);
+		assert_int_equal(parse(&c, "b.yaml", text, 0, err), -1);
+		snprintf(want, sizeof(want), "b.yaml:2: %s already set at a.yaml:1", k->name);
+		assert_string_equal(err, want);
+		assert_int_equal(config_key_set_at(&c, k)->line, 1);
+		config_free(&c);
+	}
+}
+
+/* Defaults of keys nobody set: the numbers the RandomX detector was
+ * calibrated with, and absolute paths; a key of the wrong kind has none. */
+static void test_table_defaults(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	struct config c = { 0 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse(&c, "e.json", "{}", 1, err), 0);
+	assert_true(config_number(&c, "moneroThreshold") == NM_MONERO_DEFAULT_THRESHOLD);
+	assert_true(config_number(&c, "moneroWindowSeconds") ==
+		    NM_MONERO_DEFAULT_WINDOW_MS / 1000.0);
+	assert_true(config_number(&c, "containerKillAfter") == 0);   /* off */
+	assert_true(isnan(config_number(&c, "hostRoot")));
+	assert_true(isnan(config_number(&c, "noSuchKey")));
+	assert_null(config_path(&c, "moneroThreshold"));
+	assert_null(config_path(&c, "noSuchKey"));
+	for (i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->type != CONFIG_T_PATH)
+			continue;
+		assert_ptr_equal(config_path(&c, k->name), k->def_path);
+		assert_int_equal(k->def_path[0], '/');
+	}
+	assert_int_equal(parse(&c, "p.yaml", "hostRoot: /host\n", 0, err), 0);
+	assert_string_equal(config_path(&c, "hostRoot"), "/host");
+	assert_string_equal(config_path(&c, "crioStateDir"),
+			    "/run/containers/storage/overlay-containers");
+	config_free(&c);
+}
+
 /* ---- files and directories ---- */
 
 static void test_load_files(void **state)
@@ -1313,6 +1470,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_monero_set_twice, mktmp, rmtmp),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_error_truncation),
+		cmocka_unit_test(test_table_number_keys),
+		cmocka_unit_test(test_table_set_once),
+		cmocka_unit_test(test_table_defaults),
 		cmocka_unit_test_setup_teardown(test_load_files, mktmp, rmtmp),
 		cmocka_unit_test_setup_teardown(test_load_directory, mktmp, rmtmp),
 		cmocka_unit_test_setup_teardown(test_configmap_layout, mktmp, rmtmp),

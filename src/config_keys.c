@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* config_keys.c - the table of config keys, one row each, and the defaults it gives. */
+#include "config_keys.h"
+
+#include <math.h>
+#include <string.h>
+
+#define EXE_PATH_MAX 4096       /* longest path, bytes (PATH_MAX) */
+
+/* A single value's field in struct config and the field of its origin. */
+#define FIELD(value, origin) \
+	.field = offsetof(struct config, value), .at = offsetof(struct config, origin)
+
+/* Rows in the order "unknown key" lists them. Defaults of the RandomX keys
+ * are monero.h's NM_MONERO_DEFAULT_THRESHOLD and _WINDOW_MS (measured there;
+ * test_config checks they agree); the container defaults are what the
+ * runtimes use when not told otherwise. */
+const struct config_key config_keys[] = {
+	{ .name = "bannedCommandStrings", .type = CONFIG_T_STRINGS, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_STRING_MAX },
+	{ .name = "allowedCommandPatterns", .type = CONFIG_T_PATTERNS, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_PATTERN_MAX },
+	{ .name = "matchMode", .type = CONFIG_T_MODE, .merge = CONFIG_M_PER_FILE },
+	{ .name = "allowedExecutables", .type = CONFIG_T_EXES, .merge = CONFIG_M_APPEND,
+	  .maxlen = EXE_PATH_MAX },
+	{ .name = "moneroThreshold", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 1000000, .def = 64,
+	  FIELD(monero_threshold, monero_threshold_at) },
+	{ .name = "moneroWindowSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.001, .max = 3600, .def = 30,
+	  FIELD(monero_window_s, monero_window_at) },
+	{ .name = "exemptNamespaces", .type = CONFIG_T_K8S_NAMES, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_EXEMPT_NAMESPACES },
+	{ .name = "exemptContainerNames", .type = CONFIG_T_K8S_NAMES, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_EXEMPT_CONTAINERS },
+	{ .name = "environmentVariables", .type = CONFIG_T_ENV_NAMES, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_ENV_NAMES },
+	/* default 0: the whole-container response is off */
+	{ .name = "containerKillAfter", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 1000, .def = 0,
+	  FIELD(container_kill_after, container_kill_after_at) },
+	{ .name = "containerKillWindowSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.001, .max = 86400, .def = 600,
+	  FIELD(container_kill_window_s, container_kill_window_at) },
+	{ .name = "hostRoot", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, .def_path = "/",
+	  FIELD(paths[CONFIG_HOST_ROOT], paths_at[CONFIG_HOST_ROOT]) },
+	{ .name = "containerdStateDir", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, .def_path = "/run/containerd/io.containerd.runtime.v2.task",
+	  FIELD(paths[CONFIG_CONTAINERD_DIR], paths_at[CONFIG_CONTAINERD_DIR]) },
+	{ .name = "crioStateDir", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, .def_path = "/run/containers/storage/overlay-containers",
+	  FIELD(paths[CONFIG_CRIO_DIR], paths_at[CONFIG_CRIO_DIR]) },
+	{ .name = "dockerStateDir", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, .def_path = "/var/lib/docker/containers",
+	  FIELD(paths[CONFIG_DOCKER_DIR], paths_at[CONFIG_DOCKER_DIR]) },
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
+	       "raise CONFIG_KEYS_MAX");
+
+const struct config_key *config_key_find(const char *name, size_t n)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (strlen(config_keys[i].name) == n && !memcmp(config_keys[i].name, name, n))
+			return &config_keys[i];
+	return NULL;
+}
+
+static const void *field_of(const struct config *cfg, size_t off)
+{
+	return (const char *)cfg + off;
+}
+
+/* No range includes 0, so a zero (or NULL) field is one no file has set. */
+const struct config_origin *config_key_set_at(const struct config *cfg,
+					      const struct config_key *k)
+{
+	const void *v;
+	int set;
+
+	if (!cfg)
+		return NULL;
+	v = field_of(cfg, k->field);
+	set = k->type == CONFIG_T_INT ? *(const unsigned int *)v != 0 :
+	      k->type == CONFIG_T_REAL ? *(const double *)v > 0 :
+	      *(char *const *)v != NULL;
+	return set ? field_of(cfg, k->at) : NULL;
+}
+
+double config_number(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+
+	if (!k || (k->type != CONFIG_T_INT && k->type != CONFIG_T_REAL))
+		return NAN;
+	if (!config_key_set_at(cfg, k))
+		return k->def;
+	if (k->type == CONFIG_T_INT)
+		return *(const unsigned int *)field_of(cfg, k->field);
+	return *(const double *)field_of(cfg, k->field);
+}
+
+const char *config_path(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+
+	if (!k || k->type != CONFIG_T_PATH)
+		return NULL;
+	if (!config_key_set_at(cfg, k))
+		return k->def_path;
+	return *(char *const *)field_of(cfg, k->field);
+}
