@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* config_validate.c - checks one file's event stream against the key table
+ * and words every reason a file is refused. */
+#include "config_parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cfg_fail(struct parse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+	p->failed = 1;
+	p->line = line > 0 ? line : 1;
+	return -1;
+}
+
+void cfg_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
+const char *cfg_quote(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	size_t o = 0, i;
+
+	dst[o++] = '"';
+	for (i = 0; i < n && i < QUOTE_MAX && o + 6 < dstlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			dst[o++] = (char)c;
+		else
+			o += (size_t)snprintf(dst + o, dstlen - o, "\\x%02x", c);
+	}
+	dst[o++] = '"';
+	if (i < n && o + 4 < dstlen) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+static const char *type_name(const struct ev *e)
+{
+	if (e->kind == EV_MAP_START)
+		return "a mapping";
+	if (e->kind == EV_SEQ_START)
+		return "a list";
+	switch (e->type) {
+	case SC_NULL: return "null";
+	case SC_BOOL: return "a boolean";
+	case SC_NUMBER: return "a number";
+	default: return "a string";
+	}
+}
+
+/* A hint for values that are strings only once quoted (YAML plain scalars,
+ * JSON literals). An empty plain value has nothing to quote. */
+static const char *quote_hint(const struct ev *e)
+{
+	return e->kind == EV_SCALAR && e->plain ? " (quote it to make it a string)" : "";
+}
+
+/* The shortest text that reads back as v, so that the JSON and YAML walks
+ * of one file word it alike (and a range reads 0.001..3600). */
+static void shortest(char *dst, size_t dstlen, double v)
+{
+	double mag = v < 0 ? -v : v;
+	int fixed = mag >= 1e-5 && mag < 1e16;   /* 1000.0, not 1e+03 */
+	int prec;
+
+	for (prec = fixed ? 0 : 1; prec < 24; prec++) {
+		snprintf(dst, dstlen, fixed ? "%.*f" : "%.*g", prec, v);
+		if (strtod(dst, NULL) == v)
+			return;
+	}
+	snprintf(dst, dstlen, "%.17g", v);
+}
+
+/* A number as a message shows it: a real keeps a sign of being one. */
+static const char *num_text(char *dst, size_t dstlen, const struct ev *e)
+{
+	if (e->num == NUM_INT && !e->big) {
+		snprintf(dst, dstlen, "%lld", e->ival);
+	} else if (e->num == NUM_REAL) {
+		shortest(dst, dstlen, e->dval);
+		if (!strpbrk(dst, ".ein"))      /* 64.0 is not the integer 64 */
+			strncat(dst, ".0", dstlen - strlen(dst) - 1);
+	} else {                /* digits only: a huge YAML integer */
+		snprintf(dst, dstlen, "%.*s%s", (int)(e->len < QUOTE_MAX ? e->len : QUOTE_MAX),
+			 e->bytes, e->len > QUOTE_MAX ? "..." : "");
+	}
+	return dst;
+}
+
+/* "moneroThreshold must be an integer 1..1000000, got": the start of every
+ * complaint about a number key's value, from its row. */
+static const char *expectation(char *dst, size_t dstlen, const struct config_key *k)
+{
+	char lo[64], hi[64];
+
+	shortest(lo, sizeof(lo), k->min);
+	shortest(hi, sizeof(hi), k->max);
+	snprintf(dst, dstlen, "%s must be %s %s..%s, got", k->name,
+		 k->type == CONFIG_T_INT ? "an integer" : "a number", lo, hi);
+	return dst;
+}
+
+/* /proc/PID/exe is a normalized path: one that is not can never match. */
+static int normal_path(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {         /* s[i] == '/' */
+		for (k = i + 1; k < n && s[k] != '/'; k++)
+			;
+		if (k == i + 1 || (k == i + 2 && s[i + 1] == '.') ||
+		    (k == i + 3 && s[i + 1] == '.' && s[i + 2] == '.'))
+			return 0;
+		i = k;
+	}
+	return 1;
+}
+
+/* A path value, or a path in a list ("allowedExecutables items"). */
+static int check_path(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	const char *items = config_key_is_list(k) ? " items" : "";
+	char q[QUOTED_MAX];
+
+	if (e->bytes[0] != '/')
+		return cfg_fail(p, e->line, "%s%s must be absolute paths, got %s", k->name, items,
+				cfg_quote(q, sizeof(q), e->bytes, e->len));
+	/* a path key may be "/" (hostRoot's default); an executable never is */
+	if (!(k->type == CONFIG_T_PATH && e->len == 1) && !normal_path(e->bytes, e->len))
+		return cfg_fail(p, e->line, "%s%s must be normalized paths "
+				"(no empty, \".\" or \"..\" components, no trailing \"/\"), got %s",
+				k->name, items, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	return 0;
+}
+
+/* Kubernetes namespaces and container names are DNS-1123 labels: a name
+ * that is not one can never match, so it is a typo worth refusing. */
+static int dns_label(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] == '-' && i > 0 && i + 1 < n)))
+			return 0;
+	return 1;
+}
+
+static int check_name(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX];
+	size_t i;
+
+	if (k->type == CONFIG_T_ENV_NAMES) {
+		for (i = 0; i < e->len; i++)
+			if (e->bytes[i] == '=' || e->bytes[i] < 0x21 || e->bytes[i] > 0x7e)
+				return cfg_fail(p, e->line, "%s items must be variable names "
+						"(printable ASCII, no '=' or spaces), got %s", k->name,
+						cfg_quote(q, sizeof(q), e->bytes, e->len));
+		return 0;
+	}
+	if (!dns_label(e->bytes, e->len))
+		return cfg_fail(p, e->line, "%s items must be Kubernetes names (lowercase letters, "
+				"digits and inner '-', at most 63), got %s", k->name,
+				cfg_quote(q, sizeof(q), e->bytes, e->len));
+	return 0;
+}
+
+static int add_item(struct parse *p, const struct ev *e)
+{
+	const struct config_key *k = &config_keys[p->key];
+	struct item *it;
+
+	if (e->len == 0)
+		return cfg_fail(p, e->line, "empty string in %s", k->name);
+	if (memchr(e->bytes, '\0', e->len))
+		return cfg_fail(p, e->line, "string in %s contains a NUL byte", k->name);
+	if (e->len > k->maxlen)
+		return cfg_fail(p, e->line, "string in %s is too long (%zu bytes, max %zu)",
+				k->name, e->len, k->maxlen);
+	if (k->type == CONFIG_T_EXES && check_path(p, e, k))
+		return -1;
+	if (config_key_is_names(k) && check_name(p, e, k))
+		return -1;
+	if (p->nitems == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct item *n = realloc(p->items, cap * sizeof(*n));
+
+		if (!n)
+			return cfg_fail(p, e->line, "out of memory");
+		p->items = n;
+		p->cap = cap;
+	}
+	it = &p->items[p->nitems];
+	it->bytes = malloc(e->len + 1);
+	if (!it->bytes)
+		return cfg_fail(p, e->line, "out of memory");
+	memcpy(it->bytes, e->bytes, e->len);
+	it->bytes[e->len] = '\0';
+	it->len = e->len;
+	it->line = e->line;
+	it->key = p->key;
+	p->nitems++;
+	return 0;
+}
+
+static int unknown_key(struct parse *p, const struct ev *e)
+{
+	char q[QUOTED_MAX], valid[512];
+	size_t o = 0;
+
+	for (size_t i = 0; i < config_nkeys && o < sizeof(valid); i++)
+		o += (size_t)snprintf(valid + o, sizeof(valid) - o, "%s%s", i ? ", " : "",
+				      config_keys[i].name);
+	return cfg_fail(p, e->line, "unknown key %s (valid keys: %s)",
+			cfg_quote(q, sizeof(q), e->bytes, e->len), valid);
+}
+
+static int on_key(struct parse *p, const struct ev *e)
+{
+	const struct config_key *k;
+	size_t i;
+
+	if (e->kind == EV_MAP_END) {
+		p->st = ST_DOC_END;
+		return 0;
+	}
+	if (e->kind != EV_SCALAR)
+		return cfg_fail(p, e->line, "keys must be strings, got %s", type_name(e));
+	k = config_key_find(e->bytes, e->len);
+	if (!k)
+		return unknown_key(p, e);
+	i = (size_t)(k - config_keys);
+	if (p->seen[i])
+		return cfg_fail(p, e->line, "duplicate key \"%s\"", k->name);
+	p->seen[i] = 1;
+	p->key = i;
+	p->st = ST_VALUE;
+	return 0;
+}
+
+static int on_mode(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX];
+
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be \"word\" or \"substring\", got %s",
+				k->name, type_name(e));
+	if (e->len == 4 && !memcmp(e->bytes, "word", 4))
+		p->mode = CONFIG_WORD;
+	else if (e->len == 9 && !memcmp(e->bytes, "substring", 9))
+		p->mode = CONFIG_SUBSTRING;
+	else
+		return cfg_fail(p, e->line, "%s must be \"word\" or \"substring\", got %s",
+				k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	p->st = ST_KEY;
+	return 0;
+}
+
+/* A key set at most once over all files: refused if an earlier file set it. */
+static int check_once(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	const struct config_origin *at = config_key_set_at(p->prev, k);
+
+	if (k->merge != CONFIG_M_ONCE || !at)
+		return 0;
+	return cfg_fail(p, e->line, "%s already set at %s:%d", k->name,
+			at->file ? at->file : "?", at->line);
+}
+
+static int on_number(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX], what[REASON_MAX / 2];
+	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
+
+	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
+		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
+				type_name(e));
+	if (e->num == NUM_ODD)
+		return cfg_fail(p, e->line, "%s %s (write it in plain decimal)",
+				expectation(what, sizeof(what), k),
+				cfg_quote(q, sizeof(q), e->bytes, e->len));
+	if ((k->type == CONFIG_T_INT && e->num != NUM_INT) || e->big ||
+	    !(v >= k->min && v <= k->max))      /* NaN too */
+		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
+				num_text(q, sizeof(q), e));
+	if (check_once(p, e, k))
+		return -1;
+	p->num[p->key] = v;
+	p->set_line[p->key] = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
+static int on_path(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be a string, got %s%s", k->name, type_name(e),
+				quote_hint(e));
+	if (e->len == 0 || e->len > k->maxlen || memchr(e->bytes, '\0', e->len))
+		return cfg_fail(p, e->line, "%s must be a path of 1..%zu bytes without NUL",
+				k->name, k->maxlen);
+	if (check_path(p, e, k) || check_once(p, e, k))
+		return -1;
+	p->path[p->key] = strndup(e->bytes, e->len);
+	if (!p->path[p->key])
+		return cfg_fail(p, e->line, "out of memory");
+	p->set_line[p->key] = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
+static int on_value(struct parse *p, const struct ev *e)
+{
+	const struct config_key *k = &config_keys[p->key];
+
+	switch (k->type) {
+	case CONFIG_T_MODE: return on_mode(p, e, k);
+	case CONFIG_T_INT:
+	case CONFIG_T_REAL: return on_number(p, e, k);
+	case CONFIG_T_PATH: return on_path(p, e, k);
+	default: break;         /* a list */
+	}
+	if (config_key_is_names(k))
+		p->names_seen[k->list] = 1;
+	if (e->kind != EV_SEQ_START)
+		return cfg_fail(p, e->line, "%s must be a list of strings, got %s",
+				k->name, type_name(e));
+	p->st = ST_ITEM;
+	return 0;
+}
+
+static int on_item(struct parse *p, const struct ev *e)
+{
+	if (e->kind == EV_SEQ_END) {
+		p->st = ST_KEY;
+		return 0;
+	}
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be a list of strings, got %s%s",
+				config_keys[p->key].name, type_name(e), quote_hint(e));
+	return add_item(p, e);
+}
+
+static int on_top(struct parse *p, const struct ev *e)
+{
+	if (e->kind == EV_MAP_START) {
+		p->st = ST_KEY;
+		return 0;
+	}
+	if (e->kind == EV_SCALAR && e->type == SC_NULL && !e->plain)
+		return cfg_fail(p, 1, "file is empty");     /* a bare "---" */
+	return cfg_fail(p, e->line, "top level must be a mapping, got %s", type_name(e));
+}
+
+/* A file is one document holding one mapping of known keys. */
+int cfg_feed(struct parse *p, const struct ev *e)
+{
+	p->nevents++;
+	switch (p->st) {
+	case ST_STREAM:
+		if (e->kind == EV_STREAM_END)
+			return cfg_fail(p, 1, "file is empty");
+		p->st = ST_TOP;
+		return 0;
+	case ST_TOP: return on_top(p, e);
+	case ST_KEY: return on_key(p, e);
+	case ST_VALUE: return on_value(p, e);
+	case ST_ITEM: return on_item(p, e);
+	case ST_DOC_END:
+		p->st = ST_AFTER_DOC;
+		return 0;
+	case ST_AFTER_DOC:
+		if (e->kind == EV_DOC_START)
+			return cfg_fail(p, e->line, "multiple YAML documents are not supported");
+		p->st = ST_DONE;
+		return 0;
+	default:
+		return cfg_fail(p, e->line, "unexpected data after the end");
+	}
+}
+
+void cfg_parse_free(struct parse *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nitems; i++)
+		free(p->items[i].bytes);
+	free(p->items);
+	p->items = NULL;
+	p->nitems = p->cap = 0;
+	for (i = 0; i < CONFIG_KEYS_MAX; i++) {
+		free(p->path[i]);
+		p->path[i] = NULL;
+	}
+}
