@@ -6,24 +6,58 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Whether single value k is the same in both (unset in both, or the same
+ * value from the same place). */
+static int same_single(const struct config *a, const struct config *b, const struct config_key *k)
+{
+	const struct config_origin *at = config_key_set_at(a, k), *bt = config_key_set_at(b, k);
+
+	if (!at || !bt)
+		return !at && !bt;
+	if (at->file != bt->file || at->line != bt->line)
+		return 0;
+	if (k->type == CONFIG_T_PATH)
+		return config_path(a, k->name) == config_path(b, k->name);
+	return config_number(a, k->name) == config_number(b, k->name);
+}
+
+/* A single value changes only when a file that parsed sets it for the
+ * first time, and then within its row's range. */
+static void check_single(const struct config *cfg, const struct config *old,
+			 const struct config_key *k, int rc, const char *file)
+{
+	const struct config_origin *at = config_key_set_at(cfg, k);
+	double v = config_number(cfg, k->name);
+
+	if (same_single(cfg, old, k))
+		return;
+	if (rc != 0 || config_key_set_at(old, k) || at->file != file || at->line < 1)
+		abort();
+	if (k->type != CONFIG_T_PATH && !(v >= k->min && v <= k->max))
+		abort();
+	if (k->type == CONFIG_T_INT && v != (unsigned int)v)
+		abort();
+}
+
 /* Checks what config_parse_buffer promises: on success every item is a
  * NUL-terminated, non-empty string within its limit, with an origin in
- * cfg->files, and the RandomX numbers are in range; on failure cfg is
- * unchanged and err is "name:line: ...". */
+ * cfg->files, and every single value keeps its row's rules; on failure cfg
+ * is unchanged and err is "name:line: ...". */
 static void check(const struct config *cfg, const struct config *old, int rc, const char *err)
 {
 	const char *file = cfg->files[cfg->nfiles - 1];
 	size_t i;
 
+	for (i = 0; i < config_nkeys; i++)
+		if (!config_key_is_list(&config_keys[i]) && config_keys[i].type != CONFIG_T_MODE)
+			check_single(cfg, old, &config_keys[i], rc, file);
 	if (rc != 0) {
 		if (cfg->nbanned != old->nbanned || cfg->nallowed != old->nallowed ||
 		    cfg->nallowed_exes != old->nallowed_exes || cfg->nfiles != old->nfiles ||
-		    cfg->monero_threshold != old->monero_threshold ||
-		    cfg->monero_window_s != old->monero_window_s ||
-		    cfg->monero_threshold_at.line != old->monero_threshold_at.line ||
 		    strncmp(err, "f:", 2))
 			abort();
 		return;
@@ -44,16 +78,6 @@ static void check(const struct config *cfg, const struct config *old, int rc, co
 		    strstr(cfg->allowed_exes[i].path, "/./") ||
 		    cfg->allowed_exes[i].at.file != file || cfg->allowed_exes[i].at.line < 1)
 			abort();
-	if (cfg->monero_threshold != old->monero_threshold &&
-	    (old->monero_threshold || cfg->monero_threshold < 1 ||
-	     cfg->monero_threshold > 1000000 || cfg->monero_threshold_at.file != file ||
-	     cfg->monero_threshold_at.line < 1))
-		abort();
-	if (cfg->monero_window_s != old->monero_window_s &&
-	    (old->monero_window_s > 0 || !(cfg->monero_window_s >= 0.001) ||
-	     cfg->monero_window_s > 3600 || cfg->monero_window_at.file != file ||
-	     cfg->monero_window_at.line < 1))
-		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,14 +85,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config cfg = { 0 }, old;
 	char err[CONFIG_ERR_MAX] = "";
 	static const char seed[] = "bannedCommandStrings: [seed]\nallowedExecutables: [/seed]\n";
-	static const char seed_monero[] = "moneroThreshold: 5\nmoneroWindowSeconds: 0.5\n";
+	static const char seed_monero[] = "moneroThreshold: 5\nmoneroWindowSeconds: 0.5\n"
+		"containerKillAfter: 2\nhostRoot: /h\n";
 	int json, rc;
 
 	if (size < 1)
 		return 0;
 	json = data[0] & 1;
 	/* a file already loaded, so appending and "unchanged on error" run too;
-	 * sometimes one that sets the numbers, so "already set" runs */
+	 * sometimes one that sets single values, so "already set" runs */
 	if (config_parse_buffer(&cfg, "s", seed, sizeof(seed) - 1, 0, err, sizeof(err)))
 		abort();
 	if ((data[0] & 2) && config_parse_buffer(&cfg, "m", seed_monero, sizeof(seed_monero) - 1,
