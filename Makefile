@@ -26,9 +26,21 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 \
           -I$(OUT) -Isrc -DNOMINE_VERSION='"$(VERSION)"' $(SANFLAGS)
+# Each compile records the headers it read (OUT/.deps, apart from the test
+# binaries, which the test runner finds by name), so a header change rebuilds
+# exactly what includes it.
+DEPDIR = $(OUT)/.deps
+DEPFLAGS = -MMD -MP -MF $(DEPDIR)/$(notdir $@).d
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml -lmicrohttpd
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUT) -Isrc -Wall -Werror
+
+# The kernel types the BPF programs compile against: committed per
+# architecture (scripts/vmlinux-h makes it from a Debian kernel's BTF), so a
+# build does not depend on the build machine's kernel, or on it having BTF.
+# An architecture without one falls back to the build machine's BTF.
+VMLINUX_DIR := $(if $(wildcard src/vmlinux/$(ARCH)/vmlinux.h),src/vmlinux/$(ARCH),$(OUT))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -I$(OUT) -Isrc \
+	      -Wall -Werror
 
 ifeq ($(V),1)
 Q :=
@@ -56,26 +68,28 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 all: $(OUT)/nomine
 
-$(OUT) $(OUT)/tests $(OUT)/fuzz $(OUT)/bench:
+$(OUT) $(OUT)/tests $(OUT)/fuzz $(OUT)/bench $(OUT)/.deps:
 	$(Q)mkdir -p $@
 
-# vmlinux.h comes from the build machine's BTF; CO-RE relocates it at load time
-# on whatever kernel runs the binary, so no kernel headers are ever needed.
+# Only for an architecture without a committed vmlinux.h. CO-RE relocates the
+# programs at load time on whatever kernel runs them.
 $(OUT)/vmlinux.h: | $(OUT)
-	$(call msg,GEN,$@)
+	$(call msg,GEN,$@ (from this machine's kernel: no src/vmlinux/$(ARCH)/vmlinux.h))
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/%.bpf.o: src/%.bpf.c $(wildcard src/*.h) $(OUT)/vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: src/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUT) $(OUT)/.deps
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUT)
+# The skeletons exist before any C file is compiled; which file includes
+# which one is then in the dependency files.
+$(OUT)/%.o: src/%.c | $(SKELS) $(OUT) $(OUT)/.deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # The built-in default config is the YAML file itself, embedded verbatim.
 $(OUT)/default_config.o: src/default_config.S config/default.yaml | $(OUT)
@@ -90,9 +104,10 @@ $(OUT)/nomine: $(OUT)/main.o $(OUT)/libnomine.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(wildcard tests/unit/*.h) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a | $(OUT)/tests $(OUT)/.deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) \
+		-lcmocka -o $@
 
 # End-to-end helpers (the programs the tests run inside their cgroups), one
 # place for all of them: tests/e2e/conftest.py finds them in $(OUT)/e2e.
@@ -147,13 +162,13 @@ fuzz:
 		SANFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
 		$(patsubst fuzz/%.c,$(FUZZ_OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(OUT)/fuzz/%: fuzz/%.c $(OUT)/libnomine.a | $(OUT)/fuzz
+$(OUT)/fuzz/%: fuzz/%.c $(OUT)/libnomine.a | $(OUT)/fuzz $(OUT)/.deps
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CFLAGS) -fsanitize=fuzzer $< $(OUT)/libnomine.a $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer $< $(OUT)/libnomine.a $(LDLIBS) -o $@
 
-$(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench $(OUT)/.deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
 
 # Matcher against cryptnono's Python path; then exec overhead of the
 # in-kernel verdict (root: loads BPF, scoped to a cgroup it makes).
@@ -165,6 +180,8 @@ bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)bench/randomx_kill_time $(OUT)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)
+
+-include $(wildcard $(OUT)/.deps/*.d)
 
 clean:
 	$(Q)rm -rf build build-san build-fuzz
