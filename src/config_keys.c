@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* config_keys.c - the table of config keys, one row each, and the defaults it gives. */
-#include "config_keys.h"
-
 #include <math.h>
 #include <string.h>
+#include "config_keys.h"
+#include "tunables.h"
 
 #define EXE_PATH_MAX 4096       /* longest path, bytes (PATH_MAX) */
 
@@ -11,10 +11,9 @@
 #define FIELD(value, origin) \
 	.field = offsetof(struct config, value), .at = offsetof(struct config, origin)
 
-/* Rows in the order "unknown key" lists them. Defaults of the RandomX keys
- * are monero.h's NM_MONERO_DEFAULT_THRESHOLD and _WINDOW_MS (measured there;
- * test_config checks they agree); the container defaults are what the
- * runtimes use when not told otherwise. */
+/* Rows in the order "unknown key" lists them. Numeric defaults come from
+ * tunables.h (with what they were measured on); the container paths are
+ * what the runtimes use when not told otherwise. */
 const struct config_key config_keys[] = {
 	{ .name = "bannedCommandStrings", .type = CONFIG_T_STRINGS, .merge = CONFIG_M_APPEND,
 	  .maxlen = CONFIG_STRING_MAX },
@@ -24,10 +23,10 @@ const struct config_key config_keys[] = {
 	{ .name = "allowedExecutables", .type = CONFIG_T_EXES, .merge = CONFIG_M_APPEND,
 	  .maxlen = EXE_PATH_MAX },
 	{ .name = "moneroThreshold", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
-	  .min = 1, .max = 1000000, .def = 64,
+	  .min = 1, .max = 1000000, .def = NM_MONERO_DEFAULT_THRESHOLD,
 	  FIELD(monero_threshold, monero_threshold_at) },
 	{ .name = "moneroWindowSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
-	  .min = 0.001, .max = 3600, .def = 30,
+	  .min = 0.001, .max = 3600, .def = NM_MONERO_DEFAULT_WINDOW_MS / 1000.0,
 	  FIELD(monero_window_s, monero_window_at) },
 	{ .name = "exemptNamespaces", .type = CONFIG_T_K8S_NAMES, .merge = CONFIG_M_APPEND,
 	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_EXEMPT_NAMESPACES },
@@ -40,7 +39,7 @@ const struct config_key config_keys[] = {
 	  .min = 1, .max = 1000, .def = 0,
 	  FIELD(container_kill_after, container_kill_after_at) },
 	{ .name = "containerKillWindowSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
-	  .min = 0.001, .max = 86400, .def = 600,
+	  .min = 0.001, .max = 86400, .def = NM_CONTAINER_KILL_WINDOW_S,
 	  FIELD(container_kill_window_s, container_kill_window_at) },
 	{ .name = "hostRoot", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
 	  .maxlen = EXE_PATH_MAX, .def_path = "/",

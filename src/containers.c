@@ -12,12 +12,12 @@
 #include "environ.h"
 #include "log.h"
 #include "proc.h"
+#include "tunables.h"
 
 /* Bounds on what is remembered: a node runs a few hundred containers. */
 #define MAX_CONTAINERS 1024
 #define MAX_CGIDS 4096
 #define FILEID_KERNFS 0xfe       /* exportfs handle type of kernfs (cgroupfs) */
-#define RETRY_S 5.0              /* a failed metadata read is tried again after */
 
 const char *const containers_default_env[] = {
 	"JUPYTERHUB_USER", "JUPYTERHUB_SERVER_NAME", "BINDER_REPO_URL", "BINDER_REF_URL",
@@ -251,7 +251,7 @@ static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref
 		cs->st.cached++;
 		/* the state may not have been written yet: try again, quietly */
 		if (!c->meta_ok && c->ref.runtime != CTR_RT_BUILDKIT &&
-		    mono_s() - c->failed_at > RETRY_S) {
+		    mono_s() - c->failed_at > NM_METADATA_RETRY_S) {
 			cs->st.resolved++;
 			load_meta(cs, c);
 		}

@@ -32,9 +32,9 @@
 #include "proc.h"
 #include "scope.h"
 #include "sweep.h"
+#include "tunables.h"
 #include "watch.h"
 
-#define RELOAD_DEBOUNCE_MS 200
 
 struct daemon {
 	const struct daemon_opts *o;
@@ -148,10 +148,6 @@ static void on_monero(const struct monero_event *ev, void *ctx)
 	monero_respond(&d->act, d->policy, ev);
 }
 
-/* Default window of the whole-container response when only
- * containerKillAfter is set. */
-#define CONTAINER_KILL_WINDOW_S 600.0
-
 /* Container settings of cfg, to take effect together with its policy. */
 static int configure_containers(struct daemon *d, const struct config *cfg, char *err,
 				size_t errlen)
@@ -159,8 +155,7 @@ static int configure_containers(struct daemon *d, const struct config *cfg, char
 	if (containers_configure(d->ctrs, cfg, err, errlen))
 		return -1;
 	d->act.ctr_kill_after = cfg->container_kill_after;
-	d->act.ctr_kill_window = cfg->container_kill_window_s > 0 ? cfg->container_kill_window_s :
-				 CONTAINER_KILL_WINDOW_S;
+	d->act.ctr_kill_window = config_number(cfg, "containerKillWindowSeconds");
 	return 0;
 }
 
@@ -224,9 +219,8 @@ static void classify(void *ctx, uint64_t cgroup_id, int exempt)
 static int open_monero(struct daemon *d)
 {
 	const struct config *cfg = policy_config(d->policy);
-	unsigned int thr = cfg->monero_threshold ? cfg->monero_threshold : NM_MONERO_DEFAULT_THRESHOLD;
-	double win = cfg->monero_window_s > 0 ? cfg->monero_window_s :
-		     NM_MONERO_DEFAULT_WINDOW_MS / 1000.0;
+	unsigned int thr = (unsigned int)config_number(cfg, "moneroThreshold");
+	double win = config_number(cfg, "moneroWindowSeconds");
 	struct monero_watch_opts mo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n, .threshold = thr,
 		.window_ns = (uint64_t)(win * 1e9), .cb = on_monero, .ctx = d,
@@ -687,8 +681,8 @@ static void housekeeping(struct daemon *d)
 		return;
 	/* records that stopped coming: the exec goes on without them, and no
 	 * process the kernel froze waits for a decision longer than this */
-	exec_watch_flush(d->ew, 200ull * 1000000);
-	exec_watch_frozen_stale(d->ew, 1000ull * 1000000, decide_stale_frozen, d);
+	exec_watch_flush(d->ew, NM_RECORD_FLUSH_MS * 1000000ull);
+	exec_watch_frozen_stale(d->ew, NM_FROZEN_STALE_MS * 1000000ull, decide_stale_frozen, d);
 	lost = exec_watch_stat(d->ew, NM_STAT_LOST);
 	if (lost != d->lost_seen) {
 		log_msg("warning", "%llu exec records lost (ring buffer full); sweeping now",
@@ -752,7 +746,7 @@ static int loop(struct daemon *d)
 				 * more often than the delay still reloads. */
 				if (watch_drain(&d->watch) && !d->reload_pending) {
 					d->reload_pending = 1;
-					arm_timer(d->reloadfd, RELOAD_DEBOUNCE_MS, 0);
+					arm_timer(d->reloadfd, NM_RELOAD_DEBOUNCE_MS, 0);
 				}
 			} else if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				if (fd == d->reloadfd) {
@@ -787,7 +781,7 @@ static int setup_fds(struct daemon *d)
 		return -1;
 	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
 	arm_timer(d->sweepfd, d->o->sweep_interval * 1000u, d->o->sweep_interval * 1000u);
-	arm_timer(d->housefd, 250, 250);
+	arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS);
 	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
 	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
 	    (d->metrics && add_fd(d, metrics_fd(d->metrics))) ||

@@ -18,7 +18,6 @@ struct daemon_opts {
 	const char *metrics_listen;    /* "HOST:PORT" for /metrics, or NULL */
 };
 
-#define DAEMON_TABLE_CAP_DEFAULT (32u << 20)
 
 /* Loads the config named by o into a policy (the built-in one if none).
  * Returns NULL with "file:line: reason" in err. */

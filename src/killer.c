@@ -8,15 +8,8 @@
 #include <unistd.h>
 #include "killer.h"
 #include "proc.h"
+#include "tunables.h"
 
-/* A fork storm converges in a few rounds: a task with SIGKILL pending can
- * no longer fork, and every child it made before carries the doomed id. */
-#define MAX_ROUNDS 200
-/* After that, rounds again once every victim is gone (see settle()): how
- * many times at most, and how long in all to wait for victims (one stuck
- * in D state must not hold the event loop). */
-#define SETTLE_ROUNDS 4
-#define SETTLE_BUDGET_MS 300
 
 struct victim {
 	pid_t tgid;
@@ -166,7 +159,7 @@ static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
 	struct victims roots = {0};
 
 	victims_add(&roots, root, start);
-	for (int pass = 0; pass < MAX_ROUNDS; pass++) {
+	for (int pass = 0; pass < NM_KILL_ROUNDS_MAX; pass++) {
 		struct victims found = {0};
 		size_t fresh = 0;
 
@@ -252,9 +245,9 @@ static void wait_gone(const struct victims *v, unsigned int *budget_ms)
  * window is wide: 1 to 4 of 150 processes left in 3 runs of 5. */
 static unsigned int settle(struct killer *k, struct victims *done)
 {
-	unsigned int total = 0, budget = SETTLE_BUDGET_MS;
+	unsigned int total = 0, budget = NM_KILL_SETTLE_BUDGET_MS;
 
-	for (int i = 0; i < SETTLE_ROUNDS; i++) {
+	for (int i = 0; i < NM_KILL_SETTLE_ROUNDS; i++) {
 		int n;
 
 		wait_gone(done, &budget);
@@ -262,7 +255,7 @@ static unsigned int settle(struct killer *k, struct victims *done)
 		if (n == 0)
 			break;
 		total += (unsigned int)n;
-		for (int round = 0; round < MAX_ROUNDS && n; round++) {
+		for (int round = 0; round < NM_KILL_ROUNDS_MAX && n; round++) {
 			n = kernel_round(k, done);
 			total += (unsigned int)n;
 		}
@@ -301,14 +294,14 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	}
 	for (size_t i = 0; i < pre.n; i++)
 		r->descendants += kill_one(k, &done, pre.v[i].tgid, pre.v[i].start_ticks);
-	for (round = 0; round < MAX_ROUNDS; round++) {
+	for (round = 0; round < NM_KILL_ROUNDS_MAX; round++) {
 		int n = k->lt && exec_id ? kernel_round(k, &done) : proc_round(k, &done);
 
 		if (n == 0)
 			break;
 		r->descendants += (unsigned int)n;
 	}
-	r->converged = round < MAX_ROUNDS;
+	r->converged = round < NM_KILL_ROUNDS_MAX;
 	if (k->lt && exec_id)
 		r->descendants += settle(k, &done);
 	if (!r->root_killed && r->descendants == 0)

@@ -10,8 +10,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "policy.h"
+#include "tunables.h"
 
-#define DEFAULT_SWEEP_INTERVAL 600
 
 static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
@@ -69,8 +69,8 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 	long v;
 	int c;
 
-	o->sweep_interval = DEFAULT_SWEEP_INTERVAL;
-	o->table_cap = DAEMON_TABLE_CAP_DEFAULT;
+	o->sweep_interval = NM_SWEEP_INTERVAL_S;
+	o->table_cap = NM_TABLE_CAP_BYTES;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
 		if (c == '?' || !(allowed & (1u << c))) {

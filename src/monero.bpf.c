@@ -8,16 +8,17 @@
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
 #include "monero_event.h"
+#include "tunables.h"
 #include "scope.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filled by user space before load. */
-const volatile __u32 threshold = 64;
-const volatile __u64 window_ns = 30000000000ull;
+const volatile __u32 threshold = NM_MONERO_DEFAULT_THRESHOLD;
+const volatile __u64 window_ns = NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
 /* Distinct non-default modes a process must have used: RandomX draws all
  * three at random, interval arithmetic holds one or two. */
-const volatile __u32 min_modes = 3;
+const volatile __u32 min_modes = NM_MONERO_DEFAULT_MIN_MODES;
 
 /* Per process (thread group). Counting uses two buckets of window_ns each:
  * the estimate for the last window_ns is cur + prev * (the part of the

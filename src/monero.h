@@ -8,32 +8,8 @@
 #include <stdint.h>
 #include "exec_event.h"
 #include "monero_event.h"
+#include "tunables.h"
 
-/* Defaults, from `bench/monero_calibrate` (2-vCPU Firecracker VM, kernel
- * 6.18, other jobs running; non-default-rounding switch-outs, "odd"):
- * - librandomx light mode, JIT or interpreter, 1 or 1+4 processes on the
- *   2 CPUs: 32-395 odd/s per cgroup, all three modes seen by the report,
- *   each process reported 0.6-2.5 s after it started (first odd one after
- *   0.55-1.4 s), with 50 Hz kickers or with more hashers than CPUs.
- * - A lone hasher with a CPU to itself and no kickers is switched out only
- *   3-5 times a second: 1.4-15 odd/s, reported after 2.4-10 s or not within
- *   8 s. With 50 Hz kickers: 32-66 odd/s, reported after 1.8-2.5 s.
- * - Benign, with kickers: gcc, python3 math loop, C FP loop, 8 threads of
- *   FP and sleeps, the whole machine for 8 s: 0. fesetround() 5 times: 5-6
- *   in all, one mode. Interval arithmetic (FE_UPWARD held, or up/down):
- *   640-740 odd/s, one or two modes: only MIN_MODES tells it apart.
- * 64 in 30 s: 1-2 s of a miner's observations, 10x what a benign program
- * showed in any window, and a miner seen at a sustained 2.2 odd/s (no
- * kickers, idle CPU) is still caught. */
-#define NM_MONERO_DEFAULT_THRESHOLD 64u
-#define NM_MONERO_DEFAULT_WINDOW_MS 30000u
-/* RandomX draws the three non-default modes at random: 64 observations miss
- * one with probability 3 * (2/3)^64, about 2e-11; interval arithmetic uses
- * one or two. */
-#define NM_MONERO_DEFAULT_MIN_MODES 3u
-/* Kickers at 50 Hz ran 1.2-2.5 ms per CPU-second (0.12-0.25%, schedstat) on
- * that VM; an FP loop on every CPU showed no slowdown beyond the +-1% noise. */
-#define NM_MONERO_DEFAULT_KICK_HZ 50u
 #define NM_MONERO_KICK_HZ_MAX 1000u
 
 struct monero_watch;

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* tunables.h - every number a maintainer might want to change, in one place,
+ * each with what it came from. Include-free: the BPF programs include it
+ * too, so a default and the program's initial value cannot drift apart.
+ * Limits that protect memory or the verifier stay beside the code they
+ * bound (exec_event.h, ktables_types.h, lineage_types.h). */
+#ifndef NOMINE_TUNABLES_H
+#define NOMINE_TUNABLES_H
+
+/* ---- the daemon's clock ------------------------------------------------- */
+
+/* Seconds between /proc sweeps (--sweep-interval): cryptnono scanned every
+ * 10 minutes; with exec events the sweep is a backstop, not the detector. */
+#define NM_SWEEP_INTERVAL_S 600u
+/* Housekeeping tick: the metrics socket, stale exec records, frozen notes. */
+#define NM_HOUSEKEEPING_MS 250u
+/* An exec whose records stopped coming is handed over after this: a lost
+ * record never holds a verdict back longer. */
+#define NM_RECORD_FLUSH_MS 200u
+/* A process the kernel froze whose decision never came (records lost, a
+ * verdict cut short) is judged from /proc after this. */
+#define NM_FROZEN_STALE_MS 1000u
+/* Config changes within this are one reload (an editor's several writes, a
+ * ConfigMap's symlink swap). */
+#define NM_RELOAD_DEBOUNCE_MS 200u
+
+/* ---- kernel tables ------------------------------------------------------ */
+
+/* Kernel memory for the verdict tables (--kernel-table-mib): 10k banned
+ * strings take 8 MiB, 100k take 64 MiB. */
+#define NM_TABLE_CAP_BYTES (32u << 20)
+
+/* ---- killing ------------------------------------------------------------ */
+
+/* Kill rounds before giving up on a tree that keeps forking: a fork storm
+ * converged in a few (a task with SIGKILL pending can no longer fork). */
+#define NM_KILL_ROUNDS_MAX 200
+/* Rounds again once every victim is gone (a process killed inside fork()
+ * leaves a child whose lineage arrives late), at most this many times and
+ * waiting at most this long in all (one stuck in D state must not hold the
+ * event loop). Under emulation 1-4 of 150 processes were found this way. */
+#define NM_KILL_SETTLE_ROUNDS 4
+#define NM_KILL_SETTLE_BUDGET_MS 300u
+
+/* ---- containers ----------------------------------------------------------- */
+
+/* containerKillWindowSeconds when only containerKillAfter is set. */
+#define NM_CONTAINER_KILL_WINDOW_S 600
+/* A container whose runtime state could not be read is tried again after. */
+#define NM_METADATA_RETRY_S 5
+
+/* ---- the RandomX detector ----------------------------------------------- */
+
+/* Defaults, from `bench/monero_calibrate` (2-vCPU Firecracker VM, kernel
+ * 6.18, other jobs running; non-default-rounding switch-outs, "odd"):
+ * - librandomx light mode, JIT or interpreter, 1 or 1+4 processes on the
+ *   2 CPUs: 32-395 odd/s per cgroup, all three modes seen by the report,
+ *   each process reported 0.6-2.5 s after it started (first odd one after
+ *   0.55-1.4 s), with 50 Hz kickers or with more hashers than CPUs.
+ * - A lone hasher with a CPU to itself and no kickers is switched out only
+ *   3-5 times a second: 1.4-15 odd/s, reported after 2.4-10 s or not within
+ *   8 s. With 50 Hz kickers: 32-66 odd/s, reported after 1.8-2.5 s.
+ * - Benign, with kickers: gcc, python3 math loop, C FP loop, 8 threads of
+ *   FP and sleeps, the whole machine for 8 s: 0. fesetround() 5 times: 5-6
+ *   in all, one mode. Interval arithmetic (FE_UPWARD held, or up/down):
+ *   640-740 odd/s, one or two modes: only MIN_MODES tells it apart.
+ * 64 in 30 s: 1-2 s of a miner's observations, 10x what a benign program
+ * showed in any window, and a miner seen at a sustained 2.2 odd/s (no
+ * kickers, idle CPU) is still caught. */
+#define NM_MONERO_DEFAULT_THRESHOLD 64u
+#define NM_MONERO_DEFAULT_WINDOW_MS 30000u
+/* RandomX draws the three non-default modes at random: 64 observations miss
+ * one with probability 3 * (2/3)^64, about 2e-11; interval arithmetic uses
+ * one or two. */
+#define NM_MONERO_DEFAULT_MIN_MODES 3u
+/* Kickers at 50 Hz ran 1.2-2.5 ms per CPU-second (0.12-0.25%, schedstat) on
+ * that VM; an FP loop on every CPU showed no slowdown beyond the +-1% noise. */
+#define NM_MONERO_DEFAULT_KICK_HZ 50u
+
+#endif
