@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* exec.c - user side of exec.bpf.c: loading and argv reassembly. */
+/* exec.c - user side of exec.bpf.c: loading, the ring buffer, the maps. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "exec.h"
+#include "exec_records.h"
 #include "bpf_load.h"
 #include "exec.skel.h"
 #include "ktables.h"
@@ -26,48 +27,14 @@
 #define RING_VERDICT (2u << 20)
 #define RING_CAPTURE (8u << 20)
 
-/* Records of different execs interleave when several CPUs exec at once;
- * each in-flight exec gets a slot until its last record arrives. */
-#define PENDING_SLOTS 64
-
-struct pending {
-	int used;
-	uint64_t age;
-	struct exec_record hdr;   /* data[] unused; argv, then env, live in buf */
-	uint8_t *buf;
-	size_t have;              /* argv bytes */
-	size_t env_have;
-	int broken;
-	int env_broken;
-	uint64_t born_ns;         /* CLOCK_MONOTONIC at the first record */
-};
-
 struct exec_watch {
 	struct exec_bpf *skel;
 	struct ring_buffer *rb;
-	exec_cb cb;
-	void *ctx;
-	uint64_t clock;
+	struct exec_records *records;
 	size_t table_cap;
 	int verdict;              /* handle_exec (judges) rather than handle_exec_capture */
-	struct pending slots[PENDING_SLOTS];
 };
 
-static void pending_deliver(struct exec_watch *w, struct pending *p)
-{
-	int complete = !p->broken && p->have == p->hdr.argv_len &&
-		       !(p->hdr.flags & NM_EXEC_READ_FAIL);
-	int env_ok = complete && !p->env_broken && p->hdr.env_len &&
-		     p->env_have == p->hdr.env_len;
-
-	w->cb(&p->hdr, p->buf, p->have, env_ok ? p->buf + p->hdr.argv_len : NULL,
-	      env_ok ? p->env_have : 0, complete, w->ctx);
-	free(p->buf);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Finds the slot of exec_id, or takes a free one (evicting the oldest,
- * delivered as incomplete, when all are busy). */
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -76,94 +43,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Hands over a slot whose records stopped coming: with its argv whole it
- * only lacks the environment. */
-static void pending_give_up(struct exec_watch *w, struct pending *p)
-{
-	if (p->have == p->hdr.argv_len && p->hdr.env_len)
-		p->env_broken = 1;
-	else
-		p->broken = 1;
-	pending_deliver(w, p);
-}
-
-/* Finds the slot of exec_id, or (alloc) takes a free one, evicting the
- * oldest when all are busy. NULL when !alloc and there is none. */
-static struct pending *pending_slot(struct exec_watch *w, uint64_t exec_id, int alloc, int *fresh)
-{
-	struct pending *oldest = &w->slots[0], *free_slot = NULL;
-
-	for (int i = 0; i < PENDING_SLOTS; i++) {
-		struct pending *p = &w->slots[i];
-
-		if (p->used && p->hdr.exec_id == exec_id) {
-			*fresh = 0;
-			return p;
-		}
-		if (!p->used && !free_slot)
-			free_slot = p;
-		if (p->age < oldest->age)
-			oldest = p;
-	}
-	if (!alloc)
-		return NULL;
-	if (!free_slot) {
-		pending_give_up(w, oldest);
-		free_slot = oldest;
-	}
-	*fresh = 1;
-	return free_slot;
-}
-
+/* A malformed record is dropped: returning non-zero would stop the
+ * ring buffer's consumption, records of sound execs with it. */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct exec_watch *w = ctx;
-	const struct exec_record *r = data;
-	struct pending *p;
-	int fresh;
 
-	if (size < NM_RECORD_SIZE(0) || size < NM_RECORD_SIZE(r->len))
-		return 0;
-	/* an env record whose argv was already delivered (records were lost)
-	 * must not take a slot from an exec in flight */
-	p = pending_slot(w, r->exec_id, !(r->flags & NM_EXEC_ENV_REC), &fresh);
-	if (!p)
-		return 0;
-	if (fresh) {
-		memcpy(&p->hdr, r, NM_RECORD_SIZE(0));
-		p->used = 1;
-		p->age = ++w->clock;
-		p->born_ns = mono_ns();
-		if (r->env_len > NM_ENV_MAX)
-			p->hdr.env_len = 0;
-		p->buf = malloc((size_t)p->hdr.argv_len + p->hdr.env_len + 1);
-		if (!p->buf)
-			p->broken = 1;
-	}
-	p->hdr.flags |= r->flags & ~(unsigned int)(NM_EXEC_ENV_REC | NM_EXEC_ENV_FAIL);
-	if (r->flags & NM_EXEC_ENV_REC) {
-		/* argv is complete (else it was delivered): env only adds detail */
-		if (r->off != p->env_have || r->len > p->hdr.env_len - p->env_have ||
-		    r->flags & NM_EXEC_ENV_FAIL)
-			p->env_broken = 1;
-		if (!p->env_broken) {
-			memcpy(p->buf + p->hdr.argv_len + p->env_have, r->data, r->len);
-			p->env_have += r->len;
-		}
-		if (p->env_broken || p->env_have >= p->hdr.env_len)
-			pending_deliver(w, p);
-		return 0;
-	}
-	if (r->off != p->have)      /* a record was lost in between */
-		p->broken = 1;
-	if (!p->broken && r->len <= p->hdr.argv_len - p->have) {
-		memcpy(p->buf + p->have, r->data, r->len);
-		p->have += r->len;
-	} else {
-		p->broken = 1;
-	}
-	if (p->broken || (p->have >= p->hdr.argv_len && !p->hdr.env_len))
-		pending_deliver(w, p);
+	exec_records_feed(w->records, data, size, mono_ns());
 	return 0;
 }
 
@@ -247,8 +133,11 @@ struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	w->cb = o->cb;
-	w->ctx = o->ctx;
+	w->records = exec_records_new(o->cb, o->ctx);
+	if (!w->records) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (load(w, o, err, errlen))
 		goto fail;
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record, w, NULL);
@@ -271,8 +160,7 @@ void exec_watch_close(struct exec_watch *w)
 	if (w->skel)
 		bpf_load_forget(w->skel->obj);
 	exec_bpf__destroy(w->skel);
-	for (int i = 0; i < PENDING_SLOTS; i++)
-		free(w->slots[i].buf);
+	exec_records_free(w->records);
 	free(w);
 }
 
@@ -282,22 +170,12 @@ void exec_watch_stop(struct exec_watch *w)
 		return;
 	exec_bpf__detach(w->skel);
 	ring_buffer__consume(w->rb);
-	for (int i = 0; i < PENDING_SLOTS; i++) {
-		struct pending *p = &w->slots[i];
-
-		if (!p->used)
-			continue;
-		pending_give_up(w, p);
-	}
+	exec_records_drain_all(w->records);
 }
 
 void exec_watch_flush(struct exec_watch *w, uint64_t max_age_ns)
 {
-	uint64_t now = mono_ns();
-
-	for (int i = 0; i < PENDING_SLOTS; i++)
-		if (w->slots[i].used && now - w->slots[i].born_ns > max_age_ns)
-			pending_give_up(w, &w->slots[i]);
+	exec_records_flush(w->records, mono_ns(), max_age_ns);
 }
 
 int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,

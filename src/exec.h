@@ -8,16 +8,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "exec_event.h"
+#include "exec_records.h"
 #include "lineage_types.h"
 
 struct exec_watch;
-
-/* argv is the raw argv area (NUL-separated) of length len. complete is 0 if
- * records were lost or the read failed: the caller must fall back to
- * /proc/PID/cmdline. env (env_len bytes) is the exec's environment when the
- * kernel sent it (a banned exec), else NULL. hdr->data is not meaningful. */
-typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size_t len,
-			const uint8_t *env, size_t env_len, int complete, void *ctx);
 
 struct exec_watch_opts {
 	int lineage_fd;                 /* lineage_map_fd() */
@@ -35,7 +29,7 @@ struct exec_watch_opts {
 	int test_entry;                 /* load verdict_test, attach nothing (tests only) */
 	int test_refuse;                /* tests only: make the verifier refuse handle_exec */
 	int test_unjudged;              /* tests only: no walk finishes (all held for user space) */
-	exec_cb cb;
+	exec_cb cb;                     /* each exec, as exec_records.h says */
 	void *ctx;
 };
 
