@@ -140,19 +140,31 @@ static void container_response(struct action_ctx *a, struct container *c)
 	emit(o, "container-killed", "info", "Killed container");
 }
 
+/* The real signal op: through a pidfd, so a PID's next owner is never hit. */
+static void signal_process(pid_t tgid, uint64_t start_ticks, int sig)
+{
+	int fd = proc_pidfd_open(tgid, start_ticks);
+
+	if (fd >= 0) {
+		proc_pidfd_signal(fd, sig);
+		close(fd);
+	}
+}
+
+static const struct action_ops real_ops = { .kill = killer_kill, .signal = signal_process };
+
+static const struct action_ops *ops_of(const struct action_ctx *a)
+{
+	return a->ops ? a->ops : &real_ops;
+}
+
 /* Stops the process at once, so that reading its environment (bounded)
  * gives it no more time to run than the kill itself would. */
 static void stop_and_read_env(struct action_ctx *a, const struct subject *s, struct who *w)
 {
-	int fd;
-
 	if (!a->ctrs || !containers_want_env(a->ctrs) || s->env)
 		return;
-	fd = proc_pidfd_open(s->tgid, s->start_ticks);
-	if (fd >= 0) {
-		proc_pidfd_signal(fd, SIGSTOP);
-		close(fd);
-	}
+	ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
 	who_read_env(a, s, w);
 }
 
@@ -166,7 +178,7 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	int ret;
 
 	stop_and_read_env(a, s, w);
-	ret = killer_kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
+	ret = ops_of(a)->kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
 	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_false());
 	if (ret == -EPERM) {
@@ -189,14 +201,9 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	return 0;
 }
 
-static void resume(const struct subject *s)
+static void resume(struct action_ctx *a, const struct subject *s)
 {
-	int fd = proc_pidfd_open(s->tgid, s->start_ticks);
-
-	if (fd >= 0) {
-		proc_pidfd_signal(fd, SIGCONT);
-		close(fd);
-	}
+	ops_of(a)->signal(s->tgid, s->start_ticks, SIGCONT);
 }
 
 /* Exemptions are enforced before any kill: with some configured, the
@@ -228,7 +235,7 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 		a->audited++;
 		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
 	} else if (do_kill(a, s, o, &w)) {
-		resume(s);   /* not ours to kill: undo the stop of stop_and_read_env */
+		resume(a, s);   /* not ours to kill: undo the stop of stop_and_read_env */
 	}
 }
 
@@ -262,11 +269,11 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 		a->frozen_done(a->classify_ctx, s->tgid);
 	if (!spare) {
 		if (do_kill(a, s, o, &w))
-			resume(s);   /* every frozen exec ends killed or resumed */
+			resume(a, s);   /* every frozen exec ends killed or resumed */
 		return;
 	}
 	who_read_env(a, s, &w);
-	resume(s);
+	resume(a, s);
 	a->spared++;
 	emit_who(a, s, &w, o, "spared", "info", "Spared process");
 }
@@ -317,7 +324,7 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 			json_object_set_new(o, "frozen_in_kernel", json_true());
 			act(a, s, o, v.allowedby != NULL);
 		}
-		resume(s);   /* no-op when it was killed */
+		resume(a, s);   /* no-op when it was killed */
 		return;
 	}
 	if (!v.matched && s->kflags & (NM_EXEC_KILLED | NM_EXEC_FROZEN)) {

@@ -31,8 +31,20 @@ struct subject {
 
 struct containers;
 
+/* What reaches processes. Tests replace them so that nothing real is
+ * signalled; NULL in action_ctx means the real ones. */
+struct action_ops {
+	/* killer_kill(): the process and its descendants */
+	int (*kill)(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		    struct kill_report *r);
+	/* sig (SIGSTOP, SIGCONT) to tgid, if it is still the process that
+	 * started at start_ticks */
+	void (*signal)(pid_t tgid, uint64_t start_ticks, int sig);
+};
+
 struct action_ctx {
 	struct killer *killer;
+	const struct action_ops *ops; /* NULL: the real ones */
 	int audit;
 	int debug;               /* log every judged process as "observed" */
 	struct containers *ctrs; /* container metadata and exemptions, or NULL */
