@@ -349,9 +349,7 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	o = subject_json(s, line, len, &v);
 	if (v.pattern_error)
 		log_set_str(o, "warning", "an allow pattern hit its match limit on this command line");
-	if (s->kflags & NM_EXEC_KJUDGED && s->kflags & ~(unsigned)(NM_EXEC_KJUDGED | NM_EXEC_IN_SCOPE |
-								NM_EXEC_READ_FAIL | NM_EXEC_ARGV_TRUNC |
-								NM_EXEC_ENV_TRUNC)) {
+	if (s->kflags & NM_EXEC_KJUDGED && s->kflags & ACTION_KERNEL_ACTED) {
 		follow_kernel(a, s, &v, o);
 	} else {
 		act(a, s, o, v.allowedby != NULL);

@@ -7,9 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "exec_event.h"
 #include "killer.h"
 #include <jansson.h>
 #include "policy.h"
+
+/* The kflags that say the kernel acted on a banned exec, or asked user
+ * space to (killed, froze, spared it as exempt or allowed, reported it in
+ * audit mode). Only these make action_judge follow the kernel's verdict;
+ * every other flag only informs (in scope, truncated, a failed read, the
+ * frozen cgroup unknown), and a new one must not change a verdict. */
+#define ACTION_KERNEL_ACTED (NM_EXEC_KILLED | NM_EXEC_FROZEN | NM_EXEC_EXEMPT | \
+			     NM_EXEC_ALLOWED | NM_EXEC_AUDIT)
 
 /* What is known of the process being judged. */
 struct subject {

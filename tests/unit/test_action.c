@@ -369,6 +369,58 @@ static void test_observed(void **state)
 	json_decref(o);
 }
 
+/* Flags that only inform (every bit outside ACTION_KERNEL_ACTED, including
+ * the ones not defined yet) never change a verdict: a banned line is
+ * killed by user space, an allowed one spared, with or without them. */
+static void test_informational_flags(void **state)
+{
+	struct fixture *f = *state;
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		unsigned int flag = 1u << bit;
+		struct row r = { .name = "informational flag", .kill_in_kernel = NO };
+		char name[64];
+
+		/* a verdict of the kernel, or its own path (held unjudged) */
+		if (flag & (ACTION_KERNEL_ACTED | NM_EXEC_UNJUDGED | NM_EXEC_KJUDGED))
+			continue;
+		snprintf(name, sizeof(name), "flag %#x", flag);
+		r.name = name;
+		for (int kj = 0; kj < 2; kj++) {
+			r.kflags = flag | (kj ? KJ : 0);
+			r.line = BANNED;
+			r.action = "killed";
+			r.calls = "kill ";
+			r.kill_in_kernel = NO;
+			run_row(f, &r);
+			r.line = ALLOWED;
+			r.action = "spared";
+			r.calls = "";
+			r.kill_in_kernel = ABSENT;
+			run_row(f, &r);
+		}
+	}
+}
+
+/* Each flag of the mask is a kernel verdict the table covers on a line
+ * banned in user space, and no flag the kernel sets only to inform (or
+ * that has its own path) is in the mask. */
+static void test_kernel_flags_covered(void **state)
+{
+	unsigned int seen = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].kflags & NM_EXEC_KJUDGED && strcmp(table[i].line, CLEAN))
+			seen |= table[i].kflags & ACTION_KERNEL_ACTED;
+	assert_int_equal(seen, ACTION_KERNEL_ACTED);
+	assert_int_equal(ACTION_KERNEL_ACTED & (NM_EXEC_IN_SCOPE | NM_EXEC_ARGV_TRUNC |
+						NM_EXEC_READ_FAIL | NM_EXEC_KJUDGED |
+						NM_EXEC_ENV_REC | NM_EXEC_ENV_TRUNC |
+						NM_EXEC_UNKNOWN_CG | NM_EXEC_ENV_FAIL |
+						NM_EXEC_UNJUDGED), 0);
+}
+
 /* A behaviour detector's finding: spared when a pattern allows it, else
  * killed (audit: reported); its evidence is in the line. */
 static void test_behaviour(void **state)
@@ -410,6 +462,8 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_kill_report),
 		cmocka_unit_test(test_observed),
+		cmocka_unit_test(test_informational_flags),
+		cmocka_unit_test(test_kernel_flags_covered),
 		cmocka_unit_test(test_behaviour),
 	};
 
