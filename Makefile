@@ -63,7 +63,7 @@ BENCH_SRCS := $(filter-out bench/tiny.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-.SECONDARY:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all clean check-unit fuzz bench tests e2e-helpers
 
 all: $(OUT)/nomine
@@ -77,9 +77,20 @@ $(OUT)/vmlinux.h: | $(OUT)
 	$(call msg,GEN,$@ (from this machine's kernel: no src/vmlinux/$(ARCH)/vmlinux.h))
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/%.bpf.o: src/%.bpf.c $(VMLINUX_DIR)/vmlinux.h | $(OUT) $(OUT)/.deps
+# An object without its dependency file (built before they existed, or the
+# file lost) is rebuilt: the empty rule makes the missing file count as new.
+# The compiler may write the dependency file after the object, so each
+# recipe ends by touching its target (else every build would redo it). The
+# files are named here, not only through a pattern, so make does not treat a
+# missing one as an intermediate it may skip.
+DEPFILES := $(patsubst $(OUT)/%,$(DEPDIR)/%.d,$(BPF_OBJS) $(filter-out %/default_config.o,$(LIB_OBJS)) \
+	    $(OUT)/main.o) \
+	    $(patsubst %.c,$(DEPDIR)/%.d,$(notdir $(UNIT_SRCS) $(FUZZ_SRCS) $(BENCH_SRCS)))
+$(DEPFILES):
+
+$(OUT)/%.bpf.o: src/%.bpf.c $(VMLINUX_DIR)/vmlinux.h $(OUT)/.deps/%.bpf.o.d | $(OUT) $(OUT)/.deps
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -87,9 +98,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 # The skeletons exist before any C file is compiled; which file includes
 # which one is then in the dependency files.
-$(OUT)/%.o: src/%.c | $(SKELS) $(OUT) $(OUT)/.deps
+$(OUT)/%.o: src/%.c $(OUT)/.deps/%.o.d | $(SKELS) $(OUT) $(OUT)/.deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@ && touch $@
 
 # The built-in default config is the YAML file itself, embedded verbatim.
 $(OUT)/default_config.o: src/default_config.S config/default.yaml | $(OUT)
@@ -104,10 +115,10 @@ $(OUT)/nomine: $(OUT)/main.o $(OUT)/libnomine.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a | $(OUT)/tests $(OUT)/.deps
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(OUT)/.deps/%.d | $(OUT)/tests $(OUT)/.deps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) \
-		-lcmocka -o $@
+		-lcmocka -o $@ && touch $@
 
 # End-to-end helpers (the programs the tests run inside their cgroups), one
 # place for all of them: tests/e2e/conftest.py finds them in $(OUT)/e2e.
@@ -162,13 +173,13 @@ fuzz:
 		SANFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer' \
 		$(patsubst fuzz/%.c,$(FUZZ_OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(OUT)/fuzz/%: fuzz/%.c $(OUT)/libnomine.a | $(OUT)/fuzz $(OUT)/.deps
+$(OUT)/fuzz/%: fuzz/%.c $(OUT)/libnomine.a $(OUT)/.deps/%.d | $(OUT)/fuzz $(OUT)/.deps
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer $< $(OUT)/libnomine.a $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer $< $(OUT)/libnomine.a $(LDLIBS) -o $@ && touch $@
 
-$(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a | $(OUT)/bench $(OUT)/.deps
+$(OUT)/bench/%: bench/%.c $(OUT)/libnomine.a $(OUT)/.deps/%.d | $(OUT)/bench $(OUT)/.deps
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@ && touch $@
 
 # Matcher against cryptnono's Python path; then exec overhead of the
 # in-kernel verdict (root: loads BPF, scoped to a cgroup it makes).

@@ -225,7 +225,7 @@ static void test_random_texts(void **state)
 {
 	static const char *const parts[] = {
 		"0", "1", "4", ":", "::", "/", "\n", "docker", "docker-", ".scope", ID, ID2,
-		"kubepods", "pod" UID, "cri-containerd-", "crio-", "buildkit", "abc", "memory",
+		"kubepods", ("pod" UID), "cri-containerd-", "crio-", "buildkit", "abc", "memory",
 	};
 	uint64_t x = 88172645463325252ull;
 	char text[2048];
