@@ -301,7 +301,9 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 		log_set_str(o, "warning", "kernel allow DFA spared what PCRE2 does not allow");
 		act(a, s, o, 0);
 	} else {
-		act(a, s, o, 0);   /* audit: exempt, or "would kill" */
+		/* audit: "would kill", unless an allow pattern the kernel does
+		 * not hold (partial allow tables) spares it */
+		act(a, s, o, v->allowedby != NULL);
 	}
 }
 

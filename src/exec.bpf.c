@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
+#include "tunables.h"
 #include "lineage.bpf.h"
 #include "scope.bpf.h"
 #include "verdict.bpf.h"
@@ -22,7 +23,7 @@ const volatile bool test_unjudged; /* tests only: every walk "could not finish" 
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, NM_RING_CAPTURE_BYTES); /* exec.c sizes it per program */
 } events SEC(".maps");
 
 /* Exemptions: which cgroups user space has classified (enum nm_cg_class). */

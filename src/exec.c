@@ -16,16 +16,7 @@
 #include "ktables.h"
 #include "ktables_types.h"
 #include "percpu.h"
-
-/* Ring buffer sizes. Its pages are mapped into the daemon (twice) and count
- * in its RSS. With the verdict in the kernel only banned execs travel
- * (every exec only while the tables do not fit the cap): 2 MiB holds 120
- * records of 16 KiB, thousands of ordinary ones. The capture program sends
- * every exec in scope. An exec whose records do not fit is held by the
- * kernel before its first instruction and judged from /proc (within about
- * a second), and a sweep runs: a flood costs latency, never a verdict. */
-#define RING_VERDICT (2u << 20)
-#define RING_CAPTURE (8u << 20)
+#include "tunables.h"
 
 struct exec_watch {
 	struct exec_bpf *skel;
@@ -80,7 +71,7 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	/* One exec program: the judging one, or the one that only captures
 	 * (which needs neither the tables nor the walk: not created). */
 	w->verdict = o->verdict != 0;
-	bpf_map__set_max_entries(w->skel->maps.events, w->verdict ? RING_VERDICT : RING_CAPTURE);
+	bpf_map__set_max_entries(w->skel->maps.events, w->verdict ? NM_RING_VERDICT_BYTES : NM_RING_CAPTURE_BYTES);
 	bpf_map__set_autocreate(w->skel->maps.tables, w->verdict || o->test_entry);
 	bpf_map__set_autocreate(w->skel->maps.walk, w->verdict || o->test_entry);
 	/* tests: an index mask past the map value, which the verifier refuses

@@ -113,6 +113,12 @@ static void pending_start(struct exec_records *r, struct pending *p,
 	p->born_ns = now_ns;
 	if (rec->env_len > NM_ENV_MAX)
 		p->hdr.env_len = 0;
+	if (rec->argv_len > NM_ARGV_MAX) {
+		/* the kernel never sends more: a corrupt header must not size
+		 * an allocation; the exec is judged from /proc */
+		p->broken = 1;
+		return;
+	}
 	p->buf = malloc((size_t)p->hdr.argv_len + p->hdr.env_len + 1);
 	if (!p->buf)
 		p->broken = 1;

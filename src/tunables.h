@@ -30,6 +30,17 @@
  * strings take 8 MiB, 100k take 64 MiB. */
 #define NM_TABLE_CAP_BYTES (32u << 20)
 
+/* Exec ring buffer sizes, set by exec.c before load for the program that
+ * loads. Its pages are mapped into the daemon (twice) and count in its RSS.
+ * With the verdict in the kernel only banned execs travel (every exec only
+ * while the tables do not fit the cap): 2 MiB holds 120 records of 16 KiB,
+ * thousands of ordinary ones. The capture program sends every exec in
+ * scope. An exec whose records do not fit is held by the kernel before its
+ * first instruction and judged from /proc (within about a second), and a
+ * sweep runs: a flood costs latency, never a verdict. */
+#define NM_RING_VERDICT_BYTES (2u << 20)
+#define NM_RING_CAPTURE_BYTES (8u << 20)
+
 /* ---- killing ------------------------------------------------------------ */
 
 /* Kill rounds before giving up on a tree that keeps forking: a fork storm

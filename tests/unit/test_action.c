@@ -302,6 +302,9 @@ static const struct row table[] = {
 	  KILLS, .warning = "kernel allow DFA spared what PCRE2 does not allow" },
 	{ .name = "kernel audit", .line = BANNED, .kflags = KJ | NM_EXEC_AUDIT, .audit = 1,
 	  .action = "audit" },
+	/* an allow pattern the kernel could not hold (partial allow tables) */
+	{ .name = "kernel audit, PCRE2 allows", .line = ALLOWED, .kflags = KJ | NM_EXEC_AUDIT,
+	  .audit = 1, SPARES },
 	/* held at exec with no verdict: judged here, resumed unless killed */
 	{ .name = "unjudged, banned", .line = BANNED, .kflags = UNJ, UNJ_KILLS },
 	{ .name = "unjudged, allowed", .line = ALLOWED, .kflags = UNJ, FROZEN_SPARES },

@@ -607,9 +607,8 @@ static void test_hostile_lengths(void **state)
 		if (rnd(20) == 0) {            /* a lying header */
 			s.argv_len = edge(argv_len[e]);
 			s.env_len = edge(env_len[e]);
-			/* argv_len sizes the buffer: the kernel never says more
-			 * than NM_ARGV_MAX, and gigabytes would only test malloc */
-			if (s.argv_len > NM_ARGV_MAX)
+			/* past NM_ARGV_MAX only the cap is tested (below) */
+			if (s.argv_len > NM_ARGV_MAX + 1)
 				s.argv_len = NM_ARGV_MAX - 1 + rnd(3);
 		}
 		s.off = rnd(4) ? have[e] : edge(have[e]);
@@ -632,6 +631,31 @@ static void test_hostile_lengths(void **state)
 	assert_int_equal(exec_records_pending(r), 0);
 }
 
+/* A header claiming more argv than the kernel ever sends sizes nothing: the
+ * exec is handed over at once as incomplete (read from /proc). */
+static void test_argv_len_cap(void **state)
+{
+	struct exec_records *r = *state;
+	static const uint32_t lens[] = { NM_ARGV_MAX + 1, 0x7fffffffu, 0xffffffffu };
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct spec s = { .id = 50 + i, .argv_len = lens[i], .len = 100 };
+
+		got_reset();
+		feed(r, &s, 0);
+		assert_int_equal(ngot, 1);
+		assert_false(got[0].complete);
+		assert_int_equal(got[0].len, 0);
+		assert_int_equal(exec_records_pending(r), 0);
+	}
+	/* at the cap the exec is still assembled */
+	got_reset();
+	struct spec s = { .id = 60, .argv_len = NM_ARGV_MAX, .len = 100 };
+	feed(r, &s, 0);
+	assert_int_equal(ngot, 0);
+	assert_int_equal(exec_records_pending(r), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drain_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_lengths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_argv_len_cap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
