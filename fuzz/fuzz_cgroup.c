@@ -20,7 +20,7 @@ static int hex64(const char *s)
 	return 1;
 }
 
-/* What ctr_from_proc_cgroup promises: -1 and 0 leave nothing behind; 1
+/* What ctr_from_proc_cgroup promises: -EINVAL and 0 leave nothing behind; 1
  * names a runtime, an id (64 hex but for buildkit) that is in the text,
  * and a cgroup path that starts with '/', ends with the id's component,
  * and is in the text. The id is safe to put in a file path. */

@@ -170,8 +170,8 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
 
 /* Kills s (and descendants) and logs it. Metadata is looked up after the
  * kill unless exemptions made the caller look it up before. Returns 0, or
- * -1 when the killer refused (moved out of scope, or nomine itself): then
- * nothing is logged and the process may still be stopped. */
+ * -EPERM when the killer refused (moved out of scope, or nomine itself):
+ * then nothing is logged and the process may still be stopped. */
 static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
 {
 	struct kill_report r;
@@ -185,7 +185,7 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 		free(w->env);
 		w->env = NULL;
 		json_decref(o);
-		return -1;
+		return ret;
 	}
 	if (!r.converged)
 		log_set_str(o, "warning", "descendants still appearing after the round limit");

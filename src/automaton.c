@@ -115,10 +115,10 @@ static void *alloc_array(size_t n, size_t size)
 static int check_inputs(const struct ac_input *in, size_t n)
 {
 	if (n >= UINT32_MAX || (n && !in))
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (in[i].len == 0 || !in[i].bytes || in[i].len >= UINT32_MAX)
-			return -1;
+			return -EINVAL;
 	return 0;
 }
 
@@ -132,7 +132,7 @@ static int dedupe(struct builder *b)
 	uint32_t *tmp = alloc_array(n, sizeof(*tmp));
 
 	if (!tmp)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		b->ord[i] = (uint32_t)i;
 	sort_inputs(b->in, b->ord, tmp, n);
@@ -158,7 +158,7 @@ static int dedupe(struct builder *b)
 	a->str_mode = alloc_array(u, sizeof(*a->str_mode));
 	a->str_input = alloc_array(u, sizeof(*a->str_input));
 	if (!a->str_len || !a->str_mode || !a->str_input)
-		return -1;
+		return -ENOMEM;
 	uint32_t id = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (b->sid[i] == AC_NONE)
@@ -207,10 +207,8 @@ static int count_states(struct builder *b)
 			b->maxlen = (uint32_t)s->len;
 	}
 	/* AC_NONE must never be a state id. */
-	if (total >= UINT32_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (total >= UINT32_MAX)
+		return -EINVAL;
 	b->a->nstates = (uint32_t)total;
 	return 0;
 }
@@ -228,7 +226,7 @@ static int build_trie(struct builder *b)
 	uint32_t ns = 1;
 
 	if (!cur)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < act; i++)
 		cur[i] = 0;
 	a->out[0] = AC_NONE;
@@ -287,25 +285,23 @@ static int comb_grow(struct builder *b, size_t want)
 	if (cap <= want)
 		cap = want + 1024;
 	if (cap > COMB_MAX_LEN) {
-		if (want >= COMB_MAX_LEN) {
-			errno = EINVAL;
-			return -1;
-		}
+		if (want >= COMB_MAX_LEN)
+			return -EINVAL;
 		cap = COMB_MAX_LEN;
 	}
 	uint32_t *p;
 	if (!(p = reallocarray(a->next, cap, sizeof(*p))))
-		return -1;
+		return -ENOMEM;
 	a->next = p;
 	if (!(p = reallocarray(a->check, cap, sizeof(*p))))
-		return -1;
+		return -ENOMEM;
 	a->check = p;
 	if (!(p = reallocarray(b->lnk, cap, sizeof(*p))))
-		return -1;
+		return -ENOMEM;
 	b->lnk = p;
 	uint8_t *f = realloc(b->fails, cap);
 	if (!f)
-		return -1;
+		return -ENOMEM;
 	b->fails = f;
 	for (size_t i = b->cap; i < cap; i++) {
 		a->next[i] = 0;
@@ -321,8 +317,10 @@ static int comb_grow(struct builder *b, size_t want)
  * cover the row). */
 static int row_fits(struct builder *b, size_t base, const uint8_t *lab, uint32_t m, bool *fits)
 {
-	if (base + lab[m - 1] >= b->cap && comb_grow(b, base + lab[m - 1]) < 0)
-		return -1;
+	int rc;
+
+	if (base + lab[m - 1] >= b->cap && (rc = comb_grow(b, base + lab[m - 1])) < 0)
+		return rc;
 	*fits = true;
 	for (uint32_t j = 1; j < m; j++) {
 		if (b->a->check[base + lab[j]] != AC_NONE) {
@@ -339,10 +337,11 @@ static int row_fits(struct builder *b, size_t base, const uint8_t *lab, uint32_t
 static int find_base(struct builder *b, const uint8_t *lab, uint32_t m, size_t *base)
 {
 	uint32_t prev = AC_NONE, f = b->head;
+	int rc;
 
 	for (;;) {
-		if (f >= b->cap && comb_grow(b, f) < 0)
-			return -1;
+		if (f >= b->cap && (rc = comb_grow(b, f)) < 0)
+			return rc;
 		if (b->a->check[f] != AC_NONE || b->fails[f] >= COMB_MAX_FAILS) {
 			uint32_t nxt = b->lnk[f];
 			if (prev == AC_NONE)
@@ -354,8 +353,8 @@ static int find_base(struct builder *b, const uint8_t *lab, uint32_t m, size_t *
 		}
 		/* The list starts past the root row, so f > every class. */
 		bool fits;
-		if (row_fits(b, f - lab[0], lab, m, &fits) < 0)
-			return -1;
+		if ((rc = row_fits(b, f - lab[0], lab, m, &fits)) < 0)
+			return rc;
 		if (fits) {
 			*base = f - lab[0];
 			return 0;
@@ -389,9 +388,10 @@ static int pack(struct builder *b)
 {
 	struct automaton *a = b->a;
 	uint32_t ns = a->nstates, child = 1;
+	int rc;
 
-	if (comb_grow(b, (size_t)ns + 2 * a->nclasses) < 0)
-		return -1;
+	if ((rc = comb_grow(b, (size_t)ns + 2 * a->nclasses)) < 0)
+		return rc;
 	while (child < ns && a->fail[child] == 0)
 		child++;
 	place_root(b, child - 1);
@@ -405,8 +405,8 @@ static int pack(struct builder *b)
 			a->base[s] = 0;   /* a leaf owns no slot: any base works */
 			continue;
 		}
-		if (find_base(b, &b->label[child], m, &base) < 0)
-			return -1;
+		if ((rc = find_base(b, &b->label[child], m, &base)) < 0)
+			return rc;
 		a->base[s] = (uint32_t)base;
 		for (uint32_t j = 0; j < m; j++) {
 			a->check[base + b->label[child + j]] = s;
@@ -431,19 +431,17 @@ static int comb_finish(struct builder *b)
 	b->lnk = NULL;
 	free(b->fails);
 	b->fails = NULL;
-	if (top > COMB_MAX_LEN) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (top > COMB_MAX_LEN)
+		return -EINVAL;
 	/* A failed shrink keeps the larger block, which is still valid. */
 	if ((p = reallocarray(a->next, top, sizeof(*p))))
 		a->next = p;
 	else if (top > b->cap)
-		return -1;
+		return -ENOMEM;
 	if ((p = reallocarray(a->check, top, sizeof(*p))))
 		a->check = p;
 	else if (top > b->cap)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = b->cap; i < top; i++) {
 		a->next[i] = 0;
 		a->check[i] = AC_NONE;
@@ -469,7 +467,7 @@ static int link_states(struct builder *b)
 	uint32_t *nout = alloc_array(a->nstates, sizeof(*nout));
 
 	if (!nout)
-		return -1;
+		return -ENOMEM;
 	a->fail[0] = 0;
 	a->dict[0] = AC_NONE;
 	nout[0] = 0;
@@ -565,7 +563,7 @@ static int build_filter(struct builder *b)
 	size_t words = ((size_t)1 << a->filter_bits) / 64;
 	a->filter = calloc(2 * words, sizeof(*a->filter));
 	if (!a->filter)
-		return -1;
+		return -ENOMEM;
 	uint32_t mask = window_mask(a->filter_q);
 	uint32_t hmask = (uint32_t)(((uint64_t)1 << a->filter_bits) - 1);
 	uint64_t *f2 = a->filter + words;
@@ -615,26 +613,33 @@ static void builder_free(struct builder *b)
 	free(b->fails);
 }
 
+/* 0, or a negative errno (-ENOMEM, -EINVAL when the tables would outgrow
+ * their uint32 indices). */
 static int build(struct builder *b)
 {
 	struct automaton *a = b->a;
 	size_t n = b->n;
+	int rc;
 
 	b->ord = alloc_array(n, sizeof(*b->ord));
 	b->sid = alloc_array(n, sizeof(*b->sid));
-	if (!b->ord || !b->sid || dedupe(b) < 0)
-		return -1;
+	if (!b->ord || !b->sid)
+		return -ENOMEM;
+	if ((rc = dedupe(b)) < 0)
+		return rc;
 	b->lcp = alloc_array(b->nuniq, sizeof(*b->lcp));
 	if (!b->lcp)
-		return -1;
+		return -ENOMEM;
 	make_classes(b);
-	if (count_states(b) < 0)
-		return -1;
+	if ((rc = count_states(b)) < 0)
+		return rc;
 	a->out = alloc_array(a->nstates, sizeof(*a->out));
 	a->fail = alloc_array(a->nstates, sizeof(*a->fail));
 	b->label = alloc_array(a->nstates, sizeof(*b->label));
-	if (!a->out || !a->fail || !b->label || build_trie(b) < 0)
-		return -1;
+	if (!a->out || !a->fail || !b->label)
+		return -ENOMEM;
+	if ((rc = build_trie(b)) < 0)
+		return rc;
 	free(b->ord);
 	b->ord = NULL;
 	free(b->lcp);
@@ -642,17 +647,22 @@ static int build(struct builder *b)
 	free(b->sid);
 	b->sid = NULL;
 	a->base = alloc_array(a->nstates, sizeof(*a->base));
-	if (!a->base || pack(b) < 0 || comb_finish(b) < 0)
-		return -1;
+	if (!a->base)
+		return -ENOMEM;
+	if ((rc = pack(b)) < 0 || (rc = comb_finish(b)) < 0)
+		return rc;
 	a->dict = alloc_array(a->nstates, sizeof(*a->dict));
-	if (!a->dict || link_states(b) < 0 || build_filter(b) < 0)
-		return -1;
+	if (!a->dict)
+		return -ENOMEM;
+	if ((rc = link_states(b)) < 0 || (rc = build_filter(b)) < 0)
+		return rc;
 	return 0;
 }
 
 struct automaton *automaton_build(const struct ac_input *in, size_t n)
 {
 	struct builder b = { .in = in, .n = n };
+	int rc;
 
 	if (check_inputs(in, n) < 0) {
 		errno = EINVAL;
@@ -660,13 +670,12 @@ struct automaton *automaton_build(const struct ac_input *in, size_t n)
 	}
 	b.a = calloc(1, sizeof(*b.a));
 	if (!b.a)
-		return NULL;
-	errno = ENOMEM;   /* the allocators set it too; EINVAL is set explicitly */
-	if (build(&b) < 0) {
-		int e = errno;
+		return NULL;   /* errno ENOMEM from calloc */
+	rc = build(&b);
+	if (rc < 0) {
 		builder_free(&b);
 		automaton_free(b.a);
-		errno = e;
+		errno = -rc;
 		return NULL;
 	}
 	builder_free(&b);

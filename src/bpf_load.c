@@ -164,12 +164,13 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 		progs[n++] = prog;
 	}
 	t0 = now_us();
+	/* libbpf returns the negative errno itself */
 	ret = bpf_object__load(obj);
-	e = errno;
 	if (ret) {
 		char tail[400];
 		size_t i;
 
+		e = -ret;
 		/* libbpf closes every program's fd after a failure: the refused
 		 * one is the one whose log says more than statistics */
 		for (i = 0; i < n; i++) {
@@ -187,7 +188,6 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 		} else {
 			snprintf(err, errlen, "%s: failed to load: %s", what, strerror(e));
 		}
-		ret = -e;
 	} else {
 		uint32_t load_us = (uint32_t)(now_us() - t0);
 

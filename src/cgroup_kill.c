@@ -20,36 +20,45 @@ int cgroup_find_freezer(const char *mountinfo, char *out, size_t n)
 	return scope_find_mount(mountinfo, "cgroup", "freezer", out, n);
 }
 
-static int write_file(const char *dir, const char *name, const char *val)
+/* dir/name opened with flags: the fd, or a negative errno. */
+static int open_in(const char *dir, const char *name, int flags)
 {
 	char path[8192];
-	int fd, ok;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -1;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-static int read_small(const char *dir, const char *name, char *buf, size_t n)
-{
-	char path[8192];
-	ssize_t got;
 	int fd;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+		return -ENAMETOOLONG;
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* 0 or a negative errno. */
+static int write_file(const char *dir, const char *name, const char *val)
+{
+	ssize_t w;
+	int fd = open_in(dir, name, O_WRONLY), e;
+
 	if (fd < 0)
-		return -1;
-	got = read(fd, buf, n - 1);
+		return fd;
+	w = write(fd, val, strlen(val));
+	e = w < 0 ? -errno : w == (ssize_t)strlen(val) ? 0 : -EIO;
 	close(fd);
-	if (got < 0)
-		return -1;
+	return e;
+}
+
+/* 0 or a negative errno. */
+static int read_small(const char *dir, const char *name, char *buf, size_t n)
+{
+	ssize_t got;
+	int fd = open_in(dir, name, O_RDONLY), e;
+
+	if (fd < 0)
+		return fd;
+	got = read(fd, buf, n - 1);
+	e = got < 0 ? -errno : 0;
+	close(fd);
+	if (e)
+		return e;
 	buf[got] = '\0';
 	return 0;
 }
@@ -93,22 +102,25 @@ static int each_proc(const char *dir, int depth, int (*fn)(int pid))
 
 static int sigkill(int pid)
 {
-	return kill(pid, SIGKILL);
+	return kill(pid, SIGKILL) ? -errno : 0;
 }
 
-/* Waits (at most 1 s) until the freeze took: every task stopped. 0 or -1. */
+/* Waits (at most 1 s) until the freeze took: every task stopped. 0 or a
+ * negative errno (-ETIMEDOUT: still not frozen). */
 static int wait_frozen(const char *dir, int v2)
 {
 	char buf[256];
+	int ret;
 
 	for (int i = 0; i < 100; i++) {
-		if (read_small(dir, v2 ? "cgroup.events" : "freezer.state", buf, sizeof(buf)))
-			return -1;
+		ret = read_small(dir, v2 ? "cgroup.events" : "freezer.state", buf, sizeof(buf));
+		if (ret)
+			return ret;
 		if (v2 ? strstr(buf, "frozen 1") != NULL : strncmp(buf, "FROZEN", 6) == 0)
 			return 0;
 		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
-	return -1;
+	return -ETIMEDOUT;
 }
 
 /* 1 if nomine itself is in path or below it (in that hierarchy). */
@@ -155,20 +167,21 @@ int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char
 {
 	const char *mount = v2 ? unified_mount : freezer_mount;
 	char dir[8192];
+	int ret;
 
 	r->method = NULL;
 	r->processes = 0;
 	if (!mount || !*mount) {
 		snprintf(err, errlen, "no %s hierarchy mounted", v2 ? "cgroup v2" : "v1 freezer");
-		return -1;
+		return -ENOENT;
 	}
 	if (!clean_path(path)) {
 		snprintf(err, errlen, "refusing cgroup path %s", path);
-		return -1;
+		return -EINVAL;
 	}
 	if (holds_self(path, v2)) {
 		snprintf(err, errlen, "refusing to kill %s: nomine runs in it", path);
-		return -1;
+		return -EPERM;
 	}
 	snprintf(dir, sizeof(dir), "%s%s", mount, path);
 	r->processes = each_proc(dir, 0, NULL);
@@ -176,15 +189,17 @@ int cgroup_kill(const char *unified_mount, const char *freezer_mount, const char
 		r->method = "cgroup.kill";
 		return 0;
 	}
-	if (write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "1" : "FROZEN")) {
-		snprintf(err, errlen, "cannot freeze %s: %s", dir, strerror(errno));
-		return -1;
+	ret = write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "1" : "FROZEN");
+	if (ret) {
+		snprintf(err, errlen, "cannot freeze %s: %s", dir, strerror(-ret));
+		return ret;
 	}
-	if (wait_frozen(dir, v2)) {
+	ret = wait_frozen(dir, v2);
+	if (ret) {
 		/* unfrozen processes could exit and their PIDs be reused */
 		write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED");
 		snprintf(err, errlen, "%s did not freeze within 1 s", dir);
-		return -1;
+		return ret;
 	}
 	r->processes = each_proc(dir, 0, sigkill);
 	write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* cgroup_path.c - container ids from cgroup paths (see cgroup_path.h). */
+#include <errno.h>
 #include <string.h>
 #include "cgroup_path.h"
 
@@ -168,6 +169,7 @@ int ctr_from_path(const char *path, size_t len, struct ctr_ref *out)
 	return 0;
 }
 
+/* 1, 0, or -EINVAL (see ctr_from_proc_cgroup). */
 static int parse_lines(const char *text, size_t len, struct ctr_ref *out)
 {
 	struct ctr_ref v1 = { 0 }, cur;
@@ -184,17 +186,17 @@ static int parse_lines(const char *text, size_t len, struct ctr_ref *out)
 
 		i += ll + 1;
 		if (ll == 0)
-			return -1;
+			return -EINVAL;
 		for (d = 0; d < ll && line[d] >= '0' && line[d] <= '9' && d < 3; d++)
 			h = h * 10 + (unsigned int)(line[d] - '0');
 		if (d == 0 || d >= ll || line[d] != ':' || h >= 64)
-			return -1;
+			return -EINVAL;
 		c1 = line + d;
 		c2 = memchr(c1 + 1, ':', ll - d - 1);
 		if (!c2 || c2 + 1 >= line + ll || c2[1] != '/')
-			return -1;
+			return -EINVAL;
 		if (seen & (1ull << h))
-			return -1;
+			return -EINVAL;
 		seen |= 1ull << h;
 		if (h == 0 && c2 == c1 + 1)
 			unified_lines++;
@@ -208,13 +210,13 @@ static int parse_lines(const char *text, size_t len, struct ctr_ref *out)
 			v1 = cur;
 			have_v1 = 1;
 		} else if (strcmp(v1.id, cur.id)) {
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (unified_lines > 1)
-		return -1;
+		return -EINVAL;
 	if (have_v2 && have_v1 && strcmp(out->id, v1.id))
-		return -1;
+		return -EINVAL;
 	if (have_v2)
 		return 1;
 	if (have_v1) {

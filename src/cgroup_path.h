@@ -47,11 +47,11 @@ const char *ctr_runtime_name(enum ctr_runtime rt);
 int ctr_from_path(const char *path, size_t len, struct ctr_ref *out);
 
 /* Reads a /proc/PID/cgroup text. The unified ("0::") line is preferred,
- * then the v1 lines. Returns 1 (found), 0 (a host process) or -1 when the
- * text is malformed or looks forged: a line that is not "N:ctrls:/path",
- * a hierarchy listed twice, or lines naming different containers (a
- * cgroup name may hold a newline; a forged line must not pick the
- * container). */
+ * then the v1 lines. Returns 1 (found), 0 (a host process) or -EINVAL when
+ * the text is malformed or looks forged: a line that is not
+ * "N:ctrls:/path", a hierarchy listed twice, or lines naming different
+ * containers (a cgroup name may hold a newline; a forged line must not pick
+ * the container). */
 int ctr_from_proc_cgroup(const char *text, size_t len, struct ctr_ref *out);
 
 #endif

@@ -3,6 +3,7 @@
  * table says each key lands and merges; frees a config. */
 #include "config_parse.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,12 +25,14 @@ void *cfg_grow(void *arr, size_t n, size_t add, size_t size)
 {
 	size_t count = n + add ? n + add : 1;
 
-	if (count < n || count > SIZE_MAX / size)
+	if (count < n || count > SIZE_MAX / size) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	return realloc(arr, count * size);
 }
 
-/* Makes room for add more items of list key k. */
+/* Makes room for add more items of list key k. Returns 0 or -ENOMEM. */
 static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
 {
 	void *m;
@@ -57,7 +60,7 @@ static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
 		if (m)
 			cfg->names[k->list] = m;
 	}
-	return m ? 0 : -1;
+	return m ? 0 : -ENOMEM;
 }
 
 /* Moves one item to the end of its list; room was made for it. */
@@ -111,7 +114,7 @@ static void set_single(struct config *cfg, const struct config_key *k, struct pa
 }
 
 /* Either everything is appended or cfg keeps its contents (its arrays may
- * have moved, which callers cannot tell). */
+ * have moved, which callers cannot tell). Returns 0 or -ENOMEM. */
 static int commit(struct config *cfg, const char *name, struct parse *p)
 {
 	size_t i, n[CONFIG_KEYS_MAX] = { 0 };
@@ -137,14 +140,14 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 	return 0;
 fail:
 	free(file);
-	return -1;
+	return -ENOMEM;
 }
 
 int config_parse_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
 			int json, char *err, size_t errlen)
 {
 	struct parse p;
-	int rc = -1;
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.prev = cfg;
@@ -152,16 +155,11 @@ int config_parse_buffer(struct config *cfg, const char *name, const char *buf, s
 		(void)cfg_parse_json(&p, buf, len);
 	else
 		(void)cfg_walk_yaml(&p, buf, len);
-	if (p.failed) {
+	rc = p.failed;
+	if (rc)
 		cfg_set_err(err, errlen, "%s:%d: %s", name, p.line, p.reason);
-		goto out;
-	}
-	if (commit(cfg, name, &p)) {
+	else if ((rc = commit(cfg, name, &p)))
 		cfg_set_err(err, errlen, "%s:1: out of memory", name);
-		goto out;
-	}
-	rc = 0;
-out:
 	cfg_parse_free(&p);
 	return rc;
 }

@@ -98,17 +98,22 @@ struct config {
 
 /* Loads every path in order (a file, or a directory: each *.json, *.yaml and
  * *.yml inside, in name order, skipping names that start with '.', as
- * Kubernetes ConfigMap mounts keep their internals there). Returns 0, or -1
- * with "file:line: reason" in err; cfg is then empty. Patterns are not
- * compiled here (policy_build reports bad regexes with their origin). */
+ * Kubernetes ConfigMap mounts keep their internals there). Returns 0, or a
+ * negative errno with "file:line: reason" in err; cfg is then empty: -EINVAL
+ * a file's contents (or an unsupported file type), -ENOENT a missing path or
+ * a directory without config files, -EFBIG a file over 64 MiB, -ENOMEM, or
+ * what open/stat/read/readdir failed with. Patterns are not compiled here
+ * (policy_build reports bad regexes with their origin). */
 int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err, size_t errlen);
 
-/* Loads the built-in default config compiled into the binary. */
+/* Loads the built-in default config compiled into the binary. Returns 0 or
+ * a negative errno (as config_parse_buffer) with err. */
 int config_load_builtin(struct config *cfg, char *err, size_t errlen);
 
 /* Parses one in-memory file and appends it to cfg. name is used in errors
- * and kept; json selects strict JSON (else YAML). Returns 0 or -1 with err;
- * on error cfg is unchanged. */
+ * and kept; json selects strict JSON (else YAML). Returns 0, or a negative
+ * errno with err (-EINVAL: the file is refused, -ENOMEM); on error cfg is
+ * unchanged. */
 int config_parse_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
 			int json, char *err, size_t errlen);
 

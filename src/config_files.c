@@ -28,19 +28,21 @@ static int file_kind(const char *name)
 	return 0;
 }
 
-/* Reads fd to the end into a malloc'd buffer; sets errno (EFBIG if larger
- * than FILE_MAX, even if the file grew after fstat). */
+/* Reads fd to the end into a malloc'd buffer. Returns 0, or a negative
+ * errno: -EFBIG if larger than FILE_MAX (even if the file grew after fstat),
+ * -ENOMEM, or read's. */
 static int read_all(int fd, size_t hint, char **out, size_t *outlen)
 {
 	size_t cap = hint < 4096 ? 4096 : hint > FILE_MAX ? FILE_MAX + 1 : hint + 1;
 	size_t len = 0;
 	char *buf = malloc(cap), *n;
 	ssize_t r;
+	int rc = -ENOMEM;
 
 	while (buf) {
 		if (len == cap) {
 			if (cap > FILE_MAX) {
-				errno = EFBIG;
+				rc = -EFBIG;
 				break;
 			}
 			cap = cap > FILE_MAX / 2 ? FILE_MAX + 1 : cap * 2;
@@ -52,8 +54,10 @@ static int read_all(int fd, size_t hint, char **out, size_t *outlen)
 		r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0) {
+			rc = -errno;
 			break;
+		}
 		if (r == 0) {
 			*out = buf;
 			*outlen = len;
@@ -62,7 +66,7 @@ static int read_all(int fd, size_t hint, char **out, size_t *outlen)
 		len += (size_t)r;
 	}
 	free(buf);
-	return -1;
+	return rc;
 }
 
 static int load_file(struct config *cfg, const char *path, int json, char *err, size_t errlen)
@@ -70,30 +74,33 @@ static int load_file(struct config *cfg, const char *path, int json, char *err, 
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, rc = -1;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		cfg_set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		rc = -errno;
+		cfg_set_err(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	rc = fstat(fd, &st) ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	if (rc) {
 		cfg_set_err(err, errlen, "%s: not a regular file", path);
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > FILE_MAX)
-		errno = EFBIG;
-	else if (read_all(fd, (size_t)st.st_size, &buf, &len) == 0)
+		rc = -EFBIG;
+	else if ((rc = read_all(fd, (size_t)st.st_size, &buf, &len)) == 0)
 		rc = config_parse_buffer(cfg, path, buf, len, json, err, errlen);
 	if (rc && !buf)
 		cfg_set_err(err, errlen, "%s: %s", path,
-			    errno == EFBIG ? "file is larger than 64 MiB" : strerror(errno));
+			    rc == -EFBIG ? "file is larger than 64 MiB" : strerror(-rc));
 out:
 	free(buf);
 	close(fd);
 	return rc;
 }
 
+/* dir/name, malloc'd; NULL with errno set (ENOMEM). */
 static char *join_path(const char *dir, const char *name)
 {
 	size_t n = strlen(dir);
@@ -113,7 +120,8 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* A directory entry is loaded if it is visible, has a config extension and
- * is (or links to) a regular file. Broken links are skipped. */
+ * is (or links to) a regular file. Broken links are skipped. Returns 0 (the
+ * answer in *yes) or -ENOMEM. */
 static int wanted(const char *dir, const char *name, int *yes)
 {
 	struct stat st;
@@ -124,48 +132,49 @@ static int wanted(const char *dir, const char *name, int *yes)
 		return 0;
 	path = join_path(dir, name);
 	if (!path)
-		return -1;
+		return -ENOMEM;
 	*yes = !stat(path, &st) && S_ISREG(st.st_mode);
 	free(path);
 	return 0;
 }
 
+/* Returns 0 or -ENOMEM. */
 static int push_name(char ***names, size_t *n, const char *name)
 {
 	void *m = cfg_grow(*names, *n, 1, sizeof(**names));
 
 	if (!m)
-		return -1;
+		return -ENOMEM;
 	*names = m;
 	(*names)[*n] = strdup(name);
 	if (!(*names)[*n])
-		return -1;
+		return -ENOMEM;
 	(*n)++;
 	return 0;
 }
 
-/* Collects wanted entry names of dir, sorted with strcmp. Returns 0 or an
- * errno value. */
+/* Collects wanted entry names of dir, sorted with strcmp. Returns 0 or a
+ * negative errno. */
 static int list_dir(const char *dir, char ***out, size_t *nout)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0;
-	int rc = ENOMEM, yes;
+	int rc, yes;
 
 	if (!d)
-		return errno;
+		return -errno;
 	for (errno = 0; (de = readdir(d)); errno = 0) {
-		if (wanted(dir, de->d_name, &yes))
+		if ((rc = wanted(dir, de->d_name, &yes)))
 			goto out;
 		if (!yes)
 			continue;
-		if (push_name(&names, &n, de->d_name))
+		if ((rc = push_name(&names, &n, de->d_name)))
 			goto out;
 	}
 	if (errno) {
-		rc = errno;
+		rc = -errno;
 		goto out;
 	}
 	if (n)
@@ -190,17 +199,18 @@ static int load_dir(struct config *cfg, const char *dir, char *err, size_t errle
 	int rc = list_dir(dir, &names, &n);
 
 	if (rc) {
-		cfg_set_err(err, errlen, "%s: %s", dir, strerror(rc));
-		return -1;
+		cfg_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
 	}
-	rc = -1;
 	if (n == 0) {
+		rc = -ENOENT;
 		cfg_set_err(err, errlen, "%s: no .json, .yaml or .yml files", dir);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		path = join_path(dir, names[i]);
 		if (!path) {
+			rc = -ENOMEM;
 			cfg_set_err(err, errlen, "%s: %s", dir, strerror(ENOMEM));
 			goto out;
 		}
@@ -220,16 +230,18 @@ out:
 static int load_path(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
+	int rc;
 
 	if (stat(path, &st)) {
-		cfg_set_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		rc = -errno;
+		cfg_set_err(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
 	}
 	if (S_ISDIR(st.st_mode))
 		return load_dir(cfg, path, err, errlen);
 	if (!file_kind(path)) {
 		cfg_set_err(err, errlen, "%s: unsupported file type (want .json, .yaml or .yml)", path);
-		return -1;
+		return -EINVAL;
 	}
 	return load_file(cfg, path, file_kind(path) == 2, err, errlen);
 }
@@ -237,12 +249,14 @@ static int load_path(struct config *cfg, const char *path, char *err, size_t err
 int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err, size_t errlen)
 {
 	size_t i;
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < npaths; i++) {
-		if (load_path(cfg, paths[i], err, errlen)) {
+		rc = load_path(cfg, paths[i], err, errlen);
+		if (rc) {
 			config_free(cfg);
-			return -1;
+			return rc;
 		}
 	}
 	return 0;

@@ -39,28 +39,30 @@ static int json_mark(struct parse *p, enum ev_kind kind)
 static int json_value(struct parse *p, json_t *v, int depth)
 {
 	size_t i;
+	int rc;
 
 	if (depth > 3)
 		return cfg_fail(p, 1, "nested too deeply");
 	if (json_is_string(v))
 		return json_scalar(p, v, json_string_value(v), json_string_length(v));
 	if (json_is_array(v)) {
-		if (json_mark(p, EV_SEQ_START))
-			return -1;
+		if ((rc = json_mark(p, EV_SEQ_START)))
+			return rc;
 		for (i = 0; i < json_array_size(v); i++)
-			if (json_value(p, json_array_get(v, i), depth + 1))
-				return -1;
+			if ((rc = json_value(p, json_array_get(v, i), depth + 1)))
+				return rc;
 		return json_mark(p, EV_SEQ_END);
 	}
 	if (json_is_object(v)) {
 		void *it;
 
-		if (json_mark(p, EV_MAP_START))
-			return -1;
+		if ((rc = json_mark(p, EV_MAP_START)))
+			return rc;
 		for (it = json_object_iter(v); it; it = json_object_iter_next(v, it))
-			if (json_scalar(p, v, json_object_iter_key(it), json_object_iter_key_len(it)) ||
-			    json_value(p, json_object_iter_value(it), depth + 1))
-				return -1;
+			if ((rc = json_scalar(p, v, json_object_iter_key(it),
+					      json_object_iter_key_len(it))) ||
+			    (rc = json_value(p, json_object_iter_value(it), depth + 1)))
+				return rc;
 		return json_mark(p, EV_MAP_END);
 	}
 	return json_scalar(p, v, NULL, 0);
@@ -68,9 +70,11 @@ static int json_value(struct parse *p, json_t *v, int depth)
 
 static int walk_json(struct parse *p, json_t *root)
 {
-	if (json_mark(p, EV_DOC_START) || json_value(p, root, 1) ||
-	    json_mark(p, EV_DOC_END))
-		return -1;
+	int rc;
+
+	if ((rc = json_mark(p, EV_DOC_START)) || (rc = json_value(p, root, 1)) ||
+	    (rc = json_mark(p, EV_DOC_END)))
+		return rc;
 	return json_mark(p, EV_STREAM_END);
 }
 
@@ -129,5 +133,5 @@ int cfg_parse_json(struct parse *p, const char *buf, size_t len)
 	} else {
 		cfg_parse_free(&y);
 	}
-	return p->failed ? -1 : 0;
+	return p->failed;
 }

@@ -68,21 +68,25 @@ struct parse {
 	int set_line[CONFIG_KEYS_MAX];  /* single values; 0: not set in this file */
 	int names_seen[CONFIG_NLISTS];
 	unsigned long nevents;  /* events consumed: where two parsers stopped */
-	int failed;
+	int failed;             /* 0, or once failed its negative errno:
+				 * -EINVAL (the file), -ENOMEM */
 	int syntax;             /* failed inside a parser, not in validation */
 	int line;
 	char reason[REASON_MAX];
 };
 
 /* config_validate.c */
-/* Records why the file failed, at line (1 if unknown). Returns -1. */
+/* Records why the file failed, at line (1 if unknown). Returns -EINVAL. */
 __attribute__((format(printf, 3, 4)))
 int cfg_fail(struct parse *p, int line, const char *fmt, ...);
+/* Records "out of memory" at line, as cfg_fail. Returns -ENOMEM. */
+int cfg_fail_nomem(struct parse *p, int line);
 /* Writes n bytes of s double-quoted, escaped and cut at QUOTE_MAX. */
 const char *cfg_quote(char *dst, size_t dstlen, const char *s, size_t n);
 /* Library messages may echo raw input bytes; keeps s printable ASCII. */
 void cfg_sanitize(char *s);
-/* Takes one event. Returns 0, or -1 once p has failed. */
+/* Takes one event. Returns 0, or p->failed (a negative errno) once p has
+ * failed. */
 int cfg_feed(struct parse *p, const struct ev *e);
 /* Frees what p holds; p may be read again. */
 void cfg_parse_free(struct parse *p);
@@ -90,16 +94,17 @@ void cfg_parse_free(struct parse *p);
 /* config_yaml.c */
 /* Length of the prefix of s[0..n) made of bytes in accept. */
 size_t cfg_span(const char *s, size_t n, const char *accept);
-/* Feeds buf, read as YAML, to p. Returns 0 or -1 (p->failed). */
+/* Feeds buf, read as YAML, to p. Returns 0 or a negative errno (p->failed). */
 int cfg_walk_yaml(struct parse *p, const char *buf, size_t len);
 
 /* config_json.c */
 /* Feeds buf, read as strict JSON, to p, with libyaml's lines where it read
- * the same file. Returns 0 or -1 (p->failed). */
+ * the same file. Returns 0 or a negative errno (p->failed). */
 int cfg_parse_json(struct parse *p, const char *buf, size_t len);
 
 /* config.c */
-/* realloc for n + add elements of size; NULL on failure (never asks for 0). */
+/* realloc for n + add elements of size (never asks for 0); NULL with errno
+ * set (ENOMEM) on failure. */
 void *cfg_grow(void *arr, size_t n, size_t add, size_t size);
 __attribute__((format(printf, 3, 4)))
 void cfg_set_err(char *err, size_t errlen, const char *fmt, ...);

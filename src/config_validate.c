@@ -3,6 +3,7 @@
  * and words every reason a file is refused. */
 #include "config_parse.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,16 @@ int cfg_fail(struct parse *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
 	va_end(ap);
-	p->failed = 1;
+	p->failed = -EINVAL;
 	p->line = line > 0 ? line : 1;
-	return -1;
+	return -EINVAL;
+}
+
+int cfg_fail_nomem(struct parse *p, int line)
+{
+	(void)cfg_fail(p, line, "out of memory");
+	p->failed = -ENOMEM;
+	return -ENOMEM;
 }
 
 void cfg_sanitize(char *s)
@@ -187,6 +195,7 @@ static int add_item(struct parse *p, const struct ev *e)
 {
 	const struct config_key *k = &config_keys[p->key];
 	struct item *it;
+	int rc;
 
 	if (e->len == 0)
 		return cfg_fail(p, e->line, "empty string in %s", k->name);
@@ -195,23 +204,23 @@ static int add_item(struct parse *p, const struct ev *e)
 	if (e->len > k->maxlen)
 		return cfg_fail(p, e->line, "string in %s is too long (%zu bytes, max %zu)",
 				k->name, e->len, k->maxlen);
-	if (k->type == CONFIG_T_EXES && check_path(p, e, k))
-		return -1;
-	if (config_key_is_names(k) && check_name(p, e, k))
-		return -1;
+	if (k->type == CONFIG_T_EXES && (rc = check_path(p, e, k)))
+		return rc;
+	if (config_key_is_names(k) && (rc = check_name(p, e, k)))
+		return rc;
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		struct item *n = realloc(p->items, cap * sizeof(*n));
 
 		if (!n)
-			return cfg_fail(p, e->line, "out of memory");
+			return cfg_fail_nomem(p, e->line);
 		p->items = n;
 		p->cap = cap;
 	}
 	it = &p->items[p->nitems];
 	it->bytes = malloc(e->len + 1);
 	if (!it->bytes)
-		return cfg_fail(p, e->line, "out of memory");
+		return cfg_fail_nomem(p, e->line);
 	memcpy(it->bytes, e->bytes, e->len);
 	it->bytes[e->len] = '\0';
 	it->len = e->len;
@@ -289,6 +298,7 @@ static int on_number(struct parse *p, const struct ev *e, const struct config_ke
 {
 	char q[QUOTED_MAX], what[REASON_MAX / 2];
 	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
+	int rc;
 
 	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
 		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
@@ -301,8 +311,8 @@ static int on_number(struct parse *p, const struct ev *e, const struct config_ke
 	    !(v >= k->min && v <= k->max))      /* NaN too */
 		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
 				num_text(q, sizeof(q), e));
-	if (check_once(p, e, k))
-		return -1;
+	if ((rc = check_once(p, e, k)))
+		return rc;
 	p->num[p->key] = v;
 	p->set_line[p->key] = e->line;
 	p->st = ST_KEY;
@@ -311,17 +321,19 @@ static int on_number(struct parse *p, const struct ev *e, const struct config_ke
 
 static int on_path(struct parse *p, const struct ev *e, const struct config_key *k)
 {
+	int rc;
+
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
 		return cfg_fail(p, e->line, "%s must be a string, got %s%s", k->name, type_name(e),
 				quote_hint(e));
 	if (e->len == 0 || e->len > k->maxlen || memchr(e->bytes, '\0', e->len))
 		return cfg_fail(p, e->line, "%s must be a path of 1..%zu bytes without NUL",
 				k->name, k->maxlen);
-	if (check_path(p, e, k) || check_once(p, e, k))
-		return -1;
+	if ((rc = check_path(p, e, k)) || (rc = check_once(p, e, k)))
+		return rc;
 	p->path[p->key] = strndup(e->bytes, e->len);
 	if (!p->path[p->key])
-		return cfg_fail(p, e->line, "out of memory");
+		return cfg_fail_nomem(p, e->line);
 	p->set_line[p->key] = e->line;
 	p->st = ST_KEY;
 	return 0;

@@ -199,7 +199,7 @@ static int yaml_fail(struct parse *p, const yaml_parser_t *y, const char *buf, s
 	int line;
 
 	if (y->error == YAML_MEMORY_ERROR)
-		return cfg_fail(p, 1, "out of memory");
+		return cfg_fail_nomem(p, 1);
 	if (y->error == YAML_READER_ERROR) {
 		line = line_at_offset(buf, len, y->problem_offset);
 		snprintf(text, sizeof(text), "%s at byte offset %zu",
@@ -254,10 +254,11 @@ static int scalar_ev(struct parse *p, const yaml_event_t *y, struct ev *e)
 {
 	const char *s = (const char *)y->data.scalar.value;
 	size_t n = y->data.scalar.length;
+	int rc;
 
-	if (check_anchor(p, y->data.scalar.anchor, e->line) ||
-	    check_tag(p, y->data.scalar.tag, "tag:yaml.org,2002:str", e->line))
-		return -1;
+	if ((rc = check_anchor(p, y->data.scalar.anchor, e->line)) ||
+	    (rc = check_tag(p, y->data.scalar.tag, "tag:yaml.org,2002:str", e->line)))
+		return rc;
 	e->kind = EV_SCALAR;
 	e->bytes = s;
 	e->len = n;
@@ -274,6 +275,8 @@ static int scalar_ev(struct parse *p, const yaml_event_t *y, struct ev *e)
 /* Converts one libyaml event; e->kind stays EV_NONE for ignored ones. */
 static int convert(struct parse *p, const yaml_event_t *y, struct ev *e)
 {
+	int rc;
+
 	memset(e, 0, sizeof(*e));
 	e->kind = EV_NONE;
 	e->line = line_of(y->start_mark);
@@ -289,13 +292,13 @@ static int convert(struct parse *p, const yaml_event_t *y, struct ev *e)
 		return cfg_fail(p, e->line, "YAML anchors and aliases are not supported");
 	case YAML_MAPPING_START_EVENT:
 		e->kind = EV_MAP_START;
-		if (check_anchor(p, y->data.mapping_start.anchor, e->line))
-			return -1;
+		if ((rc = check_anchor(p, y->data.mapping_start.anchor, e->line)))
+			return rc;
 		return check_tag(p, y->data.mapping_start.tag, "tag:yaml.org,2002:map", e->line);
 	case YAML_SEQUENCE_START_EVENT:
 		e->kind = EV_SEQ_START;
-		if (check_anchor(p, y->data.sequence_start.anchor, e->line))
-			return -1;
+		if ((rc = check_anchor(p, y->data.sequence_start.anchor, e->line)))
+			return rc;
 		return check_tag(p, y->data.sequence_start.tag, "tag:yaml.org,2002:seq", e->line);
 	default:
 		return 0;
@@ -310,7 +313,7 @@ int cfg_walk_yaml(struct parse *p, const char *buf, size_t len)
 	int rc = 0, done = 0;
 
 	if (!yaml_parser_initialize(&y))
-		return cfg_fail(p, 1, "out of memory");
+		return cfg_fail_nomem(p, 1);
 	/* Never guess UTF-16 from a BOM: configs are UTF-8. */
 	yaml_parser_set_encoding(&y, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);

@@ -105,7 +105,7 @@ void containers_free(struct containers *cs)
 }
 
 /* Copies a config name list, or the NULL-terminated fallback when the
- * config does not have the key. */
+ * config does not have the key. 0 or -ENOMEM. */
 static int copy_names(char ***out, size_t *nout, const struct config_name *names, size_t n,
 		      int set, const char *const *fallback)
 {
@@ -117,11 +117,11 @@ static int copy_names(char ***out, size_t *nout, const struct config_name *names
 			;
 	v = calloc(count ? count : 1, sizeof(*v));
 	if (!v)
-		return -1;
+		return -ENOMEM;
 	for (i = 0; i < count; i++)
 		if (!(v[i] = strdup(set || !fallback ? names[i].name : fallback[i]))) {
 			free_names(v, i);
-			return -1;
+			return -ENOMEM;
 		}
 	*out = v;
 	*nout = count;
@@ -138,27 +138,30 @@ int containers_configure(struct containers *cs, const struct config *cfg, char *
 	struct rt_dirs dirs;
 	char **env = NULL, **ns = NULL, **names = NULL;
 	size_t nenv = 0, nns = 0, nnames = 0;
+	int ret;
 
 	for (int i = 0; i < CONFIG_NPATHS; i++)
 		p[i] = cfg->paths[i] ? cfg->paths[i] : defaults[i];
-	if (rt_join_root(dirs.containerd, sizeof(dirs.containerd), p[CONFIG_HOST_ROOT],
-			 p[CONFIG_CONTAINERD_DIR]) ||
-	    rt_join_root(dirs.crio, sizeof(dirs.crio), p[CONFIG_HOST_ROOT], p[CONFIG_CRIO_DIR]) ||
-	    rt_join_root(dirs.docker, sizeof(dirs.docker), p[CONFIG_HOST_ROOT],
-			 p[CONFIG_DOCKER_DIR])) {
+	if ((ret = rt_join_root(dirs.containerd, sizeof(dirs.containerd), p[CONFIG_HOST_ROOT],
+				p[CONFIG_CONTAINERD_DIR])) ||
+	    (ret = rt_join_root(dirs.crio, sizeof(dirs.crio), p[CONFIG_HOST_ROOT],
+				p[CONFIG_CRIO_DIR])) ||
+	    (ret = rt_join_root(dirs.docker, sizeof(dirs.docker), p[CONFIG_HOST_ROOT],
+				p[CONFIG_DOCKER_DIR]))) {
 		snprintf(err, errlen, "container state paths are too long");
-		return -1;
+		return ret;
 	}
-	if (copy_names(&env, &nenv, cfg->names[CONFIG_ENV_NAMES], cfg->nnames[CONFIG_ENV_NAMES],
-		       cfg->names_set[CONFIG_ENV_NAMES], containers_default_env) ||
-	    copy_names(&ns, &nns, cfg->names[CONFIG_EXEMPT_NAMESPACES],
-		       cfg->nnames[CONFIG_EXEMPT_NAMESPACES], 1, NULL) ||
-	    copy_names(&names, &nnames, cfg->names[CONFIG_EXEMPT_CONTAINERS],
-		       cfg->nnames[CONFIG_EXEMPT_CONTAINERS], 1, NULL)) {
+	if ((ret = copy_names(&env, &nenv, cfg->names[CONFIG_ENV_NAMES],
+			      cfg->nnames[CONFIG_ENV_NAMES], cfg->names_set[CONFIG_ENV_NAMES],
+			      containers_default_env)) ||
+	    (ret = copy_names(&ns, &nns, cfg->names[CONFIG_EXEMPT_NAMESPACES],
+			      cfg->nnames[CONFIG_EXEMPT_NAMESPACES], 1, NULL)) ||
+	    (ret = copy_names(&names, &nnames, cfg->names[CONFIG_EXEMPT_CONTAINERS],
+			      cfg->nnames[CONFIG_EXEMPT_CONTAINERS], 1, NULL))) {
 		free_names(env, nenv);
 		free_names(ns, nns);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return ret;
 	}
 	forget_all(cs);
 	free_names(cs->env, cs->nenv);
@@ -269,7 +272,8 @@ static struct container *by_ref(struct containers *cs, const struct ctr_ref *ref
 	return c;
 }
 
-/* The path of a cgroup (kernfs) id, relative to the hierarchy's mount. */
+/* The path of a cgroup (kernfs) id, relative to the hierarchy's mount.
+ * 0 or a negative errno (-ENOENT: no mount, no id, or not under the mount). */
 static int id_path(int mount_fd, const char *mount, uint64_t id, char *out, size_t n)
 {
 	struct {
@@ -279,21 +283,24 @@ static int id_path(int mount_fd, const char *mount, uint64_t id, char *out, size
 	char link[64], full[CTR_PATH_MAX + 1];
 	size_t ml = strlen(mount);
 	ssize_t len;
-	int fd;
+	int fd, e;
 
 	if (mount_fd < 0 || !id)
-		return -1;
+		return -ENOENT;
 	h.fh.handle_bytes = sizeof(uint64_t);
 	h.fh.handle_type = FILEID_KERNFS;
 	memcpy(h.fh.f_handle, &id, sizeof(id));
 	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	len = readlink(link, full, sizeof(full) - 1);
+	e = len < 0 ? -errno : 0;
 	close(fd);
-	if (len <= 0 || (size_t)len < ml || memcmp(full, mount, ml))
-		return -1;
+	if (e)
+		return e;
+	if (len == 0 || (size_t)len < ml || memcmp(full, mount, ml))
+		return -ENOENT;
 	full[len] = '\0';
 	snprintf(out, n, "%s", full[ml] ? full + ml : "/");
 	return 0;
@@ -318,22 +325,20 @@ static void remember_cgid(struct containers *cs, uint64_t id, struct container *
 }
 
 /* /proc/PID/FILE of the process that started at start_ticks, at most max
- * bytes; never of a process that took over its PID. 0 or -1. */
+ * bytes; never of a process that took over its PID. 0 or a negative errno. */
 int containers_read_proc(pid_t pid, uint64_t start_ticks, const char *file, size_t max,
 			 uint8_t **buf, size_t *len)
 {
-	int fd = pid > 0 ? proc_pidfd_open(pid, start_ticks) : -1, rc;
+	int fd = pid > 0 ? proc_pidfd_open(pid, start_ticks) : -EINVAL, rc;
 
 	if (fd < 0)
-		return -1;
+		return fd;
 	rc = proc_read_file_max(pid, file, max, buf, len);
 	/* alive after the read: the PID was not reused meanwhile */
-	if (rc == 0 && proc_pidfd_signal(fd, 0)) {
+	if (rc == 0 && (rc = proc_pidfd_signal(fd, 0)))
 		free(*buf);
-		rc = -1;
-	}
 	close(fd);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start_ticks,

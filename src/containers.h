@@ -37,13 +37,14 @@ struct container {
 struct containers;
 
 /* The unified hierarchy's and the v1 freezer's mount points ("" or NULL:
- * none). With a v1 hierarchy, containers may sit in v1 cgroups only. */
+ * none). With a v1 hierarchy, containers may sit in v1 cgroups only.
+ * NULL with errno ENOMEM. */
 struct containers *containers_new(const char *cgroup2_mount, const char *freezer_mount);
 void containers_free(struct containers *cs);
 
 /* Takes the config's environment names, exemptions and state dirs, and
  * forgets every cached container (exemptions may have changed). Returns 0,
- * or -1 with err (paths too long). */
+ * or a negative errno with err: -ENAMETOOLONG (paths too long), -ENOMEM. */
 int containers_configure(struct containers *cs, const struct config *cfg, char *err, size_t errlen);
 
 /* 1 when some namespace or container name is exempt. */
@@ -58,7 +59,8 @@ struct container *containers_of(struct containers *cs, pid_t pid, uint64_t start
 				uint64_t cgroup_id, uint64_t cgroup1_id);
 
 /* Reads at most max bytes of /proc/PID/FILE of the process that started at
- * start_ticks (pinned with a pidfd, so never of a reused PID). 0 or -1. */
+ * start_ticks (pinned with a pidfd, so never of a reused PID). 0 or a
+ * negative errno (-ESRCH or -ENOENT: the process is gone). */
 int containers_read_proc(pid_t pid, uint64_t start_ticks, const char *file, size_t max,
 			 uint8_t **buf, size_t *len);
 

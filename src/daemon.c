@@ -152,8 +152,10 @@ static void on_monero(const struct monero_event *ev, void *ctx)
 static int configure_containers(struct daemon *d, const struct config *cfg, char *err,
 				size_t errlen)
 {
-	if (containers_configure(d->ctrs, cfg, err, errlen))
-		return -1;
+	int rc = containers_configure(d->ctrs, cfg, err, errlen);
+
+	if (rc < 0)
+		return rc;
 	d->act.ctr_kill_after = cfg->container_kill_after;
 	d->act.ctr_kill_window = config_number(cfg, "containerKillWindowSeconds");
 	return 0;
@@ -512,7 +514,9 @@ static int add_fd(struct daemon *d, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
-	return fd < 0 ? 0 : epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (fd >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	return 0;
 }
 
 static int arm_timer(int fd, unsigned int ms, unsigned int interval_ms)
@@ -522,7 +526,7 @@ static int arm_timer(int fd, unsigned int ms, unsigned int interval_ms)
 		.it_interval = { interval_ms / 1000, (long)(interval_ms % 1000) * 1000000L },
 	};
 
-	return timerfd_settime(fd, 0, &it, NULL);
+	return timerfd_settime(fd, 0, &it, NULL) ? -errno : 0;
 }
 
 static void run_sweep(struct daemon *d, const char *why)
@@ -587,6 +591,29 @@ static void kernel_counter(struct metric_values *v, const char *name, const char
 	v->kernel[v->nkernel++].value = value;
 }
 
+/* The RandomX detector's kernel counters (enum in monero_event.h). */
+static const struct {
+	const char *name, *help;
+	unsigned int stat;
+} randomx_counters[] = {
+	{ "nomine_randomx_switches_total",
+	  "Switch-outs of tasks that used the FPU, seen by the RandomX detector.",
+	  NM_MONERO_STAT_SWITCHES },
+	{ "nomine_randomx_observations_total",
+	  "Of those, in scope with a non-default SSE rounding mode.", NM_MONERO_STAT_ODD },
+	{ "nomine_randomx_reports_total", "Processes that crossed the RandomX threshold.",
+	  NM_MONERO_STAT_REPORTS },
+	{ "nomine_randomx_reports_lost_total",
+	  "Threshold crossings the ring buffer had no room for (retried).",
+	  NM_MONERO_STAT_LOST },
+	{ "nomine_randomx_foreign_total",
+	  "Switch-outs whose saved FPU state was not the current task's (skipped).",
+	  NM_MONERO_STAT_FOREIGN },
+	{ "nomine_randomx_untracked_total",
+	  "Observations for which no per-process entry could be made.",
+	  NM_MONERO_STAT_NO_ENTRY },
+};
+
 /* What the BPF programs count, for whichever detectors run. */
 static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 {
@@ -602,26 +629,10 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 		kernel_counter(v, "nomine_fork_lineage_failures_total",
 			       "Forks whose child got no lineage (no storage and no room in a map).",
 			       lineage_failures(d->lt));
-	if (d->mw) {
-		kernel_counter(v, "nomine_randomx_switches_total",
-			       "Switch-outs of tasks that used the FPU, seen by the RandomX detector.",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_SWITCHES));
-		kernel_counter(v, "nomine_randomx_observations_total",
-			       "Of those, in scope with a non-default SSE rounding mode.",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_ODD));
-		kernel_counter(v, "nomine_randomx_reports_total",
-			       "Processes that crossed the RandomX threshold.",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_REPORTS));
-		kernel_counter(v, "nomine_randomx_reports_lost_total",
-			       "Threshold crossings the ring buffer had no room for (retried).",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_LOST));
-		kernel_counter(v, "nomine_randomx_foreign_total",
-			       "Switch-outs whose saved FPU state was not the current task's (skipped).",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_FOREIGN));
-		kernel_counter(v, "nomine_randomx_untracked_total",
-			       "Observations for which no per-process entry could be made.",
-			       monero_watch_stat(d->mw, NM_MONERO_STAT_NO_ENTRY));
-	}
+	if (d->mw)
+		for (size_t i = 0; i < sizeof(randomx_counters) / sizeof(randomx_counters[0]); i++)
+			kernel_counter(v, randomx_counters[i].name, randomx_counters[i].help,
+				       monero_watch_stat(d->mw, randomx_counters[i].stat));
 }
 
 static void fill_metrics(struct metric_values *v, void *ctx)
@@ -727,8 +738,10 @@ static int loop(struct daemon *d)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			log_fatal("Stopped on error", "epoll_wait: %s", strerror(errno));
 			return 1;
+		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
@@ -765,29 +778,32 @@ static int loop(struct daemon *d)
 static int setup_fds(struct daemon *d)
 {
 	sigset_t set;
+	int rc;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	d->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	d->sweepfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (d->sigfd < 0 || d->epfd < 0 || d->sweepfd < 0 || d->reloadfd < 0 || d->housefd < 0)
-		return -1;
+		return -errno;
+	if ((d->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
+	    (d->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (d->sweepfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
+	    (d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
+	    (d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
+		return -errno;
 	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
-	arm_timer(d->sweepfd, d->o->sweep_interval * 1000u, d->o->sweep_interval * 1000u);
-	arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS);
-	if (add_fd(d, d->sigfd) || add_fd(d, d->sweepfd) || add_fd(d, d->reloadfd) ||
-	    add_fd(d, d->housefd) || add_fd(d, d->watch.fd) ||
-	    (d->metrics && add_fd(d, metrics_fd(d->metrics))) ||
-	    (d->mw && add_fd(d, monero_watch_fd(d->mw))) ||
-	    (d->ew && add_fd(d, exec_watch_fd(d->ew))))
-		return -1;
+	if ((rc = arm_timer(d->sweepfd, d->o->sweep_interval * 1000u,
+			    d->o->sweep_interval * 1000u)) ||
+	    (rc = arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS)))
+		return rc;
+	if ((rc = add_fd(d, d->sigfd)) || (rc = add_fd(d, d->sweepfd)) ||
+	    (rc = add_fd(d, d->reloadfd)) || (rc = add_fd(d, d->housefd)) ||
+	    (rc = add_fd(d, d->watch.fd)) ||
+	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
+	    (d->mw && (rc = add_fd(d, monero_watch_fd(d->mw)))) ||
+	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))))
+		return rc;
 	return 0;
 }
 
@@ -823,8 +839,6 @@ static int silence_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 static int start(struct daemon *d, const struct daemon_opts *o)
 {
 	char err[CONFIG_ERR_MAX];
-	json_t *j;
-
 	sigset_t set;
 
 	/* Blocked from the start, a SIGTERM during the BPF load waits for the
@@ -841,15 +855,11 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	libbpf_set_print(silence_libbpf);
 	d->policy = daemon_load_policy(o, err, sizeof(err));
 	if (!d->policy) {
-		fprintf(stderr, "nomine: %s\n", err);
-		j = json_object();
-		log_set_str(j, "error", err);
-		log_emit_event(j, "error", "Invalid config");
+		log_fatal("Invalid config", "%s", err);
 		return 2;
 	}
-	if (scope_init(&d->scope, o->scopes, o->nscopes, err, sizeof(err))) {
-		fprintf(stderr, "nomine: %s\n", err);
-		log_msg("error", "%s", err);
+	if (scope_init(&d->scope, o->scopes, o->nscopes, err, sizeof(err)) < 0) {
+		log_fatal("Invalid option", "%s", err);
 		return 2;
 	}
 	d->killer.scope = &d->scope;
@@ -863,8 +873,12 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	if (cgroup_find_freezer("/proc/self/mountinfo", d->freezer_mount, sizeof(d->freezer_mount)))
 		d->freezer_mount[0] = '\0';
 	d->ctrs = containers_new(d->unified_mount, d->freezer_mount);
-	if (!d->ctrs || configure_containers(d, policy_config(d->policy), err, sizeof(err))) {
-		fprintf(stderr, "nomine: %s\n", d->ctrs ? err : "out of memory");
+	if (!d->ctrs) {
+		log_fatal("Start-up failed", "container metadata: %s", strerror(errno));
+		return 1;
+	}
+	if (configure_containers(d, policy_config(d->policy), err, sizeof(err)) < 0) {
+		log_fatal("Invalid config", "%s", err);
 		return 2;
 	}
 	d->act.ctrs = d->ctrs;
@@ -890,12 +904,10 @@ int daemon_run(const struct daemon_opts *o)
 	open_bpf(&d);
 	if (getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0") &&
 	    missing_detector(&d)) {
-		fprintf(stderr, "nomine: NOMINE_REQUIRE_BPF is set and %s could not load its BPF "
-			"program (exec: %s; lineage: %s; RandomX: %s)\n", missing_detector(&d),
-			d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
-			d.mw ? "ok" : d.mw_err);
-		log_msg("error", "NOMINE_REQUIRE_BPF is set and %s could not load its BPF program",
-			missing_detector(&d));
+		log_fatal("Start-up failed", "NOMINE_REQUIRE_BPF is set and %s could not load its "
+			  "BPF program (exec: %s; lineage: %s; RandomX: %s)", missing_detector(&d),
+			  d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
+			  d.mw ? "ok" : d.mw_err);
 		teardown(&d);
 		return 1;
 	}
@@ -904,14 +916,14 @@ int daemon_run(const struct daemon_opts *o)
 
 		d.metrics = metrics_open(o->metrics_listen, fill_metrics, &d, err, sizeof(err));
 		if (!d.metrics) {
-			fprintf(stderr, "nomine: %s\n", err);
-			log_msg("error", "%s", err);
+			log_fatal("Start-up failed", "%s", err);
 			teardown(&d);
 			return 1;
 		}
 	}
-	if (setup_fds(&d)) {
-		log_msg("error", "failed to set up the event loop: %s", strerror(errno));
+	rc = setup_fds(&d);
+	if (rc < 0) {
+		log_fatal("Start-up failed", "the event loop: %s", strerror(-rc));
 		teardown(&d);
 		return 1;
 	}

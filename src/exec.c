@@ -51,9 +51,9 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 
 	w->skel = exec_bpf__open();
 	if (!w->skel) {
-		e = errno;
-		snprintf(err, errlen, "failed to open exec program: %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to open exec program: %s", strerror(-e));
+		return e;
 	}
 	for (unsigned int i = 0; i < o->nscopes && i < NM_SCOPE_MAX; i++)
 		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
@@ -63,10 +63,10 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	w->skel->rodata->test_unjudged = o->test_unjudged != 0;
 	w->table_cap = o->table_cap ? o->table_cap : 64 * 1024;
 	w->skel->rodata->kt_wmask = (uint32_t)(w->table_cap / 4 - 1);
-	if (bpf_map__set_value_size(bpf_map__inner_map(w->skel->maps.tables), (uint32_t)w->table_cap)) {
-		e = errno;
-		snprintf(err, errlen, "failed to size the kernel tables: %s", strerror(e));
-		return -1;
+	e = bpf_map__set_value_size(bpf_map__inner_map(w->skel->maps.tables), (uint32_t)w->table_cap);
+	if (e) {
+		snprintf(err, errlen, "failed to size the kernel tables: %s", strerror(-e));
+		return e;
 	}
 	/* One exec program: the judging one, or the one that only captures
 	 * (which needs neither the tables nor the walk: not created). */
@@ -95,22 +95,22 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	for (int i = 0; i < 4; i++) {
 		if (lfds[i] < 0) {
 			bpf_map__set_autocreate(lmaps[i], false);
-		} else if (bpf_map__reuse_fd(lmaps[i], lfds[i])) {
-			e = errno;
-			snprintf(err, errlen, "failed to share lineage map: %s", strerror(e));
-			return -1;
+		} else if ((e = bpf_map__reuse_fd(lmaps[i], lfds[i]))) {
+			snprintf(err, errlen, "failed to share lineage map: %s", strerror(-e));
+			return e;
 		}
 	}
-	if (bpf_load_object(w->skel->obj, w->verdict ? "exec program (verdict)" :
-			    "exec program (capture)", err, errlen))
-		return -1;
+	e = bpf_load_object(w->skel->obj, w->verdict ? "exec program (verdict)" :
+			    "exec program (capture)", err, errlen);
+	if (e)
+		return e;
 	/* The test entry runs the verdict code by hand: nothing is attached. */
 	if (o->test_entry)
 		return 0;
-	if (exec_bpf__attach(w->skel)) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(e));
-		return -1;
+	e = exec_bpf__attach(w->skel);
+	if (e) {
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(-e));
+		return e;
 	}
 	return 0;
 }
@@ -122,24 +122,28 @@ struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, s
 
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	w->records = exec_records_new(o->cb, o->ctx);
 	if (!w->records) {
+		e = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (load(w, o, err, errlen))
+	e = load(w, o, err, errlen);
+	if (e)
 		goto fail;
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record, w, NULL);
 	if (!w->rb) {
-		e = errno;
-		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(e));
+		e = -errno;
+		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(-e));
 		goto fail;
 	}
 	return w;
 fail:
 	exec_watch_close(w);
+	errno = -e;
 	return NULL;
 }
 
@@ -195,7 +199,8 @@ int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f)
 {
 	uint32_t key = (uint32_t)tgid;
 
-	return bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.frozen), &key, f) ? -errno : 0;
+	/* libbpf returns the negative errno itself */
+	return bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.frozen), &key, f);
 }
 
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid)
@@ -228,9 +233,8 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 
 	if (!kt) {
 		/* ENOENT: there was nothing to remove */
-		if (bpf_map_delete_elem(outer, &zero) && errno != ENOENT)
-			return -errno;
-		return 0;
+		ret = bpf_map_delete_elem(outer, &zero);
+		return ret == -ENOENT ? 0 : ret;
 	}
 	if (kt->size > w->table_cap)
 		return -E2BIG;
@@ -239,7 +243,7 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 	 * cap (32 MiB by default) in our memory, blob or not. */
 	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)w->table_cap, 1, &mopts);
 	if (inner < 0)
-		return -errno;
+		return inner;
 	used = ((const struct nm_kt_header *)kt->words)->nwords * 4u;
 	len = (used + (size_t)page - 1) / (size_t)page * (size_t)page;
 	/* only the blob's pages are mapped (and count in our memory), and only
@@ -252,8 +256,7 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 	}
 	memcpy(mem, kt->words, used);
 	munmap(mem, len);
-	if (bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
-		ret = -errno;
+	ret = bpf_map_update_elem(outer, &zero, &inner, BPF_ANY);
 	/* The outer map holds its own reference; the old inner map is freed
 	 * by the kernel once no program run can still be using it. */
 	close(inner);
@@ -271,9 +274,10 @@ int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t le
 	} args = { .argv = (uint64_t)(uintptr_t)argv, .len = (uint32_t)len };
 	/* syscall programs write their context back into ctx_in */
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	int ret = bpf_prog_test_run_opts(bpf_program__fd(w->skel->progs.verdict_test), &topts);
 
-	if (bpf_prog_test_run_opts(bpf_program__fd(w->skel->progs.verdict_test), &topts))
-		return -errno;
+	if (ret)
+		return ret;
 	*matched = args.matched;
 	*flags = args.flags;
 	return 0;
@@ -283,11 +287,13 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
+	int ret;
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
-						    w->skel->progs.handle_exec_capture), &info, &len))
-		return -errno;
+	ret = bpf_obj_get_info_by_fd(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
+						      w->skel->progs.handle_exec_capture), &info, &len);
+	if (ret)
+		return ret;
 	*id = info.id;
 	*verified_insns = info.verified_insns;
 	return 0;

@@ -33,6 +33,8 @@ struct exec_watch_opts {
 	void *ctx;
 };
 
+/* NULL with errno set (libbpf's errno for a refused or unattachable
+ * program, ENOMEM) and a reason in err. */
 struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, size_t errlen);
 void exec_watch_close(struct exec_watch *w);
 /* Detaches the program, then hands every record still queued to the
@@ -48,12 +50,14 @@ void exec_watch_flush(struct exec_watch *w, uint64_t max_age_ns);
  * verdict failed half-way). Returns how many. */
 int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
 			    void (*cb)(pid_t tgid, const struct nm_frozen *f, void *ctx), void *ctx);
-/* The kernel's note on a process it froze; 0, or a negative errno (none). */
+/* The kernel's note on a process it froze; 0, or a negative errno (-ENOENT:
+ * none). */
 int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f);
 /* Forgets a frozen process: user space resumed or killed it. */
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
 
-/* fd to wait on (epoll) and the call that drains it into the callback. */
+/* fd to wait on (epoll) and the call that drains it into the callback
+ * (0 or a negative errno). */
 int exec_watch_fd(const struct exec_watch *w);
 int exec_watch_drain(struct exec_watch *w);
 
@@ -62,7 +66,7 @@ struct ktables;
 /* Installs new kernel tables (their size must be <= table_cap) in one swap:
  * an exec is judged either by the old tables or by the new ones. NULL
  * removes them: every exec then goes to user space for its verdict.
- * Returns 0 or a negative errno. */
+ * Returns 0 or a negative errno (-E2BIG: over table_cap). */
 int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt);
 
 /* Runs the kernel's verdict code on argv (needs test_entry). Stores the
@@ -72,12 +76,14 @@ int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t le
 			    int *matched, int *flags);
 
 /* Exemptions in the kernel: with on, a banned exec in a cgroup not yet
- * classified for generation gen is frozen for user space instead of killed. */
+ * classified for generation gen is frozen for user space instead of killed.
+ * This and exec_watch_classify return 0 or a negative errno. */
 int exec_watch_set_exempt(struct exec_watch *w, int on, uint32_t gen);
 /* Records a cgroup's class (enum nm_cg_class) for generation gen. */
 int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint32_t gen);
 
-/* The exec program's id and what the verifier walked to accept it. */
+/* The exec program's id and what the verifier walked to accept it; 0 or a
+ * negative errno. */
 int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *verified_insns);
 
 /* Execs the program did not run for: the kernel skips a run while another

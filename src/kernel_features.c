@@ -80,24 +80,18 @@ enum verdict_site features_select(const struct features *f, enum exec_variant lo
 
 const char *features_site_name(enum verdict_site s)
 {
-	switch (s) {
-	case SITE_KERNEL:
-		return "kernel";
-	case SITE_USER:
-		return "user";
-	default:
-		return "sweep-only";
-	}
+	static const char *const names[] = {
+		[SITE_KERNEL] = "kernel", [SITE_USER] = "user", [SITE_SWEEP] = "sweep-only",
+	};
+
+	return (unsigned int)s <= SITE_SWEEP ? names[s] : "sweep-only";
 }
 
 const char *features_exec_variant_name(enum exec_variant v)
 {
-	switch (v) {
-	case EXEC_VERDICT:
-		return "kernel-verdict";
-	case EXEC_CAPTURE:
-		return "capture";
-	default:
-		return "sweep-only";
-	}
+	static const char *const names[] = {
+		[EXEC_VERDICT] = "kernel-verdict", [EXEC_CAPTURE] = "capture", [EXEC_NONE] = "sweep-only",
+	};
+
+	return (unsigned int)v <= EXEC_NONE ? names[v] : "sweep-only";
 }

@@ -81,13 +81,15 @@ static int by_ppid(const void *x, const void *y)
 	return (a->ppid > b->ppid) - (a->ppid < b->ppid);
 }
 
-/* Every live process of the machine, sorted by parent. */
+/* Every live process of the machine, sorted by parent. NULL with errno
+ * (ENOMEM, or opendir's; ENOENT when none was found). */
 static struct proc_entry *proc_snapshot(size_t *n)
 {
 	struct proc_entry *v = NULL, *nv;
 	size_t cap = 0, len = 0;
 	struct dirent *de;
 	DIR *d = opendir("/proc");
+	int e = ENOENT;
 
 	if (!d)
 		return NULL;
@@ -100,8 +102,10 @@ static struct proc_entry *proc_snapshot(size_t *n)
 		if (len == cap) {
 			cap = cap ? cap * 2 : 512;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
+			if (!nv) {
+				e = ENOMEM;
 				break;
+			}
 			v = nv;
 		}
 		v[len].pid = pid;
@@ -112,13 +116,16 @@ static struct proc_entry *proc_snapshot(size_t *n)
 	closedir(d);
 	if (v)
 		qsort(v, len, sizeof(*v), by_ppid);
+	else
+		errno = e;
 	*n = len;
 	return v;
 }
 
 /* Every live process whose parent chain reaches one in roots, from one
  * snapshot of /proc (breadth first, children found by binary search).
- * Used where the kernel has no record of the lineage. */
+ * Used where the kernel has no record of the lineage. Returns 0 or a
+ * negative errno (no snapshot). */
 static int proc_descendants(const struct victims *roots, struct victims *out)
 {
 	size_t n = 0, head = 0;
@@ -126,7 +133,7 @@ static int proc_descendants(const struct victims *roots, struct victims *out)
 	struct victims queue = {0};
 
 	if (!all)
-		return -ENOMEM;
+		return -errno;
 	for (size_t i = 0; i < roots->n; i++)
 		victims_add(&queue, roots->v[i].tgid, roots->v[i].start_ticks);
 	while (head < queue.n) {

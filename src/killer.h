@@ -25,7 +25,9 @@ struct kill_report {
  * exec, or 0 when unknown (a process found by a sweep), in which case the
  * descendants are found from /proc and marked for the kernel before the
  * root dies. Never signals nomine itself or PID 1. Returns 0, or a negative
- * errno when nothing could be done. */
+ * errno when nothing could be done: -EPERM (the live process may not be
+ * killed: out of scope, nomine itself or PID 1; nothing signalled), -ESRCH
+ * (the process and its tree were gone). */
 int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
 		struct kill_report *r);
 

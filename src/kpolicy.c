@@ -8,16 +8,17 @@
 #include "log.h"
 
 /* The union of all patterns is over the state budget: add them one by one,
- * leaving to user space each one that would push the union past it. */
+ * leaving to user space each one that would push the union past it. 0, or a
+ * negative errno (-E2BIG when no pattern fits, -ENOMEM). */
 static int greedy_union(const char **pats, size_t n, struct kregex_dfa *dfa, uint8_t *unsup,
 			const char **reason)
 {
 	const char **kept = calloc(n, sizeof(*kept));
 	size_t nkept = 0;
-	int ret = 0;
+	int ret;
 
 	if (!kept)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct kregex_dfa t;
 		const char *why = NULL;
@@ -37,10 +38,9 @@ static int greedy_union(const char **pats, size_t n, struct kregex_dfa *dfa, uin
 	}
 	if (nkept == 0) {
 		free(kept);
-		return -1;
+		return -E2BIG;
 	}
-	if (kregex_compile(kept, nkept, KPOLICY_ALLOW_STATES, dfa, NULL, NULL))
-		ret = -1;
+	ret = kregex_compile(kept, nkept, KPOLICY_ALLOW_STATES, dfa, NULL, NULL);
 	free(kept);
 	return ret;
 }
@@ -55,6 +55,7 @@ static enum nm_kt_allow build_allow(const struct config *cfg, struct kregex_dfa 
 	const char **reason = calloc(n ? n : 1, sizeof(*reason));
 	uint8_t *unsup = calloc(n ? n : 1, 1);
 	enum nm_kt_allow mode = NM_KT_ALLOW_DFA;
+	int rc;
 
 	*have = 0;
 	*nfallback = 0;
@@ -65,8 +66,8 @@ static enum nm_kt_allow build_allow(const struct config *cfg, struct kregex_dfa 
 	}
 	for (size_t i = 0; i < n; i++)
 		pats[i] = cfg->allowed[i].regex;
-	if (kregex_compile(pats, n, KPOLICY_ALLOW_STATES, dfa, unsup, reason) &&
-	    (errno != E2BIG || greedy_union(pats, n, dfa, unsup, reason))) {
+	rc = kregex_compile(pats, n, KPOLICY_ALLOW_STATES, dfa, unsup, reason);
+	if (rc < 0 && (rc != -E2BIG || greedy_union(pats, n, dfa, unsup, reason) < 0)) {
 		mode = NM_KT_ALLOW_PARTIAL;
 		*nfallback = n;
 		goto out;
@@ -99,8 +100,8 @@ int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpoli
 			    out->why, sizeof(out->why));
 	if (have)
 		kregex_dfa_free(&dfa);
-	if (ret)
-		return -1;
+	if (ret < 0)
+		return ret;
 	((struct nm_kt_header *)out->kt.words)->generation = gen;
 	return 0;
 }

@@ -23,8 +23,9 @@ struct kpolicy {
 
 /* Builds the tables, stamped with generation gen. Each allow pattern the
  * kernel cannot run is logged once with its origin and reason (those
- * patterns are decided by freezing the process at exec). Returns 0, or -1
- * with out->why set (e.g. over cap): verdicts then stay in user space. */
+ * patterns are decided by freezing the process at exec). Returns 0, or a
+ * negative errno (-E2BIG over cap, -ENOMEM, -EINVAL) with out->why set:
+ * verdicts then stay in user space. */
 int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpolicy *out);
 void kpolicy_free(struct kpolicy *kp);
 

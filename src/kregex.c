@@ -277,7 +277,7 @@ static int grow_hash(struct build *b)
 	uint32_t *h = malloc(cap * sizeof(*h));
 
 	if (!h)
-		return -1;
+		return -ENOMEM;
 	memset(h, 0xff, cap * sizeof(*h));
 	for (uint32_t s = 0; s < b->nstates; s++) {
 		size_t i = b->shash[s] & (cap - 1);
@@ -315,53 +315,51 @@ static int grow_states(struct build *b)
 	uint8_t *acc;
 
 	if (!off)
-		return -1;
+		return -ENOMEM;
 	b->off = off;
 	sh = realloc(b->shash, (size_t)cap * sizeof(*sh));
 	if (!sh)
-		return -1;
+		return -ENOMEM;
 	b->shash = sh;
 	next = realloc(b->next, (size_t)cap * b->nclasses * sizeof(*next));
 	if (!next)
-		return -1;
+		return -ENOMEM;
 	b->next = next;
 	acc = realloc(b->accept, cap);
 	if (!acc)
-		return -1;
+		return -ENOMEM;
 	b->accept = acc;
 	b->statecap = cap;
 	return 0;
 }
 
-/* The state for the set in b->out: found, or added. KR_NONE with errno set
- * if over a limit or out of memory. */
-static uint32_t state_for(struct build *b)
+/* The state for the set in b->out, found or added, in *state. 0, or -E2BIG
+ * if over a limit, or -ENOMEM. */
+static int state_for(struct build *b, uint32_t *state)
 {
 	uint32_t n = b->nout, s;
 	uint64_t h = hash_set(b->out, n, b->out_accept);
 	size_t i;
 
-	if (b->work > BUILD_WORK_MAX) {
-		errno = E2BIG;
-		return KR_NONE;
-	}
+	if (b->work > BUILD_WORK_MAX)
+		return -E2BIG;
 	if ((size_t)b->nstates * 2 >= b->hashcap && grow_hash(b) < 0)
-		goto nomem;
+		return -ENOMEM;
 	for (i = h & (b->hashcap - 1); (s = b->hash[i]) != UINT32_MAX; i = (i + 1) & (b->hashcap - 1))
-		if (same_set(b, s, h))
-			return s;
-	if (b->nstates >= b->limit || b->npool + n > BUILD_POOL_MAX) {
-		errno = E2BIG;
-		return KR_NONE;
-	}
+		if (same_set(b, s, h)) {
+			*state = s;
+			return 0;
+		}
+	if (b->nstates >= b->limit || b->npool + n > BUILD_POOL_MAX)
+		return -E2BIG;
 	if (b->nstates == b->statecap && grow_states(b) < 0)
-		goto nomem;
+		return -ENOMEM;
 	if (b->npool + n > b->poolcap) {
 		size_t cap = (b->poolcap + n) * 2;
 		uint32_t *p = realloc(b->pool, cap * sizeof(*p));
 
 		if (!p)
-			goto nomem;
+			return -ENOMEM;
 		b->pool = p;
 		b->poolcap = cap;
 	}
@@ -372,34 +370,32 @@ static uint32_t state_for(struct build *b)
 	b->shash[s] = h;
 	b->accept[s] = (uint8_t)b->out_accept;
 	b->hash[i] = s;
-	return s;
-nomem:
-	errno = ENOMEM;
-	return KR_NONE;
+	*state = s;
+	return 0;
 }
 
-/* Breadth-first subset construction; fills b->next for every state. */
+/* Breadth-first subset construction; fills b->next for every state. 0, or
+ * a negative errno (-E2BIG, -ENOMEM). */
 static int subsets(struct build *b, uint32_t start)
 {
 	const struct nfa *f = b->f;
 	uint32_t *cur = malloc((size_t)f->n * 3 * sizeof(*cur));
+	uint32_t t;
+	int rc;
 
-	if (!cur) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (!cur)
+		return -ENOMEM;
 	b->seed[0] = start * 3;
 	b->nseed = 1;
 	closure(b, 1);
-	if (state_for(b) == KR_NONE)
+	rc = state_for(b, &t);
+	if (rc < 0)
 		goto fail;
 	for (uint32_t s = 0; s < b->nstates; s++) {
 		uint32_t n = (uint32_t)(b->off[s + 1] - b->off[s]);
 
 		memcpy(cur, b->pool + b->off[s], (size_t)n * sizeof(*cur));
 		for (uint32_t c = 0; c < b->nclasses; c++) {
-			uint32_t t;
-
 			/* Every kept item is an N_CHAR: does it take class c? */
 			b->nseed = 0;
 			b->work += n;
@@ -414,8 +410,8 @@ static int subsets(struct build *b, uint32_t start)
 				b->seed[b->nseed++] = nd->out * 3 + (fl ? 2 : 0);
 			}
 			closure(b, 0);
-			t = state_for(b);
-			if (t == KR_NONE)
+			rc = state_for(b, &t);
+			if (rc < 0)
 				goto fail;
 			b->next[(size_t)s * b->nclasses + c] = t;
 		}
@@ -424,7 +420,7 @@ static int subsets(struct build *b, uint32_t start)
 	return 0;
 fail:
 	free(cur);
-	return -1;
+	return rc;
 }
 
 /* ---- minimisation (Hopcroft) ------------------------------------------- */
@@ -570,14 +566,14 @@ out:
 /* ---- assembling the result --------------------------------------------- */
 
 /* Writes the minimal DFA: blocks renumbered so the start is 0, classes with
- * identical columns merged, the dead state found. */
+ * identical columns merged, the dead state found. 0, or -ENOMEM. */
 static int emit(const struct build *b, const uint32_t *blk, uint32_t nb, const uint8_t cls[256],
 		struct kregex_dfa *out)
 {
 	uint32_t k = b->nclasses, *ren = malloc((size_t)nb * sizeof(*ren));
 	uint32_t *rep = malloc((size_t)nb * sizeof(*rep)), cmap[256], nk = 0, id = 0;
 	uint64_t colhash[256];
-	int rc = -1;
+	int rc = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
 	if (!ren || !rep)
@@ -651,7 +647,7 @@ int kregex_supported(const char *pattern, const char **reason)
 
 	if (!pattern) {
 		why = "no pattern";
-		rc = -1;
+		rc = -EINVAL;
 	} else {
 		rc = kr_parse(pattern, &a, &why);
 		kr_ast_free(&a);
@@ -677,7 +673,8 @@ static void build_free(struct build *b)
 	free(b->hash);
 }
 
-/* The DFA of an NFA whose last node is its N_MATCH. */
+/* The DFA of an NFA whose last node is its N_MATCH. 0, or a negative errno
+ * (-E2BIG over the budget, -ENOMEM). */
 static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 		       struct kregex_dfa *out)
 {
@@ -686,7 +683,7 @@ static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 	uint32_t *blk = NULL, nb;
 	size_t items = (size_t)f->n * 3;
 	uint64_t limit = (uint64_t)max_states * BUILD_SLACK;
-	int rc = -1, saved;
+	int rc;
 
 	b.nclasses = byte_classes(f, cls);
 	b.nl_class = cls['\n'];
@@ -706,35 +703,30 @@ static int determinise(const struct nfa *f, uint32_t start, uint32_t max_states,
 	b.accept = malloc(b.statecap);
 	if (!b.cmask || !b.stamp || !b.ostamp || !b.stack || !b.out || !b.seed || !b.pool ||
 	    !b.off || !b.shash || !b.next || !b.accept) {
-		errno = ENOMEM;
+		rc = -ENOMEM;
 		goto out;
 	}
 	for (uint32_t i = 0; i < f->nsets; i++)
 		for (int c = 0; c < 256; c++)
 			if (kr_set_has(&f->sets[i], (unsigned)c))
 				b.cmask[i][cls[c] >> 6] |= 1ULL << (cls[c] & 63);
-	if (subsets(&b, start) < 0)
+	rc = subsets(&b, start);
+	if (rc < 0)
 		goto out;
 	blk = malloc((size_t)b.nstates * sizeof(*blk));
 	nb = blk ? minimise(b.nstates, b.nclasses, b.next, b.accept, blk) : 0;
 	if (!nb) {
-		errno = ENOMEM;
+		rc = -ENOMEM;
 		goto out;
 	}
 	if (nb > max_states) {
-		errno = E2BIG;
+		rc = -E2BIG;
 		goto out;
 	}
-	if (emit(&b, blk, nb, cls, out) < 0) {
-		errno = ENOMEM;
-		goto out;
-	}
-	rc = 0;
+	rc = emit(&b, blk, nb, cls, out);
 out:
-	saved = errno;
 	free(blk);
 	build_free(&b);
-	errno = saved;
 	return rc;
 }
 
@@ -743,14 +735,12 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 {
 	struct nfa f = { 0 };
 	uint32_t start = KR_NONE;
-	int rc = -1, saved;
+	int rc;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if (!out || (n && !patterns) || max_states == 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!out || (n && !patterns) || max_states == 0)
+		return -EINVAL;
 	/* Node 0 is the N_MATCH that every pattern ends in. */
 	if (nfa_add(&f, N_MATCH, 0, 0) == KR_NONE)
 		goto nomem;
@@ -758,10 +748,11 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 		struct kr_ast a = { 0 };
 		const char *why = "no pattern";
 		uint32_t s;
+		int prc = patterns[i] ? kr_parse(patterns[i], &a, &why) : -EINVAL;
 
-		if (!patterns[i] || kr_parse(patterns[i], &a, &why) < 0) {
+		if (prc < 0) {
 			kr_ast_free(&a);
-			if (!strcmp(why, "out of memory"))
+			if (prc == -ENOMEM)
 				goto nomem;
 			if (unsupported)
 				unsupported[i] = 1;
@@ -796,12 +787,10 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 	goto done;
 nomem:
 	kregex_dfa_free(out);
-	errno = ENOMEM;
+	rc = -ENOMEM;
 done:
-	saved = errno;
 	free(f.v);
 	free(f.sets);
-	errno = saved;
 	return rc;
 }
 

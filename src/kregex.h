@@ -47,9 +47,9 @@ struct kregex_dfa {
  * unsupported[i] = 1 and reason[i] (static string) set, else unsupported[i] = 0
  * and reason[i] = NULL (either array may be NULL). The supported ones go into
  * the DFA, which is minimal. If it needs more than max_states states (or the
- * construction on the way more than 8 * max_states), returns -1 with errno
- * E2BIG (the caller falls back). Returns 0 and fills *out (free
- * with kregex_dfa_free), or -1 with errno (EINVAL, ENOMEM, E2BIG). */
+ * construction on the way more than 8 * max_states), returns -E2BIG (the
+ * caller falls back). Returns 0 and fills *out (free with kregex_dfa_free),
+ * or a negative errno (-EINVAL bad arguments, -ENOMEM, -E2BIG). */
 int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 		   struct kregex_dfa *out, uint8_t *unsupported, const char **reason);
 
@@ -60,7 +60,8 @@ void kregex_dfa_free(struct kregex_dfa *d);
  * user space.) */
 int kregex_match(const struct kregex_dfa *d, const uint8_t *line, size_t len);
 
-/* Whether kregex supports a single pattern: 0 ok, -1 with *reason set. */
+/* Whether kregex supports a single pattern: 0 ok, else a negative errno
+ * (-EINVAL unsupported or NULL, -ENOMEM) with *reason set. */
 int kregex_supported(const char *pattern, const char **reason);
 
 #endif

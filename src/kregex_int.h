@@ -52,9 +52,9 @@ struct kr_ast {
 	uint32_t root;
 };
 
-/* Parses one pattern. 0 on success; -1 with *reason set if the pattern is
- * outside the subset (errno ENOMEM and reason "out of memory" if allocation
- * failed). The AST is freed with kr_ast_free either way. */
+/* Parses one pattern. 0 on success; -EINVAL with *reason set if the pattern
+ * is outside the subset, or -ENOMEM (reason "out of memory") if allocation
+ * failed. The AST is freed with kr_ast_free either way. */
 int kr_parse(const char *pattern, struct kr_ast *ast, const char **reason);
 void kr_ast_free(struct kr_ast *ast);
 

@@ -21,6 +21,7 @@ struct parser {
 	const uint8_t *p, *end;   /* *end is the pattern's NUL */
 	struct kr_ast *ast;
 	const char *reason;
+	int err;                  /* -ENOMEM once "out of memory" is the reason */
 	unsigned depth;
 	unsigned seen;            /* SEEN_* escapes outside classes */
 	const uint8_t **names;    /* group names seen, for PCRE2's duplicate check */
@@ -39,7 +40,8 @@ static uint32_t fail(struct parser *ps, const char *why)
 
 static uint32_t nomem(struct parser *ps)
 {
-	errno = ENOMEM;
+	if (!ps->reason)
+		ps->err = -ENOMEM;
 	return fail(ps, "out of memory");
 }
 
@@ -81,12 +83,13 @@ static int is_upper(unsigned c) { return c >= 'A' && c <= 'Z'; }
 static int is_alnum(unsigned c) { return is_digit(c) || is_lower(c) || is_upper(c); }
 static int is_word(unsigned c) { return is_alnum(c) || c == '_'; }
 
+/* The value of hex digit c, or -EINVAL if c is none. */
 static int hex_val(unsigned c)
 {
 	if (is_digit(c))
 		return (int)(c - '0');
 	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10) : -1;
+	return c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10) : -EINVAL;
 }
 
 static void set_range(struct kr_set *s, unsigned lo, unsigned hi)
@@ -158,12 +161,13 @@ static const char *const posix_names[] = {
 	"digit", "graph", "print", "punct", "space", "word", "xdigit",
 };
 
+/* Index of a [:name:] in posix_names, or -ENOENT. */
 static int posix_lookup(const uint8_t *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(posix_names) / sizeof(posix_names[0]); i++)
 		if (strlen(posix_names[i]) == len && !memcmp(posix_names[i], name, len))
 			return (int)i;
-	return -1;
+	return -ENOENT;
 }
 
 static void posix_set(int idx, struct kr_set *s)
@@ -328,20 +332,21 @@ static int posix_syntax(const uint8_t *p, const uint8_t *end, const uint8_t **te
 	return 0;
 }
 
-/* A [:name:] item inside a class: ps->p is at the ':'. */
+/* A [:name:] item inside a class: ps->p is at the ':'. 0, or -EINVAL with
+ * ps->reason set. */
 static int class_posix(struct parser *ps, const uint8_t *term, struct kr_set *e)
 {
 	int neg = 0, idx;
 
 	if (*ps->p != ':')
-		return fail(ps, "POSIX collating elements are not supported"), -1;
+		return fail(ps, "POSIX collating elements are not supported"), -EINVAL;
 	if (*++ps->p == '^') {
 		neg = 1;
 		ps->p++;
 	}
 	idx = posix_lookup(ps->p, (size_t)(term - ps->p));
 	if (idx < 0)
-		return fail(ps, "unknown POSIX class name"), -1;
+		return fail(ps, "unknown POSIX class name"), -EINVAL;
 	posix_set(idx, e);
 	if (neg)
 		set_invert(e);
@@ -538,37 +543,39 @@ static uint32_t parse_quant(struct parser *ps, uint32_t atom)
 
 static uint32_t parse_alt(struct parser *ps);
 
+/* A group name up to term. 0, or a negative errno (-EINVAL, -ENOMEM) with
+ * ps->reason set. */
 static int read_name(struct parser *ps, uint8_t term)
 {
 	const uint8_t *s = ps->p;
 	size_t len;
 
 	if (ps->p >= ps->end || !is_word(*ps->p))
-		return fail(ps, "subpattern name expected"), -1;
+		return fail(ps, "subpattern name expected"), -EINVAL;
 	if (is_digit(*ps->p))
-		return fail(ps, "subpattern name must start with a non-digit"), -1;
+		return fail(ps, "subpattern name must start with a non-digit"), -EINVAL;
 	while (ps->p < ps->end && is_word(*ps->p))
 		ps->p++;
 	len = (size_t)(ps->p - s);
 	if (len > PCRE2_MAX_NAME)
-		return fail(ps, "subpattern name is too long"), -1;
+		return fail(ps, "subpattern name is too long"), -EINVAL;
 	if (ps->p >= ps->end || *ps->p != term)
-		return fail(ps, "syntax error in subpattern name"), -1;
+		return fail(ps, "syntax error in subpattern name"), -EINVAL;
 	ps->p++;
 	for (size_t i = 0; i < ps->nnames; i++)
 		if (ps->namelen[i] == len && !memcmp(ps->names[i], s, len))
-			return fail(ps, "two named subpatterns have the same name"), -1;
+			return fail(ps, "two named subpatterns have the same name"), -EINVAL;
 	if (ps->nnames == ps->namecap) {
 		size_t cap = ps->namecap ? ps->namecap * 2 : 8;
 		const uint8_t **nv = realloc(ps->names, cap * sizeof(*nv));
 		size_t *lv;
 
 		if (!nv)
-			return nomem(ps), -1;
+			return nomem(ps), -ENOMEM;
 		ps->names = nv;
 		lv = realloc(ps->namelen, cap * sizeof(*lv));
 		if (!lv)
-			return nomem(ps), -1;
+			return nomem(ps), -ENOMEM;
 		ps->namelen = lv;
 		ps->namecap = cap;
 	}
@@ -814,7 +821,7 @@ int kr_parse(const char *pattern, struct kr_ast *ast, const char **reason)
 	free(ps.namelen);
 	if (root == KR_NONE) {
 		*reason = ps.reason;
-		return -1;
+		return ps.err ? ps.err : -EINVAL;
 	}
 	ast->root = root;
 	return 0;

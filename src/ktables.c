@@ -19,7 +19,8 @@ static int has_output(const struct automaton *a, uint32_t s)
 }
 
 /* Output list of s, longest first (a longer string ending at the same place
- * is always earlier on the dictionary chain). Returns the count or -1. */
+ * is always earlier on the dictionary chain). Returns the count, or -E2BIG
+ * past NM_KT_MAX_OUTS. */
 static int outputs_of(const struct automaton *a, uint32_t s, uint32_t *ids)
 {
 	uint32_t t = a->out[s] != AC_NONE ? s : a->dict[s];
@@ -27,7 +28,7 @@ static int outputs_of(const struct automaton *a, uint32_t s, uint32_t *ids)
 
 	while (t != AC_NONE) {
 		if (n == NM_KT_MAX_OUTS)
-			return -1;
+			return -E2BIG;
 		ids[n++] = a->out[t];
 		t = a->dict[t];
 	}
@@ -144,8 +145,7 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		for (uint32_t s = 0; s < a->nstates; s++) {
 			if ((uint64_t)a->base[s] + a->nclasses > a->ncomb) {
 				snprintf(why, whylen, "automaton comb too short for state %u", s);
-				errno = EINVAL;
-				return -1;
+				return -EINVAL;
 			}
 		}
 		words += words & 1;                 /* pairs at even offsets */
@@ -161,7 +161,7 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		if (too_many) {
 			snprintf(why, whylen, "more than %d banned strings end at one position",
 				 NM_KT_MAX_OUTS);
-			return -1;
+			return -E2BIG;
 		}
 		h.b_ndense = DENSE_BYTES / 4 / a->nclasses;
 		if (h.b_ndense > a->nstates)
@@ -182,13 +182,12 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 	if (size > cap || words > NM_KT_STATE) {
 		snprintf(why, whylen, "kernel tables need %zu KiB, over the %zu KiB cap",
 			 size / 1024, cap / 1024);
-		errno = E2BIG;
-		return -1;
+		return -E2BIG;
 	}
 	out->words = calloc(1, size);
 	if (!out->words) {
 		snprintf(why, whylen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	out->size = size;
 	h.nwords = (uint32_t)words;

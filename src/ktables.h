@@ -17,9 +17,10 @@ struct ktables {
 
 /* Builds the blob for banned strings a (NULL: none) and the allow DFA (NULL
  * unless mode is NM_KT_ALLOW_DFA or NM_KT_ALLOW_PARTIAL). The blob's size is
- * the smallest power of two >= 64 KiB that holds it. Returns 0, or -1 with
- * the reason in why: larger than cap bytes, or more than NM_KT_MAX_OUTS
- * strings ending at one position. */
+ * the smallest power of two >= 64 KiB that holds it. Returns 0, or a
+ * negative errno with the reason in why: -E2BIG larger than cap bytes, or
+ * more than NM_KT_MAX_OUTS strings ending at one position; -EINVAL a
+ * malformed automaton; -ENOMEM. */
 int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		  enum nm_kt_allow mode, size_t cap, struct ktables *out, char *why, size_t whylen);
 void ktables_free(struct ktables *kt);

@@ -26,9 +26,11 @@ struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_
 
 	if (!lt) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	if (kind != NM_LINEAGE_TASK_STORAGE && kind != NM_LINEAGE_PID_MAP) {
+		e = -EINVAL;
 		snprintf(err, errlen, "no lineage kind");
 		goto fail;
 	}
@@ -36,8 +38,8 @@ struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_
 	lt->next_user_id = 1ull << 63;
 	lt->skel = lineage_bpf__open();
 	if (!lt->skel) {
-		e = errno;
-		snprintf(err, errlen, "failed to open lineage tracker: %s", strerror(e));
+		e = -errno;
+		snprintf(err, errlen, "failed to open lineage tracker: %s", strerror(-e));
 		goto fail;
 	}
 	lt->skel->rodata->lineage_kind = (uint32_t)kind;
@@ -50,22 +52,24 @@ struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_
 	}
 	/* task storage goes with its task; the pid map is emptied at exit */
 	bpf_program__set_autoload(lt->skel->progs.handle_exit, kind == NM_LINEAGE_PID_MAP);
-	if (bpf_load_object(lt->skel->obj, "lineage tracker", err, errlen))
+	e = bpf_load_object(lt->skel->obj, "lineage tracker", err, errlen);
+	if (e)
 		goto fail;
-	if (lineage_bpf__attach(lt->skel)) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach fork tracker: %s", strerror(e));
+	e = lineage_bpf__attach(lt->skel);
+	if (e) {
+		snprintf(err, errlen, "failed to attach fork tracker: %s", strerror(-e));
 		goto fail;
 	}
 	lt->iter_link = bpf_program__attach_iter(lt->skel->progs.find_doomed, NULL);
 	if (!lt->iter_link) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach task iterator: %s", strerror(e));
+		e = -errno;
+		snprintf(err, errlen, "failed to attach task iterator: %s", strerror(-e));
 		goto fail;
 	}
 	return lt;
 fail:
 	lineage_close(lt);
+	errno = -e;
 	return NULL;
 }
 
@@ -89,7 +93,7 @@ int lineage_map_fd(const struct lineage_tracker *lt)
 int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd)
 {
 	if (lt->kind != NM_LINEAGE_TASK_STORAGE)
-		return -1;
+		return -ENOENT;
 	if (counter_fd)
 		*counter_fd = bpf_map__fd(lt->skel->maps.lineage_spills);
 	return bpf_map__fd(lt->skel->maps.lineage_spill);
@@ -127,9 +131,8 @@ int lineage_doom(struct lineage_tracker *lt, uint64_t id)
 {
 	uint8_t one = 1;
 
-	if (bpf_map_update_elem(bpf_map__fd(lt->skel->maps.doomed), &id, &one, BPF_ANY))
-		return -errno;
-	return 0;
+	/* libbpf returns the negative errno itself */
+	return bpf_map_update_elem(bpf_map__fd(lt->skel->maps.doomed), &id, &one, BPF_ANY);
 }
 
 int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
@@ -159,9 +162,7 @@ int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t star
 	l = &e.l;
 	memmove(&l->ids[1], &l->ids[0], sizeof(l->ids) - sizeof(l->ids[0]));
 	l->ids[0] = id;
-	if (bpf_map_update_elem(fd, key, value, BPF_ANY))
-		return -errno;
-	return 0;
+	return bpf_map_update_elem(fd, key, value, BPF_ANY);
 }
 
 int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
@@ -180,7 +181,7 @@ int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, si
 
 	fd = bpf_iter_create(bpf_link__fd(lt->iter_link));
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (;;) {
 		if (len == cap) {
 			cap = cap ? cap * 2 : 64;

@@ -12,8 +12,9 @@
 struct lineage_tracker;
 
 /* Loads and attaches the fork tracker and the doomed-task iterator, keeping
- * lineage in the map of the given kind (lineage.bpf.h). Returns NULL with a
- * reason in err when the kernel cannot take them. */
+ * lineage in the map of the given kind (lineage.bpf.h). Returns NULL with
+ * errno set (EINVAL: no such kind; else libbpf's or ENOMEM) and a reason in
+ * err when the kernel cannot take them. */
 struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_t errlen);
 void lineage_close(struct lineage_tracker *lt);
 
@@ -22,7 +23,7 @@ void lineage_close(struct lineage_tracker *lt);
 int lineage_map_fd(const struct lineage_tracker *lt);
 enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt);
 /* With task storage: the spill map (and its counter's) fd, for exec.bpf.c
- * to share; -1 for the other kind. */
+ * to share; -ENOENT for the other kind (*counter_fd untouched). */
 int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd);
 /* Task storage creations the kernel refused, kept in the spill map. */
 uint64_t lineage_spills(const struct lineage_tracker *lt);
@@ -30,7 +31,8 @@ uint64_t lineage_spills(const struct lineage_tracker *lt);
 uint64_t lineage_failures(const struct lineage_tracker *lt);
 const char *lineage_kind_name(enum nm_lineage_kind kind);
 
-/* Marks an exec id: every task carrying it in its ancestry is doomed. */
+/* Marks an exec id: every task carrying it in its ancestry is doomed.
+ * This, lineage_mark and lineage_add return 0 or a negative errno. */
 int lineage_doom(struct lineage_tracker *lt, uint64_t id);
 
 /* Gives the process behind pidfd a fresh id of its own (allocated in user

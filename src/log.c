@@ -133,3 +133,18 @@ void log_msg(const char *level, const char *fmt, ...)
 	va_end(ap);
 	log_emit_event(json_object(), level, buf);
 }
+
+void log_fatal(const char *event, const char *fmt, ...)
+{
+	char buf[4096];
+	json_t *o = json_object();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "nomine: %s\n", buf);
+	json_object_set_new(o, "fatal", json_true());
+	log_set_str(o, "error", buf);
+	log_emit_event(o, "error", event);
+}

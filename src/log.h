@@ -22,6 +22,12 @@ void log_set_int(json_t *obj, const char *key, long long v);
 /* A message event: {"event": <formatted text>, "level": level, ...}. */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A fatal start-up error: "nomine: <reason>" on stderr and
+ * {"event": event, "level": "error", "fatal": true, "error": <reason>} on the
+ * log, so both a reader of `kubectl logs` and a `jq 'select(.fatal)'` alert
+ * see every one. The caller then exits (2: bad config or option, else 1). */
+void log_fatal(const char *event, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* RFC 3339 UTC with microseconds into buf (at least 32 bytes). */
 void log_timestamp(char *buf, size_t n);
 

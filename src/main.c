@@ -55,39 +55,51 @@ static int push(char ***v, size_t *n, char *s)
 	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
 
 	if (!nv)
-		return -1;
+		return -ENOMEM;
 	nv[(*n)++] = s;
 	*v = nv;
 	return 0;
 }
 
 /* Parses options; allowed is a set of OPT_* a command accepts. Returns 0,
- * or 2 after printing why. */
-static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allowed)
+ * or 2 (1 out of memory) with the reason in err. */
+static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allowed, char *err,
+		 size_t errlen)
 {
 	char *end;
 	long v;
-	int c;
+	int c, idx;
 
 	o->sweep_interval = NM_SWEEP_INTERVAL_S;
 	o->table_cap = NM_TABLE_CAP_BYTES;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
-		if (c == '?' || !(allowed & (1u << c))) {
-			if (c != '?')
-				fprintf(stderr, "nomine %s: option %s not accepted here\n", argv[0],
-					argv[optind - 1]);
-			fputs(usage, stderr);
+	opterr = 0;   /* the reasons go where the caller sends them */
+	while ((c = getopt_long(argc, argv, "+:", long_opts, &idx)) != -1) {
+		if (c == ':') {
+			snprintf(err, errlen, "%s: option %s needs a value", argv[0], argv[optind - 1]);
+			return 2;
+		}
+		if (c == '?') {
+			snprintf(err, errlen, "%s: option %s unknown", argv[0], argv[optind - 1]);
+			return 2;
+		}
+		if (!(allowed & (1u << c))) {
+			snprintf(err, errlen, "%s: option --%s not accepted here", argv[0],
+				 long_opts[idx].name);
 			return 2;
 		}
 		switch (c) {
 		case OPT_CONFIG:
-			if (push(&o->configs, &o->nconfigs, optarg))
-				return 2;
+			if (push(&o->configs, &o->nconfigs, optarg) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return 1;
+			}
 			break;
 		case OPT_SCOPE:
-			if (push(&o->scopes, &o->nscopes, optarg))
-				return 2;
+			if (push(&o->scopes, &o->nscopes, optarg) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return 1;
+			}
 			break;
 		case OPT_AUDIT:
 			o->audit = 1;
@@ -105,7 +117,8 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > 86400 * 7) {
-				fprintf(stderr, "nomine: --sweep-interval %s: want 1..604800 seconds\n", optarg);
+				snprintf(err, errlen, "--sweep-interval %s: want 1..604800 seconds",
+					 optarg);
 				return 2;
 			}
 			o->sweep_interval = (unsigned int)v;
@@ -114,8 +127,8 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > 1024 || (v & (v - 1))) {
-				fprintf(stderr, "nomine: --kernel-table-mib %s: want a power of two, 1..1024\n",
-					optarg);
+				snprintf(err, errlen,
+					 "--kernel-table-mib %s: want a power of two, 1..1024", optarg);
 				return 2;
 			}
 			o->table_cap = (size_t)v << 20;
@@ -155,10 +168,14 @@ static int cmd_check(int argc, char **argv)
 	struct verdict v;
 	size_t len = 0, off = 0;
 	uint8_t *buf;
-	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP);
+	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP, err, sizeof(err));
 
-	if (rc)
+	/* a command-line tool: its errors go to stderr only */
+	if (rc) {
+		fprintf(stderr, "nomine: %s\n%s", err, usage);
+		free(o.configs);
 		return rc;
+	}
 	if (optind >= argc) {
 		fputs("nomine check: give the command after --\n", stderr);
 		free(o.configs);
@@ -195,14 +212,20 @@ static int cmd_daemon(int argc, char **argv, int scan)
 {
 	struct daemon_opts o = {0};
 	unsigned int allowed = 1u << OPT_CONFIG | 1u << OPT_AUDIT | 1u << OPT_SCOPE | 1u << OPT_HELP;
+	char err[256];
 	int rc;
 
 	if (!scan)
 		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER | 1u << OPT_METRICS;
-	rc = parse(argc, argv, &o, allowed);
+	rc = parse(argc, argv, &o, allowed, err, sizeof(err));
 	if (!rc && optind < argc) {
-		fprintf(stderr, "nomine %s: unexpected argument %s\n", argv[0], argv[optind]);
+		snprintf(err, sizeof(err), "%s: unexpected argument %s", argv[0], argv[optind]);
 		rc = 2;
+	}
+	if (rc) {
+		log_fatal("Invalid option", "%s", err);
+		if (rc == 2)
+			fputs(usage, stderr);
 	}
 	if (!rc)
 		rc = scan ? daemon_scan(&o) : daemon_run(&o);
@@ -231,7 +254,7 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "nomine: unknown command %s\n", argv[1]);
+	log_fatal("Invalid option", "unknown command %s", argv[1]);
 	fputs(usage, stderr);
 	return 2;
 }

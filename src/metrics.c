@@ -228,7 +228,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, char *err, s
 	}
 bad:
 	snprintf(err, errlen, "--metrics-listen %s: want HOST:PORT or :PORT", s);
-	return -1;
+	return -EINVAL;
 }
 
 struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void *ctx,
@@ -237,9 +237,16 @@ struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void 
 	struct metrics_server *m = calloc(1, sizeof(*m));
 	struct sockaddr_storage ss;
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int e;
 
-	if (!m || parse_listen(listen, &ss, err, errlen)) {
+	if (!m) {
+		snprintf(err, errlen, "metrics: out of memory");
+		return NULL;            /* errno ENOMEM from calloc */
+	}
+	e = parse_listen(listen, &ss, err, errlen);
+	if (e) {
 		free(m);
+		errno = -e;
 		return NULL;
 	}
 	if (ss.ss_family == AF_INET6)
@@ -251,9 +258,10 @@ struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void 
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
 				  MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_END);
 	if (!m->mhd) {
-		snprintf(err, errlen, "failed to listen on %s for metrics: %s", listen,
-			 strerror(errno ? errno : EADDRINUSE));
+		e = errno ? errno : EADDRINUSE;
+		snprintf(err, errlen, "failed to listen on %s for metrics: %s", listen, strerror(e));
 		free(m);
+		errno = e;
 		return NULL;
 	}
 	return m;
@@ -271,7 +279,7 @@ int metrics_fd(const struct metrics_server *m)
 {
 	const union MHD_DaemonInfo *i = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 
-	return i ? i->epoll_fd : -1;
+	return i ? i->epoll_fd : -ENOENT;
 }
 
 void metrics_run(struct metrics_server *m)

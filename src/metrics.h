@@ -47,14 +47,16 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n);
 struct metrics_server;
 typedef void (*metrics_fill)(struct metric_values *v, void *ctx);
 
-/* Listens on "HOST:PORT" (":PORT" for every address). Returns NULL with a
- * reason in err. */
+/* Listens on "HOST:PORT" (":PORT" for every address). Returns NULL with
+ * errno set (EINVAL: a bad address; ENOMEM; else why it could not listen)
+ * and a reason in err. */
 struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void *ctx,
 				    char *err, size_t errlen);
 void metrics_close(struct metrics_server *m);
 
-/* fd for the daemon's epoll, and the call to make when it is readable (and
- * now and then, for connection timeouts). */
+/* fd for the daemon's epoll (a negative errno, -ENOENT, when libmicrohttpd
+ * has none), and the call to make when it is readable (and now and then,
+ * for connection timeouts). */
 int metrics_fd(const struct metrics_server *m);
 void metrics_run(struct metrics_server *m);
 

@@ -62,22 +62,22 @@ int monero_check_kernel(char *err, size_t errlen)
 	int e, found;
 
 	if (access(VMLINUX_BTF, R_OK)) {
-		e = errno;
+		e = -errno;
 		snprintf(err, errlen, "failed to read kernel BTF %s: %s (needs CONFIG_DEBUG_INFO_BTF)",
-			 VMLINUX_BTF, strerror(e));
-		return -1;
+			 VMLINUX_BTF, strerror(-e));
+		return e;
 	}
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
-		e = errno;
-		snprintf(err, errlen, "failed to load kernel BTF: %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to load kernel BTF: %s", strerror(-e));
+		return e;
 	}
 	found = btf__find_by_name_kind(btf, "btf_trace_" FPU_TP, BTF_KIND_TYPEDEF) >= 0;
 	btf__free(btf);
 	if (!found) {
 		snprintf(err, errlen, "tracepoint x86_fpu:" FPU_TP " missing from the kernel");
-		return -1;
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -86,24 +86,24 @@ static int check_opts(const struct monero_watch_opts *o, char *err, size_t errle
 {
 	if (o->nscopes > NM_SCOPE_MAX || (o->nscopes && !o->scopes)) {
 		snprintf(err, errlen, "at most %d scopes", NM_SCOPE_MAX);
-		return -1;
+		return o->nscopes > NM_SCOPE_MAX ? -E2BIG : -EINVAL;
 	}
 	if (o->window_ns && (o->window_ns < NM_MONERO_WINDOW_MIN_NS ||
 			     o->window_ns > NM_MONERO_WINDOW_MAX_NS)) {
 		snprintf(err, errlen, "RandomX window must be between 1 ms and 1 h");
-		return -1;
+		return -EINVAL;
 	}
 	if (o->kick_hz > NM_MONERO_KICK_HZ_MAX) {
 		snprintf(err, errlen, "RandomX kick rate must be at most %u Hz", NM_MONERO_KICK_HZ_MAX);
-		return -1;
+		return -E2BIG;
 	}
 	if (o->min_modes > 3) {
 		snprintf(err, errlen, "RandomX min_modes must be between 1 and 3");
-		return -1;
+		return -EINVAL;
 	}
 	if (!o->cb) {
 		snprintf(err, errlen, "no callback");
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -176,13 +176,13 @@ static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, siz
 	if (sched_getaffinity(0, sizeof(cpus), &cpus)) {
 		e = errno;
 		snprintf(err, errlen, "failed to read CPU affinity: %s", strerror(e));
-		return -1;
+		return -e;
 	}
 	n = CPU_COUNT(&cpus);
 	w->kickers = calloc((size_t)n, sizeof(*w->kickers));
 	if (!w->kickers) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	w->kick_ns = 1000000000L / (long)hz;
 	/* the daemon's signals stay with its own threads */
@@ -204,8 +204,9 @@ static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, siz
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
+		/* pthread_create returns its (positive) errno */
 		snprintf(err, errlen, "failed to start RandomX kicker thread: %s", strerror(e));
-		return -1;
+		return -e;
 	}
 	return 0;
 }
@@ -217,21 +218,21 @@ static int attach(struct monero_watch *w, char *err, size_t errlen)
 
 	s->links.fpu_switch_out = bpf_program__attach(s->progs.fpu_switch_out);
 	if (!s->links.fpu_switch_out) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach tp_btf/" FPU_TP ": %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to attach tp_btf/" FPU_TP ": %s", strerror(-e));
+		return e;
 	}
 	s->links.proc_exit = bpf_program__attach(s->progs.proc_exit);
 	if (!s->links.proc_exit) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exit: %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exit: %s", strerror(-e));
+		return e;
 	}
 	s->links.proc_exec = bpf_program__attach(s->progs.proc_exec);
 	if (!s->links.proc_exec) {
-		e = errno;
-		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to attach tp_btf/sched_process_exec: %s", strerror(-e));
+		return e;
 	}
 	return 0;
 }
@@ -242,9 +243,9 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 
 	w->skel = monero_bpf__open();
 	if (!w->skel) {
-		e = errno;
-		snprintf(err, errlen, "failed to open RandomX program: %s", strerror(e));
-		return -1;
+		e = -errno;
+		snprintf(err, errlen, "failed to open RandomX program: %s", strerror(-e));
+		return e;
 	}
 	for (unsigned int i = 0; i < o->nscopes; i++)
 		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
@@ -253,8 +254,9 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 	w->skel->rodata->window_ns = o->window_ns ? o->window_ns
 						  : NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
 	w->skel->rodata->min_modes = o->min_modes ? o->min_modes : NM_MONERO_DEFAULT_MIN_MODES;
-	if (bpf_load_object(w->skel->obj, "RandomX program", err, errlen))
-		return -1;
+	e = bpf_load_object(w->skel->obj, "RandomX program", err, errlen);
+	if (e)
+		return e;
 	return attach(w, err, errlen);
 }
 
@@ -263,29 +265,34 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 	struct monero_watch *w;
 	int e;
 
-	if (check_opts(o, err, errlen) || monero_check_kernel(err, errlen))
+	if ((e = check_opts(o, err, errlen)) || (e = monero_check_kernel(err, errlen))) {
+		errno = -e;
 		return NULL;
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	w->cb = o->cb;
 	w->ctx = o->ctx;
 	atomic_init(&w->stop, 0);
-	if (load(w, o, err, errlen))
+	e = load(w, o, err, errlen);
+	if (e)
 		goto fail;
 	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_event, w, NULL);
 	if (!w->rb) {
-		e = errno;
-		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(e));
+		e = -errno;
+		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(-e));
 		goto fail;
 	}
-	if (o->kick_hz && kickers_start(w, o->kick_hz, err, errlen))
+	if (o->kick_hz && (e = kickers_start(w, o->kick_hz, err, errlen)))
 		goto fail;
 	return w;
 fail:
 	monero_watch_close(w);
+	errno = -e;
 	return NULL;
 }
 
@@ -318,11 +325,12 @@ int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
 	/* The mark first: with the counts cleared first, a switch-out in
 	 * between could recreate the entry, cross, find the old mark and
 	 * cache "reported" for good. */
-	if (bpf_map_delete_elem(bpf_map__fd(w->skel->maps.reported), &tgid) && errno != ENOENT)
-		return -errno;
-	if (bpf_map_delete_elem(bpf_map__fd(w->skel->maps.procs), &tgid) && errno != ENOENT)
-		return -errno;
-	return 0;
+	int ret = bpf_map_delete_elem(bpf_map__fd(w->skel->maps.reported), &tgid);
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	ret = bpf_map_delete_elem(bpf_map__fd(w->skel->maps.procs), &tgid);
+	return ret == -ENOENT ? 0 : ret;
 }
 
 uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
@@ -342,13 +350,14 @@ struct monero_watch {
 int monero_check_kernel(char *err, size_t errlen)
 {
 	snprintf(err, errlen, "RandomX detector needs x86_64");
-	return -1;
+	return -ENOSYS;
 }
 
 struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
 {
 	(void)o;
 	snprintf(err, errlen, "RandomX detector needs x86_64");
+	errno = ENOSYS;
 	return NULL;
 }
 
@@ -360,7 +369,7 @@ void monero_watch_close(struct monero_watch *w)
 int monero_watch_fd(const struct monero_watch *w)
 {
 	(void)w;
-	return -1;
+	return -ENOSYS;
 }
 
 int monero_watch_drain(struct monero_watch *w)

@@ -30,19 +30,23 @@ struct monero_watch_opts {
 	unsigned int kick_hz;
 };
 
-/* NULL with a reason in err when unavailable: not x86_64, no kernel BTF, no
- * x86_fpu_regs_deactivated tracepoint, or the program fails to load. */
 /* 1 where the detector can exist at all (x86_64: MXCSR and its tracepoint). */
 int monero_supported(void);
 
 /* 0 when this kernel has what the detector needs (BTF, the tracepoint),
- * else -1 with what is missing in err. */
+ * else a negative errno (-ENOENT: no tracepoint, -ENOSYS: not x86_64, or
+ * why the BTF could not be read) with what is missing in err. */
 int monero_check_kernel(char *err, size_t errlen);
 
+/* NULL with errno set and a reason in err when unavailable: bad options
+ * (EINVAL, E2BIG over a limit), not x86_64, no kernel BTF, no
+ * x86_fpu_regs_deactivated tracepoint (as monero_check_kernel), or the
+ * program fails to load (libbpf's errno). */
 struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen);
 void monero_watch_close(struct monero_watch *w);
 
-/* fd to wait on (epoll) and the call that drains it into the callback. */
+/* fd to wait on (epoll) and the call that drains it into the callback
+ * (0 or a negative errno). */
 int monero_watch_fd(const struct monero_watch *w);
 int monero_watch_drain(struct monero_watch *w);
 

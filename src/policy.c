@@ -34,17 +34,19 @@ size_t policy_cmdline(uint8_t *argv, size_t len)
 	return len;
 }
 
+/* 0, or a negative errno (-ENOMEM, -EINVAL) with the reason in err. */
 static int build_automaton(struct policy *p, char *err, size_t errlen)
 {
 	struct ac_input *in;
 	size_t n = p->cfg.nbanned;
+	int e;
 
 	if (n == 0)
 		return 0;
 	in = calloc(n, sizeof(*in));
 	if (!in) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
 		in[i].bytes = (const uint8_t *)p->cfg.banned[i].bytes;
@@ -52,16 +54,18 @@ static int build_automaton(struct policy *p, char *err, size_t errlen)
 		in[i].mode = p->cfg.banned[i].mode == CONFIG_SUBSTRING ? AC_SUBSTRING : AC_WORD;
 	}
 	p->ac = automaton_build(in, n);
+	e = errno ? errno : ENOMEM;   /* automaton_build sets it; never let 0 through */
 	free(in);
 	if (!p->ac) {
-		snprintf(err, errlen, "failed to compile %zu banned strings: %s", n, strerror(errno));
-		return -1;
+		snprintf(err, errlen, "failed to compile %zu banned strings: %s", n, strerror(e));
+		return -e;
 	}
 	return 0;
 }
 
 /* Allow patterns must match the whole command line: anchored at both ends by
- * options (not by editing the text, which alternation would defeat). */
+ * options (not by editing the text, which alternation would defeat). 0, or
+ * -ENOMEM or -EINVAL (a bad regex) with the reason in err. */
 static int build_patterns(struct policy *p, char *err, size_t errlen)
 {
 	uint32_t opts = PCRE2_CASELESS | PCRE2_ANCHORED | PCRE2_ENDANCHORED;
@@ -77,7 +81,7 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 	p->mctx = pcre2_match_context_create(NULL);
 	if (!p->re || !p->md || !p->mctx || !p->cctx) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(p->mctx, DEPTH_LIMIT);
@@ -97,7 +101,7 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 			pcre2_get_error_message(code, msg, sizeof(msg));
 			snprintf(err, errlen, "%s:%d: invalid regex in allowedCommandPatterns: %s at offset %zu",
 				 cp->at.file, cp->at.line, (char *)msg, (size_t)off);
-			return -1;
+			return -EINVAL;
 		}
 		/* JIT is an optimisation; the interpreter gives the same answers. */
 		pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
@@ -108,16 +112,19 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 struct policy *policy_build(struct config *cfg, char *err, size_t errlen)
 {
 	struct policy *p = calloc(1, sizeof(*p));
+	int rc;
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		config_free(cfg);
+		errno = ENOMEM;
 		return NULL;
 	}
 	p->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	if (build_automaton(p, err, errlen) || build_patterns(p, err, errlen)) {
+	if ((rc = build_automaton(p, err, errlen)) < 0 || (rc = build_patterns(p, err, errlen)) < 0) {
 		policy_free(p);
+		errno = -rc;
 		return NULL;
 	}
 	return p;

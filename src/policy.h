@@ -19,7 +19,8 @@ struct verdict {
 };
 
 /* Compiles cfg (taking ownership of its contents; cfg is left empty) into a
- * policy. Returns NULL with "file:line: reason" in err. */
+ * policy. Returns NULL with "file:line: reason" in err and errno set (EINVAL
+ * a bad regex or banned string, ENOMEM). */
 struct policy *policy_build(struct config *cfg, char *err, size_t errlen);
 void policy_free(struct policy *p);
 

@@ -104,10 +104,12 @@ int proc_read_cgroup2(pid_t pid, char *out, size_t n)
 	uint8_t *buf;
 	size_t len;
 	char *line, *save = NULL;
-	int ret = -ENOENT;
+	int ret;
 
-	if (proc_read_file(pid, "cgroup", &buf, &len))
-		return -ENOENT;
+	ret = proc_read_file(pid, "cgroup", &buf, &len);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "0::", 3) == 0) {
 			snprintf(out, n, "%s", line + 3);
@@ -125,10 +127,12 @@ int proc_read_uid(pid_t pid, uint32_t *uid)
 	size_t len;
 	char *p;
 	unsigned int u;
-	int ret = -EINVAL;
+	int ret;
 
-	if (proc_read_file(pid, "status", &buf, &len))
-		return -ENOENT;
+	ret = proc_read_file(pid, "status", &buf, &len);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
 	p = strstr((char *)buf, "\nUid:");
 	if (p && sscanf(p + 5, "%u", &u) == 1) {
 		*uid = u;
@@ -156,18 +160,19 @@ int proc_pidfd_open(pid_t pid, uint64_t start_ticks)
 
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	/* The pidfd pins the process; /proc/PID is checked after it is open,
 	 * so a match proves the pidfd names the process we judged. */
 	if (proc_read_stat(pid, &st) || st.start_ticks != start_ticks || st.state == 'Z') {
 		close(fd);
-		errno = ESRCH;
-		return -1;
+		return -ESRCH;
 	}
 	return fd;
 }
 
 int proc_pidfd_signal(int pidfd, int sig)
 {
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0))
+		return -errno;
+	return 0;
 }

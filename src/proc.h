@@ -20,23 +20,28 @@ int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len);
 /* The same, reading at most max bytes (0: no limit). */
 int proc_read_file_max(pid_t pid, const char *name, size_t max, uint8_t **buf, size_t *len);
 
+/* Fills st from /proc/PID/stat. Returns 0 or a negative errno (-ENOENT:
+ * process gone, -EINVAL: unparsable). */
 int proc_read_stat(pid_t pid, struct proc_stat *st);
 
-/* Writes the cgroup v2 path ("0::" line) into buf. */
+/* Writes the cgroup v2 path ("0::" line) into buf. Returns 0 or a negative
+ * errno (-ENOENT: process gone, or no "0::" line). */
 int proc_read_cgroup2(pid_t pid, char *buf, size_t n);
 
-/* Real uid from the "Uid:" line of status. */
+/* Real uid from the "Uid:" line of status. Returns 0 or a negative errno
+ * (-ENOENT: process gone, -EINVAL: no such line). */
 int proc_read_uid(pid_t pid, uint32_t *uid);
 
 /* The boot-time nanoseconds of a task start, as /proc stat ticks. */
 uint64_t proc_ns_to_ticks(uint64_t ns);
 
 /* Opens a pidfd on pid and checks it is still the process that started at
- * start_ticks. Returns the pidfd, or -1 with errno ESRCH when it is gone or
- * the PID now names another process. */
+ * start_ticks. Returns the pidfd (>= 0), or a negative errno: -ESRCH when it
+ * is gone or the PID now names another process. */
 int proc_pidfd_open(pid_t pid, uint64_t start_ticks);
 
-/* pidfd_send_signal(fd, sig). Returns 0 or -1 with errno. */
+/* pidfd_send_signal(fd, sig). Returns 0 or a negative errno (-ESRCH: the
+ * process is gone). */
 int proc_pidfd_signal(int pidfd, int sig);
 
 #endif

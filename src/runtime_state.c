@@ -29,10 +29,13 @@ int rt_join_root(char *out, size_t n, const char *root, const char *dir)
 	if (!root || !strcmp(root, "/"))
 		root = "";
 	w = snprintf(out, n, "%s%s", root, dir);
-	return w < 0 || (size_t)w >= n ? -1 : 0;
+	if (w < 0)
+		return -EINVAL;
+	return (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
-/* Parses path as JSON: 0 with *out, 1 if it does not exist, -1 on error. */
+/* Parses path as JSON: 0 with *out, 1 if it does not exist, a negative
+ * errno on error (with err). */
 static int load_json(const char *path, json_t **out, char *err, size_t errlen)
 {
 	json_error_t je;
@@ -40,26 +43,35 @@ static int load_json(const char *path, json_t **out, char *err, size_t errlen)
 	char *buf;
 	ssize_t got;
 	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), e;
 
 	*out = NULL;
 	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		e = errno;
+		if (e == ENOENT || e == ENOTDIR)
 			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > RT_FILE_MAX) {
+	if (fstat(fd, &st))
+		e = -errno;
+	else if (!S_ISREG(st.st_mode))
+		e = -EINVAL;
+	else if ((size_t)st.st_size > RT_FILE_MAX)
+		e = -E2BIG;
+	else
+		e = 0;
+	if (e) {
 		snprintf(err, errlen, "%s: not a regular file of at most %zu bytes", path,
 			 RT_FILE_MAX);
 		close(fd);
-		return -1;
+		return e;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);
 		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
+		return -ENOMEM;
 	}
 	while (have < (size_t)st.st_size &&
 	       (got = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
@@ -72,7 +84,7 @@ static int load_json(const char *path, json_t **out, char *err, size_t errlen)
 			 *out ? "not a JSON object" : je.text);
 		json_decref(*out);
 		*out = NULL;
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -84,7 +96,8 @@ static char *dup_str(const json_t *obj, const char *key)
 	return s && *s ? strdup(s) : NULL;
 }
 
-/* Keeps the "NAME=value" strings of env (a JSON array) whose NAME is wanted. */
+/* Keeps the "NAME=value" strings of env (a JSON array) whose NAME is wanted.
+ * 0 or -ENOMEM. */
 static int pick_env(struct rt_meta *m, const json_t *env, char *const *names, size_t n)
 {
 	size_t i;
@@ -101,10 +114,10 @@ static int pick_env(struct rt_meta *m, const json_t *env, char *const *names, si
 				continue;
 			grown = realloc(m->env, (m->nenv + 1) * sizeof(*grown));
 			if (!grown)
-				return -1;
+				return -ENOMEM;
 			m->env = grown;
 			if (!(m->env[m->nenv] = strdup(s)))
-				return -1;
+				return -ENOMEM;
 			m->nenv++;
 			break;
 		}
@@ -162,13 +175,14 @@ static void from_docker(struct rt_meta *m, const json_t *st, char *const *names,
 }
 
 /* "kubepods-burstable-pod1.slice" -> "/kubepods.slice/kubepods-burstable.slice/
- * kubepods-burstable-pod1.slice", as systemd nests slices. */
+ * kubepods-burstable-pod1.slice", as systemd nests slices. 0, -EINVAL (not a
+ * slice) or -ENAMETOOLONG. */
 static int expand_slice(const char *slice, char *out, size_t n)
 {
 	size_t sl = strlen(slice), o = 0;
 
 	if (sl < 6 || strcmp(slice + sl - 6, ".slice"))
-		return -1;
+		return -EINVAL;
 	sl -= 6;
 	if (sl == 1 && slice[0] == '-') {            /* "-.slice": the root */
 		out[0] = '\0';
@@ -180,7 +194,7 @@ static int expand_slice(const char *slice, char *out, size_t n)
 		int w = snprintf(out + o, n - o, "/%.*s.slice", (int)i, slice);
 
 		if (w < 0 || (size_t)w >= n - o)
-			return -1;
+			return -ENAMETOOLONG;
 		o += (size_t)w;
 	}
 	return 0;
@@ -244,7 +258,8 @@ static int docker_cgroup_is(const char *parent, const char *id, const char *actu
 	return !strcmp(want, actual);
 }
 
-/* containerd keeps one directory per namespace ("k8s.io", "moby", ...). */
+/* containerd keeps one directory per namespace ("k8s.io", "moby", ...).
+ * As load_json: 0, 1 (none) or a negative errno. */
 static int find_containerd(const char *dir, const char *id, json_t **spec, char *err,
 			   size_t errlen)
 {
@@ -267,6 +282,7 @@ static int find_containerd(const char *dir, const char *id, json_t **spec, char 
 	return rc;
 }
 
+/* As load_json: 0, 1 (no state there) or a negative errno. */
 static int try_runtime(const struct rt_dirs *dirs, enum ctr_runtime rt, const char *id,
 		       json_t **doc, char *err, size_t errlen)
 {
@@ -321,19 +337,20 @@ int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 				 ctr_type_name(ref->runtime), ref->id,
 				 ref->runtime == CTR_RT_DOCKER ? dirs->docker :
 				 ref->runtime == CTR_RT_CONTAINERD ? dirs->containerd : dirs->crio);
-		return -1;
+		return -ENOENT;
 	}
 	if (rc < 0)
-		return -1;
+		return rc;
 	if (m->runtime == CTR_RT_DOCKER) {
 		char path[CTR_PATH_MAX + 128];
 		json_t *host = NULL;
 		const char *parent;
 
 		snprintf(path, sizeof(path), "%s/%s/hostconfig.json", dirs->docker, ref->id);
-		if (load_json(path, &host, err, errlen) < 0) {
+		rc = load_json(path, &host, err, errlen);
+		if (rc < 0) {
 			json_decref(doc);
-			return -1;
+			return rc;
 		}
 		parent = json_string_value(json_object_get(host, "CgroupParent"));
 		if (!docker_cgroup_is(parent, ref->id, ref->cgroup)) {
@@ -341,7 +358,7 @@ int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 				 "(CgroupParent %.200s)", ref->cgroup, ref->id, parent ? parent : "");
 			json_decref(host);
 			json_decref(doc);
-			return -1;
+			return -EINVAL;
 		}
 		from_docker(m, doc, env_names, n, parent && strstr(parent, "kubepods") != NULL);
 		json_decref(host);
@@ -354,7 +371,7 @@ int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 				 "(its spec says %.200s)", ref->cgroup, ctr_runtime_name(m->runtime),
 				 ref->id, cgp ? cgp : "nothing");
 			json_decref(doc);
-			return -1;
+			return -EINVAL;
 		}
 		if (m->runtime == CTR_RT_CONTAINERD)
 			from_oci(m, doc, env_names, n);

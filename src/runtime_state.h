@@ -34,13 +34,17 @@ struct rt_meta {
 };
 
 /* Loads the metadata of ref. env_names (n) selects spec variables kept.
- * Returns 0, or -1 with the reason (naming the file) in err; m is then
- * empty. A buildkit container has no metadata on disk: 0 with nothing. */
+ * Returns 0, or a negative errno with the reason (naming the file) in err;
+ * m is then empty: -ENOENT (no state found), -EINVAL (unparsable state, or
+ * state that does not name ref's cgroup), -E2BIG (file over RT_FILE_MAX),
+ * -ENOMEM, or the errno of a failed open/fstat. A buildkit container has
+ * no metadata on disk: 0 with nothing. */
 int rt_meta_load(const struct rt_dirs *dirs, const struct ctr_ref *ref,
 		 char *const *env_names, size_t n, struct rt_meta *m, char *err, size_t errlen);
 void rt_meta_free(struct rt_meta *m);
 
-/* Joins root and dir into out ("/host" + "/run/x"; root "/" or NULL: dir). */
+/* Joins root and dir into out ("/host" + "/run/x"; root "/" or NULL: dir).
+ * Returns 0, or -ENAMETOOLONG when it does not fit in n. */
 int rt_join_root(char *out, size_t n, const char *root, const char *dir);
 
 #endif

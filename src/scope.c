@@ -15,10 +15,10 @@ int scope_find_mount(const char *mountinfo, const char *fstype, const char *opt,
 	char line[8192], mnt[4096], *sep;
 	size_t tl = strlen(fstype);
 	FILE *f = fopen(mountinfo, "re");
-	int found = -1;
+	int found = -ENOENT;
 
 	if (!f)
-		return -1;
+		return -errno;
 	while (found && fgets(line, sizeof(line), f)) {
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SRC OPTS" */
 		sep = strstr(line, " - ");
@@ -47,7 +47,8 @@ int cgroup_path_under(const char *path, const char *top)
 	       (!strncmp(path, top, len) && (path[len] == '\0' || path[len] == '/'));
 }
 
-/* "/a//b/" -> "/a/b"; refuses "." and ".." components. */
+/* "/a//b/" -> "/a/b"; refuses "." and ".." components (-EINVAL) and what
+ * does not fit in n bytes (-ENAMETOOLONG). */
 static int normalise(const char *in, char *out, size_t n, unsigned int *level)
 {
 	size_t o = 0;
@@ -67,9 +68,9 @@ static int normalise(const char *in, char *out, size_t n, unsigned int *level)
 			p++;
 		len = (size_t)(p - start);
 		if ((len == 1 && start[0] == '.') || (len == 2 && !strncmp(start, "..", 2)))
-			return -1;
+			return -EINVAL;
 		if (o + len + 2 > n)
-			return -1;
+			return -ENAMETOOLONG;
 		out[o++] = '/';
 		memcpy(out + o, start, len);
 		o += len;
@@ -101,30 +102,35 @@ int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t 
 {
 	char norm[4096], full[8192];
 	struct stat st;
+	int rc, e;
 
 	memset(s, 0, sizeof(*s));
 	if (n == 0)
 		return 0;
 	if (n > NM_SCOPE_MAX) {
 		snprintf(err, errlen, "at most %d --scope-cgroup paths", NM_SCOPE_MAX);
-		return -1;
+		return -E2BIG;
 	}
-	if (scope_find_cgroup2("/proc/self/mountinfo", s->mount, sizeof(s->mount))) {
+	rc = scope_find_cgroup2("/proc/self/mountinfo", s->mount, sizeof(s->mount));
+	if (rc) {
 		snprintf(err, errlen, "--scope-cgroup needs cgroup v2, and no cgroup2 mount was found");
-		return -1;
+		return rc;
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned int level;
 
-		if (normalise(paths[i], norm, sizeof(norm), &level)) {
+		rc = normalise(paths[i], norm, sizeof(norm), &level);
+		if (rc) {
 			snprintf(err, errlen, "--scope-cgroup %s: invalid path", paths[i]);
 			goto fail;
 		}
 		snprintf(full, sizeof(full), "%s%s", s->mount, norm);
 		errno = 0;
 		if (stat(full, &st) || !S_ISDIR(st.st_mode)) {
+			e = errno;
+			rc = e ? -e : -ENOTDIR;
 			snprintf(err, errlen, "--scope-cgroup %s: %s: %s", paths[i], full,
-				 errno ? strerror(errno) : "not a directory");
+				 e ? strerror(e) : "not a directory");
 			goto fail;
 		}
 		s->paths[i] = strdup(norm);
@@ -132,6 +138,7 @@ int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t 
 		s->kernel[i].level = level;
 		s->n++;
 		if (!s->paths[i] || !s->kernel[i].id) {
+			rc = !s->paths[i] ? -ENOMEM : -ENOENT;
 			snprintf(err, errlen, "--scope-cgroup %s: cannot resolve cgroup id", paths[i]);
 			goto fail;
 		}
@@ -139,7 +146,7 @@ int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t 
 	return 0;
 fail:
 	scope_free(s);
-	return -1;
+	return rc;
 }
 
 void scope_free(struct scope *s)
@@ -166,6 +173,6 @@ int scope_contains_pid(const struct scope *s, pid_t pid)
 	if (s->n == 0)
 		return 1;
 	if (proc_read_cgroup2(pid, path, sizeof(path)))
-		return -1;
+		return -ESRCH;
 	return scope_contains(s, path);
 }

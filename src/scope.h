@@ -15,16 +15,20 @@ struct scope {
 };
 
 /* Finds the cgroup v2 mount (also under hybrid layouts) and resolves each
- * path, which must exist. Returns 0 or -1 with a reason in err. */
+ * path, which must exist. Returns 0, or a negative errno with a reason in
+ * err: -E2BIG more than NM_SCOPE_MAX paths, -EINVAL an invalid path,
+ * -ENAMETOOLONG, -ENOENT no cgroup2 mount or a missing cgroup (or stat's
+ * errno; -ENOTDIR not a directory), -ENOMEM. */
 int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t errlen);
 void scope_free(struct scope *s);
 
 /* Writes the mount point of the first filesystem of type fstype (whose
  * super options mention opt, unless NULL) from a mountinfo file into out.
- * Returns 0, or -1 when there is none. */
+ * Returns 0, -ENOENT when there is none, or fopen's negative errno. */
 int scope_find_mount(const char *mountinfo, const char *fstype, const char *opt, char *out,
 		     size_t n);
-/* Writes the cgroup2 mount point from a mountinfo file into out. */
+/* Writes the cgroup2 mount point from a mountinfo file into out. Returns as
+ * scope_find_mount. */
 int scope_find_cgroup2(const char *mountinfo, char *out, size_t n);
 
 /* 1 if cgroup path is top or below it ("/a/b" is under "/a", "/ab" is not). */
@@ -33,7 +37,8 @@ int cgroup_path_under(const char *path, const char *top);
 /* 1 if the cgroup path (as in /proc/PID/cgroup "0::PATH") is in scope. */
 int scope_contains(const struct scope *s, const char *cgpath);
 
-/* 1 in scope, 0 not, -1 when the process is gone. */
+/* 1 in scope, 0 not, -ESRCH when the process is gone (its cgroup cannot
+ * be read). */
 int scope_contains_pid(const struct scope *s, pid_t pid);
 
 #endif

@@ -53,7 +53,7 @@ int watch_open(struct watch *w, char *const *paths, size_t n)
 		return 0;
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
-		return -1;
+		return -errno;
 	for (size_t i = 0; i < n; i++) {
 		add_path(w, paths[i]);
 		if (realpath(paths[i], real) && strcmp(real, paths[i]) != 0)

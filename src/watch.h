@@ -17,7 +17,8 @@ struct watch {
 
 /* Watches each config path: a directory as a whole; a file through its
  * parent directory (renames and ConfigMap swaps replace it), also at its
- * symlink target's directory. Returns 0 or -1 with errno. */
+ * symlink target's directory. Returns 0 or a negative errno (that of
+ * inotify_init1). */
 int watch_open(struct watch *w, char *const *paths, size_t n);
 void watch_close(struct watch *w);
 

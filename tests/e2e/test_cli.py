@@ -111,6 +111,60 @@ def test_run_with_missing_scope_exits_2(nomine_bin, scope, config):
     assert "does-not-exist" in r.stderr
 
 
+def fatal_cases(tmp_path, scope, banned):
+    good = tmp_path / "good.yaml"
+    good.write_text(f"bannedCommandStrings: [{banned}]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("bannedCommandStrings:\n  - ok\nmatchMode: [1]\n")
+    long_paths = tmp_path / "long.yaml"
+    long_paths.write_text(f"bannedCommandStrings: [{banned}]\n"
+                          f"hostRoot: /{'a/' * 1000}a\n"
+                          f"containerdStateDir: /{'b/' * 1500}b\n")
+    base = ["--scope-cgroup", scope.name, "--audit"]
+    return {
+        "unknown option": (["run", "--bogus", *base], 2, "Invalid option", "option --bogus"),
+        "option value": (["run", "--config", str(good), *base, "--sweep-interval", "0"], 2,
+                         "Invalid option", "--sweep-interval 0"),
+        "option of another command": (["scan", "--debug", *base], 2, "Invalid option",
+                                      "--debug not accepted"),
+        "unknown command": (["frobnicate"], 2, "Invalid option", "frobnicate"),
+        "bad config": (["run", "--config", str(bad), *base], 2, "Invalid config",
+                       f"{bad}:3:"),
+        "missing scope": (["run", "--config", str(good), "--scope-cgroup",
+                           scope.name + "/does-not-exist", "--audit"], 2, "Invalid option",
+                          "does-not-exist"),
+        "container config": (["run", "--config", str(long_paths), *base], 2, "Invalid config",
+                             "container state paths"),
+        "metrics address": (["run", "--config", str(good), *base,
+                             "--metrics-listen", "no-such-host.invalid:x"], 1,
+                            "Start-up failed", "no-such-host.invalid"),
+    }
+
+
+FATAL = ["unknown option", "option value", "option of another command", "unknown command",
+         "bad config", "missing scope", "container config", "metrics address"]
+
+
+@pytest.mark.parametrize("case", FATAL)
+def test_fatal_startup_errors_reach_stderr_and_the_log(nomine_bin, tmp_path, scope, banned,
+                                                       case):
+    """Every start-up failure is one "nomine: reason" line on stderr and one
+    JSON line with "fatal": true and the same reason, so neither a reader of
+    kubectl logs nor a jq alert misses one."""
+    args, code, event, part = fatal_cases(tmp_path, scope, banned)[case]
+    r = nomine(nomine_bin, *args)
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    reasons = [l[len("nomine: "):] for l in r.stderr.splitlines() if l.startswith("nomine: ")]
+    assert len(reasons) == 1, r.stderr
+    fatal = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    fatal = [o for o in fatal if o.get("fatal")]
+    assert len(fatal) == 1, r.stdout
+    assert fatal[0]["level"] == "error" and fatal[0]["event"] == event, fatal[0]
+    assert fatal[0]["error"] == reasons[0], (fatal[0], reasons)
+    assert part in reasons[0], reasons[0]
+    assert "nomine started" not in r.stdout
+
+
 def test_builtin_selftest_verdict(nomine_bin):
     v = check(nomine_bin, [], "sh", "-c", f"sleep 1 && echo {SELFTEST}")
     assert v == {"verdict": "kill", "matched": SELFTEST}

@@ -194,15 +194,17 @@ static void test_refusals(void **state)
 
 	(void)state;
 	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "/a/../../etc", 1, &r, err,
-				     sizeof(err)), -1);
+				     sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "refusing"));
-	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "relative", 1, &r, err, sizeof(err)), -1);
-	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "/a/..", 1, &r, err, sizeof(err)), -1);
-	assert_int_equal(cgroup_kill("", "", "/x", 0, &r, err, sizeof(err)), -1);
+	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "relative", 1, &r, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "/a/..", 1, &r, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(cgroup_kill("", "", "/x", 0, &r, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "no v1 freezer hierarchy mounted");
 	/* a cgroup that does not exist: nothing to freeze */
 	assert_int_equal(cgroup_kill("/sys/fs/cgroup", "", "/nomine-no-such-cgroup-7f3a", 1, &r,
-				     err, sizeof(err)), -1);
+				     err, sizeof(err)), -ENOENT);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ static void check_origins_owned(const struct config *c)
 	assert_true(!c->monero_window_s || owned(c, c->monero_window_at.file));
 }
 
-static void expect_load_error(char **paths, size_t n, const char *want);
+static void expect_load_error(char **paths, size_t n, int rc, const char *want);
 
 static int parse(struct config *c, const char *name, const char *text, int json, char *err)
 {
@@ -274,7 +275,7 @@ static void test_json_fallback(void **state)
 			       "b\", \"c\xc2\x85" "d\"]}", 1, err), 0);
 	check_banned(&c, 3, "a\xe2\x80\xa8" "b", CONFIG_WORD, "n.json", 1);
 	check_banned(&c, 4, "c\xc2\x85" "d", CONFIG_WORD, "n.json", 1);
-	assert_int_equal(parse(&c, "b.json", bad, 1, err), -1);
+	assert_int_equal(parse(&c, "b.json", bad, 1, err), -EINVAL);
 	assert_string_equal(err, "b.json:1: bannedCommandStrings must be a list of strings, "
 			    "got a number (quote it to make it a string)");
 	assert_int_equal(c.nbanned, 5);
@@ -356,14 +357,14 @@ static void test_limits(void **state)
 	assert_int_equal(parse(&c, "l.yaml", text, 0, err), 0);
 	assert_int_equal(c.banned[0].len, CONFIG_STRING_MAX);
 	snprintf(text, n, "bannedCommandStrings: ['%0*d']\n", CONFIG_STRING_MAX + 1, 0);
-	assert_int_equal(parse(&c, "l.yaml", text, 0, err), -1);
+	assert_int_equal(parse(&c, "l.yaml", text, 0, err), -EINVAL);
 	assert_string_equal(err, "l.yaml:1: string in bannedCommandStrings is too long "
 			    "(4097 bytes, max 4096)");
 	snprintf(text, n, "{\"allowedCommandPatterns\": [\"%0*d\"]}", CONFIG_PATTERN_MAX, 0);
 	assert_int_equal(parse(&c, "l.json", text, 1, err), 0);
 	assert_int_equal(strlen(c.allowed[0].regex), CONFIG_PATTERN_MAX);
 	snprintf(text, n, "{\"allowedCommandPatterns\": [\"%0*d\"]}", CONFIG_PATTERN_MAX + 1, 0);
-	assert_int_equal(parse(&c, "l.json", text, 1, err), -1);
+	assert_int_equal(parse(&c, "l.json", text, 1, err), -EINVAL);
 	assert_string_equal(err, "l.json:1: string in allowedCommandPatterns is too long "
 			    "(65537 bytes, max 65536)");
 	/* allowedExecutables: up to 4096 bytes, like PATH_MAX */
@@ -376,7 +377,7 @@ static void test_limits(void **state)
 	memset(text, 'a', CONFIG_STRING_MAX + 64);
 	memcpy(text, "allowedExecutables: [/", 22);
 	strcpy(text + 22 + 4096, "]\n");
-	assert_int_equal(parse(&c, "x.yaml", text, 0, err), -1);
+	assert_int_equal(parse(&c, "x.yaml", text, 0, err), -EINVAL);
 	assert_string_equal(err, "x.yaml:1: string in allowedExecutables is too long "
 			    "(4097 bytes, max 4096)");
 	assert_int_equal(c.nbanned, 1);
@@ -559,9 +560,10 @@ static void test_container_keys(void **state)
 	assert_string_equal(c.paths[CONFIG_CONTAINERD_DIR],
 			    "/run/containerd/io.containerd.runtime.v2.task");
 	assert_null(c.paths[CONFIG_CRIO_DIR]);
-	assert_int_equal(parse(&c, "c.yaml", "bannedCommandStrings: [x]\nhostRoot: /\n", 0, err), -1);
+	assert_int_equal(parse(&c, "c.yaml", "bannedCommandStrings: [x]\nhostRoot: /\n", 0, err),
+			 -EINVAL);
 	assert_string_equal(err, "c.yaml:2: hostRoot already set at a.yaml:4");
-	assert_int_equal(parse(&c, "d.yaml", "containerKillAfter: 9\n", 0, err), -1);
+	assert_int_equal(parse(&c, "d.yaml", "containerKillAfter: 9\n", 0, err), -EINVAL);
 	assert_string_equal(err, "d.yaml:1: containerKillAfter already set at a.yaml:3");
 	assert_int_equal(c.nfiles, 2);
 	assert_int_equal(c.nbanned, 0);
@@ -580,13 +582,13 @@ static void test_monero_set_twice(void **state)
 	assert_int_equal(parse(&c, "a.json", "{\"allowedExecutables\": [\"/x\"],\n"
 			       "\"moneroThreshold\": 10,\n\"moneroWindowSeconds\": 1}", 1, err), 0);
 	assert_int_equal(parse(&c, "b.yaml", "allowedExecutables: [/y]\n\n"
-			       "moneroThreshold: 10\n", 0, err), -1);
+			       "moneroThreshold: 10\n", 0, err), -EINVAL);
 	assert_string_equal(err, "b.yaml:3: moneroThreshold already set at a.json:2");
 	assert_int_equal(parse(&c, "c.json", "{\"bannedCommandStrings\": [\"z\"],\n"
-			       "\"moneroWindowSeconds\":\n 1}", 1, err), -1);
+			       "\"moneroWindowSeconds\":\n 1}", 1, err), -EINVAL);
 	assert_string_equal(err, "c.json:3: moneroWindowSeconds already set at a.json:3");
 	/* a bad value is reported before the clash */
-	assert_int_equal(parse(&c, "d.yaml", "moneroThreshold: 0\n", 0, err), -1);
+	assert_int_equal(parse(&c, "d.yaml", "moneroThreshold: 0\n", 0, err), -EINVAL);
 	assert_string_equal(err, "d.yaml:1: moneroThreshold must be an integer 1..1000000, got 0");
 	assert_int_equal(c.nfiles, 1);
 	assert_int_equal(c.nbanned, 0);
@@ -609,7 +611,7 @@ static void test_monero_set_twice(void **state)
 	paths[1] = strdup(tpath("2.json"));
 	snprintf(want, sizeof(want), "%s:4: moneroWindowSeconds already set at %s:1",
 		 paths[1], paths[0]);
-	expect_load_error(paths, 2, want);
+	expect_load_error(paths, 2, -EINVAL, want);
 	free(paths[0]);
 	free(paths[1]);
 }
@@ -907,8 +909,8 @@ static void test_bad_inputs(void **state)
 		assert_int_equal(parse(&c, "good.yaml", "bannedCommandStrings: [x]\n", 0, err), 0);
 		strcpy(err, "(not set)");
 		rc = config_parse_buffer(&c, name, t->text, len, t->json, err, sizeof(err));
-		if (rc != -1)
-			fail_msg("case %zu was accepted: %s", i, t->text);
+		if (rc != -EINVAL)
+			fail_msg("case %zu: got %d, want -EINVAL: %s", i, rc, t->text);
 		if (t->prefix ? strncmp(err, t->want, strlen(t->want)) : strcmp(err, t->want))
 			fail_msg("case %zu:\n  got  %s\n  want %s%s", i, err, t->want,
 				 t->prefix ? "..." : "");
@@ -933,10 +935,11 @@ static void test_error_truncation(void **state)
 
 	(void)state;
 	memset(err, 'Z', sizeof(err));
-	assert_int_equal(config_parse_buffer(&c, "long-name.yaml", "x: 1\n", 5, 0, err, 10), -1);
+	assert_int_equal(config_parse_buffer(&c, "long-name.yaml", "x: 1\n", 5, 0, err, 10),
+			 -EINVAL);
 	assert_string_equal(err, "long-name");
 	assert_int_equal(err[10], 'Z');
-	assert_int_equal(config_parse_buffer(&c, "n.yaml", "x: 1\n", 5, 0, NULL, 0), -1);
+	assert_int_equal(config_parse_buffer(&c, "n.yaml", "x: 1\n", 5, 0, NULL, 0), -EINVAL);
 	assert_true(is_empty(&c));
 }
 
@@ -968,7 +971,7 @@ static void expect_out_of_range(const struct config_key *k, const char *value, i
 	snprintf(want, sizeof(want), "%s:1: %s must be %s %.15g..%.15g, got %s",
 		 json ? "t.json" : "t.yaml", k->name,
 		 k->type == CONFIG_T_INT ? "an integer" : "a number", k->min, k->max, value);
-	if (parse_one(&c, k, value, json, err) != -1)
+	if (parse_one(&c, k, value, json, err) != -EINVAL)
 		fail_msg("%s: %s was accepted", k->name, value);
 	assert_string_equal(err, want);
 	assert_true(is_empty(&c));
@@ -1053,7 +1056,7 @@ static void test_table_set_once(void **state)
 		snprintf(text, sizeof(text), "%s: %s\n", k->name, value);
 		assert_int_equal(parse(&c, "a.yaml", text, 0, err), 0);
 		snprintf(text, sizeof(text), "\n%s: %s\n", k->name, value);
-		assert_int_equal(parse(&c, "b.yaml", text, 0, err), -1);
+		assert_int_equal(parse(&c, "b.yaml", text, 0, err), -EINVAL);
 		snprintf(want, sizeof(want), "b.yaml:2: %s already set at a.yaml:1", k->name);
 		assert_string_equal(err, want);
 		assert_int_equal(config_key_set_at(&c, k)->line, 1);
@@ -1190,13 +1193,13 @@ static void test_configmap_layout(void **state)
 	config_free(&c);
 }
 
-static void expect_load_error(char **paths, size_t n, const char *want)
+static void expect_load_error(char **paths, size_t n, int rc, const char *want)
 {
 	struct config c;
 	char err[CONFIG_ERR_MAX] = "";
 
 	memset(&c, 0x5a, sizeof(c));   /* config_load must not read old contents */
-	assert_int_equal(config_load(&c, paths, n, err, sizeof(err)), -1);
+	assert_int_equal(config_load(&c, paths, n, err, sizeof(err)), rc);
 	assert_string_equal(err, want);
 	assert_true(is_empty(&c));
 	config_free(&c);               /* after a failed load: harmless */
@@ -1211,14 +1214,14 @@ static void test_load_errors(void **state)
 	(void)state;
 	paths[0] = strdup(tpath("missing.json"));
 	snprintf(want, sizeof(want), "%s: No such file or directory", paths[0]);
-	expect_load_error(paths, 1, want);
+	expect_load_error(paths, 1, -ENOENT, want);
 	free(paths[0]);
 
 	write_file("conf.txt", "bannedCommandStrings: [a]\n");
 	paths[0] = strdup(tpath("conf.txt"));
 	snprintf(want, sizeof(want), "%s: unsupported file type (want .json, .yaml or .yml)",
 		 paths[0]);
-	expect_load_error(paths, 1, want);
+	expect_load_error(paths, 1, -EINVAL, want);
 	free(paths[0]);
 
 	assert_int_equal(mkdir(tpath("empty"), 0755), 0);
@@ -1226,7 +1229,7 @@ static void test_load_errors(void **state)
 	write_file("empty/.x.yaml", "bannedCommandStrings: [a]\n");
 	paths[0] = strdup(tpath("empty"));
 	snprintf(want, sizeof(want), "%s: no .json, .yaml or .yml files", paths[0]);
-	expect_load_error(paths, 1, want);
+	expect_load_error(paths, 1, -ENOENT, want);
 	free(paths[0]);
 
 	fd = open(tpath("big.yaml"), O_CREAT | O_WRONLY, 0644);
@@ -1235,7 +1238,7 @@ static void test_load_errors(void **state)
 	close(fd);
 	paths[0] = strdup(tpath("big.yaml"));
 	snprintf(want, sizeof(want), "%s: file is larger than 64 MiB", paths[0]);
-	expect_load_error(paths, 1, want);
+	expect_load_error(paths, 1, -EFBIG, want);
 	free(paths[0]);
 }
 
@@ -1252,7 +1255,7 @@ static void test_partial_load(void **state)
 	paths[0] = strdup(tpath("p/1.yaml"));
 	paths[1] = strdup(tpath("p"));
 	snprintf(want, sizeof(want), "%s: " NOT_LIST "a number" QUOTE_IT, tpath("p/3.yaml:3"));
-	expect_load_error(paths, 2, want);
+	expect_load_error(paths, 2, -EINVAL, want);
 	free(paths[0]);
 	free(paths[1]);
 }

@@ -135,7 +135,7 @@ static void test_containerd(void **state)
 	rt_meta_free(&m);
 	/* the same id in a cgroup anyone could make elsewhere: not this container */
 	snprintf(r.cgroup, sizeof(r.cgroup), "/user.slice/user-1000.slice/kubepods/x/%s", ID);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "is not containerd container 0f1e2d3c4b5a's (its spec says "
 			       KP ")"));
 	assert_null(m.labels[RT_POD_NAMESPACE]);
@@ -166,11 +166,11 @@ static void test_systemd_cgroups_path(void **state)
 	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/"
 		 "kubepods-burstable-pod6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/"
 		 "cri-containerd-%s.scope", id3);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	snprintf(r.cgroup, sizeof(r.cgroup), "/kubepods.slice/kubepods-burstable.slice/"
 		 "kubepods-burstable-pod6c1f6a3e_8d1b_4b52_9a35_0b8c2f3d4e5f.slice/"
 		 "crio-%s.scope", id3);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 }
 
 /* CRI-O: labels packed as a JSON string in io.kubernetes.cri-o.Labels. */
@@ -242,7 +242,7 @@ static void test_docker(void **state)
 	rt_meta_free(&m);
 	/* elsewhere: refused */
 	snprintf(r.cgroup, sizeof(r.cgroup), "/evil/docker/%s", ID);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "is not docker container"));
 	/* buildkit keeps nothing readable: no metadata, not a failure */
 	r = ref_of(CTR_RT_BUILDKIT, "x8m3k2p9q7w1e5r4t6y0u2i3o");
@@ -260,20 +260,20 @@ static void test_bad_state(void **state)
 	int fd;
 
 	(void)state;
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "no state found for docker container 111111111111 in "));
 	write_at(dirs.docker, "1111111111111111111111111111111111111111111111111111111111111111"
 		 "/config.v2.json", "{\"Config\": {\n\"Image\": }");
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "config.v2.json:2: "));
 	write_at(dirs.docker, "1111111111111111111111111111111111111111111111111111111111111111"
 		 "/config.v2.json", "[1, 2]");
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a JSON object"));
 	/* duplicate keys could smuggle a second value past a reviewer */
 	write_at(dirs.docker, "1111111111111111111111111111111111111111111111111111111111111111"
 		 "/config.v2.json", "{\"Config\": {}, \"Config\": {}}");
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	/* wrong types everywhere: loads, with nothing (no hostconfig.json:
 	 * Docker's default cgroup parent) */
 	snprintf(r.cgroup, sizeof(r.cgroup), "/docker/%s", id2);
@@ -289,21 +289,21 @@ static void test_bad_state(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)RT_FILE_MAX + 1), 0);
 	close(fd);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -E2BIG);
 	assert_non_null(strstr(err, "not a regular file of at most"));
 	/* a symlink planted in the state dir is not followed */
 	unlink(path);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -ELOOP);
 	assert_non_null(strstr(err, strerror(ELOOP)));
 	/* a directory where the file should be */
 	unlink(path);
 	mkdir(path, 0755);
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -EINVAL);
 	rmdir(path);
 	/* the kubepods lookup names every dir it tried */
 	r.runtime = CTR_RT_KUBE;
-	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_int_equal(rt_meta_load(&dirs, &r, NULL, 0, &m, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, dirs.crio));
 	assert_non_null(strstr(err, dirs.docker));
 }
@@ -318,7 +318,7 @@ static void test_join_root(void **state)
 	assert_int_equal(rt_join_root(out, sizeof(out), "/", "/run/x"), 0);
 	assert_string_equal(out, "/run/x");
 	assert_int_equal(rt_join_root(out, sizeof(out), NULL, "/run/x"), 0);
-	assert_int_equal(rt_join_root(out, 8, "/host", "/run/x"), -1);
+	assert_int_equal(rt_join_root(out, 8, "/host", "/run/x"), -ENAMETOOLONG);
 }
 
 static void test_env_pick(void **state)
@@ -448,7 +448,7 @@ static void test_env_config(void **state)
 	longp[sizeof(longp) - 1] = '\0';
 	cfg.paths[CONFIG_HOST_ROOT] = longp;
 	cfg.paths[CONFIG_DOCKER_DIR] = "/var/lib/docker/containers";
-	assert_int_equal(containers_configure(cs, &cfg, err, sizeof(err)), -1);
+	assert_int_equal(containers_configure(cs, &cfg, err, sizeof(err)), -ENAMETOOLONG);
 	assert_true(containers_exemptions_on(cs));
 	containers_free(cs);
 }

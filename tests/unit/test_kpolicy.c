@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
 #include "kpolicy.h"
 
@@ -77,7 +78,7 @@ static void test_over_cap(void **state)
 	struct kpolicy kp;
 
 	(void)state;
-	assert_int_equal(kpolicy_build(p, 4096, 1, &kp), -1);
+	assert_int_equal(kpolicy_build(p, 4096, 1, &kp), -E2BIG);
 	assert_non_null(strstr(kp.why, "cap"));
 	policy_free(p);
 }

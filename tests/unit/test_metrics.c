@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_metrics.c - the Prometheus exposition text. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,12 +77,29 @@ static void test_render_truncates_safely(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }
 
+/* A bad address is refused before anything listens: EINVAL, and why. */
+static void test_open_bad_listen(void **state)
+{
+	static const char *const bad[] = { "9100", ":0", ":65536", "host:", ":12x", "nohost:9100" };
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		errno = 0;
+		assert_null(metrics_open(bad[i], NULL, NULL, err, sizeof(err)));
+		assert_int_equal(errno, EINVAL);
+		assert_non_null(strstr(err, "want HOST:PORT"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_detectors_and_programs),
 		cmocka_unit_test(test_render_truncates_safely),
+		cmocka_unit_test(test_open_bad_listen),
 	};
 
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);

@@ -556,7 +556,9 @@ static void test_kickers(void **state)
 	monero_watch_close(w);
 	assert_int_equal(kickers_running(), before);
 	o.kick_hz = NM_MONERO_KICK_HZ_MAX + 1;
+	errno = 0;
 	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_int_equal(errno, E2BIG);
 }
 
 static void test_bad_options(void **state)
@@ -564,12 +566,21 @@ static void test_bad_options(void **state)
 	struct monero_watch_opts o = { .cb = on_event, .ctx = *state, .window_ns = 1000 };
 	char err[256] = "";
 
+	errno = 0;
 	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
 	assert_non_null(strstr(err, "window"));
 	o.window_ns = 0;
 	o.nscopes = NM_SCOPE_MAX + 1;
+	errno = 0;
 	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_int_equal(errno, E2BIG);
 	assert_non_null(strstr(err, "scopes"));
+	o.nscopes = 0;
+	o.cb = NULL;
+	errno = 0;
+	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
 }
 
 int main(void)

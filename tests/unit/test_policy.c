@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
 #include "policy.h"
 
@@ -126,7 +127,9 @@ static void test_bad_regex_origin(void **state)
 
 	(void)state;
 	assert_int_equal(config_parse_buffer(&cfg, "t.yaml", yaml, strlen(yaml), 0, err, sizeof(err)), 0);
+	errno = 0;
 	assert_null(policy_build(&cfg, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
 	assert_true(strncmp(err, "t.yaml:4: invalid regex", 23) == 0);
 	assert_int_equal(cfg.nbanned, 0);   /* ownership was taken */
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,9 @@ static void test_find_none(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(scope_find_cgroup2(p, out, sizeof(out)), -1);
+	assert_int_equal(scope_find_cgroup2(p, out, sizeof(out)), -ENOENT);
 	unlink(p);
+	assert_int_equal(scope_find_cgroup2(p, out, sizeof(out)), -ENOENT);   /* no such file */
 }
 
 static void test_contains(void **state)
@@ -86,15 +88,20 @@ static void test_contains(void **state)
 static void test_init_rejects(void **state)
 {
 	char *bad[] = { "/../etc" }, *missing[] = { "/nomine-no-such-cgroup-xyz" };
+	char *many[NM_SCOPE_MAX + 1];
 	char err[512];
 	struct scope s;
 
 	(void)state;
+	for (size_t i = 0; i < NM_SCOPE_MAX + 1; i++)
+		many[i] = "/";
+	assert_int_equal(scope_init(&s, many, NM_SCOPE_MAX + 1, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "at most"));
 	if (scope_find_cgroup2("/proc/self/mountinfo", err, sizeof(err)))
 		skip();   /* no cgroup v2 here: covered by the fixtures above */
-	assert_int_equal(scope_init(&s, bad, 1, err, sizeof(err)), -1);
+	assert_int_equal(scope_init(&s, bad, 1, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "invalid path"));
-	assert_int_equal(scope_init(&s, missing, 1, err, sizeof(err)), -1);
+	assert_int_equal(scope_init(&s, missing, 1, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "No such file or directory"));
 }
 
