@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include "exec_event.h"
 #include "exec_records.h"
+#include "scope_types.h"
 #include "lineage_types.h"
 
 struct exec_watch;

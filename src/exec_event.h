@@ -10,7 +10,6 @@
 #define NM_CHUNK_MAX 16384
 /* Never expected (the kernel caps argv+envp at 6 MiB); bounds the loop. */
 #define NM_ARGV_MAX (8u << 20)
-#define NM_SCOPE_MAX 16
 /* Environment bytes sent with an exec the kernel judged banned (the process
  * may be dead before user space could read /proc/PID/environ). */
 #define NM_ENV_MAX 32768
@@ -89,12 +88,5 @@ struct exec_record {
 
 /* Bytes of a record that carries len argv bytes. */
 #define NM_RECORD_SIZE(len) (__builtin_offsetof(struct exec_record, data) + (len))
-
-/* A --scope-cgroup as the kernel sees it: the id of the ancestor at level. */
-struct nm_scope {
-	unsigned long long id;
-	unsigned int level;
-	unsigned int pad;
-};
 
 #endif

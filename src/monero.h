@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "exec_event.h"
+#include "scope_types.h"
 #include "monero_event.h"
 #include "tunables.h"
 

@@ -10,7 +10,7 @@
 #ifndef NOMINE_SCOPE_BPF_H
 #define NOMINE_SCOPE_BPF_H
 
-#include "exec_event.h"
+#include "scope_types.h"
 
 const volatile struct nm_scope scopes[NM_SCOPE_MAX];
 const volatile unsigned int nscopes;

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
-#include "exec_event.h"
+#include "scope_types.h"
 
 struct scope {
 	char mount[4096];            /* cgroup v2 mount point */
