@@ -26,14 +26,14 @@
 #include "lineage.h"
 #include "log.h"
 #include "metrics.h"
-#include "monero.h"
-#include "monero_respond.h"
+#include "randomx_detect.h"
+#include "randomx_respond.h"
 #include "policy.h"
 #include "proc.h"
 #include "scope.h"
 #include "sweep.h"
 #include "tunables.h"
-#include "watch.h"
+#include "config_watch.h"
 
 
 struct daemon {

@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "config_keys.h"
-#include "monero.h"
+#include "randomx_detect.h"
 
 /* ---- helpers ---- */
 

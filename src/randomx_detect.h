@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "scope_types.h"
-#include "monero_event.h"
+#include "randomx_event.h"
 #include "tunables.h"
 
 #define NM_MONERO_KICK_HZ_MAX 1000u

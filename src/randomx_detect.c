@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "monero.h"
+#include "randomx_detect.h"
 #include "percpu.h"
 
 int monero_supported(void)
@@ -31,7 +31,7 @@ int monero_supported(void)
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
-#include "monero.skel.h"
+#include "randomx_detect.skel.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define FPU_TP "x86_fpu_regs_deactivated"
@@ -45,7 +45,7 @@ struct kicker {
 };
 
 struct monero_watch {
-	struct monero_bpf *skel;
+	struct randomx_detect_bpf *skel;
 	struct ring_buffer *rb;
 	monero_cb cb;
 	void *ctx;
@@ -213,7 +213,7 @@ static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, siz
 
 static int attach(struct monero_watch *w, char *err, size_t errlen)
 {
-	struct monero_bpf *s = w->skel;
+	struct randomx_detect_bpf *s = w->skel;
 	int e;
 
 	s->links.fpu_switch_out = bpf_program__attach(s->progs.fpu_switch_out);
@@ -241,7 +241,7 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 {
 	int e;
 
-	w->skel = monero_bpf__open();
+	w->skel = randomx_detect_bpf__open();
 	if (!w->skel) {
 		e = -errno;
 		snprintf(err, errlen, "failed to open RandomX program: %s", strerror(-e));
@@ -304,7 +304,7 @@ void monero_watch_close(struct monero_watch *w)
 	ring_buffer__free(w->rb);
 	if (w->skel)
 		bpf_load_forget(w->skel->obj);
-	monero_bpf__destroy(w->skel);
+	randomx_detect_bpf__destroy(w->skel);
 	free(w);
 }
 

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bpf_required.h"
-#include "monero.h"
+#include "randomx_detect.h"
 #include "scope.h"
 
 #define MAX_EVENTS 64

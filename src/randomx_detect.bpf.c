@@ -7,7 +7,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
-#include "monero_event.h"
+#include "randomx_event.h"
 #include "tunables.h"
 #include "scope.bpf.h"
 

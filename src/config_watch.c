@@ -9,7 +9,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "watch.h"
+#include "config_watch.h"
 
 /* Every way a file in a directory can change, including atomic renames. */
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \

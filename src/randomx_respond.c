@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
-#include "monero_respond.h"
+#include "randomx_respond.h"
 #include "proc.h"
 
 json_t *monero_evidence(const struct monero_event *ev)

@@ -4,7 +4,7 @@
 #define NOMINE_MONERO_RESPOND_H
 
 #include "action.h"
-#include "monero_event.h"
+#include "randomx_event.h"
 
 /* Identifies the process (pinned by its start time), spares it when its
  * executable is in allowedExecutables or its command line matches an allow
