@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* watch.c - inotify on the directories that hold the config. */
+/* config_watch.c - inotify on the directories that hold the config. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -15,11 +15,11 @@
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \
 		    IN_ATTRIB | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF)
 
-static void add(struct watch *w, const char *dir, const char *only)
+static void add(struct config_watch *w, const char *dir, const char *only)
 {
 	int wd;
 
-	if (w->nwd >= WATCH_MAX)
+	if (w->nwd >= CONFIG_WATCH_MAX)
 		return;
 	wd = inotify_add_watch(w->fd, dir, WATCH_MASK);
 	if (wd < 0)
@@ -29,7 +29,7 @@ static void add(struct watch *w, const char *dir, const char *only)
 	w->nwd++;
 }
 
-static void add_path(struct watch *w, const char *path)
+static void add_path(struct config_watch *w, const char *path)
 {
 	char d[PATH_MAX], b[PATH_MAX];
 	struct stat st;
@@ -43,7 +43,7 @@ static void add_path(struct watch *w, const char *path)
 	add(w, dirname(d), basename(b));
 }
 
-int watch_open(struct watch *w, char *const *paths, size_t n)
+int config_watch_open(struct config_watch *w, char *const *paths, size_t n)
 {
 	char real[PATH_MAX];
 
@@ -62,7 +62,7 @@ int watch_open(struct watch *w, char *const *paths, size_t n)
 	return 0;
 }
 
-void watch_close(struct watch *w)
+void config_watch_close(struct config_watch *w)
 {
 	for (int i = 0; i < w->nwd; i++)
 		free(w->only[i]);
@@ -74,7 +74,7 @@ void watch_close(struct watch *w)
 
 /* ConfigMap volumes publish new content by renaming "..data" (and create
  * "..<timestamp>" directories): such names always matter. */
-static int relevant(const struct watch *w, const struct inotify_event *ev)
+static int relevant(const struct config_watch *w, const struct inotify_event *ev)
 {
 	for (int i = 0; i < w->nwd; i++) {
 		if (w->wd[i] != ev->wd)
@@ -87,7 +87,7 @@ static int relevant(const struct watch *w, const struct inotify_event *ev)
 	return 0;
 }
 
-int watch_drain(struct watch *w)
+int config_watch_drain(struct config_watch *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	int any = 0;

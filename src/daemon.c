@@ -44,7 +44,7 @@ struct daemon {
 	struct action_ctx act;
 	struct lineage_tracker *lt;
 	struct exec_watch *ew;
-	struct watch watch;
+	struct config_watch watch;
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
 	int reload_pending;
 	uint64_t lost_seen;
@@ -57,7 +57,7 @@ struct daemon {
 	size_t table_kib;             /* kernel tables in force, 0: none */
 	size_t nfallback;
 	struct metrics_server *metrics;
-	struct monero_watch *mw;
+	struct randomx_watch *mw;
 	unsigned int mw_threshold;     /* settings the RandomX watcher runs with */
 	double mw_window_s;
 	char mw_err[256];
@@ -141,11 +141,11 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 	free(line);
 }
 
-static void on_monero(const struct monero_event *ev, void *ctx)
+static void on_randomx(const struct randomx_event *ev, void *ctx)
 {
 	struct daemon *d = ctx;
 
-	monero_respond(&d->act, d->policy, ev);
+	randomx_respond(&d->act, d->policy, ev);
 }
 
 /* Container settings of cfg, to take effect together with its policy. */
@@ -218,23 +218,23 @@ static void classify(void *ctx, uint64_t cgroup_id, int exempt)
 
 /* (Re)starts the RandomX watcher when its settings differ from the config's:
  * they are constants of the loaded program. Returns 1 if it (re)opened. */
-static int open_monero(struct daemon *d)
+static int open_randomx(struct daemon *d)
 {
 	const struct config *cfg = policy_config(d->policy);
 	unsigned int thr = (unsigned int)config_number(cfg, "moneroThreshold");
 	double win = config_number(cfg, "moneroWindowSeconds");
-	struct monero_watch_opts mo = {
+	struct randomx_watch_opts mo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n, .threshold = thr,
-		.window_ns = (uint64_t)(win * 1e9), .cb = on_monero, .ctx = d,
+		.window_ns = (uint64_t)(win * 1e9), .cb = on_randomx, .ctx = d,
 		/* a miner alone on an idle CPU is seldom switched out, and MXCSR
 		 * is only seen at switch-out: wake a real-time thread per CPU */
-		.kick_hz = NM_MONERO_DEFAULT_KICK_HZ,
+		.kick_hz = NM_RANDOMX_DEFAULT_KICK_HZ,
 	};
 
 	if (d->mw && thr == d->mw_threshold && win == d->mw_window_s)
 		return 0;
-	monero_watch_close(d->mw);
-	d->mw = monero_watch_open(&mo, d->mw_err, sizeof(d->mw_err));
+	randomx_watch_close(d->mw);
+	d->mw = randomx_watch_open(&mo, d->mw_err, sizeof(d->mw_err));
 	d->mw_threshold = thr;
 	d->mw_window_s = win;
 	if (!d->mw)
@@ -477,11 +477,11 @@ static void open_bpf(struct daemon *d)
 
 	/* a kernel without what it needs is not a refusal, and is not asked
 	 * again at every reload */
-	d->randomx_possible = monero_supported() && !monero_check_kernel(d->mw_err,
+	d->randomx_possible = randomx_supported() && !randomx_check_kernel(d->mw_err,
 									sizeof(d->mw_err));
 	if (!d->randomx_possible)
 		log_msg("warning", "RandomX detector unavailable: %s", d->mw_err);
-	else if (!open_monero(d))
+	else if (!open_randomx(d))
 		d->randomx_refused = 1;
 
 	if (d->ew) {
@@ -545,8 +545,8 @@ static void reload(struct daemon *d)
 	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
 	json_t *o;
 
-	watch_close(&d->watch);
-	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	config_watch_close(&d->watch);
+	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
 	add_fd(d, d->watch.fd);
 	if (!np) {
 		o = json_object();
@@ -569,8 +569,8 @@ static void reload(struct daemon *d)
 	install_tables(d, np);
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
-	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_monero(d))
-		add_fd(d, monero_watch_fd(d->mw));
+	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_randomx(d))
+		add_fd(d, randomx_watch_fd(d->mw));
 	d->reloads_ok++;
 	o = json_object();
 	log_verdict_site(d, o);
@@ -591,27 +591,27 @@ static void kernel_counter(struct metric_values *v, const char *name, const char
 	v->kernel[v->nkernel++].value = value;
 }
 
-/* The RandomX detector's kernel counters (enum in monero_event.h). */
+/* The RandomX detector's kernel counters (enum in randomx_event.h). */
 static const struct {
 	const char *name, *help;
 	unsigned int stat;
 } randomx_counters[] = {
 	{ "nomine_randomx_switches_total",
 	  "Switch-outs of tasks that used the FPU, seen by the RandomX detector.",
-	  NM_MONERO_STAT_SWITCHES },
+	  NM_RANDOMX_STAT_SWITCHES },
 	{ "nomine_randomx_observations_total",
-	  "Of those, in scope with a non-default SSE rounding mode.", NM_MONERO_STAT_ODD },
+	  "Of those, in scope with a non-default SSE rounding mode.", NM_RANDOMX_STAT_ODD },
 	{ "nomine_randomx_reports_total", "Processes that crossed the RandomX threshold.",
-	  NM_MONERO_STAT_REPORTS },
+	  NM_RANDOMX_STAT_REPORTS },
 	{ "nomine_randomx_reports_lost_total",
 	  "Threshold crossings the ring buffer had no room for (retried).",
-	  NM_MONERO_STAT_LOST },
+	  NM_RANDOMX_STAT_LOST },
 	{ "nomine_randomx_foreign_total",
 	  "Switch-outs whose saved FPU state was not the current task's (skipped).",
-	  NM_MONERO_STAT_FOREIGN },
+	  NM_RANDOMX_STAT_FOREIGN },
 	{ "nomine_randomx_untracked_total",
 	  "Observations for which no per-process entry could be made.",
-	  NM_MONERO_STAT_NO_ENTRY },
+	  NM_RANDOMX_STAT_NO_ENTRY },
 };
 
 /* What the BPF programs count, for whichever detectors run. */
@@ -632,7 +632,7 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 	if (d->mw)
 		for (size_t i = 0; i < sizeof(randomx_counters) / sizeof(randomx_counters[0]); i++)
 			kernel_counter(v, randomx_counters[i].name, randomx_counters[i].help,
-				       monero_watch_stat(d->mw, randomx_counters[i].stat));
+				       randomx_watch_stat(d->mw, randomx_counters[i].stat));
 }
 
 static void fill_metrics(struct metric_values *v, void *ctx)
@@ -747,8 +747,8 @@ static int loop(struct daemon *d)
 
 			if (d->ew && fd == exec_watch_fd(d->ew)) {
 				exec_watch_drain(d->ew);
-			} else if (d->mw && fd == monero_watch_fd(d->mw)) {
-				monero_watch_drain(d->mw);
+			} else if (d->mw && fd == randomx_watch_fd(d->mw)) {
+				randomx_watch_drain(d->mw);
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -757,7 +757,7 @@ static int loop(struct daemon *d)
 			} else if (fd == d->watch.fd) {
 				/* Debounce without postponing: a config rewritten
 				 * more often than the delay still reloads. */
-				if (watch_drain(&d->watch) && !d->reload_pending) {
+				if (config_watch_drain(&d->watch) && !d->reload_pending) {
 					d->reload_pending = 1;
 					arm_timer(d->reloadfd, NM_RELOAD_DEBOUNCE_MS, 0);
 				}
@@ -792,7 +792,7 @@ static int setup_fds(struct daemon *d)
 	    (d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
 	    (d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
 		return -errno;
-	watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
 	if ((rc = arm_timer(d->sweepfd, d->o->sweep_interval * 1000u,
 			    d->o->sweep_interval * 1000u)) ||
 	    (rc = arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS)))
@@ -801,7 +801,7 @@ static int setup_fds(struct daemon *d)
 	    (rc = add_fd(d, d->reloadfd)) || (rc = add_fd(d, d->housefd)) ||
 	    (rc = add_fd(d, d->watch.fd)) ||
 	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
-	    (d->mw && (rc = add_fd(d, monero_watch_fd(d->mw)))) ||
+	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
 	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))))
 		return rc;
 	return 0;
@@ -810,10 +810,10 @@ static int setup_fds(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	metrics_close(d->metrics);
-	monero_watch_close(d->mw);
+	randomx_watch_close(d->mw);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);
-	watch_close(&d->watch);
+	config_watch_close(&d->watch);
 	policy_free(d->policy);
 	scope_free(&d->scope);
 	containers_free(d->ctrs);

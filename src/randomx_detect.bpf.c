@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* monero.bpf.c - counts, per process, switch-outs that save a non-default SSE
+/* randomx_detect.bpf.c - counts, per process, switch-outs that save a non-default SSE
  * rounding mode (RandomX's CFROUND) and reports a process once when the count
  * within a sliding window reaches a threshold, all three modes seen. */
 #include "vmlinux.h"
@@ -14,11 +14,11 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Filled by user space before load. */
-const volatile __u32 threshold = NM_MONERO_DEFAULT_THRESHOLD;
-const volatile __u64 window_ns = NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
+const volatile __u32 threshold = NM_RANDOMX_DEFAULT_THRESHOLD;
+const volatile __u64 window_ns = NM_RANDOMX_DEFAULT_WINDOW_MS * 1000000ull;
 /* Distinct non-default modes a process must have used: RandomX draws all
  * three at random, interval arithmetic holds one or two. */
-const volatile __u32 min_modes = NM_MONERO_DEFAULT_MIN_MODES;
+const volatile __u32 min_modes = NM_RANDOMX_DEFAULT_MIN_MODES;
 
 /* Per process (thread group). Counting uses two buckets of window_ns each:
  * the estimate for the last window_ns is cur + prev * (the part of the
@@ -39,7 +39,7 @@ struct proc_state {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NM_MONERO_PROCS_MAX);
+	__uint(max_entries, NM_RANDOMX_PROCS_MAX);
 	__type(key, __u32);
 	__type(value, struct proc_state);
 } procs SEC(".maps");
@@ -47,10 +47,10 @@ struct {
 /* tgid -> leader start_ns of every process reported and not re-armed. The
  * BPF_NOEXIST insert is what makes a report happen once even when threads
  * on several CPUs cross together. User space re-arms a process by deleting
- * its key here, then in procs (in that order: see monero.c). */
+ * its key here, then in procs (in that order: see randomx_detect.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NM_MONERO_PROCS_MAX);
+	__uint(max_entries, NM_RANDOMX_PROCS_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } reported SEC(".maps");
@@ -62,13 +62,13 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NM_MONERO_STAT_MAX);
+	__uint(max_entries, NM_RANDOMX_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
 
 /* Only x86 has MXCSR and this tracepoint: elsewhere the object has maps and
- * no program, and monero.c refuses to load it. */
+ * no program, and randomx_detect.c refuses to load it. */
 #if defined(__TARGET_ARCH_x86)
 
 /* Before Linux 5.16 the register image was embedded in struct fpu; commit
@@ -109,7 +109,7 @@ static __always_inline __u32 saved_mxcsr(struct fpu *fpu)
 
 /* The tracepoint runs in __switch_to() before current changes, so the
  * registers saved are current's; checked, so that a kernel where that stops
- * holding shows up in NM_MONERO_STAT_FOREIGN instead of blaming a bystander. */
+ * holding shows up in NM_RANDOMX_STAT_FOREIGN instead of blaming a bystander. */
 static __always_inline bool fpu_is_current(struct fpu *fpu, struct task_struct *t)
 {
 	struct task_struct___fpu *old = (void *)t;
@@ -139,7 +139,7 @@ static __always_inline struct proc_state *proc_get(__u32 tgid, struct task_struc
 	bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST);
 	s = bpf_map_lookup_elem(&procs, &tgid);
 	if (!s)
-		stat_inc(NM_MONERO_STAT_NO_ENTRY);
+		stat_inc(NM_RANDOMX_STAT_NO_ENTRY);
 	return s;
 }
 
@@ -186,7 +186,7 @@ static __always_inline void report(struct proc_state *s, struct task_struct *t, 
 {
 	__u32 tgid = id >> 32;
 	__u64 start = leader_start(t);
-	struct monero_event *ev;
+	struct randomx_event *ev;
 
 	if (start != s->start_ns) {
 		/* counts of a previous process with this tgid: start over */
@@ -202,7 +202,7 @@ static __always_inline void report(struct proc_state *s, struct task_struct *t, 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
 		/* let the next observation try again */
-		stat_inc(NM_MONERO_STAT_LOST);
+		stat_inc(NM_RANDOMX_STAT_LOST);
 		bpf_map_delete_elem(&reported, &tgid);
 		s->reported = 0;
 		return;
@@ -218,11 +218,11 @@ static __always_inline void report(struct proc_state *s, struct task_struct *t, 
 	ev->threshold = threshold;
 	ev->modes = s->modes;
 	ev->threads = __builtin_popcountll(s->threads);
-	ev->flags = NM_MONERO_IN_SCOPE;
+	ev->flags = NM_RANDOMX_IN_SCOPE;
 	ev->pad = 0;
 	BPF_CORE_READ_STR_INTO(&ev->comm, t, group_leader, comm);
 	bpf_ringbuf_submit(ev, 0);
-	stat_inc(NM_MONERO_STAT_REPORTS);
+	stat_inc(NM_RANDOMX_STAT_REPORTS);
 }
 
 /* A switch-out with rounding mode m != 0: the rare path. */
@@ -234,12 +234,12 @@ static __always_inline void observe(struct fpu *fpu, __u32 mode)
 	__u32 est;
 
 	if (!fpu_is_current(fpu, t)) {
-		stat_inc(NM_MONERO_STAT_FOREIGN);
+		stat_inc(NM_RANDOMX_STAT_FOREIGN);
 		return;
 	}
 	if (!in_scope())
 		return;
-	stat_inc(NM_MONERO_STAT_ODD);
+	stat_inc(NM_RANDOMX_STAT_ODD);
 	id = bpf_get_current_pid_tgid();
 	now = bpf_ktime_get_boot_ns();
 	s = proc_get(id >> 32, t, now);
@@ -256,9 +256,9 @@ static __always_inline void observe(struct fpu *fpu, __u32 mode)
 SEC("tp_btf/x86_fpu_regs_deactivated")
 int BPF_PROG(fpu_switch_out, struct fpu *fpu)
 {
-	__u32 mode = (saved_mxcsr(fpu) >> NM_MONERO_RC_SHIFT) & NM_MONERO_RC_MASK;
+	__u32 mode = (saved_mxcsr(fpu) >> NM_RANDOMX_RC_SHIFT) & NM_RANDOMX_RC_MASK;
 
-	stat_inc(NM_MONERO_STAT_SWITCHES);
+	stat_inc(NM_RANDOMX_STAT_SWITCHES);
 	if (mode)
 		observe(fpu, mode);
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* monero.c - user side of monero.bpf.c: checks, loading, events, re-arming,
+/* randomx_detect.c - user side of randomx_detect.bpf.c: checks, loading, events, re-arming,
  * and the optional per-CPU kickers that make every CPU switch out regularly. */
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "randomx_detect.h"
 #include "percpu.h"
 
-int monero_supported(void)
+int randomx_supported(void)
 {
 #if defined(__x86_64__)
 	return 1;
@@ -41,13 +41,13 @@ struct kicker {
 	int cpu;
 	int started;
 	long phase_ns;
-	const struct monero_watch *w;
+	const struct randomx_watch *w;
 };
 
-struct monero_watch {
+struct randomx_watch {
 	struct randomx_detect_bpf *skel;
 	struct ring_buffer *rb;
-	monero_cb cb;
+	randomx_cb cb;
 	void *ctx;
 	atomic_int stop;          /* tells the kickers to return */
 	long kick_ns;             /* kicker period */
@@ -56,7 +56,7 @@ struct monero_watch {
 };
 
 /* Says what is missing before libbpf would fail with a bare errno. */
-int monero_check_kernel(char *err, size_t errlen)
+int randomx_check_kernel(char *err, size_t errlen)
 {
 	struct btf *btf;
 	int e, found;
@@ -82,19 +82,19 @@ int monero_check_kernel(char *err, size_t errlen)
 	return 0;
 }
 
-static int check_opts(const struct monero_watch_opts *o, char *err, size_t errlen)
+static int check_opts(const struct randomx_watch_opts *o, char *err, size_t errlen)
 {
 	if (o->nscopes > NM_SCOPE_MAX || (o->nscopes && !o->scopes)) {
 		snprintf(err, errlen, "at most %d scopes", NM_SCOPE_MAX);
 		return o->nscopes > NM_SCOPE_MAX ? -E2BIG : -EINVAL;
 	}
-	if (o->window_ns && (o->window_ns < NM_MONERO_WINDOW_MIN_NS ||
-			     o->window_ns > NM_MONERO_WINDOW_MAX_NS)) {
+	if (o->window_ns && (o->window_ns < NM_RANDOMX_WINDOW_MIN_NS ||
+			     o->window_ns > NM_RANDOMX_WINDOW_MAX_NS)) {
 		snprintf(err, errlen, "RandomX window must be between 1 ms and 1 h");
 		return -EINVAL;
 	}
-	if (o->kick_hz > NM_MONERO_KICK_HZ_MAX) {
-		snprintf(err, errlen, "RandomX kick rate must be at most %u Hz", NM_MONERO_KICK_HZ_MAX);
+	if (o->kick_hz > NM_RANDOMX_KICK_HZ_MAX) {
+		snprintf(err, errlen, "RandomX kick rate must be at most %u Hz", NM_RANDOMX_KICK_HZ_MAX);
 		return -E2BIG;
 	}
 	if (o->min_modes > 3) {
@@ -110,9 +110,9 @@ static int check_opts(const struct monero_watch_opts *o, char *err, size_t errle
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	struct monero_watch *w = ctx;
+	struct randomx_watch *w = ctx;
 
-	if (size >= sizeof(struct monero_event))
+	if (size >= sizeof(struct randomx_event))
 		w->cb(data, w->ctx);
 	return 0;
 }
@@ -155,7 +155,7 @@ static void *kick_loop(void *arg)
 	return NULL;
 }
 
-static void kickers_stop(struct monero_watch *w)
+static void kickers_stop(struct randomx_watch *w)
 {
 	atomic_store(&w->stop, 1);
 	for (int i = 0; i < w->nkickers; i++)
@@ -167,7 +167,7 @@ static void kickers_stop(struct monero_watch *w)
 }
 
 /* One kicker per CPU this process may run on, phases spread over the period. */
-static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, size_t errlen)
+static int kickers_start(struct randomx_watch *w, unsigned int hz, char *err, size_t errlen)
 {
 	sigset_t all, old;
 	cpu_set_t cpus;
@@ -211,7 +211,7 @@ static int kickers_start(struct monero_watch *w, unsigned int hz, char *err, siz
 	return 0;
 }
 
-static int attach(struct monero_watch *w, char *err, size_t errlen)
+static int attach(struct randomx_watch *w, char *err, size_t errlen)
 {
 	struct randomx_detect_bpf *s = w->skel;
 	int e;
@@ -237,7 +237,8 @@ static int attach(struct monero_watch *w, char *err, size_t errlen)
 	return 0;
 }
 
-static int load(struct monero_watch *w, const struct monero_watch_opts *o, char *err, size_t errlen)
+static int load(struct randomx_watch *w, const struct randomx_watch_opts *o, char *err,
+		size_t errlen)
 {
 	int e;
 
@@ -250,22 +251,23 @@ static int load(struct monero_watch *w, const struct monero_watch_opts *o, char 
 	for (unsigned int i = 0; i < o->nscopes; i++)
 		((struct nm_scope *)w->skel->rodata->scopes)[i] = o->scopes[i];
 	w->skel->rodata->nscopes = o->nscopes;
-	w->skel->rodata->threshold = o->threshold ? o->threshold : NM_MONERO_DEFAULT_THRESHOLD;
+	w->skel->rodata->threshold = o->threshold ? o->threshold : NM_RANDOMX_DEFAULT_THRESHOLD;
 	w->skel->rodata->window_ns = o->window_ns ? o->window_ns
-						  : NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull;
-	w->skel->rodata->min_modes = o->min_modes ? o->min_modes : NM_MONERO_DEFAULT_MIN_MODES;
+						  : NM_RANDOMX_DEFAULT_WINDOW_MS * 1000000ull;
+	w->skel->rodata->min_modes = o->min_modes ? o->min_modes : NM_RANDOMX_DEFAULT_MIN_MODES;
 	e = bpf_load_object(w->skel->obj, "RandomX program", err, errlen);
 	if (e)
 		return e;
 	return attach(w, err, errlen);
 }
 
-struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
+struct randomx_watch *randomx_watch_open(const struct randomx_watch_opts *o, char *err,
+					 size_t errlen)
 {
-	struct monero_watch *w;
+	struct randomx_watch *w;
 	int e;
 
-	if ((e = check_opts(o, err, errlen)) || (e = monero_check_kernel(err, errlen))) {
+	if ((e = check_opts(o, err, errlen)) || (e = randomx_check_kernel(err, errlen))) {
 		errno = -e;
 		return NULL;
 	}
@@ -291,12 +293,12 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 		goto fail;
 	return w;
 fail:
-	monero_watch_close(w);
+	randomx_watch_close(w);
 	errno = -e;
 	return NULL;
 }
 
-void monero_watch_close(struct monero_watch *w)
+void randomx_watch_close(struct randomx_watch *w)
 {
 	if (!w)
 		return;
@@ -308,19 +310,19 @@ void monero_watch_close(struct monero_watch *w)
 	free(w);
 }
 
-int monero_watch_fd(const struct monero_watch *w)
+int randomx_watch_fd(const struct randomx_watch *w)
 {
 	return ring_buffer__epoll_fd(w->rb);
 }
 
-int monero_watch_drain(struct monero_watch *w)
+int randomx_watch_drain(struct randomx_watch *w)
 {
 	int n = ring_buffer__consume(w->rb);
 
 	return n < 0 ? n : 0;
 }
 
-int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
+int randomx_watch_rearm(struct randomx_watch *w, uint32_t tgid)
 {
 	/* The mark first: with the counts cleared first, a switch-out in
 	 * between could recreate the entry, cross, find the old mark and
@@ -333,9 +335,9 @@ int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
+uint64_t randomx_watch_stat(const struct randomx_watch *w, unsigned int which)
 {
-	if (which >= NM_MONERO_STAT_MAX)
+	if (which >= NM_RANDOMX_STAT_MAX)
 		return 0;
 	return percpu_sum(bpf_map__fd(w->skel->maps.stats), which);
 }
@@ -343,17 +345,18 @@ uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
 #else /* !__x86_64__ */
 
 /* MXCSR and the x86_fpu tracepoints exist on x86 only. */
-struct monero_watch {
+struct randomx_watch {
 	int unused;
 };
 
-int monero_check_kernel(char *err, size_t errlen)
+int randomx_check_kernel(char *err, size_t errlen)
 {
 	snprintf(err, errlen, "RandomX detector needs x86_64");
 	return -ENOSYS;
 }
 
-struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *err, size_t errlen)
+struct randomx_watch *randomx_watch_open(const struct randomx_watch_opts *o, char *err,
+					 size_t errlen)
 {
 	(void)o;
 	snprintf(err, errlen, "RandomX detector needs x86_64");
@@ -361,30 +364,30 @@ struct monero_watch *monero_watch_open(const struct monero_watch_opts *o, char *
 	return NULL;
 }
 
-void monero_watch_close(struct monero_watch *w)
+void randomx_watch_close(struct randomx_watch *w)
 {
 	(void)w;
 }
 
-int monero_watch_fd(const struct monero_watch *w)
-{
-	(void)w;
-	return -ENOSYS;
-}
-
-int monero_watch_drain(struct monero_watch *w)
+int randomx_watch_fd(const struct randomx_watch *w)
 {
 	(void)w;
 	return -ENOSYS;
 }
 
-int monero_watch_rearm(struct monero_watch *w, uint32_t tgid)
+int randomx_watch_drain(struct randomx_watch *w)
+{
+	(void)w;
+	return -ENOSYS;
+}
+
+int randomx_watch_rearm(struct randomx_watch *w, uint32_t tgid)
 {
 	(void)w, (void)tgid;
 	return -ENOSYS;
 }
 
-uint64_t monero_watch_stat(const struct monero_watch *w, unsigned int which)
+uint64_t randomx_watch_stat(const struct randomx_watch *w, unsigned int which)
 {
 	(void)w, (void)which;
 	return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* monero_respond.c - RandomX finding to action: identity, allow, evidence. */
+/* randomx_respond.c - RandomX finding to action: identity, allow, evidence. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "randomx_respond.h"
 #include "proc.h"
 
-json_t *monero_evidence(const struct monero_event *ev)
+json_t *randomx_evidence(const struct randomx_event *ev)
 {
 	static const char *const names[] = { NULL, "down", "up", "toward-zero" };
 	json_t *o = json_object(), *modes = json_array();
@@ -35,7 +35,7 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 	return NULL;
 }
 
-int monero_respond(struct action_ctx *a, struct policy *p, const struct monero_event *ev)
+int randomx_respond(struct action_ctx *a, struct policy *p, const struct randomx_event *ev)
 {
 	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "monero", .in_scope = -1,
 			     .start_ticks = proc_ns_to_ticks(ev->start_ns) };
@@ -66,7 +66,7 @@ int monero_respond(struct action_ctx *a, struct policy *p, const struct monero_e
 	if (pat)
 		allowedby = pat->regex;
 	action_behaviour(a, &s, line ? line : (const uint8_t *)"", len, allowedby,
-			 monero_evidence(ev));
+			 randomx_evidence(ev));
 	free(line);
 	return allowedby != NULL;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* monero_respond.h - what the daemon does with a RandomX finding. */
-#ifndef NOMINE_MONERO_RESPOND_H
-#define NOMINE_MONERO_RESPOND_H
+/* randomx_respond.h - what the daemon does with a RandomX finding. */
+#ifndef NOMINE_RANDOMX_RESPOND_H
+#define NOMINE_RANDOMX_RESPOND_H
 
 #include "action.h"
 #include "randomx_event.h"
@@ -10,9 +10,9 @@
  * executable is in allowedExecutables or its command line matches an allow
  * pattern, else kills it and its descendants (audit: reports), logging
  * source "monero" with the evidence. Returns 1 if it was spared. */
-int monero_respond(struct action_ctx *a, struct policy *p, const struct monero_event *ev);
+int randomx_respond(struct action_ctx *a, struct policy *p, const struct randomx_event *ev);
 
 /* Evidence fields of ev as a JSON object (rounding modes by name). */
-json_t *monero_evidence(const struct monero_event *ev);
+json_t *randomx_evidence(const struct randomx_event *ev);
 
 #endif

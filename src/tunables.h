@@ -62,7 +62,7 @@
 
 /* ---- the RandomX detector ----------------------------------------------- */
 
-/* Defaults, from `bench/monero_calibrate` (2-vCPU Firecracker VM, kernel
+/* Defaults, from `bench/randomx_calibrate` (2-vCPU Firecracker VM, kernel
  * 6.18, other jobs running; non-default-rounding switch-outs, "odd"):
  * - librandomx light mode, JIT or interpreter, 1 or 1+4 processes on the
  *   2 CPUs: 32-395 odd/s per cgroup, all three modes seen by the report,
@@ -78,14 +78,14 @@
  * 64 in 30 s: 1-2 s of a miner's observations, 10x what a benign program
  * showed in any window, and a miner seen at a sustained 2.2 odd/s (no
  * kickers, idle CPU) is still caught. */
-#define NM_MONERO_DEFAULT_THRESHOLD 64u
-#define NM_MONERO_DEFAULT_WINDOW_MS 30000u
+#define NM_RANDOMX_DEFAULT_THRESHOLD 64u
+#define NM_RANDOMX_DEFAULT_WINDOW_MS 30000u
 /* RandomX draws the three non-default modes at random: 64 observations miss
  * one with probability 3 * (2/3)^64, about 2e-11; interval arithmetic uses
  * one or two. */
-#define NM_MONERO_DEFAULT_MIN_MODES 3u
+#define NM_RANDOMX_DEFAULT_MIN_MODES 3u
 /* Kickers at 50 Hz ran 1.2-2.5 ms per CPU-second (0.12-0.25%, schedstat) on
  * that VM; an FP loop on every CPU showed no slowdown beyond the +-1% noise. */
-#define NM_MONERO_DEFAULT_KICK_HZ 50u
+#define NM_RANDOMX_DEFAULT_KICK_HZ 50u
 
 #endif

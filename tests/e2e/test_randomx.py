@@ -15,7 +15,7 @@ def rx(helpers):
     return {"hasher": helpers["kworker-sync"], "fploop": helpers["fploop"]}
 
 
-def monero_events(d, since=0):
+def randomx_events(d, since=0):
     return d.find(lambda e: e.get("source") == "monero", since=since)
 
 
@@ -48,7 +48,7 @@ def test_hasher_outside_scope_untouched(start_daemon, make_cgroup, spawner, rx, 
                                timeout=30)
     assert p.returncode == 0, p.returncode
     assert b"hashes" in out
-    assert not monero_events(d), d.dump()
+    assert not randomx_events(d), d.dump()
 
 
 def test_audit_mode_reports_only(start_daemon, scope, spawner, rx, banned):
@@ -83,7 +83,7 @@ def test_benign_work_is_never_touched(start_daemon, scope, spawner, rx, banned, 
     for p in procs:
         p.wait(timeout=120)
     assert [p.returncode for p in procs] == [0] * len(procs), d.dump()
-    assert not monero_events(d), d.dump()
+    assert not randomx_events(d), d.dump()
 
 
 def test_allowed_executable_is_spared(start_daemon, scope, spawner, rx, banned):
@@ -102,7 +102,7 @@ def test_threshold_from_config_and_reload(start_daemon, scope, spawner, rx, bann
     assert d.started["randomx_threshold"] == 1000000, d.started
     p, _, _, _ = spawner.run(scope, [rx["hasher"]], env={"RX_SECONDS": "6", "RX_WORKERS": "2"},
                              timeout=30)
-    assert p.returncode == 0 and not monero_events(d), d.dump()
+    assert p.returncode == 0 and not randomx_events(d), d.dump()
     mark = d.mark()
     d.write_config("config.json", {"bannedCommandStrings": [banned], "moneroThreshold": 64})
     d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, timeout=10)
@@ -110,5 +110,5 @@ def test_threshold_from_config_and_reload(start_daemon, scope, spawner, rx, bann
                              timeout=30)
     assert p.returncode == -9, d.dump()
     ev = d.wait_for(lambda e: e.get("source") == "monero", since=mark, what="a monero kill")
-    # back to the default window (src/monero.h), no longer the 2 s of before
+    # back to the default window (src/tunables.h), no longer the 2 s of before
     assert ev["threshold"] == 64 and ev["window_seconds"] != 2

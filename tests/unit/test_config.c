@@ -1074,9 +1074,9 @@ static void test_table_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&c, "e.json", "{}", 1, err), 0);
-	assert_true(config_number(&c, "moneroThreshold") == NM_MONERO_DEFAULT_THRESHOLD);
+	assert_true(config_number(&c, "moneroThreshold") == NM_RANDOMX_DEFAULT_THRESHOLD);
 	assert_true(config_number(&c, "moneroWindowSeconds") ==
-		    NM_MONERO_DEFAULT_WINDOW_MS / 1000.0);
+		    NM_RANDOMX_DEFAULT_WINDOW_MS / 1000.0);
 	assert_true(config_number(&c, "containerKillAfter") == 0);   /* off */
 	assert_true(isnan(config_number(&c, "hostRoot")));
 	assert_true(isnan(config_number(&c, "noSuchKey")));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_monero.c - the RandomX detector on the real kernel: a librandomx hasher
+/* test_randomx.c - the RandomX detector on the real kernel: a librandomx hasher
  * in the scope cgroup is reported within 5 s, once; benign floating point,
  * fesetround() callers and interval arithmetic, and hashers outside the
  * scope, are not. The watchers kick every CPU (kick_hz), as the daemon
@@ -43,8 +43,8 @@ struct fixture {
 	char build_err[4096];       /* why the helpers could not be built */
 	char bpf_err[512];          /* why the watcher could not be opened */
 	struct scope scope;
-	struct monero_watch *w;     /* scoped to cgdir, default settings */
-	struct monero_event ev[MAX_EVENTS];
+	struct randomx_watch *w;     /* scoped to cgdir, default settings */
+	struct randomx_event ev[MAX_EVENTS];
 	int nev;
 	pid_t pids[MAX_PIDS];
 	int npids;
@@ -60,7 +60,7 @@ static double boot_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void on_event(const struct monero_event *ev, void *ctx)
+static void on_event(const struct randomx_event *ev, void *ctx)
 {
 	struct fixture *f = ctx;
 
@@ -197,7 +197,7 @@ static int make_cgroup(struct fixture *f)
 		snprintf(f->bpf_err, sizeof(f->bpf_err), "no cgroup2 mount");
 		return -1;
 	}
-	snprintf(f->cgrel, sizeof(f->cgrel), "/nomine-test-monero-%d", (int)getpid());
+	snprintf(f->cgrel, sizeof(f->cgrel), "/nomine-test-randomx-%d", (int)getpid());
 	snprintf(f->cgdir, sizeof(f->cgdir), "%s%s", mount, f->cgrel);
 	if (mkdir(f->cgdir, 0755) && errno != EEXIST) {
 		snprintf(f->bpf_err, sizeof(f->bpf_err), "failed to create cgroup %.300s: %s",
@@ -211,8 +211,8 @@ static int make_cgroup(struct fixture *f)
 static int group_setup(void **state)
 {
 	struct fixture *f = &fx;
-	struct monero_watch_opts o = { .cb = on_event, .ctx = f,
-				       .kick_hz = NM_MONERO_DEFAULT_KICK_HZ };
+	struct randomx_watch_opts o = { .cb = on_event, .ctx = f,
+				       .kick_hz = NM_RANDOMX_DEFAULT_KICK_HZ };
 
 	*state = f;
 	snprintf(f->tmp, sizeof(f->tmp), "/tmp/nomine-monero-XXXXXX");
@@ -223,7 +223,7 @@ static int group_setup(void **state)
 	if (make_cgroup(f) == 0) {
 		o.scopes = f->scope.kernel;
 		o.nscopes = f->scope.n;
-		f->w = monero_watch_open(&o, f->bpf_err, sizeof(f->bpf_err));
+		f->w = randomx_watch_open(&o, f->bpf_err, sizeof(f->bpf_err));
 	}
 	if (!f->w) {
 		fprintf(stderr, "BPF unavailable: %s\n", f->bpf_err);
@@ -251,7 +251,7 @@ static int group_teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	monero_watch_close(f->w);
+	randomx_watch_close(f->w);
 	/* killed tasks leave the cgroup a moment after SIGKILL */
 	for (int i = 0; f->made_cgroup && i < 50 && rmdir(f->cgdir) && errno == EBUSY; i++)
 		usleep(100000);
@@ -277,7 +277,7 @@ static int test_teardown(void **state)
 		write_file(p, "1");
 	/* events of the processes just killed must not leak into the next test */
 	if (f->w)
-		monero_watch_drain(f->w);
+		randomx_watch_drain(f->w);
 	f->nev = 0;
 	return 0;
 }
@@ -345,16 +345,16 @@ static int events_of(const struct fixture *f, pid_t tgid)
 /* Collects events until boot time `until`, or until tgid (> 0) has one. */
 static void pump(struct fixture *f, double until, pid_t tgid)
 {
-	struct pollfd p = { .fd = monero_watch_fd(f->w), .events = POLLIN };
+	struct pollfd p = { .fd = randomx_watch_fd(f->w), .events = POLLIN };
 	double left;
 
 	while ((left = until - boot_s()) > 0) {
 		if (tgid > 0 && find_event(f, tgid) >= 0)
 			return;
 		poll(&p, 1, (int)(left * 1000) + 1);
-		assert_int_equal(monero_watch_drain(f->w), 0);
+		assert_int_equal(randomx_watch_drain(f->w), 0);
 	}
-	monero_watch_drain(f->w);
+	randomx_watch_drain(f->w);
 }
 
 /* Start time of pid in clock ticks since boot (/proc/PID/stat field 22). */
@@ -380,7 +380,7 @@ static unsigned long long proc_starttime(pid_t pid)
 }
 
 /* The evidence of one report of a hasher started at t0. */
-static void check_evidence(const struct monero_event *ev, pid_t tgid, double t0)
+static void check_evidence(const struct randomx_event *ev, pid_t tgid, double t0)
 {
 	long tck = sysconf(_SC_CLK_TCK);
 	unsigned long long st = proc_starttime(tgid), ev_tck = ev->start_ns / (1000000000ull / tck);
@@ -389,13 +389,13 @@ static void check_evidence(const struct monero_event *ev, pid_t tgid, double t0)
 	assert_int_equal(ev->tgid, tgid);
 	snprintf(task, sizeof(task), "/proc/%d/task/%u", (int)tgid, ev->pid);
 	assert_int_equal(access(task, F_OK), 0);
-	assert_int_equal(ev->threshold, NM_MONERO_DEFAULT_THRESHOLD);
+	assert_int_equal(ev->threshold, NM_RANDOMX_DEFAULT_THRESHOLD);
 	assert_true(ev->count >= ev->threshold);
-	assert_int_equal(ev->window_ns, NM_MONERO_DEFAULT_WINDOW_MS * 1000000ull);
-	assert_true(__builtin_popcount(ev->modes) >= (int)NM_MONERO_DEFAULT_MIN_MODES);
+	assert_int_equal(ev->window_ns, NM_RANDOMX_DEFAULT_WINDOW_MS * 1000000ull);
+	assert_true(__builtin_popcount(ev->modes) >= (int)NM_RANDOMX_DEFAULT_MIN_MODES);
 	assert_int_equal(ev->modes & ~0xeu, 0);
 	assert_true(ev->threads >= 1);
-	assert_true(ev->flags & NM_MONERO_IN_SCOPE);
+	assert_true(ev->flags & NM_RANDOMX_IN_SCOPE);
 	assert_true(ev->cgroup_id != 0);
 	assert_string_equal(ev->comm, "rxhash");
 	/* the leader's start, as /proc has it (to the tick) */
@@ -419,7 +419,7 @@ static void test_hasher_reported_once(void **state)
 	i = find_event(f, pid);
 	if (i < 0)
 		fail_msg("no event within %.0f s (in-scope odd observations: %llu)", DETECT_S,
-			 (unsigned long long)monero_watch_stat(f->w, NM_MONERO_STAT_ODD));
+			 (unsigned long long)randomx_watch_stat(f->w, NM_RANDOMX_STAT_ODD));
 	check_evidence(&f->ev[i], pid, t0);
 	fprintf(stderr, "# reported after %.2f s: count %u modes %#x threads %u\n",
 		(double)f->ev[i].ts_ns / 1e9 - t0, f->ev[i].count, f->ev[i].modes, f->ev[i].threads);
@@ -427,16 +427,16 @@ static void test_hasher_reported_once(void **state)
 	pump(f, boot_s() + 2, 0);
 	assert_int_equal(events_of(f, pid), 1);
 	/* re-armed: counted from zero and reported again */
-	assert_int_equal(monero_watch_rearm(f->w, (uint32_t)pid), 0);
+	assert_int_equal(randomx_watch_rearm(f->w, (uint32_t)pid), 0);
 	t0 = boot_s();
 	f->nev = 0;
 	pump(f, t0 + DETECT_S, pid);
 	assert_int_equal(events_of(f, pid), 1);
 	assert_true(f->ev[0].ts_ns / 1e9 >= t0);
-	assert_int_equal(monero_watch_stat(f->w, NM_MONERO_STAT_FOREIGN), 0);
-	assert_int_equal(monero_watch_stat(f->w, NM_MONERO_STAT_MAX), 0);
+	assert_int_equal(randomx_watch_stat(f->w, NM_RANDOMX_STAT_FOREIGN), 0);
+	assert_int_equal(randomx_watch_stat(f->w, NM_RANDOMX_STAT_MAX), 0);
 	/* an unknown tgid re-arms as a no-op */
-	assert_int_equal(monero_watch_rearm(f->w, 0x7ffffff0u), 0);
+	assert_int_equal(randomx_watch_rearm(f->w, 0x7ffffff0u), 0);
 }
 
 /* Interpreter mode, two forked workers: each process is reported once. */
@@ -471,14 +471,14 @@ static void test_benign_not_reported(void **state)
 	double t0;
 
 	need_watch(f);
-	odd0 = monero_watch_stat(f->w, NM_MONERO_STAT_ODD);
+	odd0 = randomx_watch_stat(f->w, NM_RANDOMX_STAT_ODD);
 	t0 = boot_s();
 	start(f, "fploop", 1, NULL);
 	start(f, "fesetround", 1, NULL);
 	start(f, "interval", 1, NULL);
 	pump(f, t0 + QUIET_S, 0);
 	fprintf(stderr, "# benign: %llu odd observations in %.0f s\n",
-		(unsigned long long)(monero_watch_stat(f->w, NM_MONERO_STAT_ODD) - odd0), QUIET_S);
+		(unsigned long long)(randomx_watch_stat(f->w, NM_RANDOMX_STAT_ODD) - odd0), QUIET_S);
 	assert_int_equal(f->nev, 0);
 }
 
@@ -489,14 +489,14 @@ static void test_outside_scope(void **state)
 	struct fixture *f = *state;
 	static const char *const env[] = { "RX_SECONDS=20", NULL };
 	struct fixture ctl = { .nev = 0 };
-	struct monero_watch_opts o = { .cb = on_event, .ctx = &ctl };   /* f->w kicks */
-	struct monero_watch *all;
+	struct randomx_watch_opts o = { .cb = on_event, .ctx = &ctl };   /* f->w kicks */
+	struct randomx_watch *all;
 	char err[512];
 	pid_t pid;
 	double t0;
 
 	need_watch(f);
-	all = monero_watch_open(&o, err, sizeof(err));
+	all = randomx_watch_open(&o, err, sizeof(err));
 	if (!all)
 		fail_msg("unscoped watcher: %s", err);
 	t0 = boot_s();
@@ -504,7 +504,7 @@ static void test_outside_scope(void **state)
 	ctl.w = all;
 	pump(&ctl, t0 + DETECT_S, pid);
 	pump(f, t0 + DETECT_S, 0);
-	monero_watch_close(all);
+	randomx_watch_close(all);
 	assert_int_equal(events_of(f, pid), 0);
 	assert_int_equal(f->nev, 0);
 	assert_int_equal(events_of(&ctl, pid), 1);
@@ -538,9 +538,9 @@ static int kickers_running(void)
 static void test_kickers(void **state)
 {
 	struct fixture *f = *state;
-	struct monero_watch_opts o = { .cb = on_event, .ctx = f, .kick_hz = 100,
+	struct randomx_watch_opts o = { .cb = on_event, .ctx = f, .kick_hz = 100,
 				       .scopes = f->scope.kernel, .nscopes = f->scope.n };
-	struct monero_watch *w;
+	struct randomx_watch *w;
 	int before, ncpu;
 	cpu_set_t cpus;
 	char err[512];
@@ -549,37 +549,37 @@ static void test_kickers(void **state)
 	assert_int_equal(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
 	ncpu = CPU_COUNT(&cpus);
 	before = kickers_running();
-	w = monero_watch_open(&o, err, sizeof(err));
+	w = randomx_watch_open(&o, err, sizeof(err));
 	if (!w)
 		fail_msg("%s", err);
 	assert_int_equal(kickers_running(), before + ncpu);
-	monero_watch_close(w);
+	randomx_watch_close(w);
 	assert_int_equal(kickers_running(), before);
-	o.kick_hz = NM_MONERO_KICK_HZ_MAX + 1;
+	o.kick_hz = NM_RANDOMX_KICK_HZ_MAX + 1;
 	errno = 0;
-	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_null(randomx_watch_open(&o, err, sizeof(err)));
 	assert_int_equal(errno, E2BIG);
 }
 
 static void test_bad_options(void **state)
 {
-	struct monero_watch_opts o = { .cb = on_event, .ctx = *state, .window_ns = 1000 };
+	struct randomx_watch_opts o = { .cb = on_event, .ctx = *state, .window_ns = 1000 };
 	char err[256] = "";
 
 	errno = 0;
-	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_null(randomx_watch_open(&o, err, sizeof(err)));
 	assert_int_equal(errno, EINVAL);
 	assert_non_null(strstr(err, "window"));
 	o.window_ns = 0;
 	o.nscopes = NM_SCOPE_MAX + 1;
 	errno = 0;
-	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_null(randomx_watch_open(&o, err, sizeof(err)));
 	assert_int_equal(errno, E2BIG);
 	assert_non_null(strstr(err, "scopes"));
 	o.nscopes = 0;
 	o.cb = NULL;
 	errno = 0;
-	assert_null(monero_watch_open(&o, err, sizeof(err)));
+	assert_null(randomx_watch_open(&o, err, sizeof(err)));
 	assert_int_equal(errno, EINVAL);
 }
 
