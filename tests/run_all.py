@@ -7,6 +7,8 @@ failed (or when nothing passed at all).
 Stages, in this order (arguments pick some; default: all of them):
   unit    cmocka unit tests (TAP output)
   e2e     end-to-end tests (pytest, junit report) against the real kernel
+  deploy  the deployment (tests/deploy, pytest): image, Helm chart, its pod
+          run by containerd, metrics, dashboard and alert rules, systemd unit
   matrix  tests/matrix/run --build build (TAP output); a missing runner is a
           failure. NOMINE_MATRIX=0 leaves this stage out (said so twice: at
           the start and just before the closing line)
@@ -32,7 +34,7 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ_SECONDS = int(os.environ.get("NOMINE_FUZZ_SECONDS", "20"))
-STAGES = ("unit", "e2e", "matrix", "san", "fuzz")
+STAGES = ("unit", "e2e", "deploy", "matrix", "san", "fuzz")
 MATRIX_RUN = os.path.join(ROOT, "tests", "matrix", "run")
 
 counts = collections.Counter()
@@ -154,17 +156,17 @@ def pytest_python():
     return sys.executable
 
 
-def run_e2e():
+def run_pytest(stage, where):
     t = time.time()
-    xml = f"/tmp/nomine-e2e-junit-{os.getpid()}.xml"
+    xml = f"/tmp/nomine-{stage}-junit-{os.getpid()}.xml"
     r = subprocess.run([pytest_python(), "-m", "pytest", "-v", "-p", "no:cacheprovider",
-                        f"--junitxml={xml}", "tests/e2e"], cwd=ROOT)
+                        f"--junitxml={xml}", where], cwd=ROOT)
     if not os.path.exists(xml):
-        record("e2e", "fail", f"pytest exit {r.returncode}, no report")
+        record(stage, "fail", f"pytest exit {r.returncode}, no report")
         return
     seen = collections.Counter()
     for case in ET.parse(xml).getroot().iter("testcase"):
-        name = f"e2e:{case.get('classname')}.{case.get('name')}"
+        name = f"{stage}:{case.get('classname')}.{case.get('name')}"
         bad = case.find("failure")
         if bad is None:
             bad = case.find("error")
@@ -181,8 +183,8 @@ def run_e2e():
     # 0: all passed, 1: some failed; anything else (interrupted, internal
     # error, usage, none collected) is a failure even with a report
     if r.returncode not in (0, 1) or (r.returncode == 1 and not seen["fail"]):
-        record("e2e", "fail", f"pytest exit {r.returncode}")
-    print(f"== e2e: {seen['pass']} passed, {seen['fail']} failed, {seen['skip']} skipped "
+        record(stage, "fail", f"pytest exit {r.returncode}")
+    print(f"== {stage}: {seen['pass']} passed, {seen['fail']} failed, {seen['skip']} skipped "
           f"({time.time() - t:.0f}s)", flush=True)
 
 
@@ -226,14 +228,16 @@ def main():
         print(f"== note: {n}", flush=True)
     started = time.time()
 
-    if {"unit", "e2e", "matrix"} & set(only):
+    if {"unit", "e2e", "deploy", "matrix"} & set(only):
         if not make("tests"):
             record("build", "fail")
         else:
             if "unit" in only:
                 run_unit("build")
             if "e2e" in only:
-                run_e2e()
+                run_pytest("e2e", "tests/e2e")
+            if "deploy" in only:
+                run_pytest("deploy", "tests/deploy")
             if "matrix" in only:
                 run_matrix()
     if "san" in only:
