@@ -9,7 +9,7 @@ build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
        libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev)
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick bc prometheus librandomx-dev
-      containerd runc busybox-static qemu-system-x86 cpio)
+      containerd runc busybox-static qemu-system-x86 cpio npm)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
@@ -19,6 +19,8 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+	# npm also comes with NodeSource's nodejs, which conflicts with Debian's npm
+	[ "$p" = npm ] && command -v npm >/dev/null && continue
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing+=("$p")
 done
