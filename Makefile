@@ -6,6 +6,7 @@
 #   make check-unit unit tests (cmocka)
 #   make fuzz       libFuzzer harnesses (clang), run briefly by the test suite
 #   make bench      benchmark report (ratios, side by side)
+#   make image      OUT/nomine-image.tar, the OCI image (umoci; deploy/image)
 #   make clean
 
 SAN ?= 0
@@ -165,6 +166,15 @@ tests: $(OUT)/nomine $(UNIT_BINS) $(E2E_HELPERS)
 
 check-unit: $(UNIT_BINS)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+# The OCI image, built from this tree's binary with no registry and no base
+# image (deploy/image/build: the binary, the libraries it loads, nothing else).
+IMAGE_NAME ?= nomine
+.PHONY: image
+image: $(OUT)/nomine
+	$(Q)command -v umoci >/dev/null || { echo "make image needs umoci (Debian package umoci;" \
+		"scripts/deps.sh test installs it)" >&2; exit 1; }
+	$(Q)deploy/image/build $(OUT)/nomine $(OUT)/nomine-image.tar $(IMAGE_NAME)
 
 # Fuzzers always build with clang's libFuzzer plus ASan/UBSan, in their own tree.
 FUZZ_OUT := build-fuzz

@@ -9,7 +9,8 @@ build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
        libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev)
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick bc prometheus librandomx-dev
-      containerd runc busybox-static qemu-system-x86 cpio npm)
+      containerd runc busybox-static qemu-system-x86 cpio npm
+      umoci systemd)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
