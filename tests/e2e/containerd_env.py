@@ -215,3 +215,12 @@ def containers(containerd, scope):
     for c in made:
         containerd.cleanup_container(c)
     remove_v1_dirs(scope.name)
+
+
+def banned_cmd(banned, linger=False):
+    """A shell line that execs a command line holding banned, without holding
+    it itself (so only the inner sh is judged). linger: the inner sh lives
+    on (a verdict taken in user space, after exec, needs a live process)."""
+    half = len(banned) // 2
+    tail = "; sleep 10" if linger else ""
+    return f'P={banned[:half]}; S={banned[half:]}; sh -c "echo $P$S{tail}"; echo inner=$?'

@@ -17,16 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from containerd_env import containerd, containers  # noqa: F401 (fixtures)
-
-
-def banned_cmd(banned, linger=False):
-    """A shell line that execs a command line holding banned, without holding
-    it itself (so only the inner sh is judged). linger: the inner sh lives
-    on (a verdict taken in user space, after exec, needs a live process)."""
-    half = len(banned) // 2
-    tail = "; sleep 10" if linger else ""
-    return f'P={banned[:half]}; S={banned[half:]}; sh -c "echo $P$S{tail}"; echo inner=$?'
+from containerd_env import banned_cmd, containerd, containers  # noqa: F401 (fixtures)
 
 
 def state_config(containerd, banned, **extra):
