@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "action.h"
@@ -105,6 +106,66 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Seconds since s was seen (its exec, or the RandomX detector's first
+ * observation), -1 when that is unknown. */
+static double seconds_since_seen(const struct subject *s)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (!s->seen_ns)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return now > s->seen_ns ? (double)(now - s->seen_ns) / 1e9 : 0;
+}
+
+/* Which detector found s, from its log source: exec events, sweeps, and
+ * the one behaviour detector ("monero", cryptnono's name for it). */
+static enum stats_detector detector_of(const struct subject *s)
+{
+	if (s->source && !strcmp(s->source, "exec"))
+		return STATS_EXEC;
+	if (s->source && !strcmp(s->source, "scan"))
+		return STATS_SWEEP;
+	return STATS_RANDOMX;
+}
+
+/* Why a process was spared: SPARED_EXEMPT (its namespace or container
+ * name), else an enum stats_allowed (a pattern, allowedExecutables too for
+ * RandomX; or no banned string of the config now in force). */
+#define SPARED_EXEMPT (-1)
+
+static void count_spared(struct action_ctx *a, const struct subject *s, int why)
+{
+	a->spared++;
+	if (why == SPARED_EXEMPT)
+		a->exempted++;
+	else
+		a->stats.by[detector_of(s)].allowed[why]++;
+}
+
+/* A process killed, in container c (NULL: host, or not looked up), latency
+ * seconds after it was seen (< 0: unknown; sweeps are never timed: what
+ * they find was not seen starting). */
+static void count_kill(struct action_ctx *a, const struct subject *s, const struct container *c,
+		       double latency)
+{
+	enum stats_detector d = detector_of(s);
+
+	a->stats.by[d].killed++;
+	action_stats_kill(&a->stats, d, c ? c->meta.labels[RT_POD_NAMESPACE] : NULL);
+	if (d != STATS_SWEEP && latency >= 0)
+		histogram_observe(&a->stats.latency[d], latency);
+}
+
+/* cryptnono's log-and-kill time, for the command-line detectors only. */
+static void time_log_kill(struct action_ctx *a, const struct subject *s, double since)
+{
+	if (detector_of(s) != STATS_RANDOMX)
+		histogram_observe(&a->stats.log_kill, now_s() - since);
+}
+
 /* The whole-container response, after a kill in container c. */
 static void container_response(struct action_ctx *a, struct container *c)
 {
@@ -131,6 +192,7 @@ static void container_response(struct action_ctx *a, struct container *c)
 	if (cgroup_kill(a->unified_mount, a->freezer_mount, c->ref.cgroup, c->ref.v2, &r, err,
 			sizeof(err))) {
 		log_set_str(o, "error", err);
+		a->stats.errors++;
 		emit(o, "container-kill-failed", "error", "Container kill failed");
 		return;
 	}
@@ -174,11 +236,13 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
  * then nothing is logged and the process may still be stopped. */
 static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
 {
+	double t0 = now_s(), latency;
 	struct kill_report r;
 	int ret;
 
 	stop_and_read_env(a, s, w);
 	ret = ops_of(a)->kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
+	latency = seconds_since_seen(s);   /* the killer saw it dead, or gone */
 	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_false());
 	if (ret == -EPERM) {
@@ -192,11 +256,15 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	if (r.root_killed) {
 		a->killed++;
 		emit_who(a, s, w, o, "killed", "info", "Killed process");
+		count_kill(a, s, w->c, latency);
+		time_log_kill(a, s, t0);
 		container_response(a, w->c);
 	} else {
 		a->missed++;
+		a->stats.by[detector_of(s)].missed++;
 		emit_who(a, s, w, o, "missed-kill", "warning",
 			 "Process exited before it could be killed");
+		time_log_kill(a, s, t0);
 	}
 	return 0;
 }
@@ -225,11 +293,10 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 	struct who w = { 0 };
 
 	if (!spared && exempt(a, s, &w)) {
-		a->exempted++;
-		a->spared++;
+		count_spared(a, s, SPARED_EXEMPT);
 		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (spared) {
-		a->spared++;
+		count_spared(a, s, STATS_ALLOWED_PATTERN);
 		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (a->audit) {
 		a->audited++;
@@ -243,11 +310,14 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 {
 	struct who w = { 0 };
+	double t0 = now_s();
 
 	a->killed_in_kernel++;
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");
+	count_kill(a, s, w.c, 0);   /* dead before its first instruction */
+	time_log_kill(a, s, t0);
 	container_response(a, w.c);
 }
 
@@ -258,13 +328,11 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 			  json_t *o)
 {
 	struct who w = { 0 };
-	int spare = !v->kill;
+	int exempted, spare;
 
 	json_object_set_new(o, "frozen_in_kernel", json_true());
-	if (exempt(a, s, &w)) {
-		a->exempted++;
-		spare = 1;
-	}
+	exempted = exempt(a, s, &w);
+	spare = exempted || !v->kill;
 	if (a->frozen_done)
 		a->frozen_done(a->classify_ctx, s->tgid);
 	if (!spare) {
@@ -274,7 +342,9 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 	}
 	who_read_env(a, s, &w);
 	resume(a, s);
-	a->spared++;
+	/* frozen by a previous config's tables, not banned by this one */
+	count_spared(a, s, exempted ? SPARED_EXEMPT :
+			   v->matched ? STATS_ALLOWED_PATTERN : STATS_NO_MATCH);
 	emit_who(a, s, &w, o, "spared", "info", "Spared process");
 }
 
@@ -289,11 +359,10 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 	} else if (s->kflags & NM_EXEC_FROZEN) {
 		decide_frozen(a, s, v, o);
 	} else if (s->kflags & NM_EXEC_EXEMPT) {
-		a->exempted++;
-		a->spared++;
+		count_spared(a, s, SPARED_EXEMPT);
 		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (s->kflags & NM_EXEC_ALLOWED && !v->kill) {
-		a->spared++;
+		count_spared(a, s, STATS_ALLOWED_PATTERN);
 		emit_who(a, s, &w, o, "spared", "info", "Spared process");
 	} else if (s->kflags & NM_EXEC_ALLOWED) {
 		/* The kernel's allow DFA and PCRE2 disagree: PCRE2 rules (and the
@@ -307,7 +376,7 @@ static void follow_kernel(struct action_ctx *a, const struct subject *s, const s
 	}
 }
 
-void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,
+static void judge(struct action_ctx *a, struct policy *p, const struct subject *s,
 		  const uint8_t *line, size_t len)
 {
 	struct verdict v;
@@ -315,6 +384,7 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	json_t *o;
 
 	a->checked++;
+	a->stats.by[detector_of(s)].checked++;
 	policy_check(p, line, len, &v);
 	if (s->kflags & NM_EXEC_UNJUDGED) {
 		/* stopped at exec only so that it is judged before it runs:
@@ -325,6 +395,8 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 			o = subject_json(s, line, len, &v);
 			json_object_set_new(o, "frozen_in_kernel", json_true());
 			act(a, s, o, v.allowedby != NULL);
+		} else {
+			a->stats.by[detector_of(s)].allowed[STATS_NO_MATCH]++;
 		}
 		resume(a, s);   /* no-op when it was killed */
 		return;
@@ -340,6 +412,7 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 		return;
 	}
 	if (!v.matched) {
+		a->stats.by[detector_of(s)].allowed[STATS_NO_MATCH]++;
 		if (a->debug)
 			emit(subject_json(s, line, len, &v), "observed", "debug", "Observed process");
 		return;
@@ -358,6 +431,15 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 	}
 }
 
+void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,
+		  const uint8_t *line, size_t len)
+{
+	double t0 = now_s();
+
+	judge(a, p, s, line, len);
+	histogram_observe(&a->stats.judge, now_s() - t0);
+}
+
 void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8_t *line,
 		      size_t len, const char *allowedby, json_t *evidence)
 {
@@ -365,6 +447,7 @@ void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8
 	json_t *o = subject_json(s, line, len, &v);
 
 	a->checked++;
+	a->stats.by[detector_of(s)].checked++;
 	if (allowedby)
 		log_set_str(o, "allowedby", allowedby);
 	if (evidence) {

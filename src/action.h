@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "action_stats.h"
 #include "exec_event.h"
 #include "killer.h"
 #include <jansson.h>
@@ -28,7 +29,7 @@ struct subject {
 	uint64_t start_ticks;
 	uint64_t exec_id;        /* 0: unknown (sweep) */
 	const char *exe;         /* may be NULL */
-	const char *source;      /* "exec", "scan" */
+	const char *source;      /* "exec", "scan", "monero" */
 	int in_scope;            /* 1 yes, 0 no, -1 ask /proc */
 	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */
 	unsigned int kflags;     /* NM_EXEC_* verdict flags from the kernel, 0: none */
@@ -36,6 +37,9 @@ struct subject {
 	uint64_t cgroup1_id;     /* its v1 freezer cgroup, 0: unknown */
 	const uint8_t *env;      /* the exec's environment from the kernel, or NULL */
 	size_t env_len;
+	/* CLOCK_MONOTONIC ns of the exec (or of the RandomX detector's first
+	 * observation): where the kill latency starts; 0 unknown (sweeps) */
+	uint64_t seen_ns;
 };
 
 struct containers;
@@ -71,6 +75,7 @@ struct action_ctx {
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
 	unsigned long long exempted, containers_killed;
+	struct action_stats stats;   /* for /metrics (action_stats_init) */
 };
 
 /* Acts on a behaviour detector's finding (source names it): spared when

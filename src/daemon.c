@@ -68,6 +68,7 @@ struct daemon {
 	 * every exec the kernel froze were lost, to prove they are recovered */
 	int test_lose_frozen;
 	uint64_t reloads_ok, reloads_refused;
+	int last_reload_ok;           /* the last reload (or the start) applied */
 	/* Each detector's variant, and why it is not the best one (empty when
 	 * it is); refused: the kernel had the features and still said no. */
 	enum exec_variant exec_var;
@@ -103,7 +104,7 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		.exe = h->filename, .source = "exec",
 		.in_scope = (h->flags & NM_EXEC_IN_SCOPE) ? 1 : 0,
 		.kflags = h->flags, .cgroup_id = h->cgroup_id, .cgroup1_id = h->cgroup1_id,
-		.env = env, .env_len = env_len,
+		.env = env, .env_len = env_len, .seen_ns = h->exec_ns,
 	};
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
@@ -112,8 +113,10 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		return;
 	if (complete) {
 		line = malloc(len ? len : 1);
-		if (!line)
+		if (!line) {
+			d->act.stats.errors++;
 			return;
+		}
 		memcpy(line, argv, len);
 		n = policy_cmdline(line, len);
 	} else if (!proc_read_file(s.tgid, "cmdline", &fallback, &n)) {
@@ -131,8 +134,10 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		/* Gone too (killed at exec, most likely): what the kernel's records
 		 * brought is all there is, and the kill is still worth a line. */
 		line = malloc(len ? len : 1);
-		if (!line)
+		if (!line) {
+			d->act.stats.errors++;
 			return;
+		}
 		memcpy(line, argv, len);
 		n = policy_cmdline(line, len);
 		s.argv_source = "kernel-partial";
@@ -190,6 +195,7 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 		.kflags = f->unjudged ? NM_EXEC_UNJUDGED | NM_EXEC_IN_SCOPE :
 			  NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE,
 		.cgroup_id = f->cgroup_id, .cgroup1_id = f->cgroup1_id, .argv_source = "proc",
+		.seen_ns = f->at_ns,      /* frozen at its exec */
 	};
 	struct proc_stat st;
 	uint8_t *line;
@@ -495,18 +501,28 @@ static void open_bpf(struct daemon *d)
 	}
 }
 
-/* NOMINE_REQUIRE_BPF (CI): every detector the kernel has the features for
- * must run its best variant. Returns a reason when one does not. */
-static const char *missing_detector(const struct daemon *d)
+/* The detector that keeps nomine from being ready, or NULL: one this kernel
+ * has the features for that is not attached, or that runs a fallback
+ * because the kernel refused its best program. One the kernel cannot run
+ * at all does not count. *why: the reason the start-up line gives. Both
+ * /readyz and NOMINE_REQUIRE_BPF (CI) ask this. */
+static const char *unready_detector(const struct daemon *d, const char **why)
 {
-	const char *why;
+	const char *w;
 
-	if (features_exec_variant(&d->feat, d->o->user_verdict, &why) != d->exec_var)
-		return "the exec detector";
-	if (d->lineage_refused || (!d->lt && features_lineage_kind(&d->feat, &why) != NM_LINEAGE_NONE))
-		return "kernel lineage";
-	if (d->randomx_refused)
-		return "the RandomX detector";
+	if (features_exec_variant(&d->feat, d->o->user_verdict, &w) != d->exec_var) {
+		*why = d->exec_why;
+		return "exec";
+	}
+	if (d->lineage_refused || (!d->lt && features_lineage_kind(&d->feat, &w) != NM_LINEAGE_NONE)) {
+		*why = d->lineage_why;
+		return "lineage";
+	}
+	/* a reload that reopened the watcher and failed leaves it detached */
+	if (d->randomx_refused || (d->randomx_possible && !d->mw)) {
+		*why = d->mw_err;
+		return "randomx";
+	}
 	return NULL;
 }
 
@@ -553,6 +569,7 @@ static void reload(struct daemon *d)
 		log_set_str(o, "error", err);
 		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
 		d->reloads_refused++;
+		d->last_reload_ok = 0;
 		return;
 	}
 	if (configure_containers(d, policy_config(np), err, sizeof(err))) {
@@ -561,6 +578,7 @@ static void reload(struct daemon *d)
 		log_set_str(o, "error", err);
 		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
 		d->reloads_refused++;
+		d->last_reload_ok = 0;
 		return;
 	}
 	policy_free(d->policy);
@@ -572,6 +590,7 @@ static void reload(struct daemon *d)
 	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_randomx(d))
 		add_fd(d, randomx_watch_fd(d->mw));
 	d->reloads_ok++;
+	d->last_reload_ok = 1;
 	o = json_object();
 	log_verdict_site(d, o);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
@@ -635,9 +654,46 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 				       randomx_watch_stat(d->mw, randomx_counters[i].stat));
 }
 
+/* cryptnono's counters: user space's per detector, and for exec events the
+ * clean ones the kernel judged without sending them. */
+static void fill_cryptnono(struct daemon *d, struct metric_values *v)
+{
+	const struct action_stats *st = &d->act.stats;
+	uint64_t clean = d->ew ? exec_watch_stat(d->ew, NM_STAT_CLEAN) : 0;
+	static const enum stats_detector src[2] = { STATS_EXEC, STATS_SWEEP };
+
+	for (int i = 0; i < 2; i++) {
+		v->cn[i].checked = st->by[src[i]].checked;
+		v->cn[i].killed = st->by[src[i]].killed;
+		v->cn[i].missed = st->by[src[i]].missed;
+		memcpy(v->cn[i].allowed, st->by[src[i]].allowed, sizeof(v->cn[i].allowed));
+	}
+	v->cn[0].checked += clean;
+	v->cn[0].allowed[STATS_NO_MATCH] += clean;
+	v->unexpected_errors = st->errors;
+	v->acts = st;
+}
+
+/* Readiness, for /readyz and nomine_ready. */
+static void fill_ready(struct daemon *d, struct metric_values *v)
+{
+	const char *why = NULL, *det = unready_detector(d, &why);
+
+	v->ready = det == NULL;
+	if (det)
+		snprintf(v->unready, sizeof(v->unready), "the %s detector is not attached as this "
+			 "kernel allows: %s", det, why && why[0] ? why : "not loaded");
+}
+
 static void fill_metrics(struct metric_values *v, void *ctx)
 {
 	struct daemon *d = ctx;
+
+	fill_cryptnono(d, v);
+	fill_ready(d, v);
+	v->last_reload_ok = d->last_reload_ok;
+	v->exec_events_lost = d->ew ? exec_watch_stat(d->ew, NM_STAT_LOST) : 0;
+	v->randomx_events_lost = d->mw ? randomx_watch_stat(d->mw, NM_RANDOMX_STAT_LOST) : 0;
 
 	v->exec_detector = d->ew != NULL;
 	v->detectors[0].name = "exec";
@@ -746,9 +802,11 @@ static int loop(struct daemon *d)
 			int fd = evs[i].data.fd;
 
 			if (d->ew && fd == exec_watch_fd(d->ew)) {
-				exec_watch_drain(d->ew);
+				if (exec_watch_drain(d->ew) < 0)
+					d->act.stats.errors++;
 			} else if (d->mw && fd == randomx_watch_fd(d->mw)) {
-				randomx_watch_drain(d->mw);
+				if (randomx_watch_drain(d->mw) < 0)
+					d->act.stats.errors++;
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -864,6 +922,8 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	}
 	d->killer.scope = &d->scope;
 	d->act.killer = &d->killer;
+	action_stats_init(&d->act.stats);
+	d->last_reload_ok = 1;
 	d->act.audit = o->audit;
 	d->act.debug = o->debug;
 	/* Container metadata needs the unified hierarchy (cgroup ids to paths)
@@ -895,6 +955,7 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon d;
+	const char *why;
 	int rc = start(&d, o);
 
 	if (rc) {
@@ -903,9 +964,10 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	open_bpf(&d);
 	if (getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0") &&
-	    missing_detector(&d)) {
-		log_fatal("Start-up failed", "NOMINE_REQUIRE_BPF is set and %s could not load its "
-			  "BPF program (exec: %s; lineage: %s; RandomX: %s)", missing_detector(&d),
+	    unready_detector(&d, &why)) {
+		log_fatal("Start-up failed", "NOMINE_REQUIRE_BPF is set and the %s detector could "
+			  "not load its BPF program (exec: %s; lineage: %s; RandomX: %s)",
+			  unready_detector(&d, &why),
 			  d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
 			  d.mw ? "ok" : d.mw_err);
 		teardown(&d);

@@ -277,6 +277,7 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
 	if (!r)
 		return 0;
 	r->exec_id = id;
+	r->exec_ns = bpf_ktime_get_ns();
 	r->start_ns = BPF_CORE_READ(p, start_boottime);
 	r->cgroup_id = current_cgroup_id();
 	r->cgroup1_id = freezer_cgroup_id(p);
@@ -303,9 +304,12 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
 	}
 	if (judged >= 0) {
 		r->flags |= judged;
-		/* nothing banned: user space has nothing to do */
-		if (r->matched < 0 && !report_all)
+		/* nothing banned: user space has nothing to do (and counts
+		 * only what it judges: cryptnono's checked and no-match) */
+		if (r->matched < 0 && !report_all) {
+			stat_inc(NM_STAT_CLEAN);
 			return 0;
+		}
 	}
 	/* A banned exec's environment (the hub user, the Binder repo) goes
 	 * along: a process killed here is gone before user space could read it. */

@@ -60,6 +60,8 @@ enum nm_exec_stat {
 	NM_STAT_LOST,             /* records the ring buffer had no room for */
 	NM_STAT_READ_FAIL,        /* argv reads that failed */
 	NM_STAT_NO_STORAGE,       /* lineage storage could not be created */
+	NM_STAT_CLEAN,            /* in scope, judged in the kernel: no banned string (not
+				   * sent to user space, which counts what it judges) */
 	NM_STAT_MAX,
 };
 
@@ -71,6 +73,8 @@ struct exec_record {
 	unsigned long long start_ns;  /* task start, boot-time ns (as /proc stat) */
 	unsigned long long cgroup_id; /* cgroup v2 id of the task */
 	unsigned long long cgroup1_id;/* its cgroup in the v1 freezer hierarchy, 0: none */
+	unsigned long long exec_ns;   /* bpf_ktime_get_ns() at exec (CLOCK_MONOTONIC): where
+				       * the kill latency starts */
 	unsigned int tgid;
 	unsigned int ppid;
 	unsigned int uid;

@@ -8,8 +8,11 @@
 #include <string.h>
 #include <microhttpd.h>
 #include "metrics.h"
+#include "prom_text.h"
 
-#define RENDER_MAX 16384
+/* First guess at the exposition's size; a larger one is rendered again
+ * into a buffer of the size the first pass asked for. */
+#define RENDER_FIRST 32768
 
 struct metrics_server {
 	struct MHD_Daemon *mhd;
@@ -22,17 +25,10 @@ struct metrics_server {
 static size_t put_text(char *buf, size_t n, size_t off, const char *name, const char *type,
 		       const char *help, const char *labels, const char *value)
 {
-	char *p = off < n ? buf + off : NULL;
-	size_t room = off < n ? n - off : 0;
-	int w = 0;
-
 	if (help)
-		w = snprintf(p, room, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	off += (size_t)(w > 0 ? w : 0);
-	p = off < n ? buf + off : NULL;
-	room = off < n ? n - off : 0;
-	w = snprintf(p, room, "%s%s %s\n", name, labels ? labels : "", value);
-	return off + (size_t)(w > 0 ? w : 0);
+		off = prom_appendf(buf, n, off, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+				   type);
+	return prom_appendf(buf, n, off, "%s%s %s\n", name, labels ? labels : "", value);
 }
 
 static size_t put(char *buf, size_t n, size_t off, const char *name, const char *type,
@@ -53,6 +49,119 @@ static size_t put_seconds(char *buf, size_t n, size_t off, const char *name, con
 	snprintf(text, sizeof(text), "%llu.%06llu", (unsigned long long)(us / 1000000),
 		 (unsigned long long)(us % 1000000));
 	return put_text(buf, n, off, name, "gauge", help, labels, text);
+}
+
+/* cryptnono's label values of metric_values.cn[] */
+static const char *const cn_sources[2] = { "execwhacker.bpf", "psutil.process_iter" };
+
+/* One cryptnono counter family, a series per source (present from the
+ * start, at 0, so that rate() sees the first event). */
+static size_t put_by_source(char *buf, size_t n, size_t o, const char *name, const char *help,
+			    const uint64_t vals[2])
+{
+	for (int i = 0; i < 2; i++) {
+		char l[64];
+
+		snprintf(l, sizeof(l), "{source=\"%s\"}", cn_sources[i]);
+		o = put(buf, n, o, name, "counter", i ? NULL : help, l, vals[i]);
+	}
+	return o;
+}
+
+/* cryptnono's execwhacker metrics, with its names and label values, so its
+ * dashboards and alerts keep working. */
+static size_t render_cryptnono(const struct metric_values *v, char *buf, size_t n, size_t o)
+{
+	uint64_t checked[2] = { v->cn[0].checked, v->cn[1].checked };
+	uint64_t killed[2] = { v->cn[0].killed, v->cn[1].killed };
+	uint64_t missed[2] = { v->cn[0].missed, v->cn[1].missed };
+
+	o = put_by_source(buf, n, o, "cryptnono_execwhacker_processes_checked_total",
+			  "Command lines judged, by source (execwhacker.bpf: exec events, judged in "
+			  "the kernel or in user space; psutil.process_iter: /proc sweeps).", checked);
+	o = put_by_source(buf, n, o, "cryptnono_execwhacker_processes_killed_total",
+			  "Processes killed for a banned command line, by source.", killed);
+	o = put_by_source(buf, n, o, "cryptnono_execwhacker_processes_missed_total",
+			  "Banned processes that had exited before they could be killed, by source.",
+			  missed);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < STATS_ALLOWED_KINDS; k++) {
+			char l[96];
+
+			snprintf(l, sizeof(l), "{source=\"%s\",allowedby=\"%s\"}", cn_sources[i],
+				 stats_allowed_names[k]);
+			o = put(buf, n, o, "cryptnono_execwhacker_processes_allowed_total", "counter",
+				i || k ? NULL : "Command lines not killed, by source and why (no-match: "
+				"no banned string; allowed-pattern: an allow pattern matched; "
+				"is-substring: never, nomine's word check is part of the match).", l,
+				v->cn[i].allowed[k]);
+		}
+	o = put(buf, n, o, "cryptnono_execwhacker_unexpected_errors_total", "counter",
+		"Errors that cost a verdict or a response (ring buffer reads, memory, a failed "
+		"container kill).", NULL, v->unexpected_errors);
+	if (!v->acts)
+		return o;
+	o = histogram_render(&v->acts->log_kill, "cryptnono_execwhacker_log_and_kill_execution_seconds",
+			     "User-space time to carry out and log one kill verdict (exec events and "
+			     "sweeps).", NULL, buf, n, o);
+	return histogram_render(&v->acts->judge,
+				"cryptnono_execwhacker_kill_if_needed_execution_seconds",
+				"User-space time to judge one command line and act on the verdict.",
+				NULL, buf, n, o);
+}
+
+/* Kills by detector and pod namespace: the host's series ("") from the
+ * start, a namespace's once something in it was killed. */
+static size_t render_kills(const struct action_stats *st, char *buf, size_t n, size_t o)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < st->nns || (i == 0 && st->nns == 0); i++)
+		for (int d = 0; d < STATS_DETECTORS; d++) {
+			char l[160];
+
+			if (i && !st->ns[i].kills[d])
+				continue;
+			snprintf(l, sizeof(l), "{detector=\"%s\",namespace=\"%s\"}",
+				 stats_detector_names[d], st->ns[i].name);
+			o = put(buf, n, o, "nomine_kills_total", "counter", first ?
+				"Processes killed, by detector (exec, randomx, sweep) and pod namespace "
+				"(\"\": host or unknown; past 200 namespaces, \"other\")." : NULL, l,
+				st->ns[i].kills[d]);
+			first = 0;
+		}
+	return o;
+}
+
+/* What cryptnono lacks: kills by namespace, kill latency, lost events,
+ * readiness, the last reload's outcome. */
+static size_t render_nomine(const struct metric_values *v, char *buf, size_t n, size_t o)
+{
+	static const enum stats_detector timed[] = { STATS_EXEC, STATS_RANDOMX };
+
+	if (v->acts) {
+		o = render_kills(v->acts, buf, n, o);
+		for (size_t i = 0; i < sizeof(timed) / sizeof(timed[0]); i++) {
+			char l[64];
+
+			snprintf(l, sizeof(l), "detector=\"%s\"", stats_detector_names[timed[i]]);
+			o = histogram_render(&v->acts->latency[timed[i]], "nomine_kill_latency_seconds",
+					     i ? NULL : "From the exec (in-kernel kills: the first "
+					     "bucket) or the RandomX detector's first observation to "
+					     "the process being dead.", l, buf, n, o);
+		}
+	}
+	o = put(buf, n, o, "nomine_events_lost_total", "counter",
+		"Ring-buffer records (exec) or reports (randomx) the kernel had no room for.",
+		"{detector=\"exec\"}", v->exec_events_lost);
+	o = put(buf, n, o, "nomine_events_lost_total", "counter", NULL, "{detector=\"randomx\"}",
+		v->randomx_events_lost);
+	o = put(buf, n, o, "nomine_ready", "gauge",
+		"1 when every detector this kernel can run is attached (as GET /readyz).", NULL,
+		(uint64_t)v->ready);
+	return put(buf, n, o, "nomine_config_last_reload_successful", "gauge",
+		   "1 when the last reload (or the start) applied, 0 when it was refused (the "
+		   "previous config stays in force).", NULL, (uint64_t)v->last_reload_ok);
 }
 
 size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
@@ -157,7 +266,43 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		"{result=\"ok\"}", v->reloads_ok);
 	o = put(buf, n, o, "nomine_config_reloads_total", "counter", NULL,
 		"{result=\"refused\"}", v->reloads_refused);
-	return o;
+	o = render_cryptnono(v, buf, n, o);
+	return render_nomine(v, buf, n, o);
+}
+
+/* The exposition in a malloc'd buffer; *len its length. NULL when out of
+ * memory. */
+static char *render_all(const struct metric_values *v, size_t *len)
+{
+	size_t size = RENDER_FIRST;
+	char *body = malloc(size);
+
+	while (body) {
+		*len = metrics_render(v, body, size);
+		if (*len < size)
+			return body;
+		size = *len + 1;
+		free(body);
+		body = malloc(size);
+	}
+	return NULL;
+}
+
+/* The body of /readyz: "ready", or the one line that says what is not. */
+static char *readiness(const struct metric_values *v, unsigned int *status, size_t *len)
+{
+	char *body = malloc(sizeof(v->unready) + 16);
+
+	if (!body)
+		return NULL;
+	*status = v->ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
+	*len = (size_t)snprintf(body, sizeof(v->unready) + 16, "%s\n",
+				v->ready ? "ready" : v->unready[0] ? v->unready : "not ready");
+	/* a verifier's message may span lines: the answer is one */
+	for (size_t i = 0; i + 1 < *len; i++)
+		if (body[i] == '\n' || body[i] == '\r')
+			body[i] = ' ';
+	return body;
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -169,22 +314,26 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	unsigned int status = MHD_HTTP_OK;
-	char *body = malloc(RENDER_MAX);
+	char *body;
 	size_t len;
 
 	(void)version, (void)upload, (void)upload_size, (void)con_cls;
-	if (!body)
-		return MHD_NO;
-	if (strcmp(method, "GET") || strcmp(url, "/metrics")) {
+	if (strcmp(method, "GET") || (strcmp(url, "/metrics") && strcmp(url, "/healthz") &&
+				      strcmp(url, "/readyz"))) {
 		status = strcmp(method, "GET") ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
-		len = (size_t)snprintf(body, RENDER_MAX, "only GET /metrics\n");
+		body = strdup("only GET /metrics, /healthz and /readyz\n");
+		len = body ? strlen(body) : 0;
+	} else if (!strcmp(url, "/healthz")) {
+		/* answered at all: the event loop, which serves this, is turning */
+		body = strdup("ok\n");
+		len = 3;
 	} else {
 		memset(&v, 0, sizeof(v));
 		m->fill(&v, m->ctx);
-		len = metrics_render(&v, body, RENDER_MAX);
-		if (len >= RENDER_MAX)
-			len = RENDER_MAX - 1;
+		body = strcmp(url, "/readyz") ? render_all(&v, &len) : readiness(&v, &status, &len);
 	}
+	if (!body)
+		return MHD_NO;
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "action_stats.h"
 #include "bpf_load.h"
 
 /* Everything /metrics reports, gathered by the daemon at scrape time. */
@@ -38,6 +39,21 @@ struct metric_values {
 	const struct prog_cost *progs; /* every loaded BPF program's verifier cost */
 	size_t nprogs;
 	uint64_t prog_misses[NM_PROG_COSTS_MAX];   /* runs each one missed */
+	/* cryptnono's execwhacker counters by source: [0] "execwhacker.bpf"
+	 * (exec events, judged in the kernel or in user space), [1]
+	 * "psutil.process_iter" (/proc sweeps) */
+	struct {
+		uint64_t checked, killed, missed;
+		uint64_t allowed[STATS_ALLOWED_KINDS];
+	} cn[2];
+	uint64_t unexpected_errors;
+	/* the histograms and the kills by detector and namespace; NULL: those
+	 * families are left out */
+	const struct action_stats *acts;
+	uint64_t exec_events_lost, randomx_events_lost;
+	int ready;                    /* every detector the kernel can run is attached */
+	char unready[768];            /* else which one, and why (one line) */
+	int last_reload_ok;           /* the last reload (or the start) applied */
 };
 
 /* Writes the exposition text into buf (NUL-terminated). Returns its length,
@@ -47,7 +63,10 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n);
 struct metrics_server;
 typedef void (*metrics_fill)(struct metric_values *v, void *ctx);
 
-/* Listens on "HOST:PORT" (":PORT" for every address). Returns NULL with
+/* Listens on "HOST:PORT" (":PORT" for every address) and answers GET
+ * /metrics (fill called for each), /healthz (200 "ok": answered from the
+ * daemon's event loop, so a stuck loop times out) and /readyz (fill called;
+ * 200 "ready" when v.ready, else 503 and v.unready). Returns NULL with
  * errno set (EINVAL: a bad address; ENOMEM; else why it could not listen)
  * and a reason in err. */
 struct metrics_server *metrics_open(const char *listen, metrics_fill fill, void *ctx,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "log.h"
 #include "randomx_respond.h"
@@ -27,6 +28,22 @@ json_t *randomx_evidence(const struct randomx_event *ev)
 	return o;
 }
 
+/* A boot-time ns (what the detector stamps) on CLOCK_MONOTONIC, which the
+ * kill latency is measured on: they differ by the time suspended. */
+static uint64_t boot_to_monotonic(uint64_t boot_ns)
+{
+	struct timespec b, m;
+	int64_t diff;
+
+	/* monotonic first: the boot-time read after it is never behind */
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	diff = ((int64_t)b.tv_sec - (int64_t)m.tv_sec) * 1000000000ll + (b.tv_nsec - m.tv_nsec);
+	if (diff < 0)
+		diff = 0;
+	return boot_ns > (uint64_t)diff ? boot_ns - (uint64_t)diff : 0;
+}
+
 static const char *allowed_exe(const struct config *cfg, const char *exe)
 {
 	for (size_t i = 0; exe && i < cfg->nallowed_exes; i++)
@@ -38,7 +55,8 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 int randomx_respond(struct action_ctx *a, struct policy *p, const struct randomx_event *ev)
 {
 	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "monero", .in_scope = -1,
-			     .start_ticks = proc_ns_to_ticks(ev->start_ns) };
+			     .start_ticks = proc_ns_to_ticks(ev->start_ns),
+			     .seen_ns = boot_to_monotonic(ev->first_ns) };
 	const struct config_pattern *pat = NULL;
 	char exe[PATH_MAX], link[64];
 	const char *allowedby;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "action.h"
 #include "log.h"
 
@@ -113,6 +114,7 @@ static int teardown(void **state)
 static void reset(struct fixture *f, int audit)
 {
 	memset(&f->act, 0, sizeof(f->act));
+	action_stats_init(&f->act.stats);
 	f->act.killer = &f->killer;
 	f->act.ops = &fake_ops;
 	f->act.audit = audit;
@@ -129,11 +131,22 @@ static void reset(struct fixture *f, int audit)
 	log_init(f->out);
 }
 
+/* CLOCK_MONOTONIC ns, as the kernel stamps an exec. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* An exec seen 20 ms ago. */
 static struct subject subject(unsigned int kflags, int in_scope)
 {
 	struct subject s = {
 		.tgid = 4242, .ppid = 1, .uid = 1000, .start_ticks = 777, .exec_id = 99,
 		.exe = "/usr/bin/xmrig", .source = "exec", .in_scope = in_scope, .kflags = kflags,
+		.seen_ns = mono_ns() - 20000000ull,
 	};
 
 	return s;
@@ -200,6 +213,39 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* What /metrics gets moves with the action logged: cryptnono's outcomes of
+ * exec events, the kill by namespace (the host's: no containers here), the
+ * latency of each kill (an in-kernel one in the first bucket) and the
+ * timings. */
+static void check_stats(const struct action_stats *st, const struct row *r)
+{
+	const char *act = r->action ? r->action : "";
+	int killed = !strcmp(act, "killed"), missed = !strcmp(act, "missed-kill");
+	int clean = !strcmp(r->line, CLEAN);
+	int spared = !strcmp(act, "spared") && !r->exempted;
+
+	if (st->by[STATS_EXEC].checked != 1 || st->by[STATS_EXEC].killed != (uint64_t)killed ||
+	    st->by[STATS_EXEC].missed != (uint64_t)missed ||
+	    st->by[STATS_EXEC].allowed[STATS_ALLOWED_PATTERN] != (uint64_t)(spared && !clean) ||
+	    st->by[STATS_EXEC].allowed[STATS_NO_MATCH] != (uint64_t)(clean && (!r->action || spared)) ||
+	    st->by[STATS_EXEC].allowed[STATS_IS_SUBSTRING] || st->by[STATS_SWEEP].checked ||
+	    st->by[STATS_RANDOMX].checked)
+		fail_msg("%s: cryptnono counters do not follow the action", r->name);
+	assert_int_equal(st->nns, 1);
+	assert_int_equal(st->ns[0].kills[STATS_EXEC], killed);
+	assert_int_equal(st->latency[STATS_EXEC].count, killed);
+	if (killed && r->kill_in_kernel == YES)
+		assert_int_equal(st->latency[STATS_EXEC].counts[0], 1);
+	if (killed && r->kill_in_kernel == NO) {
+		/* seen 20 ms before: past 0.01, within 0.05 (a slow machine may take longer) */
+		assert_int_equal(st->latency[STATS_EXEC].counts[0] + st->latency[STATS_EXEC].counts[1] +
+				 st->latency[STATS_EXEC].counts[2], 0);
+		assert_true(st->latency[STATS_EXEC].sum >= 0.02);
+	}
+	assert_int_equal(st->log_kill.count, killed + missed);
+	assert_int_equal(st->judge.count, 1);
+}
+
 /* The counters move with the action logged. */
 static void check_counters(const struct action_ctx *a, const struct row *r)
 {
@@ -213,6 +259,7 @@ static void check_counters(const struct action_ctx *a, const struct row *r)
 	assert_int_equal(a->spared, !strcmp(act, "spared"));
 	assert_int_equal(a->audited, !strcmp(act, "audit"));
 	assert_int_equal(a->exempted, r->exempted);
+	check_stats(&a->stats, r);
 }
 
 static void run_row(struct fixture *f, const struct row *r)
@@ -442,6 +489,12 @@ static void test_behaviour(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "switches")), 12);
 	assert_string_equal(calls, "kill ");
 	json_decref(o);
+	/* a RandomX kill: counted and timed as such, none of cryptnono's */
+	assert_int_equal(f->act.stats.by[STATS_RANDOMX].killed, 1);
+	assert_int_equal(f->act.stats.ns[0].kills[STATS_RANDOMX], 1);
+	assert_int_equal(f->act.stats.latency[STATS_RANDOMX].count, 1);
+	assert_int_equal(f->act.stats.by[STATS_EXEC].checked + f->act.stats.log_kill.count +
+			 f->act.stats.judge.count, 0);
 
 	reset(f, 0);
 	action_behaviour(&f->act, &s, (const uint8_t *)"miner", 5, "miner", NULL);
@@ -459,6 +512,34 @@ static void test_behaviour(void **state)
 	json_decref(o);
 }
 
+/* A sweep's finds count under cryptnono's psutil source and the sweep
+ * detector; their latency is not measured (they were not seen starting). */
+static void test_sweep_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct subject s = subject(0, 1);
+	const struct action_stats *st = &f->act.stats;
+
+	s.source = "scan";
+	s.seen_ns = 0;
+	reset(f, 0);
+	action_judge(&f->act, f->policy, &s, (const uint8_t *)BANNED, strlen(BANNED));
+	action_judge(&f->act, f->policy, &s, (const uint8_t *)ALLOWED, strlen(ALLOWED));
+	action_judge(&f->act, f->policy, &s, (const uint8_t *)CLEAN, strlen(CLEAN));
+	kill_result = KILL_GONE;
+	action_judge(&f->act, f->policy, &s, (const uint8_t *)BANNED, strlen(BANNED));
+	assert_int_equal(st->by[STATS_SWEEP].checked, 4);
+	assert_int_equal(st->by[STATS_SWEEP].killed, 1);
+	assert_int_equal(st->by[STATS_SWEEP].missed, 1);
+	assert_int_equal(st->by[STATS_SWEEP].allowed[STATS_ALLOWED_PATTERN], 1);
+	assert_int_equal(st->by[STATS_SWEEP].allowed[STATS_NO_MATCH], 1);
+	assert_int_equal(st->ns[0].kills[STATS_SWEEP], 1);
+	assert_int_equal(st->latency[STATS_SWEEP].count, 0);
+	assert_int_equal(st->log_kill.count, 2);
+	assert_int_equal(st->judge.count, 4);
+	assert_int_equal(st->by[STATS_EXEC].checked, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_informational_flags),
 		cmocka_unit_test(test_kernel_flags_covered),
 		cmocka_unit_test(test_behaviour),
+		cmocka_unit_test(test_sweep_stats),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
