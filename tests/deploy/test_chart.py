@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The Helm chart (deploy/helm/nomine), rendered and linted by a real Helm 3:
+cryptnono's values files render, the files its ConfigMap and Secret put in
+the pod make nomine give the verdicts their strings and patterns ask for
+(so the files really merge), typos are refused by the schema with the path
+of the typo, and the DaemonSet keeps its least-privilege shape (no
+privileged, the exact capabilities, read-only host mounts, probes, the host
+PID namespace, whole-directory config mounts). Nothing here runs the
+daemon: `nomine check` judges one command line with the daemon's own code."""
+import json
+import re
+import subprocess
+
+import pytest
+import yaml
+
+import chart
+from chart import VALUES, container, pod_spec, render, template
+
+CRYPTNONO_VALUES = sorted(VALUES.glob("*.yaml"))
+CAPABILITIES = ["BPF", "PERFMON", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE"]
+BUILTIN_SELFTEST = "nomine-selftest-7d3f9c1a"     # config/default.yaml's test string
+
+
+def check(nomine_bin, configs, argv):
+    """nomine's verdict on argv under the given --config paths."""
+    args = [str(nomine_bin), "check"]
+    for c in configs:
+        args += ["--config", c]
+    r = subprocess.run(args + ["--"] + argv, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, f"nomine check {configs} refused the rendered config:\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+def literal_example(pattern):
+    """A command line the allow pattern matches as a whole, for the simple
+    patterns of the test values ('^literal( .*)?$', '^literal$'), checked
+    with Python's re before use."""
+    body = pattern.removeprefix("^").removesuffix("$").replace("( .*)?", "")
+    example = re.sub(r"\\(.)", r"\1", body)
+    assert re.fullmatch(pattern, example, re.IGNORECASE), (pattern, example)
+    return example
+
+
+def exec_configs(values):
+    """Every configs.<name> and secretConfigs.<name> of a values file."""
+    ew = values.get("detectors", {}).get("execwhacker", {})
+    return list(ew.get("configs", {}).values()) + list(ew.get("secretConfigs", {}).values())
+
+
+def assert_verdicts(nomine_bin, configs, values):
+    """Each banned string of the values is killed, each allow pattern spares
+    a command line that also holds a banned string of another config, and
+    that line with a prefix the pattern's ^ does not allow is killed."""
+    cfgs = exec_configs(values)
+    banned = [s for c in cfgs for s in c.get("bannedCommandStrings", [])]
+    patterns = [p for c in cfgs for p in c.get("allowedCommandPatterns", [])]
+    assert banned and patterns, "a test values file without strings or patterns tests nothing"
+    for s in banned:
+        v = check(nomine_bin, configs, ["sh", "-c", f"echo {s}"])
+        assert v == {"verdict": "kill", "matched": s}, (s, v)
+    for p in patterns:
+        line = literal_example(p)
+        hit = [s for s in banned if s.lower() in line.lower()]
+        assert hit, f"allow pattern {p} spares no banned string: it tests nothing"
+        v = check(nomine_bin, configs, line.split(" "))
+        assert v["verdict"] == "allow" and v["allowedby"] == p, (p, v)
+        v = check(nomine_bin, configs, ["nmprefix"] + line.split(" "))
+        assert v["verdict"] == "kill", (p, v)
+    assert check(nomine_bin, configs, ["sh", "-c", "echo hello"]) == {"verdict": "allow"}
+
+
+# --------------------------------------------------------------------------
+# lint and render
+
+
+def test_lint_is_clean_also_strict():
+    for strict in ([], ["--strict"]):
+        r = chart.run_helm("lint", chart.CHART, *strict)
+        assert r.returncode == 0, r.stdout + r.stderr
+        findings = [ln for ln in r.stdout.splitlines() if re.match(r"\[(WARNING|ERROR)\]", ln)]
+        assert not findings, findings
+        for f in CRYPTNONO_VALUES:
+            r = chart.run_helm("lint", chart.CHART, *strict, "-f", f)
+            assert r.returncode == 0, f"{f.name}: {r.stdout}{r.stderr}"
+
+
+def test_defaults_give_nomines_builtin_indicators(nomine_bin, tmp_path):
+    docs = render()
+    configs = chart.config_dirs(docs, tmp_path)
+    assert len(configs) == 1
+    v = check(nomine_bin, configs, ["sh", "-c", f"sleep 1 && echo {BUILTIN_SELFTEST}"])
+    assert v == {"verdict": "kill", "matched": BUILTIN_SELFTEST}
+    assert check(nomine_bin, configs, ["./xmrig", "-o", "x"])["verdict"] == "kill"
+    assert check(nomine_bin, configs, ["sh", "-c", "echo hello"]) == {"verdict": "allow"}
+    assert not [d for d in docs if d["kind"] in ("Secret", "Service", "ServiceMonitor",
+                                                    "PodMonitor")]
+
+
+@pytest.mark.parametrize("values_file", CRYPTNONO_VALUES, ids=lambda p: p.stem)
+def test_cryptnono_values_render_and_their_configs_merge(values_file, nomine_bin, tmp_path):
+    values = yaml.safe_load(values_file.read_text())
+    docs = render([values_file])
+    configs = chart.config_dirs(docs, tmp_path)
+    cm = chart.only(docs, "ConfigMap", "-config")["data"]
+    names = values["detectors"]["execwhacker"]["configs"]
+    assert len(names) >= 2
+    assert {f"10-execwhacker-{n}.json" for n in names} <= set(cm)
+    assert_verdicts(nomine_bin, configs, values)
+    # nomine's built-in list comes along unless turned off
+    assert check(nomine_bin, configs, ["xmrig"])["verdict"] == "kill"
+    off = chart.config_dirs(render([values_file], ["nomine.builtinConfig=false"]),
+                            tmp_path / "nobuiltin")
+    assert check(nomine_bin, off, ["xmrig"]) == {"verdict": "allow"}
+
+
+def test_secret_configs_merge_with_the_configmap(nomine_bin, tmp_path):
+    values = {"detectors": {"execwhacker": {
+        "configs": {"public": {"allowedCommandPatterns": ["^/opt/nmchart-tool --scan nmchart-secret-a$"]}},
+        "secretConfigs": {"hidden": {"bannedCommandStrings": ["nmchart-secret-a", "nmchart-secret-b"]}},
+        "existingSecrets": ["hub-banned-list"]}}}
+    f = tmp_path / "v.yaml"
+    f.write_text(yaml.safe_dump(values))
+    docs = render([f])
+    secret = chart.only(docs, "Secret", "-secret-config")
+    assert list(secret["data"]) == ["20-secret-hidden.json"]
+    cm = chart.only(docs, "ConfigMap", "-config")["data"]
+    assert not any("nmchart-secret" in text and "banned" in text.lower() for text in cm.values())
+    # the existing Secret is mounted as a directory of its own, read as one
+    args = container(docs)["args"]
+    assert "/etc/nomine/existing/hub-banned-list" in args
+    (existing,) = [v for v in pod_spec(docs)["volumes"] if v.get("secret", {}).get("secretName")
+                   == "hub-banned-list"]
+    configs = chart.config_dirs(docs, tmp_path / "pod")
+    assert len(configs) == 3
+    configs.pop()                               # the existing Secret: not ours to fill
+    assert_verdicts(nomine_bin, configs, values)
+
+
+def test_exec_detector_off_loads_no_banned_string(nomine_bin, tmp_path):
+    values = CRYPTNONO_VALUES[0]
+    docs = render([values], ["detectors.execwhacker.enabled=false"])
+    configs = chart.config_dirs(docs, tmp_path)
+    for c in exec_configs(yaml.safe_load(values.read_text())):
+        for s in c.get("bannedCommandStrings", []):
+            assert check(nomine_bin, configs, ["sh", "-c", f"echo {s}"]) == {"verdict": "allow"}
+    assert check(nomine_bin, configs, [BUILTIN_SELFTEST]) == {"verdict": "allow"}
+
+
+def test_settings_reach_nomines_config(nomine_bin, tmp_path):
+    f = tmp_path / "v.yaml"
+    f.write_text(yaml.safe_dump({
+        "nomine": {"exemptNamespaces": ["kube-system"], "environmentVariables": ["JUPYTERHUB_USER"],
+                   "randomx": {"threshold": 128, "windowSeconds": 2.5,
+                               "allowedExecutables": ["/opt/hashcat/hashcat"]},
+                   "containerKillAfter": 3, "matchMode": "substring"},
+        "detectors": {"execwhacker": {"lookupEnvs": ["BINDER_REPO_URL"],
+                                      "configs": {"a": {"bannedCommandStrings": ["nmsub"]}}}}}))
+    docs = render([f])
+    cm = chart.only(docs, "ConfigMap", "-config")["data"]
+    settings = json.loads(cm["90-nomine.json"])
+    assert settings == {
+        "hostRoot": "/host",
+        "containerdStateDir": "/run/containerd/io.containerd.runtime.v2.task",
+        "exemptNamespaces": ["kube-system"], "moneroThreshold": 128,
+        "moneroWindowSeconds": 2.5, "allowedExecutables": ["/opt/hashcat/hashcat"],
+        "environmentVariables": ["BINDER_REPO_URL", "JUPYTERHUB_USER"],
+        "containerKillAfter": 3}
+    configs = chart.config_dirs(docs, tmp_path)
+    # substring mode reached the configs file: a word character next to it no longer spares it
+    assert check(nomine_bin, configs, ["echo", "xnmsubx"]) == {"verdict": "kill", "matched": "nmsub"}
+    # the container kill writes cgroup.kill: only then is the cgroup fs writable
+    (cg,) = [m for m in container(docs)["volumeMounts"] if m["name"] == "cgroup"]
+    assert cg["readOnly"] is False
+
+
+# --------------------------------------------------------------------------
+# what the chart refuses
+
+
+@pytest.mark.parametrize("sets,where,what", [
+    (["detectors.execwhacker.bannedCommandStrings={xmrig}"], "detectors.execwhacker",
+     "bannedCommandStrings"),
+    (["detector.execwhacker.enabled=true"], "(root)", "detector"),
+    (["detectors.execwhacker.configs.a.bannedCommandString={xmrig}"],
+     "detectors.execwhacker.configs.a", "bannedCommandString"),
+    (["detectors.execwhacker.metrics.prot=9000"], "detectors.execwhacker.metrics", "prot"),
+    (["nomine.randomx.treshold=10"], "nomine.randomx", "treshold"),
+], ids=["wrong-level", "detector", "config-key", "metrics", "nomine-key"])
+def test_schema_refuses_typos_naming_them(sets, where, what):
+    r = template(sets=sets)
+    assert r.returncode != 0, f"{sets} was accepted"
+    line = [ln for ln in r.stderr.splitlines() if what in ln]
+    assert line and where in line[0] and "Additional property" in line[0], r.stderr
+
+
+@pytest.mark.parametrize("sets,message", [
+    (["nomine.kernelTableMib=3"], "kernelTableMib"),
+    (["nomine.exemptNamespaces={Kube_System}"], "exemptNamespaces"),
+    (["detectors.monero.enabled=false"], "cannot turn its RandomX detector off"),
+    (["image.repository=quay.io/yuvipanda/cryptnono"], "cryptnono's image"),
+])
+def test_chart_refuses_what_nomine_would_not_run(sets, message):
+    r = template(sets=sets)
+    assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
+def test_ignored_cryptnono_values_are_accepted():
+    render(sets=["fetchKernelHeaders.image.repository=x", "fetchKernelHeaders.image.tag=y",
+                 "detectors.execwhacker.threadpoolSize=20",
+                 "containerSecurityContext.privileged=true",
+                 "detectors.tcpflowkiller.enabled=true",
+                 "detectors.tcpflowkiller.config.FlowKiller.unique_destinations_threshold=24",
+                 "detectors.tcpflowkiller.bannedIpv4ConfigMaps.ips=banned.txt",
+                 "detectors.monero.resources.limits.memory=128Mi",
+                 "metrics.collector.enabled=true", "metrics.collector.port=12120",
+                 "metrics.collector.image.tag=0.141.0", "image.name=old",
+                 "detectors.execwhacker.metrics.enabled=true", "global.x=1", "enabled=true"])
+
+
+# --------------------------------------------------------------------------
+# the DaemonSet
+
+
+@pytest.mark.parametrize("values_file", [None] + CRYPTNONO_VALUES,
+                         ids=lambda p: p.stem if p else "defaults")
+def test_daemonset_is_least_privilege(values_file):
+    docs = render([values_file] if values_file else [])
+    spec, c = pod_spec(docs), container(docs)
+    sc = c["securityContext"]
+    assert spec["hostPID"] is True
+    assert "securityContext" not in spec or "privileged" not in spec["securityContext"]
+    assert sc["privileged"] is False and sc["allowPrivilegeEscalation"] is False
+    assert sc["readOnlyRootFilesystem"] is True and sc["runAsUser"] == 0
+    assert sc["capabilities"] == {"drop": ["ALL"], "add": CAPABILITIES}
+    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert spec["automountServiceAccountToken"] is False
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    mounts = c["volumeMounts"]
+    for m in mounts:
+        assert "subPath" not in m and "subPathExpr" not in m, m
+        assert m["readOnly"] is True, m
+    host = {volumes[m["name"]]["hostPath"]["path"]: m["mountPath"]
+            for m in mounts if "hostPath" in volumes[m["name"]]}
+    assert host.pop("/sys/fs/cgroup") == "/sys/fs/cgroup"
+    assert host.pop("/sys/kernel/btf") == "/sys/kernel/btf"
+    # what is left is runtime state, under the hostRoot nomine is told of
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert host and all(inside == "/host" + path for path, inside in host.items())
+    assert {settings[k] for k in settings if k.endswith("StateDir")} == set(host)
+    assert settings["hostRoot"] == "/host"
+    for m in mounts:
+        if "hostPath" not in volumes[m["name"]]:
+            assert {"configMap", "secret"} & set(volumes[m["name"]]), m
+
+
+@pytest.mark.parametrize("values_file", [None] + CRYPTNONO_VALUES,
+                         ids=lambda p: p.stem if p else "defaults")
+def test_daemonset_probes_metrics_and_cryptnono_pod_settings(values_file):
+    values = yaml.safe_load(values_file.read_text()) if values_file else {}
+    docs = render([values_file] if values_file else [])
+    spec, c = pod_spec(docs), container(docs)
+    (port,) = c["ports"]
+    assert port["name"] == "metrics" and port["containerPort"] == 12121
+    args = c["args"]
+    assert args[args.index("--metrics-listen") + 1] == ":12121"
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "metrics"}
+    assert c["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    ann = only_template(docs)["metadata"]["annotations"]
+    assert {k: ann[k] for k in ann if k.startswith("prometheus.io/")} == {
+        "prometheus.io/scrape": "true", "prometheus.io/port": "12121",
+        "prometheus.io/path": "/metrics"}
+    for k, v in values.get("podAnnotations", {}).items():
+        assert ann[k] == v
+    for key in ("nodeSelector", "tolerations", "imagePullSecrets", "priorityClassName"):
+        if key in values:
+            assert spec[key] == values[key], key
+    assert spec.get("tolerations") == values.get("tolerations", [{"operator": "Exists"}])
+    assert ("--debug" in args) == values.get("detectors", {}).get("execwhacker", {}).get(
+        "debug", False)
+    want = values.get("detectors", {}).get("execwhacker", {}).get("resources")
+    assert c["resources"] == (want or {"requests": {"cpu": "10m", "memory": "64Mi"},
+                                       "limits": {"memory": "256Mi"}})
+
+
+def only_template(docs):
+    return chart.only(docs, "DaemonSet")["spec"]["template"]
+
+
+def test_metrics_port_audit_and_monitors_follow_values():
+    docs = render(sets=["detectors.execwhacker.metrics.port=9101", "nomine.audit=true",
+                        "metrics.serviceMonitor.enabled=true", "metrics.podMonitor.enabled=true",
+                        "fullnameOverride=nm", "nomine.extraCapabilities={SYS_RESOURCE}"])
+    c = container(docs)
+    assert c["args"][c["args"].index("--metrics-listen") + 1] == ":9101"
+    assert "--audit" in c["args"]
+    assert c["ports"][0]["containerPort"] == 9101
+    assert c["securityContext"]["capabilities"]["add"] == CAPABILITIES + ["SYS_RESOURCE"]
+    svc = chart.only(docs, "Service")
+    assert svc["spec"]["ports"][0]["port"] == 9101
+    assert svc["spec"]["selector"] == chart.only(docs, "DaemonSet")["spec"]["selector"]["matchLabels"]
+    assert chart.only(docs, "ServiceMonitor")["spec"]["endpoints"][0]["port"] == "metrics"
+    assert chart.only(docs, "PodMonitor")["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
+    assert all(d["metadata"]["name"].startswith("nm") for d in docs)
+    quiet = only_template(render(sets=["metrics.enabled=false"]))["metadata"]
+    assert "prometheus.io/scrape" not in quiet.get("annotations", {})
