@@ -303,5 +303,7 @@ def test_metrics_port_audit_and_monitors_follow_values():
     assert chart.only(docs, "ServiceMonitor")["spec"]["endpoints"][0]["port"] == "metrics"
     assert chart.only(docs, "PodMonitor")["spec"]["podMetricsEndpoints"][0]["port"] == "metrics"
     assert all(d["metadata"]["name"].startswith("nm") for d in docs)
+    bare = pod_spec(render(sets=["imagePullSecrets={regcred}"]))["imagePullSecrets"]
+    assert bare == [{"name": "regcred"}]
     quiet = only_template(render(sets=["metrics.enabled=false"]))["metadata"]
     assert "prometheus.io/scrape" not in quiet.get("annotations", {})
