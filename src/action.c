@@ -259,6 +259,13 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 		count_kill(a, s, w->c, latency);
 		time_log_kill(a, s, t0);
 		container_response(a, w->c);
+	} else if (r.root_error) {
+		/* alive and not killable (no CAP_KILL, a seccomp or LSM
+		 * refusal): an error to alert on, not a process that left */
+		a->stats.errors++;
+		log_set_str(o, "error", strerror(-r.root_error));
+		emit_who(a, s, w, o, "kill-failed", "error", "Could not kill process");
+		time_log_kill(a, s, t0);
 	} else {
 		a->missed++;
 		a->stats.by[detector_of(s)].missed++;

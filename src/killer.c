@@ -293,9 +293,13 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	if (k->lt && exec_id)
 		lineage_doom(k->lt, exec_id);
 	if (fd >= 0) {
-		if (proc_pidfd_signal(fd, SIGKILL) == 0) {
+		int e = proc_pidfd_signal(fd, SIGKILL);
+
+		if (e == 0) {
 			r->root_killed = 1;
 			victims_add(&done, tgid, start_ticks);
+		} else if (e != -ESRCH) {
+			r->root_error = e;
 		}
 		close(fd);
 	}
@@ -311,7 +315,7 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	r->converged = round < NM_KILL_ROUNDS_MAX;
 	if (k->lt && exec_id)
 		r->descendants += settle(k, &done);
-	if (!r->root_killed && r->descendants == 0)
+	if (!r->root_killed && !r->root_error && r->descendants == 0)
 		ret = -ESRCH;
 	free(done.v);
 	free(pre.v);

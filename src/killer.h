@@ -15,7 +15,9 @@ struct killer {
 };
 
 struct kill_report {
-	int root_killed;              /* 0: the process was already gone */
+	int root_killed;              /* 0: the process was already gone, or root_error */
+	int root_error;               /* the signal to the live root failed: a negative
+				       * errno (-EPERM without CAP_KILL), else 0 */
 	unsigned int descendants;     /* descendants signalled */
 	int converged;                /* 0: gave up after the round limit */
 };

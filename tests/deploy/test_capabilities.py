@@ -33,7 +33,7 @@ BREAKS = {
     # no tracing program (tp_btf, iter/task) may load: start-up refused
     "PERFMON": {"start"},
     # signals to another user's processes: the sweep's kill fails (logged as
-    # a missed kill), and so does the signal-0 check that a PID read from
+    # "kill-failed", an error), and so does the signal-0 check that a PID read from
     # /proc was not reused, so that process's environment is dropped too
     "KILL": {"sweep-kill", "environment"},
     # /proc/PID/exe of another user's process: events lose "exe", and the
@@ -184,6 +184,13 @@ def test_each_capability_is_needed(cap, observe):
     assert cap in caps
     broken, d = observe([c for c in caps if c != cap])
     assert broken == BREAKS[cap], f"without {cap}: {broken or 'nothing'} broke\n{d.dump()}"
+    if cap == "KILL":
+        # a live process nomine may not signal is an error to alert on, not
+        # a process that left before the kill
+        ev = d.find(lambda e: e.get("action") == "kill-failed")
+        assert ev and ev[0]["level"] == "error", d.dump()
+        assert ev[0]["error"] == "Operation not permitted", d.dump()
+        assert not d.find(lambda e: e.get("action") == "missed-kill"), d.dump()
     if "start" in broken:
         assert d.proc.returncode == 1, d.dump()
         assert "Operation not permitted" in d.stderr.decode(), d.dump()

@@ -24,7 +24,7 @@
 #define UNJ (NM_EXEC_UNJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE)
 #define PREVIOUS "(a banned string of the previous config)"
 
-enum kill_result { KILL_OK, KILL_GONE, KILL_REFUSED };
+enum kill_result { KILL_OK, KILL_GONE, KILL_REFUSED, KILL_DENIED };
 
 /* What the fake ops saw: "kill", "STOP", "CONT" in order, space-ended. */
 static char calls[256];
@@ -49,6 +49,8 @@ static int fake_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_
 	if (kill_result == KILL_REFUSED)
 		return -EPERM;
 	r->root_killed = kill_result == KILL_OK;
+	if (kill_result == KILL_DENIED)
+		r->root_error = -EPERM;   /* alive, but the signal was refused */
 	r->descendants = kill_result == KILL_OK ? 2 : 0;
 	return 0;
 }
@@ -242,7 +244,8 @@ static void check_stats(const struct action_stats *st, const struct row *r)
 				 st->latency[STATS_EXEC].counts[2], 0);
 		assert_true(st->latency[STATS_EXEC].sum >= 0.02);
 	}
-	assert_int_equal(st->log_kill.count, killed + missed);
+	assert_int_equal(st->log_kill.count, killed + missed + !strcmp(act, "kill-failed"));
+	assert_int_equal(st->errors, !strcmp(act, "kill-failed"));
 	assert_int_equal(st->judge.count, 1);
 }
 
@@ -308,6 +311,9 @@ static const struct row table[] = {
 	/* the killer refuses (moved out of scope, nomine itself): no line,
 	 * and the stop taken to read the environment is undone */
 	{ .name = "banned, refused", .line = BANNED, .kill = KILL_REFUSED, .calls = "kill CONT" },
+	/* alive but the signal was refused (no CAP_KILL): an error, not a miss */
+	{ .name = "banned, kill denied", .line = BANNED, .kill = KILL_DENIED, .action = "kill-failed",
+	  .calls = "kill", .kill_in_kernel = NO },
 	{ .name = "allowed", .line = ALLOWED, SPARES },
 	{ .name = "banned, audit", .line = BANNED, .audit = 1, .action = "audit" },
 	{ .name = "allowed, audit", .line = ALLOWED, .audit = 1, SPARES },
