@@ -318,7 +318,12 @@ static const char *lineage_variant(const struct daemon *d)
 
 static const char *randomx_variant(const struct daemon *d)
 {
-	return d->mw ? "mxcsr" : "none";
+	return d->mw ? "mxcsr" : d->o->no_randomx ? "disabled" : "none";
+}
+
+static const char *exec_variant(const struct daemon *d)
+{
+	return d->o->no_exec ? "disabled" : features_exec_variant_name(d->exec_var);
 }
 
 static void log_detector(json_t *dets, const char *name, const char *variant, const char *why,
@@ -357,7 +362,7 @@ static void log_features(struct daemon *d)
 		log_set_int(o, "randomx_threshold", d->mw_threshold);
 		json_object_set_new(o, "randomx_window_seconds", json_real(d->mw_window_s));
 	}
-	log_detector(dets, "exec", features_exec_variant_name(d->exec_var), d->exec_why,
+	log_detector(dets, "exec", exec_variant(d), d->exec_why,
 		     d->exec_refused);
 	log_detector(dets, "lineage", lineage_variant(d), d->lineage_why, d->lineage_refused);
 	log_detector(dets, "randomx", randomx_variant(d), d->mw ? NULL : d->mw_err,
@@ -455,6 +460,10 @@ static void open_bpf(struct daemon *d)
 
 	want = features_exec_variant(&d->feat, d->o->user_verdict, &why);
 	snprintf(d->exec_why, sizeof(d->exec_why), "%s", why ? why : "");
+	if (d->o->no_exec) {
+		want = EXEC_NONE;
+		snprintf(d->exec_why, sizeof(d->exec_why), "disabled (--disable exec)");
+	}
 	if (want == EXEC_VERDICT) {
 		d->ew = open_exec(d, EXEC_VERDICT, err, sizeof(err));
 		if (!d->ew) {
@@ -477,18 +486,23 @@ static void open_bpf(struct daemon *d)
 		}
 	}
 	d->exec_var = d->ew ? want : EXEC_NONE;
-	if (!d->ew)
+	if (!d->ew && !d->o->no_exec)
 		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
 			"catch banned commands", d->exec_why, d->o->sweep_interval);
 
 	/* a kernel without what it needs is not a refusal, and is not asked
 	 * again at every reload */
-	d->randomx_possible = randomx_supported() && !randomx_check_kernel(d->mw_err,
-									sizeof(d->mw_err));
-	if (!d->randomx_possible)
-		log_msg("warning", "RandomX detector unavailable: %s", d->mw_err);
-	else if (!open_randomx(d))
-		d->randomx_refused = 1;
+	if (d->o->no_randomx)
+		snprintf(d->mw_err, sizeof(d->mw_err), "disabled (--disable randomx)");
+	else
+		d->randomx_possible = randomx_supported() &&
+				      !randomx_check_kernel(d->mw_err, sizeof(d->mw_err));
+	if (!d->o->no_randomx) {
+		if (!d->randomx_possible)
+			log_msg("warning", "RandomX detector unavailable: %s", d->mw_err);
+		else if (!open_randomx(d))
+			d->randomx_refused = 1;
+	}
 
 	if (d->ew) {
 		install_exemptions(d);
@@ -510,7 +524,7 @@ static const char *unready_detector(const struct daemon *d, const char **why)
 {
 	const char *w;
 
-	if (features_exec_variant(&d->feat, d->o->user_verdict, &w) != d->exec_var) {
+	if (!d->o->no_exec && features_exec_variant(&d->feat, d->o->user_verdict, &w) != d->exec_var) {
 		*why = d->exec_why;
 		return "exec";
 	}
@@ -547,7 +561,11 @@ static int arm_timer(int fd, unsigned int ms, unsigned int interval_ms)
 
 static void run_sweep(struct daemon *d, const char *why)
 {
-	unsigned int n = sweep_run(&d->act, d->policy);
+	unsigned int n;
+
+	if (d->o->no_exec)
+		return;   /* the sweeps are the exec detector's backstop */
+	n = sweep_run(&d->act, d->policy);
 
 	if (d->o->debug)
 		log_msg("debug", "sweep (%s) judged %u processes", why, n);
@@ -697,7 +715,7 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 
 	v->exec_detector = d->ew != NULL;
 	v->detectors[0].name = "exec";
-	v->detectors[0].variant = features_exec_variant_name(d->exec_var);
+	v->detectors[0].variant = exec_variant(d);
 	v->detectors[0].refused = d->exec_refused;
 	v->detectors[1].name = "lineage";
 	v->detectors[1].variant = lineage_variant(d);

@@ -15,6 +15,8 @@ struct daemon_opts {
 	unsigned int sweep_interval;   /* seconds */
 	size_t table_cap;              /* bytes of kernel tables at most (power of two) */
 	int user_verdict;              /* never judge in the kernel */
+	int no_exec;                   /* --disable exec: no exec program, no sweeps */
+	int no_randomx;                /* --disable randomx */
 	const char *metrics_listen;    /* "HOST:PORT" for /metrics, or NULL */
 };
 

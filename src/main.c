@@ -17,6 +17,7 @@ static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB]\n"
 	"                    [--user-verdict] [--metrics-listen HOST:PORT] [--debug]\n"
+	"                    [--disable exec|randomx]...\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
@@ -33,9 +34,13 @@ static const char usage[] =
 	"                        (as on kernels without the in-kernel verdict)\n"
 	"  --metrics-listen A    serve Prometheus /metrics on A (HOST:PORT, or :PORT\n"
 	"                        for every address; e.g. 127.0.0.1:12121)\n"
-	"  --debug               also log every exec as \"observed\"\n";
+	"  --debug               also log every exec as \"observed\"\n"
+	"  --disable D           do not run detector D: exec (command lines, with the\n"
+	"                        sweeps) or randomx (repeatable; cryptnono's\n"
+	"                        detectors.<name>.enabled: false)\n";
 
-enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER, OPT_METRICS };
+enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER,
+       OPT_METRICS, OPT_DISABLE };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -46,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "kernel-table-mib", required_argument, NULL, OPT_TABLE },
 	{ "user-verdict", no_argument, NULL, OPT_USER },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS },
+	{ "disable", required_argument, NULL, OPT_DISABLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ 0 },
 };
@@ -112,6 +118,16 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 			break;
 		case OPT_METRICS:
 			o->metrics_listen = optarg;
+			break;
+		case OPT_DISABLE:
+			if (!strcmp(optarg, "exec")) {
+				o->no_exec = 1;
+			} else if (!strcmp(optarg, "randomx")) {
+				o->no_randomx = 1;
+			} else {
+				snprintf(err, errlen, "--disable %s: want exec or randomx", optarg);
+				return 2;
+			}
 			break;
 		case OPT_SWEEP:
 			errno = 0;
@@ -216,7 +232,8 @@ static int cmd_daemon(int argc, char **argv, int scan)
 	int rc;
 
 	if (!scan)
-		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER | 1u << OPT_METRICS;
+		allowed |= 1u << OPT_SWEEP | 1u << OPT_DEBUG | 1u << OPT_TABLE | 1u << OPT_USER |
+			   1u << OPT_METRICS | 1u << OPT_DISABLE;
 	rc = parse(argc, argv, &o, allowed, err, sizeof(err));
 	if (!rc && optind < argc) {
 		snprintf(err, sizeof(err), "%s: unexpected argument %s", argv[0], argv[optind]);

@@ -180,7 +180,8 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 		snprintf(l, sizeof(l), "{detector=\"%s\",variant=\"%s\"}", v->detectors[i].name,
 			 v->detectors[i].variant);
 		o = put(buf, n, o, "nomine_detector_info", "gauge", i ? NULL :
-			"The variant each detector runs (\"none\": not running).", l, 1);
+			"The variant each detector runs (\"none\": the kernel cannot run it; "
+			"\"disabled\": --disable).", l, 1);
 	}
 	for (size_t i = 0; i < v->ndetectors; i++) {
 		char l[96];

@@ -435,7 +435,8 @@ class Daemon:
         if first is not None and first.get("event") == "nomine started":
             self.started = first
             features = first.get("features", {})
-            if features.get("exec_detector"):
+            if features.get("exec_detector") or "--disable" in self.args and \
+                    (features.get("detectors") or {}).get("exec", {}).get("variant") == "disabled":
                 return None
             why = (features.get("detectors") or {}).get("exec", {}).get("why")
             return (f"nomine started without its exec detector: {why or features}", True)

@@ -120,3 +120,34 @@ def test_lost_records_hold_the_exec_for_user_space(start_daemon, scope, spawner,
     for f in fillers:
         assert f.wait(timeout=10) == 0
     assert d.find(lambda e: "records lost" in str(e.get("event"))), d.dump()
+
+
+def test_disabled_detectors_do_not_run_and_do_not_block_readiness(start_daemon, scope, spawner,
+                                                                  banned):
+    """--disable (the chart's detectors.<name>.enabled: false) turns a
+    detector off: nothing of it loads, a banned command runs to its end (no
+    exec program, no sweep), the start-up line and /metrics say "disabled",
+    and /readyz is still ready."""
+    import urllib.request
+    # a banned process already running: the start-up sweep would kill it
+    pre = spawner.spawn(scope, ["sh", "-c", f"sleep 2; true {banned}"])
+    port = free_port()
+    d = start_daemon({"bannedCommandStrings": [banned]},
+                     args=["--disable", "exec", "--disable", "randomx",
+                           "--metrics-listen", f"127.0.0.1:{port}"])
+    det = d.started["features"]["detectors"]
+    assert det["exec"] == {"variant": "disabled", "why": "disabled (--disable exec)"}, det
+    assert det["randomx"] == {"variant": "disabled", "why": "disabled (--disable randomx)"}, det
+    assert det["lineage"]["variant"] == "task-storage", det
+    assert not any(p in d.started["features"]["programs"]
+                   for p in ("handle_exec", "handle_exec_capture", "fpu_switch_out")), d.started
+    p, _, _, _ = spawner.run(scope, ["sh", "-c", f"true {banned}"])
+    assert p.returncode == 0, d.dump()
+    assert pre.wait(timeout=10) == 0, d.dump()
+    assert not d.find(lambda e: e.get("action") in ("killed", "missed-kill")), d.dump()
+    _, m = scrape(port)
+    assert m['nomine_detector_info{detector="exec",variant="disabled"}'] == 1
+    assert m['nomine_detector_info{detector="randomx",variant="disabled"}'] == 1
+    assert m["nomine_ready"] == 1
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+        assert r.status == 200
