@@ -67,29 +67,19 @@ names another. nomine's own values win over what is derived. */}}
 
 {{- /* Values that would run something other than what the operator asked
 for are refused at render time. A cryptnono values file that pins cryptnono's
-image would start cryptnono's image with nomine's arguments.
-nomine has no switch to turn a detector off. An exec detector with
-no banned string kills nothing (its program still runs, and readiness still
-waits for it), so detectors.execwhacker.enabled=false is honoured by
-rendering no banned strings. The RandomX detector has no such setting:
-rather than run a detector the operator asked to be off, refuse. */}}
+image would start cryptnono's image with nomine's arguments. (A detector
+switched off, detectors.<name>.enabled=false, becomes --disable.) */}}
 {{- define "nomine.checkValues" -}}
 {{- if contains "cryptnono" .Values.image.repository }}
 {{- fail (printf "image.repository=%s is cryptnono's image: remove image.repository and image.tag from your values (nomine's chart names its own image)" .Values.image.repository) }}
 {{- end }}
-{{- if not .Values.detectors.monero.enabled }}
-{{- fail "detectors.monero.enabled=false: nomine cannot turn its RandomX detector off (it has no flag or config key for that yet). Remove the setting to run it, or spare known programs with nomine.randomx.allowedExecutables or allowedCommandPatterns." }}
-{{- end }}
 {{- end }}
 
 {{- /* One config file of detectors.execwhacker.configs.<name> (or of
-secretConfigs) as JSON, the shape cryptnono's execwhacker reads: without its
-banned strings when the exec detector is off, with nomine.matchMode when set. */}}
+secretConfigs) as JSON, the shape cryptnono's execwhacker reads, with
+nomine.matchMode when set. */}}
 {{- define "nomine.execConfigFile" -}}
 {{- $cfg := deepCopy (.cfg | default dict) }}
-{{- if not .root.Values.detectors.execwhacker.enabled }}
-{{- $_ := unset $cfg "bannedCommandStrings" }}
-{{- end }}
 {{- if and .root.Values.nomine.matchMode (not (hasKey $cfg "matchMode")) }}
 {{- $_ := set $cfg "matchMode" .root.Values.nomine.matchMode }}
 {{- end }}
