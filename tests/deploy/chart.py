@@ -58,6 +58,23 @@ def container(docs):
     return c
 
 
+def volume_files(docs):
+    """{volume name: {file name: text}}: what the kubelet puts in each
+    configMap and secret volume of the pod, from the objects of the render
+    (a volume of a Secret the chart does not make is left out)."""
+    by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    out = {}
+    for v in pod_spec(docs)["volumes"]:
+        if "configMap" in v:
+            out[v["name"]] = by_name[("ConfigMap", v["configMap"]["name"])]["data"]
+        elif "secret" in v:
+            obj = by_name.get(("Secret", v["secret"]["secretName"]))
+            if obj is not None:
+                out[v["name"]] = {k: base64.b64decode(x).decode()
+                                  for k, x in obj["data"].items()}
+    return out
+
+
 def config_dirs(docs, root):
     """Writes what the pod would see of its config volumes under root (the
     path inside the container, /etc/nomine/..., re-rooted) and returns the
@@ -65,24 +82,15 @@ def config_dirs(docs, root):
     --config must be a directory some ConfigMap or Secret of the render
     fills: a volume from a Secret the chart does not make (existingSecrets)
     is filled from `existing` below."""
-    spec, c = pod_spec(docs), container(docs)
-    volumes = {v["name"]: v for v in spec["volumes"]}
-    by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
-    for m in c["volumeMounts"]:
-        v = volumes[m["name"]]
-        if "configMap" in v:
-            files = by_name[("ConfigMap", v["configMap"]["name"])]["data"]
-        elif "secret" in v:
-            obj = by_name.get(("Secret", v["secret"]["secretName"]))
-            if obj is None:
-                continue
-            files = {k: base64.b64decode(x).decode() for k, x in obj["data"].items()}
-        else:
+    filled = volume_files(docs)
+    for m in container(docs)["volumeMounts"]:
+        files = filled.get(m["name"])
+        if files is None:
             continue
         d = Path(root) / m["mountPath"].lstrip("/")
         d.mkdir(parents=True)
         for k, text in files.items():
             (d / k).write_text(text)
-    args = c["args"]
+    args = container(docs)["args"]
     return [str(Path(root) / args[i + 1].lstrip("/"))
             for i, a in enumerate(args) if a == "--config"]
