@@ -289,6 +289,11 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 		if (k->lt)
 			lineage_mark(k->lt, fd, tgid, start_ticks, &exec_id);
 		tag_tree(k, tgid, start_ticks, exec_id, &pre);
+	} else if (fd >= 0 && k->lt && lineage_fork_misses(k->lt)) {
+		/* The kernel skipped runs of the fork programs: a child both
+		 * missed carries no lineage, and only /proc still links it to
+		 * this tree. Tagged (and killed) too, before the root dies. */
+		tag_tree(k, tgid, start_ticks, exec_id, &pre);
 	}
 	if (k->lt && exec_id)
 		lineage_doom(k->lt, exec_id);

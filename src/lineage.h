@@ -29,6 +29,10 @@ int lineage_spill_fd(const struct lineage_tracker *lt, int *counter_fd);
 uint64_t lineage_spills(const struct lineage_tracker *lt);
 /* Children that got no lineage at all (no storage, no room in a map). */
 uint64_t lineage_failures(const struct lineage_tracker *lt);
+/* Runs of the two fork programs the kernel skipped (a run of the same one
+ * preempted on that CPU). Non-zero: some fork may have been missed by both,
+ * and a child may carry no lineage. */
+uint64_t lineage_fork_misses(const struct lineage_tracker *lt);
 const char *lineage_kind_name(enum nm_lineage_kind kind);
 
 /* Marks an exec id: every task carrying it in its ancestry is doomed.
