@@ -17,6 +17,7 @@
 #include "action.h"
 #include "bpf_load.h"
 #include "cgroup_kill.h"
+#include "cgroupns.h"
 #include "config.h"
 #include "containers.h"
 #include "daemon.h"
@@ -358,6 +359,8 @@ static void log_features(struct daemon *d)
 	json_object_set_new(f, "bpf_loop", json_boolean(d->feat.bpf_loop));
 	json_object_set_new(f, "map_in_map", json_boolean(d->feat.map_in_map));
 	json_object_set_new(f, "randomx_detector", json_boolean(d->mw != NULL));
+	if (*cgroupns_base())
+		log_set_str(f, "cgroup_namespace_base", cgroupns_base());
 	if (d->mw) {
 		log_set_int(o, "randomx_threshold", d->mw_threshold);
 		json_object_set_new(o, "randomx_window_seconds", json_real(d->mw_window_s));
@@ -948,6 +951,10 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	 * or, for cgroup v1 placements, /proc/PID/cgroup: neither is required. */
 	if (scope_find_cgroup2("/proc/self/mountinfo", d->unified_mount, sizeof(d->unified_mount)))
 		d->unified_mount[0] = '\0';
+	/* in a pod's own cgroup namespace /proc/PID/cgroup is relative to it */
+	if (cgroupns_init(d->unified_mount, err, sizeof(err)) < 0)
+		log_msg("warning", "cgroup namespace: %s; cgroup paths read from /proc are taken as "
+			"they are, and scope checks in user space may fail", err);
 	if (cgroup_find_freezer("/proc/self/mountinfo", d->freezer_mount, sizeof(d->freezer_mount)))
 		d->freezer_mount[0] = '\0';
 	d->ctrs = containers_new(d->unified_mount, d->freezer_mount);

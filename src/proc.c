@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "cgroupns.h"
 #include "proc.h"
 
 #ifndef SYS_pidfd_open
@@ -112,8 +113,11 @@ int proc_read_cgroup2(pid_t pid, char *out, size_t n)
 	ret = -ENOENT;
 	for (line = strtok_r((char *)buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "0::", 3) == 0) {
-			snprintf(out, n, "%s", line + 3);
-			ret = 0;
+			/* relative to nomine's cgroup namespace: as the host names it */
+			if (*cgroupns_base())
+				ret = cgroupns_resolve(cgroupns_base(), line + 3, out, n);
+			else
+				ret = snprintf(out, n, "%s", line + 3) < (int)n ? 0 : -ENAMETOOLONG;
 			break;
 		}
 	}

@@ -363,17 +363,10 @@ def test_chart_pod_kills_in_another_container(pod, containerd, containers, scope
     d.check_clean_stop()
     print(f"cgroupns={cgroupns}: started in {started:.1f} s, "
           f"all in {time.monotonic() - t0:.1f} s, reload sweep killed: {sweep_killed}")
-    if cgroupns == "private":
-        # Known (issue 11): nomine's user-space kills check the scope on
-        # /proc/PID/cgroup, whose path is relative to nomine's own cgroup
-        # namespace ("/../../../../../<scope>/..."), so under --scope-cgroup
-        # every process looks out of scope: the sweep passes it by, and a
-        # user-space verdict logs a missed kill. Kernel kills and container
-        # metadata go by cgroup id and work. Strict: once fixed, this fails
-        # until the branch goes.
-        assert not sweep_killed, "fixed: drop the expected failure of the private cgroupns"
-        pytest.xfail("under a private cgroup namespace the reload sweep cannot see the "
-                     "scope (/proc/PID/cgroup paths are namespace-relative)")
+    # Under a private cgroup namespace /proc/PID/cgroup paths are relative
+    # to nomine's own cgroup ("/../../<scope>/..."): src/cgroupns.c finds
+    # that cgroup at start-up and resolves them, so the scope check of the
+    # sweep (and of every user-space kill) sees host paths in both cases.
     assert sweep_killed, f"the reload sweep did not kill the running process\n{d.dump()}"
 
 
