@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpf_required.h"
+#include "corpus_lines.h"
 #include "exec.h"
 #include "kpolicy.h"
 #include "lineage.h"
@@ -312,6 +313,51 @@ static void test_beyond_dense_rows(void **state)
 	policy_free(p);
 }
 
+/* The built-in config as the daemon loads it, on the command lines of
+ * tests/data: the kernel kills every miner line and no benign line, with the
+ * entry user space names (test_default_config checks user space alone). Each
+ * line becomes an argv by cutting it at its spaces; the joined line is the
+ * same, and the kernel sees NULs where user space sees spaces. */
+static void test_default_config_corpora(void **state)
+{
+	static const char *const files[] = { "benign-cmdlines.txt", "miner-cmdlines.txt" };
+	struct kfixture *f = *state;
+	struct config cfg = {0};
+	char err[4400];
+	struct policy *p;
+
+	need_bpf(f);
+	assert_int_equal(config_load_builtin(&cfg, err, sizeof(err)), 0);
+	p = policy_build(&cfg, err, sizeof(err));
+	assert_non_null(p);
+	install(f, p);
+	for (int miner = 0; miner < 2; miner++) {
+		struct corpus c;
+
+		if (corpus_load(files[miner], &c, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_true(c.n >= (miner ? 100u : 1000u));
+		for (size_t k = 0; k < c.n; k++) {
+			size_t len = strlen(c.line[k]) + 1;
+			uint8_t *argv = malloc(len);
+			int matched, flags;
+
+			assert_non_null(argv);
+			for (size_t i = 0; i < len; i++)
+				argv[i] = c.line[k][i] == ' ' ? 0 : (uint8_t)c.line[k][i];
+			agree(f, p, argv, len);
+			assert_int_equal(exec_watch_test_verdict(f->ew, argv, len, &matched, &flags),
+					 0);
+			if ((matched >= 0) != miner)
+				fail_msg("%s line %zu: kernel matched %d: %s", files[miner], k + 1,
+					 matched, c.line[k]);
+			free(argv);
+		}
+		corpus_free(&c);
+	}
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_long_argv),
 		cmocka_unit_test(test_deep_fail_chains),
 		cmocka_unit_test(test_beyond_dense_rows),
+		cmocka_unit_test(test_default_config_corpora),
 	};
 
 	return cmocka_run_group_tests_name("kverdict", tests, setup, teardown);
