@@ -9,6 +9,8 @@ Stages, in this order (arguments pick some; default: all of them):
   e2e     end-to-end tests (pytest, junit report) against the real kernel
   deploy  the deployment (tests/deploy, pytest): image, Helm chart, its pod
           run by containerd, metrics, dashboard and alert rules, systemd unit
+  miners  real miners (tests/miners, pytest): Debian's xmrig and monerod in
+          containers against a loopback pool, with and without nomine
   matrix  tests/matrix/run --build build (TAP output); a missing runner is a
           failure. NOMINE_MATRIX=0 leaves this stage out (said so twice: at
           the start and just before the closing line)
@@ -34,7 +36,7 @@ import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ_SECONDS = int(os.environ.get("NOMINE_FUZZ_SECONDS", "20"))
-STAGES = ("unit", "e2e", "deploy", "matrix", "san", "fuzz")
+STAGES = ("unit", "e2e", "deploy", "miners", "matrix", "san", "fuzz")
 MATRIX_RUN = os.path.join(ROOT, "tests", "matrix", "run")
 
 counts = collections.Counter()
@@ -228,7 +230,7 @@ def main():
         print(f"== note: {n}", flush=True)
     started = time.time()
 
-    if {"unit", "e2e", "deploy", "matrix"} & set(only):
+    if {"unit", "e2e", "deploy", "miners", "matrix"} & set(only):
         if not make("tests"):
             record("build", "fail")
         else:
@@ -238,6 +240,8 @@ def main():
                 run_pytest("e2e", "tests/e2e")
             if "deploy" in only:
                 run_pytest("deploy", "tests/deploy")
+            if "miners" in only:
+                run_pytest("miners", "tests/miners")
             if "matrix" in only:
                 run_matrix()
     if "san" in only:
