@@ -23,10 +23,10 @@ DEFAULT_CAPS = ("CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW",
                 "AUDIT_WRITE")
 
 
-def wall_to_mono(timestamp, ref):
-    """A log line's UTC timestamp ("...T15:23:38.122402Z") on the monotonic
-    clock, through ref = (monotonic, epoch) read together."""
-    t = datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+def wall_to_mono(timestamp, ref, fmt="%Y-%m-%dT%H:%M:%S.%fZ"):
+    """A log line's UTC timestamp (nomine's "...T15:23:38.122402Z", or fmt)
+    on the monotonic clock, through ref = (monotonic, epoch) read together."""
+    t = datetime.datetime.strptime(timestamp, fmt)
     epoch = t.replace(tzinfo=datetime.timezone.utc).timestamp()
     return ref[0] + (epoch - ref[1])
 
