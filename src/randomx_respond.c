@@ -54,9 +54,11 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 
 int randomx_respond(struct action_ctx *a, struct policy *p, const struct randomx_event *ev)
 {
+	/* the kernel's cgroup id: the container is looked up after the kill,
+	 * when /proc/PID/cgroup is gone */
 	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "monero", .in_scope = -1,
 			     .start_ticks = proc_ns_to_ticks(ev->start_ns),
-			     .seen_ns = boot_to_monotonic(ev->first_ns) };
+			     .seen_ns = boot_to_monotonic(ev->first_ns), .cgroup_id = ev->cgroup_id };
 	const struct config_pattern *pat = NULL;
 	char exe[PATH_MAX], link[64];
 	const char *allowedby;

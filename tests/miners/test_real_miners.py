@@ -325,14 +325,10 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name)
     logins, shares = pool.find("login"), pool.find("submit", True)
     assert ev["source"] == want, ev
     pod = ev.get("labels", {}).get("io.kubernetes.pod.name")
-    if "container_id" in ev or ev["source"] != "monero":
-        assert ev.get("container_id") == run.cid and pod == f"jupyter-{name}", ev["_raw"]
-        whose = f"pod {pod}"
-    else:
-        # a gap of today's nomine, not of issue 12: randomx_respond() leaves
-        # the event's cgroup id out of the subject, and the container is
-        # looked up after the kill, when /proc/PID/cgroup is gone
-        whose = "GAP: no container/pod fields in the RandomX event"
+    # every detector names the container, RandomX too (by the kernel's
+    # cgroup id: /proc/PID/cgroup is gone by the time it is looked up)
+    assert ev.get("container_id") == run.cid and pod == f"jupyter-{name}", ev["_raw"]
+    whose = f"pod {pod}"
     hashing = hashing_from(run, v)
     if want == "exec":
         # the command line, judged in the kernel: dead before its first instruction
