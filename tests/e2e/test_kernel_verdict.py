@@ -127,7 +127,9 @@ def test_reload_under_exec_storm(start_daemon, scope, spawner, banned, kbin, tmp
         stop.set()
         t.join()
     assert len(reloaded) >= 5, d.dump()
-    assert results["killed"] > 1000 and results["exited"] == 0, results
+    # correctness, not speed: every exec of the storm died, none ran to its
+    # end (how many fit in 4 s depends on the machine's load: 500-3000 here)
+    assert results["killed"] > 100 and results["exited"] == 0 and results["other"] == 0, results
 
     # A new string: every exec that starts after "Config reloaded" dies.
     log = tmp_path / "storm.log"
