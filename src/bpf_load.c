@@ -129,15 +129,20 @@ static void record(const char *name, uint32_t insns, uint32_t verify_us, uint32_
 	costs[i].fd = fd;
 }
 
-uint64_t bpf_load_misses(const struct prog_cost *c)
+uint64_t bpf_prog_misses(int fd)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(c->fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
 	return info.recursion_misses;
+}
+
+uint64_t bpf_load_misses(const struct prog_cost *c)
+{
+	return bpf_prog_misses(c->fd);
 }
 
 int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t errlen)

@@ -35,6 +35,9 @@ size_t bpf_load_costs(const struct prog_cost **out);
 /* Runs of a loaded program the kernel skipped because another run of it was
  * under way on the same CPU (5.12+; 0 where unknown). */
 uint64_t bpf_load_misses(const struct prog_cost *c);
+/* Runs of the program behind fd the kernel skipped (a run of it under way
+ * on that CPU); 0 when unreadable. */
+uint64_t bpf_prog_misses(int fd);
 
 /* Forgets the costs of obj's programs (its detector was closed). */
 void bpf_load_forget(struct bpf_object *obj);

@@ -301,14 +301,8 @@ int exec_watch_prog_info(const struct exec_watch *w, uint32_t *id, uint32_t *ver
 
 uint64_t exec_watch_misses(const struct exec_watch *w)
 {
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
-						    w->skel->progs.handle_exec_capture), &info, &len))
-		return 0;
-	return info.recursion_misses;
+	return bpf_prog_misses(bpf_program__fd(w->verdict ? w->skel->progs.handle_exec :
+					       w->skel->progs.handle_exec_capture));
 }
 
 uint64_t exec_watch_stat(const struct exec_watch *w, enum nm_exec_stat which)

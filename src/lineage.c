@@ -110,20 +110,10 @@ uint64_t lineage_failures(const struct lineage_tracker *lt)
 	return percpu_sum(bpf_map__fd(lt->skel->maps.full), 0);
 }
 
-static uint64_t prog_misses(const struct bpf_program *p)
-{
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-		return 0;
-	return info.recursion_misses;
-}
-
 uint64_t lineage_fork_misses(const struct lineage_tracker *lt)
 {
-	return prog_misses(lt->skel->progs.handle_newtask) + prog_misses(lt->skel->progs.handle_fork);
+	return bpf_prog_misses(bpf_program__fd(lt->skel->progs.handle_newtask)) +
+	       bpf_prog_misses(bpf_program__fd(lt->skel->progs.handle_fork));
 }
 
 enum nm_lineage_kind lineage_kind(const struct lineage_tracker *lt)
