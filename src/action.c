@@ -13,6 +13,7 @@
 #include "exec_event.h"
 #include "log.h"
 #include "proc.h"
+#include "tunables.h"
 
 static json_t *subject_json(const struct subject *s, const uint8_t *line, size_t len,
 			    const struct verdict *v)
@@ -228,6 +229,14 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
 		return;
 	ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
 	who_read_env(a, s, w);
+	/* Read in the middle of an execve (the new image's stack not set up
+	 * yet), the environment is empty: read again once the stop landed. */
+	if (w->env && !w->env_len && !proc_wait_stopped(s->tgid, NM_ENV_STOP_WAIT_US)) {
+		free(w->env);
+		w->env = NULL;
+		w->env_tried = 0;
+		who_read_env(a, s, w);
+	}
 }
 
 /* Kills s (and descendants) and logs it. Metadata is looked up after the

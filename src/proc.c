@@ -100,6 +100,24 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	return 0;
 }
 
+int proc_wait_stopped(pid_t pid, unsigned int timeout_us)
+{
+	const unsigned int step_us = 100;
+	struct proc_stat st;
+
+	for (unsigned int waited = 0;; waited += step_us) {
+		int ret = proc_read_stat(pid, &st);
+
+		if (ret)
+			return ret;
+		if (st.state == 'T' || st.state == 't')
+			return 0;
+		if (waited >= timeout_us)
+			return -ETIMEDOUT;
+		usleep(step_us);
+	}
+}
+
 int proc_read_cgroup2(pid_t pid, char *out, size_t n)
 {
 	uint8_t *buf;

@@ -24,6 +24,11 @@ int proc_read_file_max(pid_t pid, const char *name, size_t max, uint8_t **buf, s
  * process gone, -EINVAL: unparsable). */
 int proc_read_stat(pid_t pid, struct proc_stat *st);
 
+/* Waits up to timeout_us for pid to be stopped (state T or t), as a
+ * SIGSTOP takes effect only when the process next returns to user space
+ * (not in the middle of an execve). Returns 0, -ETIMEDOUT, or -ENOENT. */
+int proc_wait_stopped(pid_t pid, unsigned int timeout_us);
+
 /* Writes the cgroup v2 path ("0::" line) into buf. Returns 0 or a negative
  * errno (-ENOENT: process gone, or no "0::" line). */
 int proc_read_cgroup2(pid_t pid, char *buf, size_t n);

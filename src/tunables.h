@@ -55,6 +55,10 @@
 
 /* ---- containers ----------------------------------------------------------- */
 
+/* A process caught in the middle of an execve has no environment to read
+ * yet; its SIGSTOP lands when the execve returns, well within this. */
+#define NM_ENV_STOP_WAIT_US 20000u
+
 /* containerKillWindowSeconds when only containerKillAfter is set. */
 #define NM_CONTAINER_KILL_WINDOW_S 600
 /* A container whose runtime state could not be read is tried again after. */

@@ -11,13 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
 #include "config.h"
 #include "containers.h"
 #include "environ.h"
+#include "proc.h"
 #include "runtime_state.h"
 
 #define ID "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -473,6 +476,48 @@ static void test_note_kill(void **state)
 	free(c.kills);
 }
 
+/* The environment of a stopped process is read, and only of the process
+ * that started at the given time; a stop is waited for, not assumed. */
+static void test_read_stopped_env(void **state)
+{
+	struct proc_stat st;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int pipefd[2];
+	char c;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "sleep", "30", NULL };
+		char *envp[] = { "JUPYTERHUB_USER=mallory", NULL };
+
+		close(pipefd[0]);
+		fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);   /* closed by the exec */
+		execve("/bin/sleep", argv, envp);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 0);   /* the exec is done */
+	close(pipefd[0]);
+	assert_int_equal(proc_read_stat(pid, &st), 0);
+	assert_int_equal(proc_wait_stopped(pid, 2000), -ETIMEDOUT);   /* running */
+	kill(pid, SIGSTOP);
+	assert_int_equal(proc_wait_stopped(pid, 2000000), 0);
+	assert_int_equal(containers_read_proc(pid, st.start_ticks, "environ", 0, &buf, &len), 0);
+	assert_int_equal(len, sizeof("JUPYTERHUB_USER=mallory"));
+	assert_memory_equal(buf, "JUPYTERHUB_USER=mallory", len);
+	free(buf);
+	assert_int_equal(containers_read_proc(pid, st.start_ticks + 1, "environ", 0, &buf, &len),
+			 -ESRCH);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(proc_wait_stopped(pid, 1000), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_env_config),
 		cmocka_unit_test(test_note_kill),
+		cmocka_unit_test(test_read_stopped_env),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
