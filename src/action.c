@@ -86,6 +86,8 @@ static void emit_who(struct action_ctx *a, const struct subject *s, struct who *
 	}
 	free(w->env);
 	w->env = NULL;
+	if (a->describe_exe && !json_object_get(o, "executable"))
+		a->describe_exe(a->describe_ctx, s, o);
 	emit(o, action, level, event);
 }
 
@@ -129,6 +131,8 @@ static enum stats_detector detector_of(const struct subject *s)
 		return STATS_EXEC;
 	if (s->source && !strcmp(s->source, "scan"))
 		return STATS_SWEEP;
+	if (s->source && !strcmp(s->source, "executable"))
+		return STATS_EXECUTABLE;
 	return STATS_RANDOMX;
 }
 
@@ -454,6 +458,32 @@ void action_judge(struct action_ctx *a, struct policy *p, const struct subject *
 
 	judge(a, p, s, line, len);
 	histogram_observe(&a->stats.judge, now_s() - t0);
+}
+
+void action_known_bad(struct action_ctx *a, const struct subject *s, const uint8_t *line,
+		      size_t len, json_t *evidence)
+{
+	struct verdict v = { .kill = 1 };
+	struct who w = { 0 };
+	json_t *o;
+
+	a->checked++;
+	a->stats.by[detector_of(s)].checked++;
+	o = subject_json(s, line, len, &(struct verdict){ 0 });
+	if (evidence) {
+		json_object_update(o, evidence);
+		json_decref(evidence);
+	}
+	if (s->kflags & NM_EXEC_KILLED) {
+		log_kernel_kill(a, s, o);
+	} else if (s->kflags & NM_EXEC_FROZEN) {
+		decide_frozen(a, s, &v, o);
+	} else if (s->kflags & NM_EXEC_EXEMPT) {
+		count_spared(a, s, SPARED_EXEMPT);
+		emit_who(a, s, &w, o, "spared", "info", "Spared process");
+	} else {
+		act(a, s, o, 0);    /* audit mode, or out of the kernel's reach */
+	}
 }
 
 void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8_t *line,

@@ -40,6 +40,7 @@ struct subject {
 	/* CLOCK_MONOTONIC ns of the exec (or of the RandomX detector's first
 	 * observation): where the kill latency starts; 0 unknown (sweeps) */
 	uint64_t seen_ns;
+	const struct nm_exe_id *exe_id; /* the kernel's identity of its executable, or NULL */
 };
 
 struct containers;
@@ -72,6 +73,10 @@ struct action_ctx {
 	/* the kernel's note of a process it froze can go: it was decided */
 	void (*frozen_done)(void *ctx, pid_t tgid);
 	void *classify_ctx;
+	/* adds what is known of the process's executable (its SHA-256) to
+	 * an event that does not say it yet; NULL: nothing */
+	void (*describe_exe)(void *ctx, const struct subject *s, json_t *o);
+	void *describe_ctx;
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
 	unsigned long long exempted, containers_killed;
@@ -84,6 +89,12 @@ struct action_ctx {
  * into the log line and released. */
 void action_behaviour(struct action_ctx *a, const struct subject *s, const uint8_t *line,
 		      size_t len, const char *allowedby, json_t *evidence);
+
+/* An exec of a file a scan found to be a miner (NM_EXEC_BAD_EXE): follows
+ * what the kernel did (killed, froze, spared as exempt, audit) and logs it
+ * with evidence (released). */
+void action_known_bad(struct action_ctx *a, const struct subject *s, const uint8_t *line,
+		      size_t len, json_t *evidence);
 
 /* Judges line (the joined command line) with p and acts. */
 void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,

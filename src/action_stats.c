@@ -3,7 +3,8 @@
 #include <string.h>
 #include "action_stats.h"
 
-const char *const stats_detector_names[STATS_DETECTORS] = { "exec", "randomx", "sweep" };
+const char *const stats_detector_names[STATS_DETECTORS] = { "exec", "randomx", "sweep",
+								   "executable" };
 const char *const stats_allowed_names[STATS_ALLOWED_KINDS] = {
 	"is-substring", "allowed-pattern", "no-match",
 };

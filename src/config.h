@@ -54,6 +54,8 @@ enum config_list {
 	CONFIG_EXEMPT_NAMESPACES,   /* "exemptNamespaces": Kubernetes namespaces */
 	CONFIG_EXEMPT_CONTAINERS,   /* "exemptContainerNames": container names */
 	CONFIG_ENV_NAMES,           /* "environmentVariables" reported with events */
+	CONFIG_EXE_STRINGS,         /* "bannedExecutableStrings": bytes a miner's file carries */
+	CONFIG_EXE_HASHES,          /* "bannedExecutableHashes": SHA-256, lowercase hex */
 	CONFIG_NLISTS
 };
 
@@ -92,6 +94,12 @@ struct config {
 	struct config_origin container_kill_after_at, container_kill_window_at;
 	char *paths[CONFIG_NPATHS];
 	struct config_origin paths_at[CONFIG_NPATHS];
+	/* Executable scans: "bannedPackedExecutables" (1 yes, 2 no, 0 unset),
+	 * "executableScanMaxMiB", "executableScanSeconds". */
+	unsigned int ban_packed;
+	unsigned int exe_scan_max_mib;
+	double exe_scan_seconds;
+	struct config_origin ban_packed_at, exe_scan_max_mib_at, exe_scan_seconds_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };
@@ -123,6 +131,10 @@ void config_free(struct config *cfg);
  * the one a file set, else the key's default (0 for containerKillAfter:
  * off). NaN if key is not a number key. */
 double config_number(const struct config *cfg, const char *key);
+
+/* The value of true/false key `key` ("bannedPackedExecutables"): 1 or 0
+ * (0 also if key is not a true/false key). */
+int config_bool(const struct config *cfg, const char *key);
 
 /* The value of path key `key` ("hostRoot", "dockerStateDir", ...): the one
  * a file set, else the key's default. NULL if key is not a path key. */

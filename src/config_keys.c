@@ -41,6 +41,19 @@ const struct config_key config_keys[] = {
 	{ .name = "containerKillWindowSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
 	  .min = 0.001, .max = 86400, .def = NM_CONTAINER_KILL_WINDOW_S,
 	  FIELD(container_kill_window_s, container_kill_window_at) },
+	{ .name = "bannedExecutableStrings", .type = CONFIG_T_BYTES, .merge = CONFIG_M_APPEND,
+	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_EXE_STRINGS },
+	{ .name = "bannedExecutableHashes", .type = CONFIG_T_SHA256, .merge = CONFIG_M_APPEND,
+	  .maxlen = 64, .list = CONFIG_EXE_HASHES },
+	/* default false: packing is evidence in the event, not a verdict */
+	{ .name = "bannedPackedExecutables", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 2, .def = 2, FIELD(ban_packed, ban_packed_at) },
+	{ .name = "executableScanMaxMiB", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 4096, .def = NM_EXE_SCAN_MAX_MIB,
+	  FIELD(exe_scan_max_mib, exe_scan_max_mib_at) },
+	{ .name = "executableScanSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.01, .max = 600, .def = NM_EXE_SCAN_SECONDS,
+	  FIELD(exe_scan_seconds, exe_scan_seconds_at) },
 	{ .name = "hostRoot", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
 	  .maxlen = EXE_PATH_MAX, .def_path = "/",
 	  FIELD(paths[CONFIG_HOST_ROOT], paths_at[CONFIG_HOST_ROOT]) },
@@ -83,7 +96,8 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 	if (!cfg)
 		return NULL;
 	v = field_of(cfg, k->field);
-	set = k->type == CONFIG_T_INT ? *(const unsigned int *)v != 0 :
+	set = k->type == CONFIG_T_INT || k->type == CONFIG_T_BOOL ?
+	      *(const unsigned int *)v != 0 :
 	      k->type == CONFIG_T_REAL ? *(const double *)v > 0 :
 	      *(char *const *)v != NULL;
 	return set ? field_of(cfg, k->at) : NULL;
@@ -100,6 +114,18 @@ double config_number(const struct config *cfg, const char *key)
 	if (k->type == CONFIG_T_INT)
 		return *(const unsigned int *)field_of(cfg, k->field);
 	return *(const double *)field_of(cfg, k->field);
+}
+
+int config_bool(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+	unsigned int v;
+
+	if (!k || k->type != CONFIG_T_BOOL)
+		return 0;
+	v = config_key_set_at(cfg, k) ? *(const unsigned int *)field_of(cfg, k->field) :
+	    (unsigned int)k->def;
+	return v == 1;
 }
 
 const char *config_path(const struct config *cfg, const char *key)

@@ -23,11 +23,14 @@ enum config_type {
 	CONFIG_T_EXES,          /* absolute normalized paths */
 	CONFIG_T_K8S_NAMES,     /* DNS-1123 labels, into names[list] */
 	CONFIG_T_ENV_NAMES,     /* environment variable names, into names[list] */
+	CONFIG_T_BYTES,         /* any non-empty string, into names[list] */
+	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */
 	CONFIG_T_INT,           /* integer in min..max, an unsigned int field */
 	CONFIG_T_REAL,          /* number in min..max, a double field */
 	CONFIG_T_PATH,          /* absolute normalized path, a char * field */
+	CONFIG_T_BOOL,          /* true | false, an unsigned int field: 1 true, 2 false */
 };
 
 enum config_merge {
@@ -63,12 +66,12 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 
 static inline int config_key_is_list(const struct config_key *k)
 {
-	return k->type <= CONFIG_T_ENV_NAMES;
+	return k->type <= CONFIG_T_SHA256;
 }
 
 static inline int config_key_is_names(const struct config_key *k)
 {
-	return k->type == CONFIG_T_K8S_NAMES || k->type == CONFIG_T_ENV_NAMES;
+	return k->type >= CONFIG_T_K8S_NAMES && k->type <= CONFIG_T_SHA256;
 }
 
 #endif

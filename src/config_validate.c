@@ -3,6 +3,7 @@
  * and words every reason a file is refused. */
 #include "config_parse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +177,18 @@ static int check_name(struct parse *p, const struct ev *e, const struct config_k
 	char q[QUOTED_MAX];
 	size_t i;
 
+	if (k->type == CONFIG_T_BYTES)
+		return 0;
+	if (k->type == CONFIG_T_SHA256) {
+		for (i = 0; i < e->len; i++)
+			if (!isxdigit((unsigned char)e->bytes[i]))
+				break;
+		if (e->len != 64 || i != 64)
+			return cfg_fail(p, e->line, "%s items must be SHA-256 digests (64 hex "
+					"digits), got %s", k->name,
+					cfg_quote(q, sizeof(q), e->bytes, e->len));
+		return 0;
+	}
 	if (k->type == CONFIG_T_ENV_NAMES) {
 		for (i = 0; i < e->len; i++)
 			if (e->bytes[i] == '=' || e->bytes[i] < 0x21 || e->bytes[i] > 0x7e)
@@ -232,7 +245,7 @@ static int add_item(struct parse *p, const struct ev *e)
 
 static int unknown_key(struct parse *p, const struct ev *e)
 {
-	char q[QUOTED_MAX], valid[512];
+	char q[QUOTED_MAX], valid[1024];
 	size_t o = 0;
 
 	for (size_t i = 0; i < config_nkeys && o < sizeof(valid); i++)
@@ -294,11 +307,24 @@ static int check_once(struct parse *p, const struct ev *e, const struct config_k
 			at->file ? at->file : "?", at->line);
 }
 
+/* A single value (number, or a switch as 1/2) set once, at its line. */
+static int store_number(struct parse *p, const struct ev *e, const struct config_key *k,
+			double v)
+{
+	int rc;
+
+	if ((rc = check_once(p, e, k)))
+		return rc;
+	p->num[p->key] = v;
+	p->set_line[p->key] = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
 static int on_number(struct parse *p, const struct ev *e, const struct config_key *k)
 {
 	char q[QUOTED_MAX], what[REASON_MAX / 2];
 	double v = e->num == NUM_INT ? (double)e->ival : e->dval;
-	int rc;
 
 	if (e->kind != EV_SCALAR || e->type != SC_NUMBER)
 		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
@@ -311,12 +337,7 @@ static int on_number(struct parse *p, const struct ev *e, const struct config_ke
 	    !(v >= k->min && v <= k->max))      /* NaN too */
 		return cfg_fail(p, e->line, "%s %s", expectation(what, sizeof(what), k),
 				num_text(q, sizeof(q), e));
-	if ((rc = check_once(p, e, k)))
-		return rc;
-	p->num[p->key] = v;
-	p->set_line[p->key] = e->line;
-	p->st = ST_KEY;
-	return 0;
+	return store_number(p, e, k, v);
 }
 
 static int on_path(struct parse *p, const struct ev *e, const struct config_key *k)
@@ -339,6 +360,28 @@ static int on_path(struct parse *p, const struct ev *e, const struct config_key 
 	return 0;
 }
 
+/* true or false (YAML's yes/no/on/off are refused: they read as strings
+ * to some YAML tools, and a switch must mean one thing). */
+static int on_bool(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" }, *const no[] = {
+		"false", "False", "FALSE" };
+	char q[QUOTED_MAX];
+	int v = 0;
+
+	for (size_t i = 0; e->kind == EV_SCALAR && e->type == SC_BOOL && i < 3; i++) {
+		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len))
+			v = 1;
+		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len))
+			v = 2;
+	}
+	if (!v)
+		return cfg_fail(p, e->line, "%s must be true or false, got %s", k->name,
+				e->kind == EV_SCALAR ? cfg_quote(q, sizeof(q), e->bytes, e->len) :
+				type_name(e));
+	return store_number(p, e, k, v);
+}
+
 static int on_value(struct parse *p, const struct ev *e)
 {
 	const struct config_key *k = &config_keys[p->key];
@@ -348,6 +391,7 @@ static int on_value(struct parse *p, const struct ev *e)
 	case CONFIG_T_INT:
 	case CONFIG_T_REAL: return on_number(p, e, k);
 	case CONFIG_T_PATH: return on_path(p, e, k);
+	case CONFIG_T_BOOL: return on_bool(p, e, k);
 	default: break;         /* a list */
 	}
 	if (config_key_is_names(k))

@@ -21,6 +21,9 @@
 #include "config.h"
 #include "containers.h"
 #include "daemon.h"
+#include "exe_respond.h"
+#include "exe_scan.h"
+#include "exe_watch.h"
 #include "exec.h"
 #include "kernel_features.h"
 #include "kpolicy.h"
@@ -63,6 +66,11 @@ struct daemon {
 	double mw_window_s;
 	char mw_err[256];
 	struct containers *ctrs;
+	/* the executable-bytes detector: its thread and its rules in force */
+	struct exe_watch *xw;
+	struct exe_respond xr;
+	struct exe_rules *xrules;
+	char xw_why[128];
 	char unified_mount[4096], freezer_mount[4096];
 	uint32_t exempt_gen;          /* bumped when exemptions may have changed */
 	/* tests only (NOMINE_TEST_LOSE_FROZEN=1): act as if the records of
@@ -109,7 +117,9 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 	};
 	uint8_t *line = NULL, *fallback = NULL;
 	size_t n;
+	int exe;
 
+	s.exe_id = &h->exe;
 	if (d->test_lose_frozen && h->flags & NM_EXEC_FROZEN)
 		return;
 	if (complete) {
@@ -143,7 +153,10 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		n = policy_cmdline(line, len);
 		s.argv_source = "kernel-partial";
 	}
-	action_judge(&d->act, d->policy, &s, line, n);
+	/* the file's scan, and the verdict on a file known bad */
+	exe = d->xw ? exe_respond_exec(&d->xr, h, &s, complete ? argv : NULL, len, line, n) : 0;
+	if (exe == 0)
+		action_judge(&d->act, d->policy, &s, line, n);
 	free(line);
 }
 
@@ -370,6 +383,7 @@ static void log_features(struct daemon *d)
 	log_detector(dets, "lineage", lineage_variant(d), d->lineage_why, d->lineage_refused);
 	log_detector(dets, "randomx", randomx_variant(d), d->mw ? NULL : d->mw_err,
 		     d->randomx_refused);
+	log_detector(dets, "executable", d->xw ? "scan" : "none", d->xw_why, 0);
 	json_object_set_new(f, "detectors", dets);
 	for (size_t i = 0; i < npc; i++) {
 		json_t *p = json_object();
@@ -420,6 +434,55 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 /* Kernel parts, each on its own: lineage first (it owns the shared map),
  * then the best exec program this kernel takes, then the RandomX detector.
  * A refused program costs only its own detector (or variant), said once. */
+/* The executable rules of the policy in force. Rules that judge files
+ * differently make every file new again: the kernel forgets which files it
+ * sent and which it found bad, and user space its results. */
+static void install_exe_rules(struct daemon *d)
+{
+	char err[CONFIG_ERR_MAX];
+	struct exe_rules *r;
+
+	if (!d->xw)
+		return;
+	r = exe_rules_build(policy_config(d->policy), err, sizeof(err));
+	if (!r) {
+		log_msg("error", "executable rules: %s; keeping the previous ones", err);
+		return;
+	}
+	if (exe_watch_set_rules(d->xw, r) && d->ew && d->xrules) {
+		exec_watch_exe_forget_bad(d->ew);
+		exec_watch_exe_unsee_all(d->ew);
+	}
+	exe_rules_put(d->xrules);
+	d->xrules = r;
+}
+
+/* The executable-bytes detector rides on the exec program's records. */
+static void open_executable(struct daemon *d)
+{
+	if (d->o->no_executable) {
+		snprintf(d->xw_why, sizeof(d->xw_why), "disabled (--disable executable)");
+		return;
+	}
+	if (!d->ew) {
+		snprintf(d->xw_why, sizeof(d->xw_why), "needs the exec detector");
+		log_msg("warning", "executable detector unavailable: it needs the exec detector");
+		return;
+	}
+	d->xr = (struct exe_respond){ .act = &d->act, .ew = d->ew, .policy = &d->policy,
+				      .rules = &d->xrules };
+	d->xw = exe_watch_open(exe_respond_result, &d->xr);
+	if (!d->xw) {
+		snprintf(d->xw_why, sizeof(d->xw_why), "scanner thread: %s", strerror(errno));
+		log_msg("error", "executable detector unavailable: %s", d->xw_why);
+		return;
+	}
+	d->xr.xw = d->xw;
+	d->act.describe_exe = exe_respond_describe;
+	d->act.describe_ctx = &d->xr;
+	install_exe_rules(d);
+}
+
 static void open_bpf(struct daemon *d)
 {
 	enum nm_lineage_kind kind;
@@ -507,6 +570,7 @@ static void open_bpf(struct daemon *d)
 			d->randomx_refused = 1;
 	}
 
+	open_executable(d);
 	if (d->ew) {
 		install_exemptions(d);
 		install_tables(d, d->policy);
@@ -604,6 +668,7 @@ static void reload(struct daemon *d)
 	}
 	policy_free(d->policy);
 	d->policy = np;
+	install_exe_rules(d);
 	install_exemptions(d);
 	install_tables(d, np);
 	/* the RandomX watcher reopens when its settings changed; one the kernel
@@ -825,6 +890,8 @@ static int loop(struct daemon *d)
 			if (d->ew && fd == exec_watch_fd(d->ew)) {
 				if (exec_watch_drain(d->ew) < 0)
 					d->act.stats.errors++;
+			} else if (d->xw && fd == exe_watch_fd(d->xw)) {
+				exe_watch_drain(d->xw);
 			} else if (d->mw && fd == randomx_watch_fd(d->mw)) {
 				if (randomx_watch_drain(d->mw) < 0)
 					d->act.stats.errors++;
@@ -881,7 +948,8 @@ static int setup_fds(struct daemon *d)
 	    (rc = add_fd(d, d->watch.fd)) ||
 	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
 	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
-	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))))
+	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))) ||
+	    (d->xw && (rc = add_fd(d, exe_watch_fd(d->xw)))))
 		return rc;
 	return 0;
 }
@@ -889,6 +957,8 @@ static int setup_fds(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	metrics_close(d->metrics);
+	exe_watch_close(d->xw);
+	exe_rules_put(d->xrules);
 	randomx_watch_close(d->mw);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);

@@ -17,6 +17,7 @@ struct daemon_opts {
 	int user_verdict;              /* never judge in the kernel */
 	int no_exec;                   /* --disable exec: no exec program, no sweeps */
 	int no_randomx;                /* --disable randomx */
+	int no_executable;             /* --disable executable: no file scans */
 	const char *metrics_listen;    /* "HOST:PORT" for /metrics, or NULL */
 };
 

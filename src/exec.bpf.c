@@ -49,6 +49,23 @@ struct {
 	__type(value, struct nm_frozen);
 } frozen SEC(".maps");
 
+/* Files sent to user space for a scan (value: enum nm_exe_seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NM_EXE_SEEN_ENTRIES);
+	__type(key, struct nm_exe_id);
+	__type(value, __u32);
+} exe_seen SEC(".maps");
+
+/* Files a scan found to be miners: every exec of one is killed here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NM_EXE_BAD_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nm_exe_id);
+	__type(value, __u32);
+} exe_bad SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NM_STAT_MAX);
@@ -183,6 +200,59 @@ static __always_inline void freeze(struct exec_record *r, bool unjudged)
 	bpf_map_update_elem(&frozen, &tgid, &f, BPF_ANY);
 }
 
+/* The inode's change stamp moved in 6.6 (__i_ctime) and split in 6.11. */
+struct inode___ctime611 {
+	time64_t i_ctime_sec;
+	u32 i_ctime_nsec;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime66 {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_old {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+/* The file the new image runs (for a #! script: its interpreter). */
+static __always_inline void exe_identify(struct linux_binprm *bprm, struct nm_exe_id *id)
+{
+	struct inode *ino = BPF_CORE_READ(bprm, file, f_inode);
+
+	id->ino = BPF_CORE_READ(ino, i_ino);
+	id->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	if (bpf_core_field_exists(struct inode___ctime611, i_ctime_sec)) {
+		struct inode___ctime611 *i = (void *)ino;
+
+		id->ctime_sec = BPF_CORE_READ(i, i_ctime_sec);
+		/* multigrain timestamps (6.13+) keep a "queried" flag in bit 31:
+		 * a stat(2) must not make the file another one */
+		id->ctime_nsec = BPF_CORE_READ(i, i_ctime_nsec) & NM_CTIME_NSEC_MASK;
+	} else if (bpf_core_field_exists(struct inode___ctime66, __i_ctime)) {
+		struct inode___ctime66 *i = (void *)ino;
+
+		id->ctime_sec = BPF_CORE_READ(i, __i_ctime.tv_sec);
+		id->ctime_nsec = (u32)BPF_CORE_READ(i, __i_ctime.tv_nsec) & NM_CTIME_NSEC_MASK;
+	} else {
+		struct inode___ctime_old *i = (void *)ino;
+
+		id->ctime_sec = BPF_CORE_READ(i, i_ctime.tv_sec);
+		id->ctime_nsec = (u32)BPF_CORE_READ(i, i_ctime.tv_nsec) & NM_CTIME_NSEC_MASK;
+	}
+}
+
+/* NM_EXEC_NEW_EXE the first time the kernel sees the file (user space
+ * scans it), NM_EXEC_INTERP for an interpreter user space marked. */
+static __always_inline __u32 exe_seen_flags(const struct nm_exe_id *id)
+{
+	__u32 *v = bpf_map_lookup_elem(&exe_seen, id), seen = NM_EXE_SEEN;
+
+	if (v)
+		return (*v & NM_EXE_INTERP) ? NM_EXEC_INTERP : 0;
+	bpf_map_update_elem(&exe_seen, id, &seen, BPF_NOEXIST);
+	return NM_EXEC_NEW_EXE;
+}
+
 /* The kernfs id of the task's cgroup in the v1 freezer hierarchy (cgroup v1
  * placements share the unified root, whose id says nothing), 0 if none. */
 static __always_inline __u64 freezer_cgroup_id(struct task_struct *p)
@@ -209,6 +279,30 @@ static __always_inline int cgroup_class_of(__u64 cgid)
 	return *v & 0xff;
 }
 
+/* What becomes of an exec found banned (by argv or by its file): the
+ * flags to add. partial: allow patterns only user space can run remain. */
+static __always_inline int condemn(struct exec_record *r, bool act, bool partial)
+{
+	int cls;
+
+	if (audit || !act)
+		return NM_EXEC_AUDIT;
+	cls = cgroup_class_of(r->cgroup_id);
+	if (cls == NM_CG_EXEMPT)
+		return NM_EXEC_EXEMPT;
+	if (cls == NM_CG_UNKNOWN) {   /* user space looks the container up */
+		freeze(r, false);
+		return NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
+	}
+	if (partial) {
+		freeze(r, false);
+		return NM_EXEC_FROZEN;
+	}
+	/* taken on the way back to user mode: the new image never runs */
+	bpf_send_signal(SIGKILL);
+	return NM_EXEC_KILLED;
+}
+
 /* Judges argv with the kernel tables. Returns the record flags to add, -1
  * when there are no tables to judge with (none loaded: user space judges
  * every exec), or -2 when the walk could not finish (unreadable argv,
@@ -218,7 +312,7 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 	const struct nm_kt_header *h = (const void *)kw_tables(~0u);
 	__u32 argv_len = r->argv_len;
 	__s64 id;
-	int cls, allowed;
+	int allowed;
 
 	if (!h)
 		return -1;
@@ -236,22 +330,7 @@ static __always_inline int kernel_judge(struct exec_record *r, unsigned long arg
 		return -2;
 	if (allowed)
 		return NM_EXEC_KJUDGED | NM_EXEC_ALLOWED;
-	if (audit || !act)
-		return NM_EXEC_KJUDGED | NM_EXEC_AUDIT;
-	cls = cgroup_class_of(r->cgroup_id);
-	if (cls == NM_CG_EXEMPT)
-		return NM_EXEC_KJUDGED | NM_EXEC_EXEMPT;
-	if (cls == NM_CG_UNKNOWN) {   /* user space looks the container up */
-		freeze(r, false);
-		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_UNKNOWN_CG;
-	}
-	if (h->allow_mode == NM_KT_ALLOW_PARTIAL) {
-		freeze(r, false);
-		return NM_EXEC_KJUDGED | NM_EXEC_FROZEN;
-	}
-	/* taken on the way back to user mode: the new image never runs */
-	bpf_send_signal(SIGKILL);
-	return NM_EXEC_KJUDGED | NM_EXEC_KILLED;
+	return NM_EXEC_KJUDGED | condemn(r, act, h->allow_mode == NM_KT_ALLOW_PARTIAL);
 }
 
 /* What every exec program does; verdict (a constant) says whether the
@@ -294,7 +373,15 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
 	if (trunc)
 		r->flags |= NM_EXEC_ARGV_TRUNC;
 	r->argv_len = len;
-	if (verdict && scoped)
+	exe_identify(bprm, &r->exe);
+	if (scoped) {
+		r->flags |= exe_seen_flags(&r->exe);
+		/* a file a scan found to be a miner, under any name: not
+		 * spared by command-line allow patterns */
+		if (bpf_map_lookup_elem(&exe_bad, &r->exe))
+			r->flags |= NM_EXEC_BAD_EXE | condemn(r, true, false);
+	}
+	if (verdict && scoped && !(r->flags & NM_EXEC_BAD_EXE))
 		judged = kernel_judge(r, start, true);
 	/* tables there but no verdict (a hostile argv can try for this): held
 	 * before its first instruction while user space judges it */
@@ -306,14 +393,15 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
 		r->flags |= judged;
 		/* nothing banned: user space has nothing to do (and counts
 		 * only what it judges: cryptnono's checked and no-match) */
-		if (r->matched < 0 && !report_all) {
+		if (r->matched < 0 && !report_all &&
+		    !(r->flags & (NM_EXEC_NEW_EXE | NM_EXEC_INTERP))) {
 			stat_inc(NM_STAT_CLEAN);
 			return 0;
 		}
 	}
 	/* A banned exec's environment (the hub user, the Binder repo) goes
 	 * along: a process killed here is gone before user space could read it. */
-	if (r->matched >= 0) {
+	if (r->matched >= 0 || (r->flags & NM_EXEC_BAD_EXE)) {
 		env_start = BPF_CORE_READ(p, mm, env_start);
 		env_len = area_len(env_start, BPF_CORE_READ(p, mm, env_end), NM_ENV_MAX, &trunc);
 		if (trunc)

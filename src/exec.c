@@ -326,3 +326,47 @@ int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint3
 	return bpf_map__update_elem(w->skel->maps.cgroup_class, &cgroup_id, sizeof(cgroup_id),
 				    &v, sizeof(v), BPF_ANY);
 }
+
+int exec_watch_exe_bad(struct exec_watch *w, const struct nm_exe_id *id)
+{
+	uint32_t one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(w->skel->maps.exe_bad), id, &one, BPF_ANY);
+}
+
+int exec_watch_exe_forget_bad(struct exec_watch *w)
+{
+	int fd = bpf_map__fd(w->skel->maps.exe_bad), ret;
+	struct nm_exe_id key;
+
+	/* deleting the first key each time: a walk would skip entries */
+	while ((ret = bpf_map_get_next_key(fd, NULL, &key)) == 0)
+		if ((ret = bpf_map_delete_elem(fd, &key)) < 0)
+			return ret;
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int exec_watch_exe_interp(struct exec_watch *w, const struct nm_exe_id *id)
+{
+	uint32_t v = NM_EXE_SEEN | NM_EXE_INTERP;
+
+	return bpf_map_update_elem(bpf_map__fd(w->skel->maps.exe_seen), id, &v, BPF_ANY);
+}
+
+int exec_watch_exe_unsee(struct exec_watch *w, const struct nm_exe_id *id)
+{
+	int ret = bpf_map_delete_elem(bpf_map__fd(w->skel->maps.exe_seen), id);
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int exec_watch_exe_unsee_all(struct exec_watch *w)
+{
+	int fd = bpf_map__fd(w->skel->maps.exe_seen), ret;
+	struct nm_exe_id key;
+
+	while ((ret = bpf_map_get_next_key(fd, NULL, &key)) == 0)
+		if ((ret = bpf_map_delete_elem(fd, &key)) < 0 && ret != -ENOENT)
+			return ret;
+	return ret == -ENOENT ? 0 : ret;
+}

@@ -62,6 +62,19 @@ void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
 int exec_watch_fd(const struct exec_watch *w);
 int exec_watch_drain(struct exec_watch *w);
 
+/* Executable scans: marks a file known-bad (every later exec of it is
+ * killed in the kernel), forgets every known-bad file (a reload changed
+ * the rules), marks a file as an interpreter (its execs are sent to user
+ * space, which scans the script they run). 0 or a negative errno. */
+int exec_watch_exe_bad(struct exec_watch *w, const struct nm_exe_id *id);
+int exec_watch_exe_forget_bad(struct exec_watch *w);
+int exec_watch_exe_interp(struct exec_watch *w, const struct nm_exe_id *id);
+/* Makes the kernel send the next exec of a file (or of every file) for a
+ * scan again: its process was gone before the file could be read, or the
+ * rules changed. 0 or a negative errno. */
+int exec_watch_exe_unsee(struct exec_watch *w, const struct nm_exe_id *id);
+int exec_watch_exe_unsee_all(struct exec_watch *w);
+
 struct ktables;
 
 /* Installs new kernel tables (their size must be <= table_cap) in one swap:

@@ -32,7 +32,28 @@ enum nm_exec_flags {
 	NM_EXEC_UNJUDGED = 8192,  /* SIGSTOP sent at exec with no verdict in the kernel
 				   * (the walk could not finish, or the records were
 				   * lost): user space judges it, then kills or resumes */
+	NM_EXEC_NEW_EXE = 16384,  /* the first exec of its file the kernel has seen: user
+				   * space scans the file's bytes */
+	NM_EXEC_BAD_EXE = 32768,  /* its file is in the known-bad map (a scan found a
+				   * miner): the flags say what the kernel did */
+	NM_EXEC_INTERP = 65536,   /* its file is an interpreter: user space looks for a
+				   * script path in argv */
 };
+
+/* A file as the kernel knows it: a rewrite changes the change stamp, so a
+ * file written after its scan is a new file. Key of exe_seen and exe_bad. */
+struct nm_exe_id {
+	unsigned long long ino;
+	long long ctime_sec;
+	unsigned int ctime_nsec;
+	unsigned int dev;             /* the kernel's dev_t: major << 20 | minor */
+};
+
+/* Nanoseconds are below 2^30; kernels keep flags above them. */
+#define NM_CTIME_NSEC_MASK 0x3fffffffu
+
+/* Values of the exe_seen map. */
+enum nm_exe_seen { NM_EXE_SEEN = 1, NM_EXE_INTERP = 2 };
 
 /* A process the kernel froze (SIGSTOP) at exec, until user space decides:
  * the frozen map keeps it even if its records are lost. Key: tgid. */
@@ -85,6 +106,7 @@ struct exec_record {
 	int matched;                  /* banned string index (NM_EXEC_KJUDGED) */
 	unsigned int gen;             /* generation of the tables that judged */
 	unsigned int env_len;         /* environment bytes sent after argv (<= NM_ENV_MAX) */
+	struct nm_exe_id exe;         /* the file the new image runs */
 	char comm[NM_COMM_LEN];
 	char filename[NM_FILENAME_MAX];
 	unsigned char data[NM_CHUNK_MAX];

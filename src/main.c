@@ -17,7 +17,7 @@ static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB]\n"
 	"                    [--user-verdict] [--metrics-listen HOST:PORT] [--debug]\n"
-	"                    [--disable exec|randomx]...\n"
+	"                    [--disable exec|randomx|executable]...\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
@@ -36,8 +36,9 @@ static const char usage[] =
 	"                        for every address; e.g. 127.0.0.1:12121)\n"
 	"  --debug               also log every exec as \"observed\"\n"
 	"  --disable D           do not run detector D: exec (command lines, with the\n"
-	"                        sweeps) or randomx (repeatable; cryptnono's\n"
-	"                        detectors.<name>.enabled: false)\n";
+	"                        sweeps; executable scans need it), randomx, or\n"
+	"                        executable (the bytes of new executables and scripts)\n"
+	"                        (repeatable; cryptnono's detectors.<name>.enabled: false)\n";
 
 enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER,
        OPT_METRICS, OPT_DISABLE };
@@ -124,8 +125,11 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 				o->no_exec = 1;
 			} else if (!strcmp(optarg, "randomx")) {
 				o->no_randomx = 1;
+			} else if (!strcmp(optarg, "executable")) {
+				o->no_executable = 1;
 			} else {
-				snprintf(err, errlen, "--disable %s: want exec or randomx", optarg);
+				snprintf(err, errlen, "--disable %s: want exec, randomx or executable",
+					 optarg);
 				return 2;
 			}
 			break;

@@ -137,7 +137,8 @@ static size_t render_kills(const struct action_stats *st, char *buf, size_t n, s
  * readiness, the last reload's outcome. */
 static size_t render_nomine(const struct metric_values *v, char *buf, size_t n, size_t o)
 {
-	static const enum stats_detector timed[] = { STATS_EXEC, STATS_RANDOMX };
+	static const enum stats_detector timed[] = { STATS_EXEC, STATS_RANDOMX,
+						       STATS_EXECUTABLE };
 
 	if (v->acts) {
 		o = render_kills(v->acts, buf, n, o);

@@ -41,6 +41,32 @@
 #define NM_RING_VERDICT_BYTES (2u << 20)
 #define NM_RING_CAPTURE_BYTES (8u << 20)
 
+/* ---- executable scans --------------------------------------------------- */
+
+/* Files the kernel remembers having sent for a scan (an LRU: one evicted
+ * is sent again, and user space answers it from its own cache). */
+#define NM_EXE_SEEN_ENTRIES 65536u
+/* Known-bad files killed at exec in the kernel (not preallocated: empty
+ * until a scan finds a miner). The benchmark fills 100k. */
+#define NM_EXE_BAD_ENTRIES 131072u
+/* Files user space keeps the scan result of (dev, inode, change stamp). */
+#define NM_EXE_CACHE_ENTRIES 65536u
+/* Scans waiting for the scanner thread; past it an exec is scanned by the
+ * next /proc sweep instead (counted in nomine_exe_scans_dropped_total). */
+#define NM_EXE_QUEUE_MAX 4096u
+/* executableScanMaxMiB / executableScanSeconds defaults: the miners
+ * seen in the field are 2-10 MiB; a 128 MiB file hashes and scans in
+ * about 0.3 s (bench/exe_scan); past either cap the file is scanned
+ * in part and has no SHA-256. */
+#define NM_EXE_SCAN_MAX_MIB 128u
+#define NM_EXE_SCAN_SECONDS 10.0
+/* Bits per byte over which an ELF without section headers counts as
+ * packed: compressed data is near 8; the code and data of Debian's
+ * binaries are 5-6.5 (measured by tests/unit/test_exe_scan.c). */
+#define NM_EXE_PACKED_ENTROPY 7.2
+/* Bytes read per read() of a scan. */
+#define NM_EXE_SCAN_CHUNK (1u << 20)
+
 /* ---- killing ------------------------------------------------------------ */
 
 /* Kill rounds before giving up on a tree that keeps forking: a fork storm

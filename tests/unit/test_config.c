@@ -630,7 +630,9 @@ struct bad_case {
 #define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode, " \
 	"allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
-	"containerKillWindowSeconds, hostRoot, containerdStateDir, crioStateDir, dockerStateDir)"
+	"containerKillWindowSeconds, bannedExecutableStrings, bannedExecutableHashes, " \
+	"bannedPackedExecutables, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
+	"containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"
 #define EXES_NOT_LIST "allowedExecutables must be a list of strings, got "
@@ -1032,7 +1034,7 @@ static void test_table_number_keys(void **state)
 		assert_true(config_number(&c, k->name) == k->def);
 		config_free(&c);
 	}
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 }
 
 /* Every single-value key may be set by one file only; the second is
@@ -1051,6 +1053,8 @@ static void test_table_set_once(void **state)
 			continue;
 		if (k->type == CONFIG_T_PATH)
 			snprintf(value, sizeof(value), "/x");
+		else if (k->type == CONFIG_T_BOOL)
+			snprintf(value, sizeof(value), "true");
 		else
 			snprintf(value, sizeof(value), "%.15g", k->min);
 		snprintf(text, sizeof(text), "%s: %s\n", k->name, value);

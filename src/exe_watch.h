@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* exe_watch.h - scans each new executable (and each script an interpreter
+ * runs) once, in a thread of its own, and remembers the result.
+ *
+ * The daemon's loop never reads a file: it queues a job and goes on; the
+ * thread opens the file through /proc/PID (so a deleted file, a memfd or
+ * a file inside a container's mount namespace is read as the process sees
+ * it), scans it with exe_scan.c, and hands the result back through an
+ * eventfd. A file stuck on a slow mount stalls only the thread (the queue
+ * then fills and new jobs are dropped and counted), never the loop. */
+#ifndef NOMINE_EXE_WATCH_H
+#define NOMINE_EXE_WATCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "exe_scan.h"
+#include "exec_event.h"
+
+/* What to scan, and the exec that asked (reported with the result). */
+struct exe_job {
+	struct nm_exe_id kid;       /* the kernel's identity of the executable */
+	int script;                 /* scan the script at path (else /proc/PID/exe) */
+	pid_t tgid, ppid;
+	uint32_t uid;
+	uint64_t start_ticks, exec_id, cgroup_id, cgroup1_id;
+	uint64_t seen_ns;           /* CLOCK_MONOTONIC of the exec */
+	char path[NM_FILENAME_MAX]; /* the exec's file name, or the script path */
+	void *hold;                 /* the caller's, handed back with the result */
+};
+
+struct exe_result {
+	struct exe_job job;
+	int open_err;               /* negative errno: the file could not be opened */
+	int cached;                 /* a script already scanned under this identity */
+	struct exe_report rep;
+	struct exe_rules *rules;    /* the rules that judged (a reference) */
+};
+
+struct exe_watch;
+
+/* done runs in the daemon's thread (from exe_watch_drain), once per job. */
+struct exe_watch *exe_watch_open(void (*done)(const struct exe_result *, void *), void *ctx);
+void exe_watch_close(struct exe_watch *w);
+int exe_watch_fd(const struct exe_watch *w);
+void exe_watch_drain(struct exe_watch *w);
+
+/* New rules (a reference is taken). Returns 1 if they judge differently
+ * from the old ones: every result is then forgotten. */
+int exe_watch_set_rules(struct exe_watch *w, struct exe_rules *r);
+
+/* Queues a job. 0, -EALREADY (this executable is scanned or in flight),
+ * -ENOSPC (the queue is full: dropped and counted), -ENOMEM. */
+int exe_watch_submit(struct exe_watch *w, const struct exe_job *j);
+
+/* The result for an executable, by the kernel's identity or by what
+ * stat(2) says of it (dev, inode, change time), copied into *rep. 0, or
+ * -ENOENT when it was never scanned (or is being scanned). */
+int exe_watch_known(struct exe_watch *w, const struct nm_exe_id *kid, struct exe_report *rep);
+int exe_watch_known_stat(struct exe_watch *w, uint64_t dev, uint64_t ino, int64_t ctime_sec,
+			 long ctime_nsec, struct exe_report *rep);
+
+/* Forgets an executable (its process was gone before it could be read:
+ * the next exec of it must be scanned). */
+void exe_watch_forget(struct exe_watch *w, const struct nm_exe_id *kid);
+
+struct exe_watch_stats {
+	unsigned long long scans, bytes, banned, dropped, gone, cached;
+	double seconds;
+};
+void exe_watch_stats(struct exe_watch *w, struct exe_watch_stats *st);
+
+#endif

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""The executable-bytes detector: a file carrying a banned string is killed
+under any name once scanned, every later exec of it dies in the kernel
+before its first instruction (hard links too), a copy or a rewrite is a new
+file scanned again, scripts are scanned through their interpreter, and
+every event carries the executable's SHA-256. Each test bans a random token
+of its own, appended to a copy of a harmless binary."""
+import hashlib
+import os
+import secrets
+import shutil
+import subprocess
+import time
+
+
+def token():
+    return "nmx" + secrets.token_hex(8)
+
+
+def config(tok, extra=None):
+    c = {"bannedCommandStrings": ["nmt" + secrets.token_hex(6)],
+         "bannedExecutableStrings": [tok]}
+    c.update(extra or {})
+    return c
+
+
+def miner_copy(path, tok, src="/bin/sleep"):
+    """A working copy of src that carries tok in its bytes (after the ELF
+    image: the loader never reads it)."""
+    shutil.copyfile(src, path)
+    with open(path, "ab") as f:
+        f.write(b"\0" + tok.encode() + b"\0")
+    os.chmod(path, 0o755)
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def ended(p, d, timeout=10):
+    """p's exit status; the daemon's last lines if it is still running."""
+    try:
+        return p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"pid {p.pid} still running after {timeout} s\n{d.dump()}")
+
+
+def kills(d, since=0):
+    return d.find(lambda e: e.get("action") == "killed", since=since)
+
+
+def test_renamed_file_killed_then_every_exec_in_kernel(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    d = start_daemon(config(tok))
+    assert d.started["features"]["detectors"]["executable"]["variant"] == "scan", d.started
+    svc = tmp_path / "svc"
+    sha = miner_copy(svc, tok)
+    # another name for the same file (made now: a new link changes the
+    # inode's change stamp, which makes it another file to nomine)
+    link = tmp_path / "kworker"
+    os.link(svc, link)
+    p = spawner.spawn(scope, [str(svc), "30"])
+    ended(p, d)
+    took = time.monotonic() - p.started
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("source") == "executable",
+                    what="the scan's kill")
+    assert ev["pid"] == p.pid and ev["matched"] == tok, ev
+    assert ev["executable"]["sha256"] == sha and ev["executable"]["scan"] == "scanned", ev
+    assert ev["executable"]["matched_string"] == tok, ev
+    assert ev["kill_in_kernel"] is False and took < 3, (took, ev)
+
+    # every later exec, under any name (a hard link), dies at exec
+    for path in (svc, link):
+        mark = d.mark()
+        p = spawner.spawn(scope, [str(path), "30"])
+        ended(p, d)
+        assert p.returncode == -9
+        ev = d.wait_for(lambda e: e.get("action") == "killed", since=mark, what="kernel kill")
+        assert ev["kill_in_kernel"] is True and ev["source"] == "executable", ev
+        assert ev["executable"]["sha256"] == sha and ev["matched"] == tok, ev
+
+    # a copy is another file: scanned again, and killed again
+    mark = d.mark()
+    copy = tmp_path / "copy"
+    shutil.copyfile(svc, copy)
+    os.chmod(copy, 0o755)
+    p = spawner.spawn(scope, [str(copy), "30"])
+    ended(p, d)
+    assert p.returncode == -9
+    ev = d.wait_for(lambda e: e.get("action") == "killed", since=mark, what="the copy's kill")
+    assert ev["kill_in_kernel"] is False and ev["executable"]["sha256"] == sha, ev
+
+    # rewritten without the token: a new file, which runs
+    miner_copy(svc, "harmless" + secrets.token_hex(4))
+    p, _, _, _ = spawner.run(scope, [str(svc), "0.2"])
+    assert p.returncode == 0, d.dump()
+
+
+def test_clean_files_run_and_events_carry_sha256(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    cfg = config(tok)
+    banned = cfg["bannedCommandStrings"][0]
+    d = start_daemon(cfg)
+    tool = tmp_path / "tool"
+    shutil.copyfile("/bin/true", tool)
+    os.chmod(tool, 0o755)
+    sha = hashlib.sha256(tool.read_bytes()).hexdigest()
+    p, _, _, _ = spawner.run(scope, [str(tool)])
+    assert p.returncode == 0
+    # a banned command line on a file never seen: killed at exec, and the
+    # event waits for the file's scan (read through the parent)
+    prog = tmp_path / "prog"
+    shutil.copyfile("/bin/sleep", prog)
+    os.chmod(prog, 0o755)
+    sha2 = hashlib.sha256(prog.read_bytes()).hexdigest()
+    half = len(banned) // 2    # the shell's own argv holds it only split
+    p, _, _, _ = spawner.run(scope, ["/bin/sh", "-c",
+                                     f"P={banned[:half]}; {prog} 5 ${{P}}{banned[half:]}; echo $?"])
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the argv kill")
+    assert ev["kill_in_kernel"] is True and ev["matched"] == banned, ev
+    assert ev["executable"].get("sha256") == sha2, ev
+    assert sha  # the clean tool ran; its file was scanned without a line
+
+
+def test_script_scanned_through_its_interpreter(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    d = start_daemon(config(tok))
+    script = tmp_path / "job.py"
+    script.write_text(f"import time\nPOOL = '{tok}'\ntime.sleep(30)\n")
+    p = spawner.spawn(scope, ["/usr/bin/python3", "-u", str(script)])
+    ended(p, d)
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the script's kill")
+    assert ev["source"] == "executable" and ev["matched"] == tok, ev
+    # the same script again (answered from the scan's result), and as a #! script
+    runner = tmp_path / "run.sh"
+    runner.write_text(f"#!/bin/sh\n# {tok}\nsleep 30\n")
+    runner.chmod(0o755)
+    for argv in (["/usr/bin/python3", str(script)], [str(runner)]):
+        mark = d.mark()
+        p = spawner.spawn(scope, argv)
+        ended(p, d)
+        assert p.returncode == -9, (argv, d.dump())
+        d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid,
+                   since=mark, what=f"kill of {argv}")
+    # inline code and clean scripts are left alone
+    clean = tmp_path / "clean.py"
+    clean.write_text("print('ok')\n")
+    for argv in (["/usr/bin/python3", "-c", "print('ok')"], ["/usr/bin/python3", str(clean)]):
+        p, out, _, _ = spawner.run(scope, argv)
+        assert p.returncode == 0 and out == b"ok\n", argv
+
+
+def test_memfd_exec_killed(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    d = start_daemon(config(tok))
+    img = tmp_path / "img"
+    miner_copy(img, tok)
+    code = ("import os,sys\nfd=os.memfd_create('x',0)\nos.write(fd,open(sys.argv[1],'rb').read())\n"
+            "os.execve(fd,['kworker','30'],{})\n")
+    p = spawner.spawn(scope, ["/usr/bin/python3", "-c", code, str(img)])
+    ended(p, d)
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("source") == "executable",
+                    what="the memfd kill")
+    assert ev["matched"] == tok and ev["executable"]["scan"] == "scanned", ev
+
+
+def test_audit_reports_and_reload_forgets(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    d = start_daemon(config(tok), args=["--audit"])
+    svc = tmp_path / "svc"
+    miner_copy(svc, tok)
+    p, _, _, _ = spawner.run(scope, [str(svc), "1"])
+    assert p.returncode == 0
+    ev = d.wait_for(lambda e: e.get("source") == "executable", what="the audit line")
+    assert ev["action"] == "audit" and ev["matched"] == tok, ev
+    assert not kills(d), d.dump()
+
+
+def test_reload_with_other_strings_forgets_bad_files(start_daemon, scope, spawner, tmp_path):
+    tok = token()
+    d = start_daemon(config(tok))
+    svc = tmp_path / "svc"
+    miner_copy(svc, tok)
+    p = spawner.spawn(scope, [str(svc), "30"])
+    ended(p, d)
+    assert p.returncode == -9
+    d.wait_for(lambda e: e.get("source") == "executable", what="the kill")
+    mark = d.mark()
+    d.write_config("config.json", config(token()))
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, what="the reload")
+    p, _, _, _ = spawner.run(scope, [str(svc), "0.2"])
+    assert p.returncode == 0, d.dump()
