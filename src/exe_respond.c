@@ -177,12 +177,28 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 	return NULL;
 }
 
-/* Judges one live process found running a banned file (or script). */
-static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks, uint64_t seen_ns,
-			const struct exe_report *rep, const struct exe_rules *rules)
+/* The cgroup v2 id of a live process (its directory's inode number), 0 if
+ * unknown: the container is looked up by it after the kill, when
+ * /proc/PID/cgroup is gone. */
+static uint64_t cgroup_id_of(const struct action_ctx *a, pid_t pid)
+{
+	char rel[PATH_MAX], path[PATH_MAX + 4096];
+	struct stat st;
+
+	if (!a->unified_mount || !a->unified_mount[0] || proc_read_cgroup2(pid, rel, sizeof(rel)))
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", a->unified_mount, rel);
+	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+}
+
+/* Judges one live process found running a banned file (or script); job
+ * is the exec that asked for the scan, when pid is its process. */
+static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks,
+			const struct exe_job *job, const struct exe_report *rep,
+			const struct exe_rules *rules)
 {
 	struct subject s = { .tgid = pid, .source = "executable", .in_scope = 1,
-			     .start_ticks = start_ticks, .seen_ns = seen_ns };
+			     .start_ticks = start_ticks };
 	char exe[PATH_MAX], link[64];
 	struct proc_stat st;
 	uint8_t *line = NULL;
@@ -195,6 +211,14 @@ static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks, 
 		return;
 	s.ppid = st.ppid;
 	proc_read_uid(pid, &s.uid);
+	if (job) {
+		s.seen_ns = job->seen_ns;
+		s.cgroup_id = job->cgroup_id;
+		s.cgroup1_id = job->cgroup1_id;
+		s.exec_id = job->exec_id;
+	} else {
+		s.cgroup_id = cgroup_id_of(x->act, pid);
+	}
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 	n = readlink(link, exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -232,7 +256,7 @@ unsigned int exe_respond_sweep(struct exe_respond *x, const struct exe_report *r
 			continue;
 		if (proc_read_stat(pid, &st))
 			continue;
-		condemn_pid(x, pid, st.start_ticks, 0, rep, rules);
+		condemn_pid(x, pid, st.start_ticks, NULL, rep, rules);
 		judged++;
 	}
 	closedir(d);
@@ -268,11 +292,11 @@ void exe_respond_result(const struct exe_result *r, void *ctx)
 		 * kernel's map (its processes are reported as spared) */
 		if (x->ew && !allowed_exe(policy_config(*x->policy), exe))
 			exec_watch_exe_bad(x->ew, &r->job.kid);
-		condemn_pid(x, r->job.tgid, r->job.start_ticks, r->job.seen_ns, rep, r->rules);
+		condemn_pid(x, r->job.tgid, r->job.start_ticks, &r->job, rep, r->rules);
 		exe_respond_sweep(x, rep, r->rules, r->job.tgid);
 		return;
 	}
-	condemn_pid(x, r->job.tgid, r->job.start_ticks, r->job.seen_ns, rep, r->rules);
+	condemn_pid(x, r->job.tgid, r->job.start_ticks, &r->job, rep, r->rules);
 }
 
 void exe_respond_describe(void *ctx, const struct subject *s, json_t *o)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* main.c - the nomine command line: run, check, scan, version. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <jansson.h>
 #include "config.h"
 #include "daemon.h"
+#include "exe_scan.h"
 #include "log.h"
 #include "policy.h"
 #include "tunables.h"
@@ -19,6 +22,7 @@ static const char usage[] =
 	"                    [--user-verdict] [--metrics-listen HOST:PORT] [--debug]\n"
 	"                    [--disable exec|randomx|executable]...\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
+	"       nomine check-file [--config PATH]... FILE...\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"       nomine version\n"
 	"\n"
@@ -228,6 +232,60 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* `check-file`: each file's bytes judged as the executable detector
+ * judges a new executable or script; a JSON line per file. Exit 0, or 1
+ * when some file could not be read. */
+static int cmd_check_file(int argc, char **argv)
+{
+	struct daemon_opts o = {0};
+	char err[CONFIG_ERR_MAX];
+	struct exe_rules *r = NULL;
+	struct policy *p;
+	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP, err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "nomine: %s\n%s", err, usage);
+		free(o.configs);
+		return rc;
+	}
+	if (optind >= argc) {
+		fputs("nomine check-file: give the files to check\n", stderr);
+		free(o.configs);
+		return 2;
+	}
+	p = daemon_load_policy(&o, err, sizeof(err));
+	free(o.configs);
+	if (p)
+		r = exe_rules_build(policy_config(p), err, sizeof(err));
+	if (!r) {
+		fprintf(stderr, "nomine: %s\n", err);
+		policy_free(p);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		struct exe_report rep;
+		json_t *out = json_object();
+
+		json_object_set_new(out, "file", json_string(argv[i]));
+		if (fd < 0 || exe_scan_fd(fd, r, &rep) < 0) {
+			json_object_set_new(out, "error", json_string(strerror(errno)));
+			rc = 1;
+		} else {
+			json_object_set_new(out, "banned", json_boolean(rep.banned));
+			exe_report_json(&rep, r, out);
+		}
+		if (fd >= 0)
+			close(fd);
+		json_dumpf(out, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(out);
+	}
+	exe_rules_put(r);
+	policy_free(p);
+	return rc;
+}
+
 static int cmd_daemon(int argc, char **argv, int scan)
 {
 	struct daemon_opts o = {0};
@@ -267,6 +325,8 @@ int main(int argc, char **argv)
 		return cmd_daemon(argc - 1, argv + 1, 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check-file"))
+		return cmd_check_file(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("nomine %s\n", NOMINE_VERSION);
 		return 0;
