@@ -182,35 +182,46 @@ static void print_verdict(const struct verdict *v)
 	json_decref(o);
 }
 
-/* `check`: the argv after "--" is laid out as the kernel lays it out (each
- * argument NUL-terminated) and judged exactly as an exec would be. */
-static int cmd_check(int argc, char **argv)
+/* The options and config of a command-line tool (check, check-file),
+ * which needs at least one argument (missing: what to say). Its errors go
+ * to stderr only. Returns 0 with *p, or the exit code. */
+static int tool_policy(int argc, char **argv, const char *missing, struct policy **p)
 {
 	struct daemon_opts o = {0};
 	char err[CONFIG_ERR_MAX];
-	struct policy *p;
-	struct verdict v;
-	size_t len = 0, off = 0;
-	uint8_t *buf;
 	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP, err, sizeof(err));
 
-	/* a command-line tool: its errors go to stderr only */
 	if (rc) {
 		fprintf(stderr, "nomine: %s\n%s", err, usage);
 		free(o.configs);
 		return rc;
 	}
 	if (optind >= argc) {
-		fputs("nomine check: give the command after --\n", stderr);
+		fprintf(stderr, "nomine %s: %s\n", argv[0], missing);
 		free(o.configs);
 		return 2;
 	}
-	p = daemon_load_policy(&o, err, sizeof(err));
+	*p = daemon_load_policy(&o, err, sizeof(err));
 	free(o.configs);
-	if (!p) {
+	if (!*p) {
 		fprintf(stderr, "nomine: %s\n", err);
 		return 2;
 	}
+	return 0;
+}
+
+/* `check`: the argv after "--" is laid out as the kernel lays it out (each
+ * argument NUL-terminated) and judged exactly as an exec would be. */
+static int cmd_check(int argc, char **argv)
+{
+	struct policy *p;
+	struct verdict v;
+	size_t len = 0, off = 0;
+	uint8_t *buf;
+	int rc = tool_policy(argc, argv, "give the command after --", &p);
+
+	if (rc)
+		return rc;
 	for (int i = optind; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	buf = malloc(len + 1);
@@ -237,26 +248,14 @@ static int cmd_check(int argc, char **argv)
  * when some file could not be read. */
 static int cmd_check_file(int argc, char **argv)
 {
-	struct daemon_opts o = {0};
 	char err[CONFIG_ERR_MAX];
 	struct exe_rules *r = NULL;
 	struct policy *p;
-	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP, err, sizeof(err));
+	int rc = tool_policy(argc, argv, "give the files to check", &p);
 
-	if (rc) {
-		fprintf(stderr, "nomine: %s\n%s", err, usage);
-		free(o.configs);
+	if (rc)
 		return rc;
-	}
-	if (optind >= argc) {
-		fputs("nomine check-file: give the files to check\n", stderr);
-		free(o.configs);
-		return 2;
-	}
-	p = daemon_load_policy(&o, err, sizeof(err));
-	free(o.configs);
-	if (p)
-		r = exe_rules_build(policy_config(p), err, sizeof(err));
+	r = exe_rules_build(policy_config(p), err, sizeof(err));
 	if (!r) {
 		fprintf(stderr, "nomine: %s\n", err);
 		policy_free(p);
