@@ -68,6 +68,7 @@ static struct opts o = {
 	.startup_timeout_s = 120, .lineage_timeout_s = 30,
 };
 static char banned[128];
+static char exe_token[128];	/* bannedExecutableStrings of the small run */
 static struct daemon *live;	/* the running nomine, for the reaper */
 static pid_t watched_pid;	/* the check's own child, for the reaper */
 static bool watched_done;
@@ -521,6 +522,82 @@ static void check_execs(const char *run)
 	empty_scope();
 }
 
+/* Lines of nomine's log holding both a and b. */
+static int lines_with(const struct daemon *d, const char *a, const char *b)
+{
+	char *buf = read_file(d->log, NULL), *line, *save = NULL;
+	int n = 0;
+
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, a) && strstr(line, b))
+			n++;
+	free(buf);
+	return n;
+}
+
+/* A copy of mxmark carrying the run's executable token after its image:
+ * its first exec is killed once nomine scanned the file, the second in the
+ * kernel at exec (the file's identity, with this kernel's inode layout).
+ * Records "exefile" for each. */
+static void check_exe_scan(struct daemon *d, const char *run)
+{
+	char src[512], copy[512], marker[512], st[64], *argv[6];
+	size_t len;
+	char *img;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s/mxmark", o.helpers);
+	snprintf(copy, sizeof(copy), "%s/mxexe", o.work);
+	img = read_file(src, &len);
+	f = img ? fopen(copy, "we") : NULL;
+	if (!f || fwrite(img, 1, len, f) != len || fprintf(f, "%c%s%c", 0, exe_token, 0) < 0 ||
+	    fclose(f) || chmod(copy, 0755)) {
+		record("exefile", "{\"run\":\"%s\",\"error\":\"cannot write %s\"}", run, copy);
+		free(img);
+		return;
+	}
+	free(img);
+	for (int i = 0; i < 2; i++) {
+		int before = lines_with(d, "\"source\":\"executable\"", "\"action\":\"killed\"");
+		int in_kernel = lines_with(d, "\"source\":\"executable\"", "\"kill_in_kernel\":true");
+		double t0 = now_ms(), logged;
+		struct stat sb;
+		bool done;
+
+		snprintf(marker, sizeof(marker), "%s/marker-%s-exe-%d", o.work, run, i);
+		unlink(marker);
+		argv[0] = copy;
+		argv[1] = marker;
+		argv[2] = "3000";
+		argv[3] = "--pool";
+		argv[4] = "nmx-allowed-run";
+		argv[5] = NULL;
+		spawn_in_scope(argv);
+		done = wait_watched(EXEC_TIMEOUT_MS);
+		if (!done) {
+			kill(watched_pid, SIGKILL);
+			while (!watched_done) {
+				reap();
+				sleep_ms(1);
+			}
+		}
+		for (logged = now_ms(); now_ms() - logged < 2000; sleep_ms(10))
+			if (lines_with(d, "\"source\":\"executable\"", "\"action\":\"killed\"") > before)
+				break;
+		status_json(watched_status, done, st, sizeof(st));
+		record("exefile", "{\"run\":\"%s\",\"i\":%d,%s,\"marker\":%s,\"ms\":%.1f,"
+		       "\"logged\":%s,\"in_kernel\":%s}", run, i, st,
+		       stat(marker, &sb) ? "false" : "true", now_ms() - t0,
+		       lines_with(d, "\"source\":\"executable\"", "\"action\":\"killed\"") > before ?
+		       "true" : "false",
+		       lines_with(d, "\"source\":\"executable\"", "\"kill_in_kernel\":true") >
+		       in_kernel ? "true" : "false");
+		unlink(marker);
+	}
+	unlink(copy);
+	empty_scope();
+}
+
 /* Filler arguments for the forking tree: about 1.75 MiB (within the argv
  * limit of a quarter of the stack limit) that make the user-space verdict
  * take a few milliseconds. Without them nomine can kill mxfork before its
@@ -660,19 +737,25 @@ static void parse_args(int argc, char **argv)
 		usage();
 }
 
-static void read_banned(void)
+static void read_line(const char *name, char *out, size_t n)
 {
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/banned.txt", o.cfg);
+	snprintf(path, sizeof(path), "%s/%s", o.cfg, name);
 	f = fopen(path, "re");
-	if (!f || !fgets(banned, sizeof(banned), f)) {
+	if (!f || !fgets(out, (int)n, f)) {
 		fprintf(stderr, "mxcheck: cannot read %s\n", path);
 		exit(2);
 	}
 	fclose(f);
-	banned[strcspn(banned, "\r\n")] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
+static void read_banned(void)
+{
+	read_line("banned.txt", banned, sizeof(banned));
+	read_line("exe-token.txt", exe_token, sizeof(exe_token));
 }
 
 int main(int argc, char **argv)
@@ -705,6 +788,7 @@ int main(int argc, char **argv)
 				snprintf(refusal, sizeof(refusal), "not started again: run small took "
 					 "%.0f s to start and a BPF program was refused", d.startup_ms / 1000);
 			check_execs("small");
+			check_exe_scan(&d, "small");
 		}
 		daemon_stop(&d, "small");
 	}
