@@ -604,6 +604,10 @@ static const char *unready_detector(const struct daemon *d, const char **why)
 		*why = d->mw_err;
 		return "randomx";
 	}
+	if (d->ew && !d->o->no_executable && !d->xw) {
+		*why = d->xw_why;
+		return "executable";
+	}
 	return NULL;
 }
 
@@ -734,6 +738,24 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 		kernel_counter(v, "nomine_fork_lineage_failures_total",
 			       "Forks whose child got no lineage (no storage and no room in a map).",
 			       lineage_failures(d->lt));
+	if (d->xw) {
+		struct exe_watch_stats st;
+
+		exe_watch_stats(d->xw, &st);
+		kernel_counter(v, "nomine_executable_scans_total",
+			       "Files (new executables, scripts) whose bytes were scanned.", st.scans);
+		kernel_counter(v, "nomine_executable_scan_bytes_total", "Bytes read by those scans.",
+			       st.bytes);
+		kernel_counter(v, "nomine_executable_files_banned_total",
+			       "Scans that found a banned string, hash, or (if banned) a packer.",
+			       st.banned);
+		kernel_counter(v, "nomine_executable_scans_dropped_total",
+			       "Scans not made: the scanner's queue was full (a file on a hung "
+			       "mount, or an exec storm).", st.dropped);
+		kernel_counter(v, "nomine_executable_unreadable_total",
+			       "Files gone with their process before they could be read (their "
+			       "next exec is scanned).", st.gone);
+	}
 	if (d->mw)
 		for (size_t i = 0; i < sizeof(randomx_counters) / sizeof(randomx_counters[0]); i++)
 			kernel_counter(v, randomx_counters[i].name, randomx_counters[i].help,
@@ -791,7 +813,9 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->detectors[2].name = "randomx";
 	v->detectors[2].variant = randomx_variant(d);
 	v->detectors[2].refused = d->randomx_refused;
-	v->ndetectors = 3;
+	v->detectors[3].name = "executable";
+	v->detectors[3].variant = d->xw ? "scan" : "none";
+	v->ndetectors = 4;
 	v->nprogs = bpf_load_costs(&v->progs);
 	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
 		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);

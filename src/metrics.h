@@ -21,11 +21,12 @@ struct metric_values {
 	uint64_t exempted, containers_killed;
 	uint64_t meta_resolved, meta_cached, meta_failed;
 	uint64_t lineage_spills;      /* task storage refused, lineage kept aside */
-	/* what the BPF programs count (each a counter family of its own) */
+	/* what the BPF programs and the file scanner count (each a counter
+	 * family of its own) */
 	struct {
 		const char *name, *help;
 		uint64_t value;
-	} kernel[12];
+	} kernel[20];
 	size_t nkernel;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
@@ -34,7 +35,7 @@ struct metric_values {
 	struct {
 		const char *name, *variant;
 		int refused;
-	} detectors[4];
+	} detectors[5];
 	size_t ndetectors;
 	const struct prog_cost *progs; /* every loaded BPF program's verifier cost */
 	size_t nprogs;
