@@ -201,6 +201,7 @@ bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)bench/randomx_kill_time $(OUT)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)
+	$(Q)bench/exe_scan $(OUT)
 
 -include $(wildcard $(OUT)/.deps/*.d)
 

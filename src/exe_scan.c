@@ -216,7 +216,7 @@ static int read_all(int fd, const struct exe_rules *r, uint8_t *buf, struct exe_
 	double t0 = mono_s();
 	size_t keep = 0;            /* bytes of the last chunk carried over */
 	uint64_t off = 0;
-	int hashing = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	int hashing = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1, want_counts = 0;
 
 	if (!md)
 		return -ENOMEM;
@@ -250,7 +250,12 @@ static int read_all(int fd, const struct exe_rules *r, uint8_t *buf, struct exe_
 			memcpy(head + off, buf + keep, c);
 			*nhead = (size_t)off + c;
 		}
-		for (ssize_t i = 0; i < n; i++)
+		/* the byte histogram (entropy) matters only for an ELF without
+		 * section headers: known from the first read */
+		if (off == 0)
+			want_counts = n >= 64 && !memcmp(buf + keep, "\177ELF", 4) &&
+				      buf[keep + 4] == 2 && !(buf[keep + 60] | buf[keep + 61]);
+		for (ssize_t i = 0; want_counts && i < n; i++)
 			counts[buf[keep + (size_t)i]]++;
 		if (hashing && EVP_DigestUpdate(md, buf + keep, (size_t)n) != 1)
 			hashing = 0;
