@@ -16,6 +16,10 @@ static int json_scalar(struct parse *p, const json_t *v, const char *s, size_t n
 		e.len = 0;
 		e.plain = 1;
 		e.type = json_is_null(v) ? SC_NULL : json_is_boolean(v) ? SC_BOOL : SC_NUMBER;
+		if (json_is_boolean(v)) {
+			e.bytes = json_is_true(v) ? "true" : "false";
+			e.len = strlen(e.bytes);
+		}
 		if (json_is_integer(v)) {
 			e.num = NUM_INT;
 			e.ival = json_integer_value(v);

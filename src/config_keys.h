@@ -20,11 +20,13 @@ enum config_type {
 	 * (first: config_key_is_list relies on it) */
 	CONFIG_T_STRINGS,       /* banned strings, each with its file's matchMode */
 	CONFIG_T_PATTERNS,      /* allow regexes */
+	CONFIG_T_BANNED_PATTERNS, /* banned regexes */
 	CONFIG_T_EXES,          /* absolute normalized paths */
 	CONFIG_T_K8S_NAMES,     /* DNS-1123 labels, into names[list] */
 	CONFIG_T_ENV_NAMES,     /* environment variable names, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */
+	CONFIG_T_BOOL,          /* true | false (per file: "secret") */
 	CONFIG_T_INT,           /* integer in min..max, an unsigned int field */
 	CONFIG_T_REAL,          /* number in min..max, a double field */
 	CONFIG_T_PATH,          /* absolute normalized path, a char * field */

@@ -226,6 +226,7 @@ static int add_item(struct parse *p, const struct ev *e)
 	it->len = e->len;
 	it->line = e->line;
 	it->key = p->key;
+	it->label = NULL;
 	p->nitems++;
 	return 0;
 }
@@ -279,6 +280,34 @@ static int on_mode(struct parse *p, const struct ev *e, const struct config_key 
 	else
 		return cfg_fail(p, e->line, "%s must be \"word\" or \"substring\", got %s",
 				k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	p->st = ST_KEY;
+	return 0;
+}
+
+/* "secret": a boolean, spelt as YAML 1.1 and 1.2 readers (and JSON) agree. */
+static int on_bool(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	char q[QUOTED_MAX];
+	size_t i;
+
+	if (e->kind != EV_SCALAR || e->type != SC_BOOL)
+		return cfg_fail(p, e->line, "%s must be true or false, got %s", k->name,
+				type_name(e));
+	for (i = 0; i < 3; i++) {
+		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len)) {
+			p->secret = 1;
+			break;
+		}
+		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len)) {
+			p->secret = 0;
+			break;
+		}
+	}
+	if (i == 3)
+		return cfg_fail(p, e->line, "%s must be true or false, got %s (YAML readers "
+				"disagree on it)", k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
 	p->st = ST_KEY;
 	return 0;
 }
@@ -345,6 +374,7 @@ static int on_value(struct parse *p, const struct ev *e)
 
 	switch (k->type) {
 	case CONFIG_T_MODE: return on_mode(p, e, k);
+	case CONFIG_T_BOOL: return on_bool(p, e, k);
 	case CONFIG_T_INT:
 	case CONFIG_T_REAL: return on_number(p, e, k);
 	case CONFIG_T_PATH: return on_path(p, e, k);
@@ -413,8 +443,10 @@ void cfg_parse_free(struct parse *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nitems; i++)
+	for (i = 0; i < p->nitems; i++) {
 		free(p->items[i].bytes);
+		free(p->items[i].label);
+	}
 	free(p->items);
 	p->items = NULL;
 	p->nitems = p->cap = 0;

@@ -627,8 +627,8 @@ struct bad_case {
 	int prefix;
 };
 
-#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode, " \
-	"allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
+#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, " \
+	"bannedCommandPatterns, matchMode, secret, allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
 	"containerKillWindowSeconds, hostRoot, containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
