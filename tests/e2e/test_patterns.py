@@ -129,3 +129,35 @@ def test_patterns_over_the_state_budget_judged_in_user_space(start_daemon, scope
     assert_killed(p, elapsed)
     ev = d.wait_kill(p.pid)
     assert ev["kill_in_kernel"] is False and ev["matched"] == pats[3], ev
+
+
+def test_secret_file_shows_origins(start_daemon, scope, spawner, nomine_bin):
+    """secret: true: the file's banned strings and patterns appear as
+    file:line in events and in `nomine check`, their text nowhere (but in
+    the offending command line itself); another file's stay readable."""
+    tok, word, open_word = pool_token(), "nms" + secrets.token_hex(6), "nmo" + secrets.token_hex(6)
+    pat = pattern_for(tok)
+    secret_yaml = (f"bannedCommandStrings:\n  - {word}\nbannedCommandPatterns:\n"
+                   f"  - '{pat}'\nsecret: true\n")
+    d = start_daemon(configs={"10-secret.yaml": secret_yaml,
+                              "20-open.json": {"bannedCommandStrings": [open_word]}})
+    path = str(d.config_path("10-secret.yaml"))
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", "sleep 5; : " + " ".join(miner_args(tok))])
+    assert_killed(p, elapsed)
+    assert d.wait_kill(p.pid)["matched"] == f"{path}:4"
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {word}"])
+    assert_killed(p, elapsed)
+    assert d.wait_kill(p.pid)["matched"] == f"{path}:2"
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {open_word}"])
+    assert_killed(p, elapsed)
+    assert d.wait_kill(p.pid)["matched"] == open_word
+    # the regex's text, which no command line holds, is in no line at all
+    with d.cond:
+        raw = b"".join(e["_raw"] for e in d.events) + d.stderr
+    assert pat.encode() not in raw and tok.encode() + b"\\\\." not in raw
+    # `nomine check` says the same
+    cfg = ["--config", path, "--config", str(d.config_path("20-open.json"))]
+    r = subprocess.run([str(nomine_bin), "check", *cfg, "--", "x", *miner_args(tok)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f'{{"verdict":"kill","matched":"{path}:4"}}', r.stdout
