@@ -83,7 +83,8 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 	const void *v;
 	int set;
 
-	if (!cfg)
+	/* per-file keys (matchMode, secret) have no field: never set here */
+	if (!cfg || (k->type != CONFIG_T_INT && k->type != CONFIG_T_REAL && k->type != CONFIG_T_PATH))
 		return NULL;
 	v = field_of(cfg, k->field);
 	set = k->type == CONFIG_T_INT ? *(const unsigned int *)v != 0 :

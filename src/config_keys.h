@@ -59,7 +59,7 @@ extern const size_t config_nkeys;
 const struct config_key *config_key_find(const char *name, size_t n);
 
 /* Where a file set single-value key k (INT, REAL or PATH) in cfg, or NULL
- * while none has. cfg may be NULL. */
+ * while none has (always for other keys). cfg may be NULL. */
 const struct config_origin *config_key_set_at(const struct config *cfg,
 					      const struct config_key *k);
 
