@@ -56,7 +56,7 @@ static void compare_kernel(const struct automaton *a, const uint8_t *argv, size_
 	long want;
 	size_t n;
 
-	if (ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 24, &kt, why, sizeof(why))) {
+	if (ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 24, &kt, why, sizeof(why))) {
 		if (!strstr(why, "end at one position")) {
 			fprintf(stderr, "ktables_build: %s\n", why);
 			abort();

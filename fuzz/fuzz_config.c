@@ -53,10 +53,11 @@ static void check(const struct config *cfg, const struct config *old, int rc, co
 	size_t i;
 
 	for (i = 0; i < config_nkeys; i++)
-		if (!config_key_is_list(&config_keys[i]) && config_keys[i].type != CONFIG_T_MODE)
+		if (!config_key_is_list(&config_keys[i]) && config_keys[i].merge != CONFIG_M_PER_FILE)
 			check_single(cfg, old, &config_keys[i], rc, file);
 	if (rc != 0) {
 		if (cfg->nbanned != old->nbanned || cfg->nallowed != old->nallowed ||
+		    cfg->nbanned_patterns != old->nbanned_patterns ||
 		    cfg->nallowed_exes != old->nallowed_exes || cfg->nfiles != old->nfiles ||
 		    strncmp(err, "f:", 2))
 			abort();
@@ -66,6 +67,19 @@ static void check(const struct config *cfg, const struct config *old, int rc, co
 		if (cfg->banned[i].len == 0 || cfg->banned[i].len > CONFIG_STRING_MAX ||
 		    strlen(cfg->banned[i].bytes) != cfg->banned[i].len ||
 		    cfg->banned[i].at.file != file || cfg->banned[i].at.line < 1)
+			abort();
+	/* banned strings and patterns: what is shown is the text, or for a
+	 * secret file "f:LINE" */
+	for (i = old->nbanned_patterns; i < cfg->nbanned_patterns; i++)
+		if (cfg->banned_patterns[i].len == 0 ||
+		    cfg->banned_patterns[i].len > CONFIG_PATTERN_MAX ||
+		    strlen(cfg->banned_patterns[i].bytes) != cfg->banned_patterns[i].len ||
+		    cfg->banned_patterns[i].at.file != file || cfg->banned_patterns[i].at.line < 1)
+			abort();
+	for (i = old->nbanned; i < cfg->nbanned; i++)
+		if (strlen(cfg->banned[i].shown) != cfg->banned[i].shown_len ||
+		    (cfg->banned[i].secret ? strncmp(cfg->banned[i].shown, "f:", 2) :
+		     cfg->banned[i].shown != cfg->banned[i].bytes))
 			abort();
 	for (i = old->nallowed; i < cfg->nallowed; i++)
 		if (strlen(cfg->allowed[i].regex) == 0 ||

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* fuzz_kregex.c - libFuzzer harness: kregex's DFA against PCRE2 on a pattern and a line. */
+/* fuzz_kregex.c - libFuzzer harness: kregex's DFA against PCRE2 on a pattern and a line,
+ * as an allow pattern (whole line) or a banned one (anywhere in it). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stddef.h>
@@ -18,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Input: a flags byte, then the pattern, a NUL, and the line. Flag bit 0
  * reads each pattern byte as a token of the supported grammar (raw bytes
  * rarely form interesting regexes); bit 1 maps line bytes to a small
- * alphabet so that matches are likely. */
+ * alphabet so that matches are likely; bit 2 judges the pattern as a banned
+ * one (KREGEX_SEARCH against PCRE2's unanchored search) rather than as an
+ * allow pattern (the whole line). */
 static const char *const tokens[] = {
 	"a", "b", "A", "x", "-", " ", "/", ".", "(", ")", "(?:", "|", "*", "+", "?", "*?",
 	"+?", "??", "{2}", "{0,2}", "{1,}", "{,2}", "{", "}", "[ab]", "[^a]", "[a-c]", "[^\\n]",
@@ -59,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t unsup;
 	pcre2_code *re;
 	PCRE2_SIZE off;
-	int flags, err;
+	int flags, err, search;
 
 	if (size < 1)
 		return 0;
@@ -89,8 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const uint8_t *q = sep + (sep < data + size); q < data + size && nl < MAX_LINE; q++)
 		line[nl++] = flags & 2 ? alphabet[*q % (sizeof(alphabet) - 1)] : *q;
 
+	search = flags & 4;
 	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-			   PCRE2_CASELESS | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &err, &off, NULL);
+			   PCRE2_CASELESS | (search ? 0 : PCRE2_ANCHORED | PCRE2_ENDANCHORED), &err,
+			   &off, NULL);
 	if (!re) {
 		/* What PCRE2 refuses, kregex must refuse too. */
 		if (kregex_supported(pat, &why) == 0)
@@ -99,7 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	/* The DFA is zeroed on failure, so it can always be freed. */
-	if (kregex_compile(&pp, 1, 2048, &d, &unsup, &why) < 0 || unsup) {
+	if (kregex_compile_mode(&pp, 1, search ? KREGEX_SEARCH : KREGEX_WHOLE, 2048, &d, &unsup,
+				&why) < 0 || unsup) {
 		kregex_dfa_free(&d);
 		pcre2_code_free(re);
 		return 0;

@@ -27,7 +27,7 @@ static json_t *subject_json(const struct subject *s, const uint8_t *line, size_t
 		log_set_str(o, "exe", s->exe);
 	log_set_bytes(o, "cmdline", line, len);
 	if (v->matched)
-		log_set_bytes(o, "matched", v->matched->bytes, v->matched->len);
+		log_set_bytes(o, "matched", v->matched->shown, v->matched->shown_len);
 	if (v->allowedby)
 		log_set_str(o, "allowedby", v->allowedby->regex);
 	log_set_str(o, "source", s->source);
@@ -424,7 +424,7 @@ static void judge(struct action_ctx *a, struct policy *p, const struct subject *
 	if (!v.matched && s->kflags & (NM_EXEC_KILLED | NM_EXEC_FROZEN)) {
 		/* judged by tables of a config reloaded since: say what we know */
 		o = subject_json(s, line, len, &v);
-		log_set_str(o, "matched", "(a banned string of the previous config)");
+		log_set_str(o, "matched", "(a banned string or pattern of the previous config)");
 		if (s->kflags & NM_EXEC_KILLED)
 			log_kernel_kill(a, s, o);
 		else

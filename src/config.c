@@ -48,6 +48,12 @@ static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
 		if (m)
 			cfg->allowed = m;
 		break;
+	case CONFIG_T_BANNED_PATTERNS:
+		m = cfg_grow(cfg->banned_patterns, cfg->nbanned_patterns, add,
+			     sizeof(*cfg->banned_patterns));
+		if (m)
+			cfg->banned_patterns = m;
+		break;
 	case CONFIG_T_EXES:
 		m = cfg_grow(cfg->allowed_exes, cfg->nallowed_exes, add,
 			     sizeof(*cfg->allowed_exes));
@@ -63,20 +69,33 @@ static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
 	return m ? 0 : -ENOMEM;
 }
 
+/* A banned string or pattern; a secret one is shown by its origin. */
+static void set_banned(struct config_string *s, struct item *it, struct config_origin at,
+		       enum config_mode mode)
+{
+	s->bytes = it->bytes;
+	s->len = it->len;
+	s->mode = mode;
+	s->at = at;
+	s->secret = it->label != NULL;
+	s->label = it->label;
+	s->shown = s->label ? s->label : s->bytes;
+	s->shown_len = strlen(s->shown);
+	it->label = NULL;
+}
+
 /* Moves one item to the end of its list; room was made for it. */
 static void move_item(struct config *cfg, struct item *it, const char *file, enum config_mode mode)
 {
 	const struct config_key *k = &config_keys[it->key];
 	struct config_origin at = { .file = file, .line = it->line };
-	struct config_string *s;
 
 	switch (k->type) {
 	case CONFIG_T_STRINGS:
-		s = &cfg->banned[cfg->nbanned++];
-		s->bytes = it->bytes;
-		s->len = it->len;
-		s->mode = mode;
-		s->at = at;
+		set_banned(&cfg->banned[cfg->nbanned++], it, at, mode);
+		break;
+	case CONFIG_T_BANNED_PATTERNS:
+		set_banned(&cfg->banned_patterns[cfg->nbanned_patterns++], it, at, mode);
 		break;
 	case CONFIG_T_PATTERNS:
 		cfg->allowed[cfg->nallowed].regex = it->bytes;
@@ -114,6 +133,24 @@ static void set_single(struct config *cfg, const struct config_key *k, struct pa
 	*(struct config_origin *)(base + k->at) = (struct config_origin){ file, p->set_line[i] };
 }
 
+/* A secret file's banned items get their "file:line" labels. Returns 0 or
+ * -ENOMEM (the labels made stay with their items, freed with them). */
+static int label_secrets(struct parse *p, const char *name)
+{
+	for (size_t i = 0; p->secret && i < p->nitems; i++) {
+		struct item *it = &p->items[i];
+		enum config_type t = config_keys[it->key].type;
+
+		if (t != CONFIG_T_STRINGS && t != CONFIG_T_BANNED_PATTERNS)
+			continue;
+		if (asprintf(&it->label, "%s:%d", name, it->line) < 0) {
+			it->label = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* Either everything is appended or cfg keeps its contents (its arrays may
  * have moved, which callers cannot tell). Returns 0 or -ENOMEM. */
 static int commit(struct config *cfg, const char *name, struct parse *p)
@@ -122,6 +159,8 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 	char *file = strdup(name);
 	void *m;
 
+	if (label_secrets(p, name))
+		goto fail;
 	for (i = 0; i < p->nitems; i++)
 		n[p->items[i].key]++;
 	if (!file || !(m = cfg_grow(cfg->files, cfg->nfiles, 1, sizeof(*cfg->files))))
@@ -171,8 +210,14 @@ void config_free(struct config *cfg)
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->nbanned; i++)
+	for (i = 0; i < cfg->nbanned; i++) {
 		free(cfg->banned[i].bytes);
+		free(cfg->banned[i].label);
+	}
+	for (i = 0; i < cfg->nbanned_patterns; i++) {
+		free(cfg->banned_patterns[i].bytes);
+		free(cfg->banned_patterns[i].label);
+	}
 	for (i = 0; i < cfg->nallowed; i++)
 		free(cfg->allowed[i].regex);
 	for (i = 0; i < cfg->nallowed_exes; i++)
@@ -187,6 +232,7 @@ void config_free(struct config *cfg)
 	for (i = 0; i < CONFIG_NPATHS; i++)
 		free(cfg->paths[i]);
 	free(cfg->banned);
+	free(cfg->banned_patterns);
 	free(cfg->allowed);
 	free(cfg->allowed_exes);
 	free(cfg->files);

@@ -6,14 +6,17 @@
  * cryptnono execwhacker configs:
  *   {"bannedCommandStrings": [...], "allowedCommandPatterns": [...]}
  * plus nomine's optional "matchMode": "word" | "substring" for that file's
- * banned strings. Banned strings are unioned, patterns concatenated. */
+ * banned strings, "bannedCommandPatterns" (regexes that ban a line they match
+ * anywhere in) and "secret": true (that file's banned strings and patterns
+ * are shown as their origin, never as text). Banned strings are unioned,
+ * patterns concatenated. */
 #ifndef NOMINE_CONFIG_H
 #define NOMINE_CONFIG_H
 
 #include <stddef.h>
 
 #define CONFIG_STRING_MAX 4096      /* longest banned string, bytes */
-#define CONFIG_PATTERN_MAX 65536    /* longest allow pattern, bytes */
+#define CONFIG_PATTERN_MAX 65536    /* longest allow or banned pattern, bytes */
 #define CONFIG_ERR_MAX 1024
 #define CONFIG_BUILTIN_NAME "<built-in>/default.yaml"
 
@@ -25,11 +28,18 @@ struct config_origin {
 	int line;           /* 1-based */
 };
 
+/* A banned string, or a banned pattern (its regex in bytes). */
 struct config_string {
 	char *bytes;        /* NUL-terminated, UTF-8 as written in the file */
 	size_t len;
-	enum config_mode mode;
+	enum config_mode mode;  /* strings only */
 	struct config_origin at;
+	int secret;         /* its file said "secret: true" */
+	/* What events, logs and `nomine check` show for it: bytes, or for a
+	 * secret one its origin "file:line" (owned). */
+	const char *shown;
+	size_t shown_len;
+	char *label;
 };
 
 struct config_pattern {
@@ -71,6 +81,9 @@ enum config_path {
 struct config {
 	struct config_string *banned;
 	size_t nbanned;
+	/* "bannedCommandPatterns": regexes searched for anywhere in the line */
+	struct config_string *banned_patterns;
+	size_t nbanned_patterns;
 	struct config_pattern *allowed;
 	size_t nallowed;
 	struct config_exe *allowed_exes;   /* "allowedExecutables" */

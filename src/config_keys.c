@@ -19,7 +19,10 @@ const struct config_key config_keys[] = {
 	  .maxlen = CONFIG_STRING_MAX },
 	{ .name = "allowedCommandPatterns", .type = CONFIG_T_PATTERNS, .merge = CONFIG_M_APPEND,
 	  .maxlen = CONFIG_PATTERN_MAX },
+	{ .name = "bannedCommandPatterns", .type = CONFIG_T_BANNED_PATTERNS,
+	  .merge = CONFIG_M_APPEND, .maxlen = CONFIG_PATTERN_MAX },
 	{ .name = "matchMode", .type = CONFIG_T_MODE, .merge = CONFIG_M_PER_FILE },
+	{ .name = "secret", .type = CONFIG_T_BOOL, .merge = CONFIG_M_PER_FILE },
 	{ .name = "allowedExecutables", .type = CONFIG_T_EXES, .merge = CONFIG_M_APPEND,
 	  .maxlen = EXE_PATH_MAX },
 	{ .name = "moneroThreshold", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
@@ -93,7 +96,8 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 	const void *v;
 	int set;
 
-	if (!cfg)
+	/* per-file keys (matchMode, secret) have no field: never set here */
+	if (!cfg || k->merge == CONFIG_M_PER_FILE || config_key_is_list(k))
 		return NULL;
 	v = field_of(cfg, k->field);
 	set = k->type == CONFIG_T_INT || k->type == CONFIG_T_BOOL ?

@@ -20,6 +20,7 @@ enum config_type {
 	 * (first: config_key_is_list relies on it) */
 	CONFIG_T_STRINGS,       /* banned strings, each with its file's matchMode */
 	CONFIG_T_PATTERNS,      /* allow regexes */
+	CONFIG_T_BANNED_PATTERNS, /* banned regexes */
 	CONFIG_T_EXES,          /* absolute normalized paths */
 	CONFIG_T_K8S_NAMES,     /* DNS-1123 labels, into names[list] */
 	CONFIG_T_ENV_NAMES,     /* environment variable names, into names[list] */
@@ -27,10 +28,11 @@ enum config_type {
 	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */
+	CONFIG_T_BOOL,          /* true | false: per file ("secret"), or once, an unsigned
+				 * int field: 1 true, 2 false */
 	CONFIG_T_INT,           /* integer in min..max, an unsigned int field */
 	CONFIG_T_REAL,          /* number in min..max, a double field */
 	CONFIG_T_PATH,          /* absolute normalized path, a char * field */
-	CONFIG_T_BOOL,          /* true | false, an unsigned int field: 1 true, 2 false */
 };
 
 enum config_merge {
@@ -60,7 +62,7 @@ extern const size_t config_nkeys;
 const struct config_key *config_key_find(const char *name, size_t n);
 
 /* Where a file set single-value key k (INT, REAL or PATH) in cfg, or NULL
- * while none has. cfg may be NULL. */
+ * while none has (always for other keys). cfg may be NULL. */
 const struct config_origin *config_key_set_at(const struct config *cfg,
 					      const struct config_key *k);
 

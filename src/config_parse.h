@@ -50,6 +50,7 @@ struct item {
 	size_t len;
 	int line;
 	size_t key;             /* its row in config_keys */
+	char *label;            /* "file:line" of a secret banned item, made at commit */
 };
 
 /* One file being validated: its state, what it produced, or why it failed.
@@ -61,6 +62,7 @@ struct parse {
 	size_t key;             /* the key whose value comes next */
 	int seen[CONFIG_KEYS_MAX];
 	enum config_mode mode;
+	int secret;             /* "secret: true": banned items shown by origin */
 	struct item *items;
 	size_t nitems, cap;
 	double num[CONFIG_KEYS_MAX];    /* INT and REAL keys */

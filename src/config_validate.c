@@ -239,6 +239,7 @@ static int add_item(struct parse *p, const struct ev *e)
 	it->len = e->len;
 	it->line = e->line;
 	it->key = p->key;
+	it->label = NULL;
 	p->nitems++;
 	return 0;
 }
@@ -321,6 +322,34 @@ static int store_number(struct parse *p, const struct ev *e, const struct config
 	return 0;
 }
 
+/* A boolean, spelt as YAML 1.1 and 1.2 readers (and JSON) agree: "secret"
+ * for its own file, or a single value (1 true, 2 false) set once. */
+static int on_bool(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+	char q[QUOTED_MAX];
+	int v = 0;
+
+	if (e->kind != EV_SCALAR || e->type != SC_BOOL)
+		return cfg_fail(p, e->line, "%s must be true or false, got %s", k->name,
+				type_name(e));
+	for (size_t i = 0; i < 3 && !v; i++) {
+		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len))
+			v = 1;
+		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len))
+			v = 2;
+	}
+	if (!v)
+		return cfg_fail(p, e->line, "%s must be true or false, got %s (YAML readers "
+				"disagree on it)", k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	if (k->merge != CONFIG_M_PER_FILE)
+		return store_number(p, e, k, v);
+	p->secret = v == 1;
+	p->st = ST_KEY;
+	return 0;
+}
+
 static int on_number(struct parse *p, const struct ev *e, const struct config_key *k)
 {
 	char q[QUOTED_MAX], what[REASON_MAX / 2];
@@ -360,38 +389,16 @@ static int on_path(struct parse *p, const struct ev *e, const struct config_key 
 	return 0;
 }
 
-/* true or false (YAML's yes/no/on/off are refused: they read as strings
- * to some YAML tools, and a switch must mean one thing). */
-static int on_bool(struct parse *p, const struct ev *e, const struct config_key *k)
-{
-	static const char *const yes[] = { "true", "True", "TRUE" }, *const no[] = {
-		"false", "False", "FALSE" };
-	char q[QUOTED_MAX];
-	int v = 0;
-
-	for (size_t i = 0; e->kind == EV_SCALAR && e->type == SC_BOOL && i < 3; i++) {
-		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len))
-			v = 1;
-		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len))
-			v = 2;
-	}
-	if (!v)
-		return cfg_fail(p, e->line, "%s must be true or false, got %s", k->name,
-				e->kind == EV_SCALAR ? cfg_quote(q, sizeof(q), e->bytes, e->len) :
-				type_name(e));
-	return store_number(p, e, k, v);
-}
-
 static int on_value(struct parse *p, const struct ev *e)
 {
 	const struct config_key *k = &config_keys[p->key];
 
 	switch (k->type) {
 	case CONFIG_T_MODE: return on_mode(p, e, k);
+	case CONFIG_T_BOOL: return on_bool(p, e, k);
 	case CONFIG_T_INT:
 	case CONFIG_T_REAL: return on_number(p, e, k);
 	case CONFIG_T_PATH: return on_path(p, e, k);
-	case CONFIG_T_BOOL: return on_bool(p, e, k);
 	default: break;         /* a list */
 	}
 	if (config_key_is_names(k))
@@ -457,8 +464,10 @@ void cfg_parse_free(struct parse *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nitems; i++)
+	for (i = 0; i < p->nitems; i++) {
 		free(p->items[i].bytes);
+		free(p->items[i].label);
+	}
 	free(p->items);
 	p->items = NULL;
 	p->nitems = p->cap = 0;

@@ -60,6 +60,7 @@ struct daemon {
 	uint32_t gen;                 /* generation of the policy in force */
 	size_t table_kib;             /* kernel tables in force, 0: none */
 	size_t nfallback;
+	uint32_t pattern_states;    /* the kernel's banned-pattern DFA, 0: none */
 	struct metrics_server *metrics;
 	struct randomx_watch *mw;
 	unsigned int mw_threshold;     /* settings the RandomX watcher runs with */
@@ -269,6 +270,7 @@ static void log_verdict_site(struct daemon *d, json_t *o)
 		log_set_str(o, "verdict_why", d->site_why);
 	log_set_int(o, "kernel_tables_kib", (long long)d->table_kib);
 	log_set_int(o, "allow_patterns_in_user_space", (long long)d->nfallback);
+	log_set_int(o, "pattern_dfa_states", (long long)d->pattern_states);
 }
 
 /* Puts policy p's tables in the kernel, or takes the kernel's tables out
@@ -285,6 +287,7 @@ static void install_tables(struct daemon *d, const struct policy *p)
 		return;
 	d->gen++;
 	d->nfallback = 0;
+	d->pattern_states = 0;
 	d->table_kib = 0;
 	d->site_why_buf[0] = '\0';
 	if (d->exec_var == EXEC_VERDICT && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
@@ -295,6 +298,7 @@ static void install_tables(struct daemon *d, const struct policy *p)
 				 "failed to install kernel tables: %s", strerror(-ret));
 		d->table_kib = fit ? kp.kt.size / 1024 : 0;
 		d->nfallback = kp.nfallback;
+		d->pattern_states = fit ? kp.pattern_states : 0;
 		kpolicy_free(&kp);
 	} else if (d->exec_var == EXEC_VERDICT) {
 		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", kp.why);
@@ -397,6 +401,7 @@ static void log_features(struct daemon *d)
 	json_object_set_new(f, "programs", progs);
 	json_object_set_new(o, "features", f);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(d->policy));
+	log_set_int(o, "banned_patterns", (long long)policy_nbanned_patterns(d->policy));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(d->policy));
 	log_set_str(o, "mode", d->o->audit ? "audit" : "enforce");
 	log_verdict_site(d, o);
@@ -684,6 +689,7 @@ static void reload(struct daemon *d)
 	o = json_object();
 	log_verdict_site(d, o);
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
+	log_set_int(o, "banned_patterns", (long long)policy_nbanned_patterns(np));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
 	log_emit_event(o, "info", "Config reloaded");
 	run_sweep(d, "reload");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* kpolicy.h - compiles a policy for the kernel: the banned automaton into
- * dense tables, the allow patterns into one DFA, within a memory cap. */
+ * dense tables, the allow patterns into one DFA and the banned patterns into
+ * another, within a memory cap. */
 #ifndef NOMINE_KPOLICY_H
 #define NOMINE_KPOLICY_H
 
@@ -14,10 +15,16 @@
  * push the union past it are left to user space, one by one. */
 #define KPOLICY_ALLOW_STATES 16384
 
+/* Banned patterns have NM_BANNED_PATTERN_STATES (tunables.h). Unlike an
+ * allow pattern, a banned pattern cannot be left to user space alone (every
+ * exec would have to be held for it): a union over the budget leaves every
+ * verdict to user space, as tables over the memory cap do. */
+
 struct kpolicy {
 	struct ktables kt;
 	enum nm_kt_allow allow_mode;
 	size_t nfallback;          /* allow patterns only user space can run */
+	uint32_t pattern_states;   /* states of the banned patterns' DFA, 0: none */
 	char why[256];             /* why the tables could not be built */
 };
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* kregex.c - allow patterns to a minimal byte DFA: Thompson NFA, subset construction, Hopcroft. */
+/* kregex.c - allow and banned patterns to a minimal byte DFA: Thompson NFA, subset construction, Hopcroft. */
 #include "kregex.h"
 #include "kregex_int.h"
 
@@ -618,15 +618,18 @@ static int emit(const struct build *b, const uint32_t *blk, uint32_t nb, const u
 			out->next[(size_t)s * nk + cmap[c]] = ren[TARGET(s, c)];
 	}
 #undef TARGET
-	/* In a minimal DFA all states that cannot accept are one state, looping. */
-	out->dead = UINT32_MAX;
-	for (uint32_t s = 0; s < nb && out->dead == UINT32_MAX; s++) {
+	/* In a minimal DFA all states that cannot accept are one state, looping;
+	 * so are all states from which every line accepts. */
+	out->dead = out->sink = UINT32_MAX;
+	for (uint32_t s = 0; s < nb; s++) {
 		uint32_t c = 0;
 
 		while (c < nk && out->next[(size_t)s * nk + c] == s)
 			c++;
-		if (c == nk && !out->accept[s])
+		if (c == nk && !out->accept[s] && out->dead == UINT32_MAX)
 			out->dead = s;
+		if (c == nk && out->accept[s] && out->sink == UINT32_MAX)
+			out->sink = s;
 	}
 	rc = 0;
 out:
@@ -730,19 +733,48 @@ out:
 	return rc;
 }
 
+/* A loop over any byte, entered and left at a split that also goes on to
+ * next: [\s\S]*. Returns the split (KR_NONE when out of memory). */
+static uint32_t any_loop(struct nfa *f, uint32_t next)
+{
+	struct kr_set all;
+	uint32_t split = nfa_add(f, N_SPLIT, KR_NONE, next), any, k;
+
+	memset(&all, 0xff, sizeof(all));
+	k = nfa_set(f, &all);
+	any = split == KR_NONE || k == KR_NONE ? KR_NONE : nfa_add(f, N_CHAR, split, 0);
+	if (any == KR_NONE)
+		return KR_NONE;
+	f->v[any].set = k;
+	f->v[split].out = any;
+	return split;
+}
+
 int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 		   struct kregex_dfa *out, uint8_t *unsupported, const char **reason)
 {
+	return kregex_compile_mode(patterns, n, KREGEX_WHOLE, max_states, out, unsupported,
+				   reason);
+}
+
+int kregex_compile_mode(const char *const *patterns, size_t n, enum kregex_mode mode,
+			uint32_t max_states, struct kregex_dfa *out, uint8_t *unsupported,
+			const char **reason)
+{
 	struct nfa f = { 0 };
-	uint32_t start = KR_NONE;
+	uint32_t start = KR_NONE, end = 0;
 	int rc;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
-	if (!out || (n && !patterns) || max_states == 0)
+	if (!out || (n && !patterns) || max_states == 0 ||
+	    (mode != KREGEX_WHOLE && mode != KREGEX_SEARCH))
 		return -EINVAL;
-	/* Node 0 is the N_MATCH that every pattern ends in. */
+	/* Node 0 is the N_MATCH that every pattern ends in; a search goes
+	 * there through a trailing any-byte loop. */
 	if (nfa_add(&f, N_MATCH, 0, 0) == KR_NONE)
+		goto nomem;
+	if (mode == KREGEX_SEARCH && (end = any_loop(&f, 0)) == KR_NONE)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		struct kr_ast a = { 0 };
@@ -764,7 +796,7 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 			unsupported[i] = 0;
 		if (reason)
 			reason[i] = NULL;
-		s = gen(&f, &a, a.root, 0);
+		s = gen(&f, &a, a.root, end);
 		kr_ast_free(&a);
 		if (s != KR_NONE && start != KR_NONE)
 			s = nfa_add(&f, N_SPLIT, s, start);
@@ -780,8 +812,12 @@ int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 			goto nomem;
 		out->nstates = out->nclasses = 1;
 		out->dead = 0;
+		out->sink = UINT32_MAX;
 		rc = 0;
 	} else {
+		/* a search may begin after any prefix: a leading any-byte loop */
+		if (mode == KREGEX_SEARCH && (start = any_loop(&f, start)) == KR_NONE)
+			goto nomem;
 		rc = determinise(&f, start, max_states, out);
 	}
 	goto done;
@@ -801,7 +837,7 @@ void kregex_dfa_free(struct kregex_dfa *d)
 	free(d->next);
 	free(d->accept);
 	memset(d, 0, sizeof(*d));
-	d->dead = UINT32_MAX;
+	d->dead = d->sink = UINT32_MAX;
 }
 
 int kregex_match(const struct kregex_dfa *d, const uint8_t *line, size_t len)

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* kregex.h - allow patterns compiled into a byte DFA that BPF can walk.
+/* kregex.h - allow and banned patterns compiled into a byte DFA that BPF can walk.
  *
  * Allow patterns are PCRE2 regexes compiled with PCRE2_CASELESS |
  * PCRE2_ANCHORED | PCRE2_ENDANCHORED (8-bit, no UTF, default tables, newline
- * LF): the pattern must match the whole command line. A subset of the PCRE2
+ * LF): the pattern must match the whole command line. Banned patterns
+ * (KREGEX_SEARCH) are the same regexes searched for anywhere in the line, as
+ * PCRE2_CASELESS alone does: their DFA accepts the language [\s\S]*(?:P)[\s\S]*
+ * matched whole, built from the pattern's own NFA between two any-byte loops
+ * (never by editing its text), which is the same set of lines: a match of P
+ * at i..j is a split of the line, ^ and \A still hold only at its start, and
+ * $ \Z \z only at its end (or before a final newline). A subset of the PCRE2
  * syntax (no backreferences, lookaround, possessive or atomic constructs, ...)
  * describes a regular language; kregex compiles that subset into a dense DFA
  * over bytes that answers exactly as PCRE2 does for every line. Patterns
@@ -40,6 +46,13 @@ struct kregex_dfa {
 	uint32_t *next;        /* [nstates * nclasses] next state */
 	uint8_t *accept;       /* [nstates] 1 if a whole-line match ends here */
 	uint32_t dead;         /* a state from which nothing can accept (UINT32_MAX if none) */
+	uint32_t sink;         /* an accepting state no byte leaves (UINT32_MAX if none):
+				* every longer line is accepted too */
+};
+
+enum kregex_mode {
+	KREGEX_WHOLE = 0,      /* allow patterns: a match is the whole line */
+	KREGEX_SEARCH = 1,     /* banned patterns: a match anywhere in the line */
 };
 
 /* Compiles the UNION of n patterns (the line is allowed if any matches the
@@ -52,6 +65,12 @@ struct kregex_dfa {
  * or a negative errno (-EINVAL bad arguments, -ENOMEM, -E2BIG). */
 int kregex_compile(const char *const *patterns, size_t n, uint32_t max_states,
 		   struct kregex_dfa *out, uint8_t *unsupported, const char **reason);
+
+/* kregex_compile with a mode: KREGEX_WHOLE is kregex_compile; KREGEX_SEARCH
+ * accepts a line when any pattern matches anywhere in it. */
+int kregex_compile_mode(const char *const *patterns, size_t n, enum kregex_mode mode,
+			uint32_t max_states, struct kregex_dfa *out, uint8_t *unsupported,
+			const char **reason);
 
 /* Frees the tables; also fine on a zeroed or failed *d. */
 void kregex_dfa_free(struct kregex_dfa *d);

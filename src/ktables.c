@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* ktables.c - dense kernel tables from the comb automaton, and the C twin of
- * the kernel's walk. */
+/* ktables.c - dense kernel tables from the comb automaton and the two DFAs,
+ * and the C twin of the kernel's walk. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,10 +109,21 @@ static void fill_dense(const struct automaton *a, const struct nm_kt_header *h, 
 	}
 }
 
-static void fill_allow(const struct kregex_dfa *d, struct nm_kt_header *h, uint32_t *w)
+/* Reserves words for DFA d at *words and describes it in *x. */
+static void place_dfa(const struct kregex_dfa *d, uint32_t cls_word, size_t *words,
+		      struct nm_kt_dfa *x)
 {
-	uint8_t *cls = (uint8_t *)&w[NM_KT_A_CLS_WORD];
-	uint32_t *delta = &w[h->a_delta];
+	x->nstates = d->nstates;
+	x->nclasses = d->nclasses;
+	x->delta = (uint32_t)*words;
+	x->cls_word = cls_word;
+	*words += (size_t)d->nstates * d->nclasses;
+}
+
+static void fill_dfa(const struct kregex_dfa *d, struct nm_kt_dfa *x, uint32_t *w)
+{
+	uint8_t *cls = (uint8_t *)&w[x->cls_word];
+	uint32_t *delta = &w[x->delta];
 
 	memcpy(cls, d->cls, 256);
 	cls[0] = d->cls[' '];
@@ -120,14 +131,17 @@ static void fill_allow(const struct kregex_dfa *d, struct nm_kt_header *h, uint3
 		for (uint32_t c = 0; c < d->nclasses; c++) {
 			uint32_t t = d->next[(size_t)s * d->nclasses + c];
 
-			delta[(size_t)s * d->nclasses + c] = t | (d->accept[t] ? NM_KT_ACCEPT : 0);
+			delta[(size_t)s * d->nclasses + c] = t | (d->accept[t] ? NM_KT_ACCEPT : 0) |
+				(t == d->dead || t == d->sink ? NM_KT_FINAL : 0);
 		}
-	h->a_dead = d->dead == UINT32_MAX ? NM_KT_STATE : d->dead;
-	h->a_start_accept = d->accept[0];
+	x->dead = d->dead == UINT32_MAX ? NM_KT_STATE : d->dead;
+	x->sink = d->sink == UINT32_MAX ? NM_KT_STATE : d->sink;
+	x->start_accept = d->accept[0];
 }
 
 int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
-		  enum nm_kt_allow mode, size_t cap, struct ktables *out, char *why, size_t whylen)
+		  enum nm_kt_allow mode, const struct kregex_dfa *pat, size_t cap,
+		  struct ktables *out, char *why, size_t whylen)
 {
 	struct nm_kt_header h = { .magic = NM_KT_MAGIC, .version = NM_KT_VERSION };
 	size_t words = NM_KT_DATA_WORD, size = MIN_SIZE;
@@ -171,12 +185,14 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		h.b_dense = (uint32_t)words;
 		words += (size_t)h.b_ndense * a->nclasses;
 	}
-	if (allow) {
-		h.a_nstates = allow->nstates;
-		h.a_nclasses = allow->nclasses;
-		h.a_delta = (uint32_t)words;
-		words += (size_t)allow->nstates * allow->nclasses;
+	if ((allow && allow->nstates > NM_KT_DFA_STATE) || (pat && pat->nstates > NM_KT_DFA_STATE)) {
+		snprintf(why, whylen, "a DFA has more states than the tables can number");
+		return -E2BIG;
 	}
+	if (allow)
+		place_dfa(allow, NM_KT_A_CLS_WORD, &words, &h.allow);
+	if (pat)
+		place_dfa(pat, NM_KT_P_CLS_WORD, &words, &h.pat);
 	while (size < words * 4 + 8)
 		size *= 2;
 	if (size > cap || words > NM_KT_STATE) {
@@ -196,7 +212,9 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		fill_dense(a, &h, out->words);
 	}
 	if (allow)
-		fill_allow(allow, &h, out->words);
+		fill_dfa(allow, &h.allow, out->words);
+	if (pat)
+		fill_dfa(pat, &h.pat, out->words);
 	memcpy(out->words, &h, sizeof(h));
 	return 0;
 }
@@ -238,11 +256,12 @@ static long best_at(const uint32_t *w, uint32_t s, const uint8_t *argv, size_t i
 	return -1;
 }
 
-static int allow_walk(const uint32_t *w, const uint8_t *argv, size_t len)
+/* Whether DFA x accepts the line argv stands for (NULs as spaces, trailing
+ * ones dropped). */
+static int dfa_walk(const uint32_t *w, const struct nm_kt_dfa *x, const uint8_t *argv, size_t len)
 {
-	const struct nm_kt_header *h = (const void *)w;
-	const uint8_t *cls = (const uint8_t *)&w[NM_KT_A_CLS_WORD];
-	uint32_t a = 0, acc = h->a_start_accept, saved_acc = acc;
+	const uint8_t *cls = (const uint8_t *)&w[x->cls_word];
+	uint32_t a = 0, acc = x->start_accept, saved_acc = acc;
 	int in_nul = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -255,17 +274,18 @@ static int allow_walk(const uint32_t *w, const uint8_t *argv, size_t len)
 		} else if (argv[i]) {
 			in_nul = 0;
 		}
-		t = w[h->a_delta + (size_t)a * h->a_nclasses + cls[argv[i]]];
-		a = t & NM_KT_STATE;
+		t = w[x->delta + (size_t)a * x->nclasses + cls[argv[i]]];
+		a = t & NM_KT_DFA_STATE;
 		acc = !!(t & NM_KT_ACCEPT);
-		if (a != h->a_dead)
+		if (!(t & NM_KT_FINAL))
 			continue;
+		/* dead or sink: decided for every line that goes on past here */
 		if (!in_nul)
-			return 0;
-		/* dead inside a NUL run: the line may have ended before it */
+			return (int)acc;
+		/* inside a NUL run: the line may have ended before it */
 		while (++i < len)
 			if (argv[i])
-				return 0;
+				return (int)acc;
 		return (int)saved_acc;
 	}
 	return in_nul ? (int)saved_acc : (int)acc;
@@ -311,6 +331,7 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 	int out;
 
 	v->matched = -1;
+	v->pattern = 0;
 	v->allowed = 0;
 	for (size_t i = 0; h->b_nstates && i < len && v->matched < 0; i++) {
 		/* a match ending in a NUL run holds only if the run is not trailing */
@@ -329,6 +350,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 		else if (id >= 0)
 			v->matched = id;
 	}
-	if (v->matched >= 0 && h->allow_mode != NM_KT_ALLOW_NONE && h->a_nstates)
-		v->allowed = allow_walk(w, argv, len);
+	/* no banned string: a banned pattern, anywhere in the line */
+	if (v->matched < 0 && h->pat.nstates)
+		v->pattern = dfa_walk(w, &h->pat, argv, len);
+	if ((v->matched >= 0 || v->pattern) && h->allow_mode != NM_KT_ALLOW_NONE &&
+	    h->allow.nstates)
+		v->allowed = dfa_walk(w, &h->allow, argv, len);
 }

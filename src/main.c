@@ -172,7 +172,7 @@ static void print_verdict(const struct verdict *v)
 
 	json_object_set_new(o, "verdict", json_string(v->kill ? "kill" : "allow"));
 	if (v->matched)
-		log_set_bytes(o, "matched", v->matched->bytes, v->matched->len);
+		log_set_bytes(o, "matched", v->matched->shown, v->matched->shown_len);
 	if (v->allowedby)
 		log_set_str(o, "allowedby", v->allowedby->regex);
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

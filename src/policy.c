@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* policy.c - banned strings (automaton) plus allow patterns (PCRE2). */
+/* policy.c - banned strings (automaton), banned and allow patterns (PCRE2). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <pcre2.h>
@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "automaton.h"
+#include "kregex.h"
 #include "policy.h"
+#include "tunables.h"
 
 /* Command lines are attacker-controlled and up to megabytes long: bound the
  * work one allow pattern may do so a crafted line cannot stall the daemon. */
@@ -18,6 +20,8 @@ struct policy {
 	struct config cfg;
 	struct automaton *ac;
 	pcre2_code **re;
+	pcre2_code **bre;           /* banned patterns */
+	struct kregex_dfa *bdfa;    /* each banned pattern's DFA, as the kernel's */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
@@ -63,6 +67,28 @@ static int build_automaton(struct policy *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* One regex of list key (for the message), JIT-compiled when it can be (JIT
+ * is an optimisation; the interpreter gives the same answers). NULL with
+ * "file:line: reason" in err when PCRE2 refuses it. */
+static pcre2_code *compile_one(struct policy *p, const char *regex, uint32_t opts, const char *key,
+			       const struct config_origin *at, char *err, size_t errlen)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, opts, &code, &off, p->cctx);
+	if (!re) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		snprintf(err, errlen, "%s:%d: invalid regex in %s: %s at offset %zu", at->file,
+			 at->line, key, (char *)msg, (size_t)off);
+		return NULL;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
 /* Allow patterns must match the whole command line: anchored at both ends by
  * options (not by editing the text, which alternation would defeat). 0, or
  * -ENOMEM or -EINVAL (a bad regex) with the reason in err. */
@@ -91,20 +117,70 @@ static int build_patterns(struct policy *p, char *err, size_t errlen)
 		pcre2_jit_stack_assign(p->mctx, NULL, p->jit_stack);
 	for (size_t i = 0; i < n; i++) {
 		const struct config_pattern *cp = &p->cfg.allowed[i];
-		PCRE2_UCHAR msg[256];
-		PCRE2_SIZE off;
-		int code;
 
-		p->re[i] = pcre2_compile((PCRE2_SPTR)cp->regex, PCRE2_ZERO_TERMINATED, opts,
-					 &code, &off, p->cctx);
-		if (!p->re[i]) {
-			pcre2_get_error_message(code, msg, sizeof(msg));
-			snprintf(err, errlen, "%s:%d: invalid regex in allowedCommandPatterns: %s at offset %zu",
-				 cp->at.file, cp->at.line, (char *)msg, (size_t)off);
+		p->re[i] = compile_one(p, cp->regex, opts, "allowedCommandPatterns", &cp->at, err,
+				       errlen);
+		if (!p->re[i])
 			return -EINVAL;
-		}
-		/* JIT is an optimisation; the interpreter gives the same answers. */
-		pcre2_jit_compile(p->re[i], PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+/* Whether banned pattern cp can be judged in the kernel: in kregex's
+ * subset, its DFA within the budget, and not one that matches every line
+ * (which would kill every process). Keeps its DFA in *d. 0, or -EINVAL /
+ * -ENOMEM with "file:line: reason" in err. */
+static int kernel_judgeable(const struct config_string *cp, struct kregex_dfa *d, char *err,
+			    size_t errlen)
+{
+	const char *why = NULL, *pat = cp->bytes;
+	uint8_t unsup = 0;
+	int rc = kregex_compile_mode(&pat, 1, KREGEX_SEARCH, NM_BANNED_PATTERN_STATES, d, &unsup,
+				     &why);
+
+	if (rc == 0 && unsup) {
+		kregex_dfa_free(d);
+		rc = -EINVAL;
+	} else if (rc == 0 && d->nstates == 1 && d->accept[0]) {
+		why = "it matches every command line";
+		kregex_dfa_free(d);
+		rc = -EINVAL;
+	} else if (rc == -E2BIG) {
+		why = "its DFA needs more states than the kernel's budget (NM_BANNED_PATTERN_STATES)";
+		rc = -EINVAL;
+	}
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	else if (rc < 0)
+		snprintf(err, errlen, "%s:%d: bannedCommandPatterns item cannot be judged in the "
+			 "kernel: %s", cp->at.file, cp->at.line, why ? why : "unsupported");
+	return rc;
+}
+
+/* Banned patterns match anywhere in the line: PCRE2 unanchored, caseless,
+ * and each must be one the kernel can judge exactly (a banned pattern only
+ * user space could run would be a hole at exec). 0, or -ENOMEM or -EINVAL
+ * with the reason in err. */
+static int build_banned_patterns(struct policy *p, char *err, size_t errlen)
+{
+	size_t n = p->cfg.nbanned_patterns;
+	int rc;
+
+	p->bre = calloc(n ? n : 1, sizeof(*p->bre));
+	p->bdfa = calloc(n ? n : 1, sizeof(*p->bdfa));
+	if (!p->bre || !p->bdfa) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct config_string *cp = &p->cfg.banned_patterns[i];
+
+		p->bre[i] = compile_one(p, cp->bytes, PCRE2_CASELESS, "bannedCommandPatterns", &cp->at,
+					err, errlen);
+		if (!p->bre[i])
+			return -EINVAL;
+		if ((rc = kernel_judgeable(cp, &p->bdfa[i], err, errlen)) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -122,7 +198,8 @@ struct policy *policy_build(struct config *cfg, char *err, size_t errlen)
 	}
 	p->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	if ((rc = build_automaton(p, err, errlen)) < 0 || (rc = build_patterns(p, err, errlen)) < 0) {
+	if ((rc = build_automaton(p, err, errlen)) < 0 || (rc = build_patterns(p, err, errlen)) < 0 ||
+	    (rc = build_banned_patterns(p, err, errlen)) < 0) {
 		policy_free(p);
 		errno = -rc;
 		return NULL;
@@ -137,6 +214,12 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; p->re && i < p->cfg.nallowed; i++)
 		pcre2_code_free(p->re[i]);
 	free(p->re);
+	for (size_t i = 0; p->bre && i < p->cfg.nbanned_patterns; i++)
+		pcre2_code_free(p->bre[i]);
+	for (size_t i = 0; p->bdfa && i < p->cfg.nbanned_patterns; i++)
+		kregex_dfa_free(&p->bdfa[i]);
+	free(p->bre);
+	free(p->bdfa);
 	pcre2_match_data_free(p->md);
 	pcre2_match_context_free(p->mctx);
 	pcre2_jit_stack_free(p->jit_stack);
@@ -163,15 +246,38 @@ const struct config_pattern *policy_allowed(struct policy *p, const uint8_t *lin
 	return NULL;
 }
 
+/* The first banned pattern found anywhere in the line, or -1. Where PCRE2
+ * gives up (match limit) the pattern's DFA answers: the same answer, as the
+ * kernel's (the agreement tests hold the two together). */
+static long banned_pattern(struct policy *p, const uint8_t *line, size_t len)
+{
+	for (size_t i = 0; i < p->cfg.nbanned_patterns; i++) {
+		int rc = pcre2_match(p->bre[i], line, len, 0, 0, p->md, p->mctx);
+
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			rc = pcre2_match(p->bre[i], line, len, 0, PCRE2_NO_JIT, p->md, p->mctx);
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			rc = kregex_match(&p->bdfa[i], line, len) ? 1 : PCRE2_ERROR_NOMATCH;
+		if (rc >= 0)
+			return (long)i;
+	}
+	return -1;
+}
+
 void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v)
 {
 	long idx;
 
 	memset(v, 0, sizeof(*v));
 	idx = p->ac ? automaton_find(p->ac, line, len, NULL) : -1;
-	if (idx < 0)
+	if (idx >= 0) {
+		v->matched = &p->cfg.banned[idx];
+	} else if ((idx = banned_pattern(p, line, len)) >= 0) {
+		v->matched = &p->cfg.banned_patterns[idx];
+		v->pattern = 1;
+	} else {
 		return;
-	v->matched = &p->cfg.banned[idx];
+	}
 	v->allowedby = policy_allowed(p, line, len, &v->pattern_error);
 	v->kill = v->allowedby == NULL;
 }
@@ -179,6 +285,11 @@ void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verd
 size_t policy_nbanned(const struct policy *p)
 {
 	return p->cfg.nbanned;
+}
+
+size_t policy_nbanned_patterns(const struct policy *p)
+{
+	return p->cfg.nbanned_patterns;
 }
 
 size_t policy_npatterns(const struct policy *p)

@@ -30,6 +30,13 @@
  * strings take 8 MiB, 100k take 64 MiB. */
 #define NM_TABLE_CAP_BYTES (32u << 20)
 
+/* States the banned patterns' DFA may have (their union, each searched for
+ * anywhere in the line): at most 4 MiB of kernel table at 64 byte classes.
+ * The built-in config's patterns take a few hundred together (the start-up
+ * line's pattern_dfa_states). A single pattern over it is refused at load;
+ * a union over it leaves every verdict to user space. */
+#define NM_BANNED_PATTERN_STATES 16384u
+
 /* Exec ring buffer sizes, set by exec.c before load for the program that
  * loads. Its pages are mapped into the daemon (twice) and count in its RSS.
  * With the verdict in the kernel only banned execs travel (every exec only

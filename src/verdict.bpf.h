@@ -74,14 +74,17 @@ struct kwalk {
 	__u32 chunk_off;      /* argv offset of scratch data[0] */
 	__u32 chunk_len;      /* bytes of argv in scratch data, 0 before the first */
 	__u32 pos;            /* next byte within the chunk */
-	__u32 s;              /* banned or allow state */
+	__u32 s;              /* banned, allow or pattern state */
 	__s32 matched;        /* banned string index, -1 none */
 	__s32 tentative;      /* a match ending in a NUL run, held until a byte follows */
 	__u32 status;         /* enum kw_status */
 	__u32 acc;            /* allow DFA: the line so far is accepted */
 	__u32 saved_acc;      /* acc where the current NUL run began */
 	__u32 in_nul;
-	__u32 dead_in_nul;    /* the allow DFA died inside a NUL run */
+	__u32 final_in_nul;   /* the DFA reached its dead or sink state inside a
+			       * NUL run: acc is final unless the line ended
+			       * before the run */
+	__u32 which;          /* DFA walk: 0 the allow DFA, 1 the banned patterns' */
 	/* a state that ends banned strings, reached at argv[hit_at]: the block
 	 * stops there and the next one judges it (kw_best is a call, and a call
 	 * inside the byte loop would push its registers to the stack) */
@@ -354,15 +357,18 @@ __noinline int kw_banned_block(void)
 	return 0;
 }
 
-/* Up to KW_BLOCK bytes of the allow DFA (allow_walk() in ktables.c): a cold
- * path, walked only after a banned match. Returns 1 when the walk is over. */
-__noinline int kw_allow_block(void)
+/* Up to KW_BLOCK bytes of a DFA, the allow patterns' or (k->which) the
+ * banned patterns' (dfa_walk() in ktables.c): a line accepted as a whole,
+ * NULs read as spaces and a trailing run of them dropped. Its dead and sink
+ * states end the walk early. Returns 1 when the walk is over. */
+__noinline int kw_dfa_block(void)
 {
 	struct kwalk *k;
 	struct exec_record *r;
 	const struct nm_kt_header *h;
+	const struct nm_kt_dfa *d;
 	const __u32 *w;
-	__u32 s, start, len, acc, saved_acc, in_nul, dead_in_nul, delta, ncls, dead, j;
+	__u32 s, start, len, acc, saved_acc, in_nul, final_in_nul, delta, ncls, clsw, j;
 	__u32 m = kt_wmask;
 	int ret = kw_block_begin(&k, &r, &w);
 
@@ -371,16 +377,17 @@ __noinline int kw_allow_block(void)
 	if (k->pos >= k->chunk_len)
 		return kw_next_chunk(k, r);
 	h = (const struct nm_kt_header *)w;
-	delta = h->a_delta;
-	ncls = h->a_nclasses;
-	dead = h->a_dead;
+	d = k->which ? &h->pat : &h->allow;
+	delta = d->delta;
+	ncls = d->nclasses;
+	clsw = d->cls_word;
 	s = k->s;
 	start = k->pos;
 	len = k->chunk_len;
 	acc = k->acc;
 	saved_acc = k->saved_acc;
 	in_nul = k->in_nul;
-	dead_in_nul = k->dead_in_nul;
+	final_in_nul = k->final_in_nul;
 	for (j = 0; j < KW_BLOCK; j++) {
 		__u32 at = start + j, t;
 		__u8 b;
@@ -388,11 +395,13 @@ __noinline int kw_allow_block(void)
 		if (at >= len)
 			break;
 		b = r->data[at & (NM_CHUNK_MAX - 1)];
-		if (dead_in_nul) {
-			/* dead inside a NUL run: allowed only if the line ended before it */
+		if (final_in_nul) {
+			/* dead or sink inside a NUL run: that verdict (acc, which
+			 * no byte changes any more), unless the line ended before
+			 * the run */
 			if (!b)
 				continue;
-			k->acc = 0;
+			k->acc = acc;
 			k->in_nul = 0;
 			k->status = KW_DONE;
 			return 1;
@@ -404,17 +413,17 @@ __noinline int kw_allow_block(void)
 		} else if (b) {
 			in_nul = 0;
 		}
-		t = kw_word(w, m, (__u64)delta + (__u64)s * ncls + kw_cls(w, m, NM_KT_A_CLS_WORD, b));
-		s = t & NM_KT_STATE;
+		t = kw_word(w, m, (__u64)delta + (__u64)s * ncls + kw_cls(w, m, clsw, b));
+		s = t & NM_KT_DFA_STATE;
 		acc = !!(t & NM_KT_ACCEPT);
-		if (s == dead) {
+		if (t & NM_KT_FINAL) {
 			if (!in_nul) {
-				k->acc = 0;
+				k->acc = acc;
 				k->in_nul = 0;
 				k->status = KW_DONE;
 				return 1;
 			}
-			dead_in_nul = 1;
+			final_in_nul = 1;
 		}
 	}
 	k->s = s;
@@ -422,7 +431,7 @@ __noinline int kw_allow_block(void)
 	k->acc = acc;
 	k->saved_acc = saved_acc;
 	k->in_nul = in_nul;
-	k->dead_in_nul = dead_in_nul;
+	k->final_in_nul = final_in_nul;
 	return 0;
 }
 
@@ -431,9 +440,9 @@ static long kw_banned_cb(__u32 i, void *ctx)
 	return kw_banned_block() != 0;
 }
 
-static long kw_allow_cb(__u32 i, void *ctx)
+static long kw_dfa_cb(__u32 i, void *ctx)
 {
-	return kw_allow_block() != 0;
+	return kw_dfa_block() != 0;
 }
 
 /* bpf_loop rounds for a walk of len bytes: a round per KW_BLOCK bytes, one
@@ -468,24 +477,59 @@ static __always_inline struct kwalk *kw_begin(unsigned long arg_start, __u32 arg
 	return k;
 }
 
-/* The first valid banned string of the argv, or -1. -2 when the walk could
+/* 1 if DFA `which` (0 allow, 1 banned patterns) of the tables of
+ * generation gen accepts the whole line, 0 if not (or there is no such
+ * DFA), -1 if the walk could not finish. A global function: verified once,
+ * and its callers see one unknown result instead of its paths. */
+__noinline int kw_dfa_accepts(__u32 which, __u64 arg_start, __u32 argv_len, __u32 gen)
+{
+	const struct nm_kt_header *h = (const void *)kw_tables(gen);
+	const struct nm_kt_dfa *d;
+	struct kwalk *k;
+
+	if (!h)
+		return -1;
+	d = which ? &h->pat : &h->allow;
+	if (!d->nstates)
+		return 0;
+	k = kw_begin(arg_start, argv_len, gen);
+	if (!k)
+		return -1;
+	k->which = which;
+	k->acc = d->start_accept;
+	k->saved_acc = k->acc;
+	bpf_loop(kw_rounds(argv_len), kw_dfa_cb, NULL, 0);
+	/* k is a map value: the verifier knows nothing of what the walk left */
+	k = kw_state();
+	if (!k || k->status != KW_DONE)
+		return -1;
+	return k->in_nul ? k->saved_acc : k->acc;
+}
+
+/* The first valid banned string of the argv; else NM_KT_PATTERN_MATCH if a
+ * banned pattern matches anywhere in the line; else -1. -2 when a walk could
  * not finish (unreadable argv, tables swapped): user space decides. */
 static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned long arg_start,
 				       __u32 argv_len)
 {
 	struct kwalk *k;
+	int hit;
 
-	if (!h->b_nstates || !argv_len)
-		return -1;
-	k = kw_begin(arg_start, argv_len, h->generation);
-	if (!k)
+	if (h->b_nstates && argv_len) {
+		k = kw_begin(arg_start, argv_len, h->generation);
+		if (!k)
+			return -2;
+		bpf_loop(kw_rounds(argv_len), kw_banned_cb, NULL, 0);
+		k = kw_state();
+		if (!k || k->status != KW_DONE)
+			return -2;
+		if (k->matched >= 0)
+			return k->matched;
+	}
+	hit = h->pat.nstates ? kw_dfa_accepts(1, arg_start, argv_len, h->generation) : 0;
+	if (hit < 0)
 		return -2;
-	bpf_loop(kw_rounds(argv_len), kw_banned_cb, NULL, 0);
-	/* k is a map value: the verifier knows nothing of what the walk left */
-	k = kw_state();
-	if (!k || k->status != KW_DONE)
-		return -2;
-	return k->matched;
+	return hit ? NM_KT_PATTERN_MATCH : -1;
 }
 
 /* 1 if the allow DFA accepts the whole line, 0 if not, -1 if the walk could
@@ -493,20 +537,7 @@ static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned lo
 static __always_inline int kw_allowed(const struct nm_kt_header *h, unsigned long arg_start,
 				      __u32 argv_len)
 {
-	struct kwalk *k;
-
-	if (!h->a_nstates)
-		return 0;
-	k = kw_begin(arg_start, argv_len, h->generation);
-	if (!k)
-		return -1;
-	k->acc = h->a_start_accept;
-	k->saved_acc = k->acc;
-	bpf_loop(kw_rounds(argv_len), kw_allow_cb, NULL, 0);
-	k = kw_state();
-	if (!k || k->status != KW_DONE)
-		return -1;
-	return k->in_nul ? k->saved_acc : k->acc;
+	return kw_dfa_accepts(0, arg_start, argv_len, h->generation);
 }
 
 #endif

@@ -8,13 +8,16 @@ must kill every one of.
 Most lines run the miner under another name (./svc, /tmp/.x/kworker, a
 fake python3 or google-chrome) with its pool given as an IP address, so that
 what catches them is an indicator other than the program's name: a miner-only
-option, a pool URL scheme, a pool's domain, or the algorithm argument. The
+option, a pool URL scheme, a pool's domain, the algorithm argument, or (the
+last group) only the shape of its arguments: a Monero address, -o HOST:PORT
+with -u, an algorithm glued to -a. The
 knowledge here (options, algorithm names and spellings, schemes, pools) is
 written down from the miners' documentation independently of
 config/default.yaml; the unit test requires every line to be killed and every
 entry of the config to kill at least one line, so the two lists are checked
 against each other. The pool addresses are documentation addresses
-(192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) and the wallets are random.
+(192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) and the wallets are random
+(Monero addresses with the prefixes their network bytes give).
 
 Each line is one argv joined with single spaces, as nomine matches it.
 Usage: make-miner-corpus.py [--seed N] [--out PATH]
@@ -110,7 +113,15 @@ class Gen:
                               self.r.randint(1024, 65535)]))
 
     def xmr(self):
-        return self.pick("48") + "".join(self.r.choice(B58) for _ in range(94))
+        """A Monero standard address (network byte 18: "4" then 1-9, A or B)
+        or subaddress (byte 42: "8" then 2-9 or A-C), 95 characters."""
+        head = self.pick(["4" + self.pick("123456789AB"), "8" + self.pick("23456789ABC")])
+        return head + "".join(self.r.choice(B58) for _ in range(93))
+
+    def xmr_integrated(self):
+        """A Monero integrated address (byte 19: "4" then B-H or J-M), 106
+        characters."""
+        return "4" + self.pick("BCDEFGHJKLM") + "".join(self.r.choice(B58) for _ in range(104))
 
     def eth(self):
         return "0x" + "".join(self.r.choice("0123456789abcdefABCDEF") for _ in range(40))
@@ -242,6 +253,26 @@ def pools(g):
     return out
 
 
+def shapes(g):
+    """Renamed miners that no string gives away: a bare pool address, generic
+    options, nothing but the shape of their arguments (a Monero address, -o
+    host:port with -u, an algorithm glued to -a)."""
+    out = []
+    for _ in range(3):
+        out.append("%s %s:%s %s" % (g.disguise(), g.ip(), g.port(), g.xmr()))
+        out.append("%s --data %s.%s" % (g.disguise(), g.xmr(), g.worker()))
+        out.append("%s -c /tmp/.x/c.json -u %s+%d" % (g.disguise(), g.xmr_integrated(),
+                                                       g.r.randint(1000, 90000)))
+        out.append("%s -o %s:%s -u %s -p %s" % (g.disguise(), g.ip(), g.port(),
+                                                g.pick([g.eth(), g.rvn(), "user.rig1"]), g.worker()))
+        out.append("%s --url=tcp://%s:%s --user=%s" % (g.disguise(), g.ip(), g.port(),
+                                                       g.pick([g.eth(), "w%d" % g.r.randint(1, 99)])))
+    for a in ["rx/0", "rx/wow", "cn/r", "cn-lite/1", "cn-heavy/0", "cn-pico/trtl",
+              "argon2/chukwav2"]:
+        out.append("%s -a%s -t %d %s" % (g.disguise(), a, g.r.randint(1, 8), g.ip()))
+    return out
+
+
 def node_mining(g):
     """Mining built into Monero's node and into P2Pool."""
     w = g.xmr()
@@ -261,7 +292,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "miner-cmdlines.txt"))
     args = ap.parse_args()
     g = Gen(args.seed)
-    lines = named(g) + flagged(g) + algos(g) + schemes(g) + pools(g) + node_mining(g)
+    lines = named(g) + flagged(g) + algos(g) + schemes(g) + pools(g) + node_mining(g) + shapes(g)
     write_lines(args.out, lines)
 
 

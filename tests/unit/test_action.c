@@ -22,7 +22,7 @@
 #define KJ (NM_EXEC_KJUDGED | NM_EXEC_IN_SCOPE)
 /* as the kernel sends an exec it held without a verdict */
 #define UNJ (NM_EXEC_UNJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE)
-#define PREVIOUS "(a banned string of the previous config)"
+#define PREVIOUS "(a banned string or pattern of the previous config)"
 
 enum kill_result { KILL_OK, KILL_GONE, KILL_REFUSED, KILL_DENIED };
 

@@ -304,6 +304,45 @@ static void test_match_mode(void **state)
 	config_free(&c);
 }
 
+/* bannedCommandPatterns are kept in file order with their origins; secret
+ * (per file, wherever it stands in it) shows a file's banned strings and
+ * patterns as "file:line" and nothing else of them. */
+static void test_patterns_and_secret(void **state)
+{
+	struct config c = { 0 };
+	char err[CONFIG_ERR_MAX] = "";
+
+	(void)state;
+	assert_int_equal(parse(&c, "open.yaml", "bannedCommandStrings: [ab]\n"
+			       "bannedCommandPatterns:\n  - 'x\\d+'\n  - '^y'\n", 0, err), 0);
+	assert_int_equal(parse(&c, "hid.yaml", "bannedCommandStrings: [cd]\n"
+			       "bannedCommandPatterns: ['z.*z']\nallowedCommandPatterns: [ok]\n"
+			       "secret: true\n", 0, err), 0);
+	assert_int_equal(parse(&c, "hid.json", "{\"secret\": true,\n\"bannedCommandStrings\":"
+			       " [\"ef\"]}", 1, err), 0);
+	assert_int_equal(parse(&c, "off.json", "{\"secret\": false, \"bannedCommandPatterns\":"
+			       " [\"q\"]}", 1, err), 0);
+	assert_int_equal(c.nbanned, 3);
+	assert_int_equal(c.nbanned_patterns, 4);
+	assert_string_equal(c.banned_patterns[0].bytes, "x\\d+");
+	assert_int_equal(c.banned_patterns[1].at.line, 4);
+	assert_string_equal(c.banned_patterns[1].at.file, "open.yaml");
+	/* shown: the text, or for a secret file its origin */
+	assert_false(c.banned[0].secret);
+	assert_string_equal(c.banned[0].shown, "ab");
+	assert_string_equal(c.banned_patterns[0].shown, "x\\d+");
+	assert_true(c.banned[1].secret);
+	assert_string_equal(c.banned[1].shown, "hid.yaml:1");
+	assert_int_equal(c.banned[1].shown_len, strlen("hid.yaml:1"));
+	assert_string_equal(c.banned[1].bytes, "cd");          /* still matched by its text */
+	assert_true(c.banned_patterns[2].secret);
+	assert_string_equal(c.banned_patterns[2].shown, "hid.yaml:2");
+	assert_string_equal(c.banned[2].shown, "hid.json:2");
+	assert_false(c.banned_patterns[3].secret);
+	assert_string_equal(c.banned_patterns[3].shown, "q");
+	config_free(&c);
+}
+
 /* Plain YAML scalars that some YAML reader would not take as strings must be
  * quoted; ordinary words, versions and flags are fine unquoted. */
 static void test_plain_scalars(void **state)
@@ -627,8 +666,8 @@ struct bad_case {
 	int prefix;
 };
 
-#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, matchMode, " \
-	"allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
+#define VALID_KEYS "(valid keys: bannedCommandStrings, allowedCommandPatterns, " \
+	"bannedCommandPatterns, matchMode, secret, allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
 	"containerKillWindowSeconds, bannedExecutableStrings, bannedExecutableHashes, " \
 	"bannedPackedExecutables, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
@@ -892,6 +931,15 @@ static const struct bad_case bad_cases[] = {
 	{ 1, "{\"moneroWindowSeconds\": 3600.0000001}", 0, "bad.json:1: " WIN "3600.0000001", 0 },
 	{ 1, "{\"moneroWindowSeconds\": 1E4}", 0, "bad.json:1: " WIN "10000.0", 0 },
 	{ 1, "{\"moneroWindowSeconds\": 1e400}", 0, "bad.json:1: invalid JSON: ", 1 },
+	{ 0, "secret: yes\n", 0, "bad.yaml:1: secret must be true or false, got \"yes\" (YAML "
+	  "readers disagree on it)", 0 },
+	{ 0, "secret: 'true'\n", 0, "bad.yaml:1: secret must be true or false, got a string", 0 },
+	{ 0, "secret: [true]\n", 0, "bad.yaml:1: secret must be true or false, got a list", 0 },
+	{ 1, "{\"secret\": 1}", 0, "bad.json:1: secret must be true or false, got a number", 0 },
+	{ 0, "secret: true\nsecret: false\n", 0, "bad.yaml:2: duplicate key \"secret\"", 0 },
+	{ 0, "bannedCommandPatterns: x\n", 0,
+	  "bad.yaml:1: bannedCommandPatterns must be a list of strings, got a string", 0 },
+	{ 0, "bannedCommandPatterns: ['']\n", 0, "bad.yaml:1: empty string in bannedCommandPatterns", 0 },
 };
 
 static void test_bad_inputs(void **state)
@@ -917,6 +965,7 @@ static void test_bad_inputs(void **state)
 			fail_msg("case %zu:\n  got  %s\n  want %s%s", i, err, t->want,
 				 t->prefix ? "..." : "");
 		assert_int_equal(c.nbanned, 1);
+		assert_int_equal(c.nbanned_patterns, 0);
 		assert_int_equal(c.nallowed, 0);
 		assert_int_equal(c.nallowed_exes, 0);
 		assert_int_equal(c.monero_threshold, 0);
@@ -1273,6 +1322,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_fallback),
 		cmocka_unit_test(test_match_mode),
+		cmocka_unit_test(test_patterns_and_secret),
 		cmocka_unit_test(test_plain_scalars),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_monero_keys),

@@ -6,7 +6,9 @@
  * renamed), each of its entries kills at least one of those miner lines, and
  * it fits the kernel's verdict tables at the default size, so that the kernel
  * judges it at exec. A naive matcher restates the word rule independently of
- * the automaton. */
+ * the automaton; each banned pattern's own DFA (kregex, not PCRE2) checks the
+ * patterns, and each pattern must be the only entry that kills some miner
+ * line (else it is untested). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,11 +16,13 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "corpus_lines.h"
 #include "kpolicy.h"
+#include "kregex.h"
 #include "naive_match.h"
 #include "policy.h"
 #include "tunables.h"
@@ -53,6 +57,35 @@ static void test_word_hit_helper(void **state)
 	assert_false(word_hit("xmri", "xmrig"));
 	assert_true(word_hit("./x -A RX/0 -o y", "-a rx/0"));
 	assert_false(word_hit("./x -a rx/01", "-a rx/0"));
+}
+
+/* Each banned pattern's DFA, the kernel's way of judging it (PCRE2 is what
+ * policy_check uses). */
+static struct kregex_dfa *pattern_dfas(const struct config *c)
+{
+	struct kregex_dfa *d = calloc(c->nbanned_patterns ? c->nbanned_patterns : 1, sizeof(*d));
+
+	assert_non_null(d);
+	for (size_t i = 0; i < c->nbanned_patterns; i++) {
+		const char *pat = c->banned_patterns[i].bytes;
+
+		if (kregex_compile_mode(&pat, 1, KREGEX_SEARCH, NM_BANNED_PATTERN_STATES, &d[i], NULL,
+					NULL))
+			fail_msg("pattern %s does not compile", pat);
+	}
+	return d;
+}
+
+static void free_dfas(struct kregex_dfa *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kregex_dfa_free(&d[i]);
+	free(d);
+}
+
+static int dfa_hit(const struct kregex_dfa *d, const char *line)
+{
+	return kregex_match(d, (const uint8_t *)line, strlen(line));
 }
 
 static void load_builtin(struct config *c)
@@ -96,6 +129,7 @@ static void test_builtin_loads(void **state)
 	assert_int_equal(c.nfiles, 1);
 	assert_string_equal(c.files[0], CONFIG_BUILTIN_NAME);
 	assert_true(c.nbanned >= 40);
+	assert_true(c.nbanned_patterns >= 3);
 	assert_int_equal(c.nallowed, 0);
 	assert_int_equal(c.nallowed_exes, 0);   /* the RandomX settings stay defaults */
 	assert_int_equal(c.monero_threshold, 0);
@@ -116,6 +150,7 @@ static void test_benign_corpus_spared(void **state)
 {
 	struct policy *p = builtin_policy();
 	const struct config *c = policy_config(p);
+	struct kregex_dfa *d = pattern_dfas(c);
 	struct corpus b;
 	struct verdict v;
 	size_t bad = 0;
@@ -136,8 +171,16 @@ static void test_benign_corpus_spared(void **state)
 					    "policy_check saw nothing: %s\n", c->banned[i].bytes,
 					    c->banned[i].at.line, k + 1, b.line[k]);
 			}
+		for (size_t i = 0; i < c->nbanned_patterns; i++)
+			if (dfa_hit(&d[i], b.line[k]) && !v.matched) {
+				bad++;
+				print_error("DFA: %s (default.yaml:%d) matches benign line %zu, "
+					    "policy_check saw nothing: %s\n", c->banned_patterns[i].bytes,
+					    c->banned_patterns[i].at.line, k + 1, b.line[k]);
+			}
 	}
 	corpus_free(&b);
+	free_dfas(d, c->nbanned_patterns);
 	policy_free(p);
 	if (bad)
 		fail_msg("%zu hits on %s", bad, BENIGN);
@@ -146,6 +189,8 @@ static void test_benign_corpus_spared(void **state)
 static void test_miner_corpus_killed(void **state)
 {
 	struct policy *p = builtin_policy();
+	const struct config *c = policy_config(p);
+	struct kregex_dfa *d = pattern_dfas(c);
 	struct corpus m;
 	struct verdict v;
 	size_t bad = 0;
@@ -153,14 +198,21 @@ static void test_miner_corpus_killed(void **state)
 	(void)state;
 	load(MINERS, &m, 100);
 	for (size_t k = 0; k < m.n; k++) {
+		int named;
+
 		policy_check(p, (const uint8_t *)m.line[k], strlen(m.line[k]), &v);
-		if (!v.kill || !v.matched || v.allowedby || !word_hit(m.line[k], v.matched->bytes)) {
+		/* what it names really occurs: by the word rule, or the pattern's DFA */
+		named = v.matched && (v.pattern ?
+			dfa_hit(&d[v.matched - c->banned_patterns], m.line[k]) :
+			word_hit(m.line[k], v.matched->bytes));
+		if (!v.kill || !named || v.allowedby) {
 			bad++;
 			print_error("not killed (matched %s): line %zu: %s\n",
 				    v.matched ? v.matched->bytes : "nothing", k + 1, m.line[k]);
 		}
 	}
 	corpus_free(&m);
+	free_dfas(d, c->nbanned_patterns);
 	policy_free(p);
 	if (bad)
 		fail_msg("%zu lines of %s survive", bad, MINERS);
@@ -194,6 +246,48 @@ static void test_every_entry_kills_a_miner(void **state)
 		fail_msg("%zu entries untested", bad);
 }
 
+/* A pattern is needed: some miner line is killed by it and by no banned
+ * string (nor by the other patterns alone, which would make it redundant
+ * there too). */
+static void test_every_pattern_needed(void **state)
+{
+	struct policy *p = builtin_policy();
+	const struct config *c = policy_config(p);
+	struct kregex_dfa *d = pattern_dfas(c);
+	struct corpus m;
+	size_t bad = 0;
+
+	(void)state;
+	load(MINERS, &m, 100);
+	for (size_t i = 0; i < c->nbanned_patterns; i++) {
+		size_t k, alone = 0;
+
+		for (k = 0; k < m.n; k++) {
+			size_t j, s, others = 0;
+
+			if (!dfa_hit(&d[i], m.line[k]))
+				continue;
+			for (s = 0; s < c->nbanned && !word_hit(m.line[k], c->banned[s].bytes); s++)
+				;
+			for (j = 0; j < c->nbanned_patterns; j++)
+				others += j != i && dfa_hit(&d[j], m.line[k]);
+			alone += s == c->nbanned && !others;
+		}
+		print_message("%s (default.yaml:%d): alone on %zu miner lines\n",
+			      c->banned_patterns[i].bytes, c->banned_patterns[i].at.line, alone);
+		if (!alone) {
+			bad++;
+			print_error("%s (default.yaml:%d) is the only entry on no line of %s\n",
+				    c->banned_patterns[i].bytes, c->banned_patterns[i].at.line, MINERS);
+		}
+	}
+	corpus_free(&m);
+	free_dfas(d, c->nbanned_patterns);
+	policy_free(p);
+	if (bad)
+		fail_msg("%zu patterns not needed", bad);
+}
+
 /* Bigger than the tables would mean verdicts in user space, after the miner
  * has started. */
 static void test_fits_kernel_tables(void **state)
@@ -206,6 +300,11 @@ static void test_fits_kernel_tables(void **state)
 		fail_msg("built-in config does not fit %u bytes of kernel tables: %s",
 			 NM_TABLE_CAP_BYTES, kp.why);
 	assert_int_equal(kp.nfallback, 0);
+	/* the patterns' DFA: well inside its budget (a tenth), so a hub's own
+	 * patterns beside them still fit */
+	print_message("banned patterns' DFA: %u states; tables %zu KiB\n", kp.pattern_states,
+		      kp.kt.size / 1024);
+	assert_true(kp.pattern_states > 0 && kp.pattern_states < NM_BANNED_PATTERN_STATES / 10);
 	kpolicy_free(&kp);
 	policy_free(p);
 }
@@ -218,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_benign_corpus_spared),
 		cmocka_unit_test(test_miner_corpus_killed),
 		cmocka_unit_test(test_every_entry_kills_a_miner),
+		cmocka_unit_test(test_every_pattern_needed),
 		cmocka_unit_test(test_fits_kernel_tables),
 	};
 

@@ -72,6 +72,39 @@ static void test_unsupported_and_over_budget(void **state)
 	policy_free(p);
 }
 
+/* Banned patterns: their DFA in the tables, judged where no string matched;
+ * a union over NM_BANNED_PATTERN_STATES leaves the tables unbuilt (every
+ * verdict in user space), never some patterns out. */
+static void test_banned_patterns(void **state)
+{
+	struct policy *p = make("bannedCommandStrings: [xmrig]\n"
+				"bannedCommandPatterns: ['-o \\S+:\\d+ -u', '^\\./svc$']\n"
+				"allowedCommandPatterns: ['python .*']\n");
+	struct kpolicy kp;
+	struct kverdict v;
+
+	(void)state;
+	assert_int_equal(kpolicy_build(p, 1u << 20, 1, &kp), 0);
+	assert_true(kp.pattern_states > 3 && kp.pattern_states < 40);
+	ktables_judge(&kp.kt, (const uint8_t *)"./a\0-o\0h:1\0-u\0w\0", 18, &v);
+	assert_true(v.matched < 0 && v.pattern && !v.allowed);
+	ktables_judge(&kp.kt, (const uint8_t *)"python\0-o\0h:1\0-u\0", 18, &v);
+	assert_true(v.pattern && v.allowed);
+	ktables_judge(&kp.kt, (const uint8_t *)"./svc\0", 6, &v);
+	assert_true(v.pattern);
+	ktables_judge(&kp.kt, (const uint8_t *)"./svc\0x\0", 8, &v);
+	assert_false(v.pattern);
+	ktables_judge(&kp.kt, (const uint8_t *)"xmrig\0-o\0h:1\0-u\0", 17, &v);
+	assert_true(v.matched == 0 && !v.pattern);   /* the string is named */
+	kpolicy_free(&kp);
+	policy_free(p);
+	/* each fits alone (8193, 8193 and 33 states), not all together */
+	p = make("bannedCommandPatterns: ['a[ab]{12}$', 'x[xy]{12}$', 'c[cd]{4}$']\n");
+	assert_int_equal(kpolicy_build(p, 1u << 24, 1, &kp), -E2BIG);
+	assert_non_null(strstr(kp.why, "banned patterns need more than 16384 DFA states"));
+	policy_free(p);
+}
+
 static void test_over_cap(void **state)
 {
 	struct policy *p = make("bannedCommandStrings: [xmrig, minerd, cpuminer]\n");
@@ -88,6 +121,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_unsupported_and_over_budget),
+		cmocka_unit_test(test_banned_patterns),
 		cmocka_unit_test(test_over_cap),
 	};
 

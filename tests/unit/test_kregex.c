@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_kregex.c - kregex's DFA against real PCRE2, plus its subset, budget and union rules. */
+/* test_kregex.c - kregex's DFA against real PCRE2, plus its subset, budget and union rules,
+ * for allow patterns (the whole line) and banned ones (anywhere in it). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,8 +59,26 @@ static pcre2_match_context *mctx;
 
 static unsigned long n_jit_differs;
 
+/* What the oracles below compare: allow patterns (PCRE2 anchored at both
+ * ends, KREGEX_WHOLE) or, while a test sets it, banned ones (PCRE2's
+ * unanchored search, KREGEX_SEARCH). */
+static enum kregex_mode g_mode = KREGEX_WHOLE;
+
+static pcre2_code *pc_compile_opts(const char *pat, uint32_t opts);
+
 /* Compiled as policy.c does it: with the JIT where there is one. */
 static pcre2_code *pc_compile(const char *pat)
+{
+	return pc_compile_opts(pat, OPTS);
+}
+
+/* As policy.c compiles a pattern of the mode under test. */
+static pcre2_code *pc_compile_mode(const char *pat)
+{
+	return pc_compile_opts(pat, g_mode == KREGEX_SEARCH ? PCRE2_CASELESS : OPTS);
+}
+
+static pcre2_code *pc_compile_opts(const char *pat, uint32_t opts)
 {
 	int err;
 	PCRE2_SIZE off;
@@ -71,7 +90,7 @@ static pcre2_code *pc_compile(const char *pat)
 		/* policy.c allows 1e6; less keeps backtracking blow-ups quick. */
 		pcre2_set_match_limit(mctx, 100000);
 	}
-	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, OPTS, &err, &off, NULL);
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &err, &off, NULL);
 	if (re)
 		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
@@ -180,6 +199,14 @@ static void check_dfa(const struct kregex_dfa *d)
 	for (uint32_t s = 0; s < d->nstates; s++)
 		assert_int_equal(live[s], s != d->dead);
 	free(live);
+	/* The sink, if any, accepts and no byte leaves it; no other state is one. */
+	for (uint32_t s = 0; s < d->nstates; s++) {
+		uint32_t c = 0;
+
+		while (c < d->nclasses && d->next[(size_t)s * d->nclasses + c] == s)
+			c++;
+		assert_int_equal(c == d->nclasses && d->accept[s], s == d->sink);
+	}
 	/* Minimal: no two states are equivalent (checked where affordable). */
 	if (d->nstates <= 600)
 		assert_int_equal(moore_classes(d), d->nstates);
@@ -242,10 +269,10 @@ static int oracle_init(struct oracle *o, const char *pat)
 	int rc;
 
 	o->pat = pat;
-	o->re = pc_compile(pat);
+	o->re = pc_compile_mode(pat);
 	if (!o->re)
 		return -1;
-	rc = kregex_compile(&pat, 1, MAX_STATES, &o->d, &unsup, &why);
+	rc = kregex_compile_mode(&pat, 1, g_mode, MAX_STATES, &o->d, &unsup, &why);
 	if (rc < 0) {
 		pcre2_code_free(o->re);
 		return rc == -E2BIG ? -3 : -1;
@@ -431,11 +458,28 @@ static void mutate(struct buf *l)
 	}
 }
 
+/* The line with a few random bytes around it: for a banned pattern, a
+ * match inside a longer line. */
+static void check_embedded(struct oracle *o, const struct buf *seedline)
+{
+	struct buf l = { .n = 0 };
+
+	for (size_t k = rnd_below(6); k; k--)
+		put(&l, any_byte());
+	for (size_t i = 0; i < seedline->n; i++)
+		put(&l, seedline->b[i]);
+	for (size_t k = rnd_below(6); k; k--)
+		put(&l, any_byte());
+	diff(o, l.b, l.n);
+}
+
 /* The line, variants of it, and a few mutations. */
 static void check_around(struct oracle *o, const struct buf *seedline, int nmut)
 {
 	struct buf l = *seedline;
 
+	if (g_mode == KREGEX_SEARCH)
+		check_embedded(o, seedline);
 	diff(o, l.b, l.n);
 	put(&l, '\n');
 	diff(o, l.b, l.n);                      /* $ before a final newline */
@@ -1406,6 +1450,177 @@ static void test_api(void **state)
 	kregex_dfa_free(&d);
 }
 
+/* ---- banned patterns: a match anywhere in the line --------------------- */
+
+/* Patterns a hub might ban, and the built-in config's kind (see
+ * config/default.yaml): wallet shapes, pool URLs, miner-only flag pairs. */
+static const char *const banned_realistic[] = {
+	"(?:^|[^0-9a-z])[48][1-9ab][1-9a-hj-km-z]{93}(?:[^0-9a-z]|$)",
+	"(?:^|[^0-9a-z])4[1-9ab][1-9a-hj-km-z]{104}(?:[^0-9a-z]|$)",
+	"stratum\\d?\\+(?:tcp|ssl|tls)://[a-z0-9.-]+:\\d{2,5}",
+	"(?:^|\\s)-o\\s+\\S+:\\d{2,5}\\s+-u\\s+\\S{20,}",
+	"^\\S*/\\.[a-z]+/[a-z]+ -c \\S+\\.json$",
+	"\\A(?:sh|bash) -c curl \\S+ ?\\| ?(?:ba)?sh\\z",
+	"--donate-level[= ]\\d",
+	"xmr\\w*\\.(?:com|org|net)(?::\\d+)?",
+	"a$",
+	"^$",
+	"(?:foo|bar)\\n?$",
+	"x{0,3}y",
+	"[^\\n]*miner",
+	"\\d{3}-\\d{4}",
+};
+
+/* Exercises each pattern as a banned one: PCRE2's unanchored caseless
+ * search is the oracle. */
+static void test_search_realistic(void **state)
+{
+	size_t n = sizeof(banned_realistic) / sizeof(banned_realistic[0]);
+
+	(void)state;
+	g_mode = KREGEX_SEARCH;
+	n_checked = n_skipped = n_mismatch = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct oracle o;
+
+		assert_int_equal(oracle_init(&o, banned_realistic[i]), 0);
+		printf("  search: %-5u states %-3u classes %s\n", o.d.nstates, o.d.nclasses,
+		       banned_realistic[i]);
+		exercise(&o, 400);
+		oracle_free(&o);
+	}
+	/* the allow patterns too, searched for */
+	for (size_t i = 0; i < sizeof(realistic) / sizeof(realistic[0]); i++) {
+		struct oracle o;
+		int rc = oracle_init(&o, realistic[i]);
+
+		if (rc == -3)       /* over the test budget as a search: fine */
+			continue;
+		assert_int_equal(rc, 0);
+		exercise(&o, 100);
+		oracle_free(&o);
+	}
+	g_mode = KREGEX_WHOLE;
+	printf("  search: %lu lines checked, %lu skipped, %lu mismatches\n", n_checked, n_skipped,
+	       n_mismatch);
+	assert_int_equal(n_mismatch, 0);
+}
+
+/* The union of banned patterns accepts a line exactly when one of them
+ * matches somewhere in it. Without the two wallet shapes: their 93 and 104
+ * counted bytes run beside every other pattern's progress, and the union of
+ * all fourteen is over 2^20 states (-E2BIG, checked here). */
+static void test_search_union(void **state)
+{
+	const char *const *pats = banned_realistic + 2;
+	size_t n = sizeof(banned_realistic) / sizeof(banned_realistic[0]) - 2;
+	pcre2_code *re[32];
+	struct kregex_dfa u;
+	unsigned long mism = 0;
+
+	(void)state;
+	g_mode = KREGEX_SEARCH;
+	assert_int_equal(kregex_compile_mode(banned_realistic, n + 2, KREGEX_SEARCH, 1u << 20, &u,
+					     NULL, NULL), -E2BIG);
+	assert_int_equal(kregex_compile_mode(pats, n, KREGEX_SEARCH, 1u << 16, &u, NULL, NULL), 0);
+	check_dfa(&u);
+	printf("  search union of %zu patterns: %u states, %u classes\n", n, u.nstates, u.nclasses);
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(re[i] = pc_compile_mode(pats[i]));
+	for (int round = 0; round < 6000; round++) {
+		struct buf l = { .n = 0 }, m = { .n = 0 };
+		struct kr_ast a;
+		const char *why;
+		int want = 0;
+
+		assert_int_equal(kr_parse(pats[rnd_below(n)], &a, &why), 0);
+		ast_gen(&a, a.root, &l);
+		kr_ast_free(&a);
+		if (round % 2)
+			mutate(&l);
+		random_line(&m, pats[rnd_below(n)]);
+		for (size_t i = 0; i < l.n; i++)
+			put(&m, l.b[i]);
+		for (size_t i = 0; i < n && !want; i++)
+			want = pc_match(re[i], m.b, m.n) == 1;
+		if (kregex_match(&u, m.b, m.n) != want && mism++ < 10) {
+			printf("SEARCH UNION MISMATCH pcre2=%d line ", want);
+			print_line(m.b, m.n);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		pcre2_code_free(re[i]);
+	kregex_dfa_free(&u);
+	g_mode = KREGEX_WHOLE;
+	assert_int_equal(mism, 0);
+}
+
+static void test_search_random_regexes(void **state)
+{
+	g_mode = KREGEX_SEARCH;
+	test_random_regexes(state);
+	g_mode = KREGEX_WHOLE;
+}
+
+static void test_search_anchors(void **state)
+{
+	g_mode = KREGEX_SEARCH;
+	test_anchors_exhaustive(state);
+	g_mode = KREGEX_WHOLE;
+}
+
+static void test_search_single_bytes(void **state)
+{
+	g_mode = KREGEX_SEARCH;
+	test_single_bytes(state);
+	g_mode = KREGEX_WHOLE;
+}
+
+/* What the search DFA is made of: a sink once a pattern without an end
+ * anchor has matched, none where $ can still undo a match; ^ only at the
+ * start. */
+static void test_search_shape(void **state)
+{
+	const char *abc = "abc", *enda = "a$", *start = "^ab", *every = "x*", *none = "a\\zb";
+	struct kregex_dfa d;
+
+	(void)state;
+	assert_int_equal(kregex_compile_mode(&abc, 1, KREGEX_SEARCH, 100, &d, NULL, NULL), 0);
+	check_dfa(&d);
+	assert_int_equal(d.nstates, 4);          /* "", a, ab, abc (the sink) */
+	assert_int_equal(d.dead, UINT32_MAX);    /* a match may always still come */
+	assert_int_not_equal(d.sink, UINT32_MAX);
+	assert_true(kregex_match(&d, (const uint8_t *)"xxABCxx", 7));
+	assert_false(kregex_match(&d, (const uint8_t *)"ab cab", 6));
+	kregex_dfa_free(&d);
+	assert_int_equal(kregex_compile_mode(&enda, 1, KREGEX_SEARCH, 100, &d, NULL, NULL), 0);
+	check_dfa(&d);
+	assert_int_equal(d.sink, UINT32_MAX);
+	assert_true(kregex_match(&d, (const uint8_t *)"xa", 2));
+	assert_true(kregex_match(&d, (const uint8_t *)"xa\n", 3));
+	assert_false(kregex_match(&d, (const uint8_t *)"xa\n\n", 4));
+	assert_false(kregex_match(&d, (const uint8_t *)"ax", 2));
+	kregex_dfa_free(&d);
+	assert_int_equal(kregex_compile_mode(&start, 1, KREGEX_SEARCH, 100, &d, NULL, NULL), 0);
+	check_dfa(&d);
+	assert_int_not_equal(d.dead, UINT32_MAX);   /* a line that does not start with ab */
+	assert_true(kregex_match(&d, (const uint8_t *)"abx", 3));
+	assert_false(kregex_match(&d, (const uint8_t *)"xab", 3));
+	kregex_dfa_free(&d);
+	/* matches the empty string: every line, one state (policy refuses it) */
+	assert_int_equal(kregex_compile_mode(&every, 1, KREGEX_SEARCH, 100, &d, NULL, NULL), 0);
+	assert_int_equal(d.nstates, 1);
+	assert_true(d.accept[0]);
+	assert_int_equal(d.sink, 0);
+	kregex_dfa_free(&d);
+	assert_int_equal(kregex_compile_mode(&none, 1, KREGEX_SEARCH, 100, &d, NULL, NULL), 0);
+	assert_int_equal(d.nstates, 1);
+	assert_int_equal(d.dead, 0);
+	kregex_dfa_free(&d);
+	assert_int_equal(kregex_compile_mode(&abc, 1, (enum kregex_mode)7, 100, &d, NULL, NULL),
+			 -EINVAL);
+}
+
 /* Every PCRE2 answer above came from both the JIT and the interpreter. */
 static void test_jit_agrees(void **state)
 {
@@ -1438,6 +1653,12 @@ int main(void)
 		cmocka_unit_test(test_union),
 		cmocka_unit_test(test_dead_state),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_search_shape),
+		cmocka_unit_test(test_search_single_bytes),
+		cmocka_unit_test(test_search_anchors),
+		cmocka_unit_test(test_search_realistic),
+		cmocka_unit_test(test_search_union),
+		cmocka_unit_test(test_search_random_regexes),
 		cmocka_unit_test(test_jit_agrees),
 	};
 

@@ -85,7 +85,7 @@ static void check_one_set(void)
 	}
 	a = automaton_build(in, (size_t)n);
 	assert_non_null(a);
-	if (ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 24, &kt, why, sizeof(why))) {
+	if (ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 24, &kt, why, sizeof(why))) {
 		/* only the documented refusal is acceptable */
 		assert_non_null(strstr(why, "end at one position"));
 		automaton_free(a);
@@ -125,7 +125,7 @@ static void test_nul_edges(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 20, &kt, why, sizeof(why)), 0);
+	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 20, &kt, why, sizeof(why)), 0);
 	ktables_judge(&kt, (const uint8_t *)"x\0ab\0c\0", 8, &v);
 	assert_int_equal(v.matched, 0);
 	ktables_judge(&kt, (const uint8_t *)"x\0ab\0\0\0", 7, &v);
@@ -149,7 +149,7 @@ static void test_allow_dfa_agreement(void **state)
 
 	(void)state;
 	assert_int_equal(kregex_compile(pats, 3, 1000, &d, NULL, NULL), 0);
-	assert_int_equal(ktables_build(a, &d, NM_KT_ALLOW_DFA, 1u << 20, &kt, why, sizeof(why)), 0);
+	assert_int_equal(ktables_build(a, &d, NM_KT_ALLOW_DFA, NULL, 1u << 20, &kt, why, sizeof(why)), 0);
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		uint8_t argv[64];
 		size_t n = strlen(lines[i]);
@@ -165,6 +165,59 @@ static void test_allow_dfa_agreement(void **state)
 			assert_int_equal(v.allowed, kregex_match(&d, (const uint8_t *)lines[i], n));
 	}
 	kregex_dfa_free(&d);
+	ktables_free(&kt);
+	automaton_free(a);
+}
+
+/* The banned patterns' DFA in the blob: judged over argv areas (NULs for
+ * spaces, trailing NULs, NUL runs inside) exactly as kregex judges the
+ * joined line, with early ends at its sink (a match that no byte can undo)
+ * and dead state (^-anchored patterns), and only where no banned string
+ * matched. The allow DFA then runs after a pattern match too. */
+static void test_pattern_dfa(void **state)
+{
+	const char *pats[] = { "ab c", "^go\\d", "z$", "q \\S+ r", "c1 " };
+	const char *allow[] = { "allowed .*" };
+	static const char bytes[] = "abcgoz qr1 ";
+	struct ac_input in[] = { { (const uint8_t *)"xx", 2, AC_SUBSTRING } };
+	struct automaton *a = automaton_build(in, 1);
+	struct kregex_dfa d, al;
+	struct ktables kt;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(kregex_compile_mode(pats, 5, KREGEX_SEARCH, 1000, &d, NULL, NULL), 0);
+	assert_int_equal(kregex_compile(allow, 1, 1000, &al, NULL, NULL), 0);
+	assert_int_equal(ktables_build(a, &al, NM_KT_ALLOW_DFA, &d, 1u << 20, &kt, why, sizeof(why)),
+			 0);
+	for (int t = 0; t < 200000; t++) {
+		uint8_t argv[40], line[40];
+		size_t n = 1 + rnd(24), len;
+		struct kverdict v;
+		int want, banned_str;
+
+		for (size_t j = 0; j < n; j++)
+			argv[j] = rnd(5) ? (uint8_t)bytes[rnd(sizeof(bytes) - 1)] : 0;
+		if (rnd(3) == 0)
+			memcpy(argv, "allowed ", n < 8 ? n : 8);
+		memcpy(line, argv, n);
+		len = n;
+		while (len && line[len - 1] == 0)
+			len--;
+		for (size_t j = 0; j < len; j++)
+			line[j] = line[j] ? line[j] : ' ';
+		want = kregex_match(&d, line, len);
+		banned_str = memmem(line, len, "xx", 2) != NULL;
+		ktables_judge(&kt, argv, n, &v);
+		assert_int_equal(v.matched >= 0, banned_str);
+		if (!banned_str && v.pattern != want)
+			fail_msg("pattern %d, want %d on \"%.*s\" (%zu bytes of argv)", v.pattern, want,
+				 (int)len, line, n);
+		if (v.matched >= 0 || v.pattern)
+			assert_int_equal(v.allowed, kregex_match(&al, line, len));
+	}
+	kregex_dfa_free(&d);
+	kregex_dfa_free(&al);
 	ktables_free(&kt);
 	automaton_free(a);
 }
@@ -191,7 +244,7 @@ static void test_beyond_dense_rows(void **state)
 	}
 	a = automaton_build(in, NSTR);
 	assert_non_null(a);
-	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 26, &kt, why, sizeof(why)), 0);
+	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 26, &kt, why, sizeof(why)), 0);
 	assert_true(((const struct nm_kt_header *)kt.words)->b_ndense * 4 < a->nstates);
 	for (int t = 0; t < 5000; t++) {
 		size_t len = 0;
@@ -223,9 +276,9 @@ static void test_cap(void **state)
 	char why[128];
 
 	(void)state;
-	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1024, &kt, why, sizeof(why)), -E2BIG);
+	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1024, &kt, why, sizeof(why)), -E2BIG);
 	assert_non_null(strstr(why, "cap"));
-	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, 1u << 20, &kt, why, sizeof(why)), 0);
+	assert_int_equal(ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 20, &kt, why, sizeof(why)), 0);
 	assert_int_equal(kt.size, 64 * 1024);
 	assert_int_equal(((struct nm_kt_header *)kt.words)->magic, NM_KT_MAGIC);
 	ktables_free(&kt);
@@ -238,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_random_agreement),
 		cmocka_unit_test(test_nul_edges),
 		cmocka_unit_test(test_allow_dfa_agreement),
+		cmocka_unit_test(test_pattern_dfa),
 		cmocka_unit_test(test_beyond_dense_rows),
 		cmocka_unit_test(test_cap),
 	};

@@ -106,6 +106,12 @@ static void install(struct kfixture *f, struct policy *p)
 	kpolicy_free(&kp);
 }
 
+/* What the kernel said across agree() calls, so a test can check that its
+ * inputs reached each kind of verdict. */
+static struct {
+	unsigned long pattern, pattern_allowed, string;
+} seen;
+
 /* Compares the kernel with policy_check on one argv area. */
 static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, size_t len)
 {
@@ -118,7 +124,9 @@ static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, siz
 	memcpy(line, argv, len);
 	n = policy_cmdline(line, len);
 	policy_check(p, line, n, &v);
-	want = v.matched ? (long)(v.matched - policy_config(p)->banned) : -1;
+	/* a banned pattern: the kernel says only that one matched */
+	want = !v.matched ? -1 : v.pattern ? NM_KT_PATTERN_MATCH :
+	       (long)(v.matched - policy_config(p)->banned);
 	assert_int_equal(exec_watch_test_verdict(f->ew, argv, len, &matched, &flags), 0);
 	if (matched != want || (want >= 0 && !!(flags & NM_EXEC_ALLOWED) != (v.allowedby != NULL))) {
 		fprintf(stderr, "kernel matched %d flags %#x, user %ld allowed %d; line:", matched,
@@ -128,6 +136,9 @@ static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, siz
 		fprintf(stderr, "\n");
 		fail();
 	}
+	seen.pattern += matched == NM_KT_PATTERN_MATCH;
+	seen.pattern_allowed += matched == NM_KT_PATTERN_MATCH && (flags & NM_EXEC_ALLOWED);
+	seen.string += matched >= 0 && matched != NM_KT_PATTERN_MATCH;
 	free(line);
 }
 
@@ -174,6 +185,32 @@ static void test_agreement_100k(void **state)
 	policy_free(p);
 }
 
+/* Banned patterns, judged by the kernel's pattern DFA where no string
+ * matched, then spared by allow patterns: anchors, NUL runs for spaces,
+ * patterns that end in a space, matches that the next byte undoes ($). */
+static void test_patterns_100k(void **state)
+{
+	struct kfixture *f = *state;
+	static const char yaml[] =
+		"bannedCommandStrings: [minerd_]\n"
+		"bannedCommandPatterns: ['pool\\S*:\\d{2,4}', '-m pip', '^xmrig', 'x1 $', '_ ?=',"
+		" '(?:ab|xmrig) [a]+$', '\\d{3}', 'stratum\\+tcp://\\S+:\\d+']\n"
+		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*']\n";
+	static uint8_t argv[4096];
+	struct policy *p;
+
+	need_bpf(f);
+	p = make_policy(yaml);
+	install(f, p);
+	memset(&seen, 0, sizeof(seen));
+	for (int i = 0; i < 100000; i++)
+		agree(f, p, argv, random_argv(argv, sizeof(argv)));
+	print_message("%lu pattern matches (%lu allowed), %lu string matches\n", seen.pattern,
+		      seen.pattern_allowed, seen.string);
+	assert_true(seen.pattern > 5000 && seen.pattern_allowed > 50 && seen.string > 1000);
+	policy_free(p);
+}
+
 static void test_long_argv(void **state)
 {
 	struct kfixture *f = *state;
@@ -193,6 +230,24 @@ static void test_long_argv(void **state)
 	}
 	memset(argv, 'q', sizeof(argv));
 	memcpy(argv + sizeof(argv) - 8, " needle", 7);
+	argv[sizeof(argv) - 1] = 0;
+	agree(f, p, argv, sizeof(argv));
+	policy_free(p);
+	/* a banned pattern across chunk borders, and one the last byte undoes */
+	p = make_policy("bannedCommandPatterns: ['ne+dle \\d+ x$']\n");
+	install(f, p);
+	for (size_t at = 16384 - 12; at < 16384 + 4; at++) {
+		memset(argv, 'q', sizeof(argv));
+		argv[at - 1] = 0;
+		memcpy(argv + at, "needle\0" "42 x", 11);
+		argv[at + 11] = 0;
+		agree(f, p, argv, at + 12);
+		argv[at + 11] = 'y';
+		argv[at + 12] = 0;
+		agree(f, p, argv, at + 13);
+	}
+	memset(argv, 'q', sizeof(argv));
+	memcpy(argv + sizeof(argv) - 14, " needle 7 x", 11);
 	argv[sizeof(argv) - 1] = 0;
 	agree(f, p, argv, sizeof(argv));
 	policy_free(p);
@@ -362,6 +417,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agreement_100k),
+		cmocka_unit_test(test_patterns_100k),
 		cmocka_unit_test(test_long_argv),
 		cmocka_unit_test(test_deep_fail_chains),
 		cmocka_unit_test(test_beyond_dense_rows),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* test_policy.c - verdicts: banned strings, allow patterns anchored at both
- * ends, case folding, raw bytes, and the argv-to-line rule. */
+/* test_policy.c - verdicts: banned strings, banned patterns found anywhere,
+ * allow patterns anchored at both ends, case folding, raw bytes, and the
+ * argv-to-line rule. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +9,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <string.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include "policy.h"
 
 static struct policy *make(const char *yaml)
@@ -151,6 +154,114 @@ static void test_pathological_pattern_fails_closed(void **state)
 	policy_free(p);
 }
 
+/* bannedCommandPatterns: anywhere in the line, caseless; strings first;
+ * the first matching pattern named; allow patterns spare as for strings. */
+static void test_banned_patterns(void **state)
+{
+	struct policy *p = make("bannedCommandStrings: [xmrig]\n"
+				"bannedCommandPatterns: ['-o \\S+:\\d{2,5}', '^\\./svc$', "
+				"'[48][1-9ab][1-9a-z]{10}$']\n"
+				"allowedCommandPatterns: ['python3 -m pip .*']\n");
+	struct verdict v;
+
+	(void)state;
+	assert_int_equal(policy_nbanned_patterns(p), 3);
+	v = judge(p, "./svc -O 192.0.2.1:3333 -u w");
+	assert_true(v.kill && v.pattern);
+	assert_string_equal(v.matched->bytes, "-o \\S+:\\d{2,5}");
+	assert_int_equal(v.matched->at.line, 2);
+	v = judge(p, "./svc");
+	assert_true(v.kill && v.pattern);
+	assert_string_equal(v.matched->bytes, "^\\./svc$");
+	v = judge(p, "x ./svc");
+	assert_false(v.kill);
+	assert_null(v.matched);
+	v = judge(p, "run 4AbcdefghijK");
+	assert_true(v.kill);
+	v = judge(p, "run 4AbcdefghijK x");
+	assert_false(v.kill);
+	v = judge(p, "xmrig -o h:3333");
+	assert_true(v.kill && !v.pattern);
+	assert_string_equal(v.matched->bytes, "xmrig");
+	v = judge(p, "python3 -m pip download -o x:80");
+	assert_false(v.kill);
+	assert_true(v.pattern);
+	assert_non_null(v.allowedby);
+	policy_free(p);
+}
+
+/* A banned pattern the kernel could not judge is refused at load, with its
+ * origin: outside kregex's subset, over the state budget, or matching every
+ * command line. */
+static void test_banned_pattern_refusals(void **state)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{ "bannedCommandPatterns: [ok, '(a)\\1']\n",
+		  "t.yaml:1: bannedCommandPatterns item cannot be judged in the kernel: " },
+		{ "bannedCommandPatterns:\n  - '(?=x)y'\n",
+		  "t.yaml:2: bannedCommandPatterns item cannot be judged in the kernel: " },
+		{ "bannedCommandPatterns: ['a[ab]{14}$']\n",
+		  "t.yaml:1: bannedCommandPatterns item cannot be judged in the kernel: its DFA needs" },
+		{ "bannedCommandPatterns: ['x*']\n",
+		  "t.yaml:1: bannedCommandPatterns item cannot be judged in the kernel: it matches "
+		  "every command line" },
+		{ "bannedCommandPatterns: ['$']\n", "every command line" },
+		{ "bannedCommandPatterns: ['(']\n",
+		  "t.yaml:1: invalid regex in bannedCommandPatterns: " },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg = {0};
+		char err[CONFIG_ERR_MAX];
+
+		assert_int_equal(config_parse_buffer(&cfg, "t.yaml", cases[i].yaml,
+						     strlen(cases[i].yaml), 0, err, sizeof(err)), 0);
+		assert_null(policy_build(&cfg, err, sizeof(err)));
+		assert_int_equal(errno, EINVAL);
+		if (!strstr(err, cases[i].want))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].want);
+	}
+}
+
+/* A banned pattern PCRE2 gives up on (match limit) is answered by its DFA,
+ * as the kernel answers: a crafted line cannot slip past user space, nor
+ * kill where nothing matched. */
+static void test_banned_pattern_match_limit(void **state)
+{
+	static const char pat[] = "(?:a|a?a?)+bx";
+	struct policy *p = make("bannedCommandPatterns: ['(?:a|a?a?)+bx']\n");
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	static char line[4000];
+	pcre2_code *re;
+	struct verdict v;
+	PCRE2_SIZE off;
+	int e;
+
+	(void)state;
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &e, &off, NULL);
+	assert_non_null(re);
+	pcre2_set_match_limit(mc, 1000000);     /* policy.c's limit */
+	memset(line, 'a', sizeof(line) - 1);
+	memcpy(line + sizeof(line) - 6, "c bx ", 5);
+	assert_true(pcre2_match(re, (PCRE2_SPTR)line, strlen(line), 0, PCRE2_NO_JIT, md, mc) ==
+		    PCRE2_ERROR_MATCHLIMIT);
+	v = judge(p, line);
+	assert_true(v.kill);
+	memcpy(line + sizeof(line) - 6, "c byx", 5);
+	assert_true(pcre2_match(re, (PCRE2_SPTR)line, strlen(line), 0, PCRE2_NO_JIT, md, mc) ==
+		    PCRE2_ERROR_MATCHLIMIT);
+	v = judge(p, line);
+	assert_false(v.kill);
+	pcre2_code_free(re);
+	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
+	policy_free(p);
+}
+
 static void test_empty_policy(void **state)
 {
 	struct policy *p = make("allowedCommandPatterns: []\n");
@@ -171,6 +282,9 @@ int main(void)
 		cmocka_unit_test(test_newline_not_spared),
 		cmocka_unit_test(test_bad_regex_origin),
 		cmocka_unit_test(test_pathological_pattern_fails_closed),
+		cmocka_unit_test(test_banned_patterns),
+		cmocka_unit_test(test_banned_pattern_refusals),
+		cmocka_unit_test(test_banned_pattern_match_limit),
 		cmocka_unit_test(test_empty_policy),
 	};
 
