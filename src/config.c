@@ -107,7 +107,10 @@ static void move_item(struct config *cfg, struct item *it, const char *file, enu
 		break;
 	default:
 		cfg->names[k->list][cfg->nnames[k->list]].name = it->bytes;
+		cfg->names[k->list][cfg->nnames[k->list]].secret = it->label != NULL;
 		cfg->names[k->list][cfg->nnames[k->list]++].at = at;
+		free(it->label);        /* shown by origin, which the name keeps */
+		it->label = NULL;
 	}
 	it->bytes = NULL;
 }
@@ -141,7 +144,8 @@ static int label_secrets(struct parse *p, const char *name)
 		struct item *it = &p->items[i];
 		enum config_type t = config_keys[it->key].type;
 
-		if (t != CONFIG_T_STRINGS && t != CONFIG_T_BANNED_PATTERNS)
+		if (t != CONFIG_T_STRINGS && t != CONFIG_T_BANNED_PATTERNS &&
+		    t != CONFIG_T_BYTES && t != CONFIG_T_SHA256)
 			continue;
 		if (asprintf(&it->label, "%s:%d", name, it->line) < 0) {
 			it->label = NULL;

@@ -58,6 +58,7 @@ struct config_exe {
 struct config_name {
 	char *name;
 	struct config_origin at;
+	int secret;         /* an executable string or hash of a "secret: true" file */
 };
 
 enum config_list {

@@ -85,9 +85,9 @@ static json_t *evidence(const struct exe_report *rep, const struct exe_rules *r)
 
 	exe_report_json(rep, r, o);
 	if (rep->string >= 0 && r && (size_t)rep->string < r->nstrings)
-		log_set_str(o, "matched", r->string_of[rep->string].text);
+		log_set_str(o, "matched", exe_item_shown(&r->string_of[rep->string]));
 	else if (rep->hash >= 0 && r && (size_t)rep->hash < r->nhashes)
-		log_set_str(o, "matched", r->hash_of[rep->hash].text);
+		log_set_str(o, "matched", exe_item_shown(&r->hash_of[rep->hash]));
 	else if (rep->packed)
 		log_set_str(o, "matched", "packed executable");
 	return o;

@@ -30,6 +30,12 @@ static void item_of(struct exe_item *it, const struct config_name *n)
 {
 	snprintf(it->origin, sizeof(it->origin), "%s:%d", n->at.file ? n->at.file : "?",
 		 n->at.line);
+	it->secret = n->secret;
+}
+
+const char *exe_item_shown(const struct exe_item *it)
+{
+	return it->secret ? it->origin : it->text;
 }
 
 static int build_strings(struct exe_rules *r, const struct config *cfg)
@@ -376,11 +382,11 @@ void exe_report_json(const struct exe_report *rep, const struct exe_rules *r, js
 	if (rep->packed)
 		log_set_str(x, "packed", rep->packed);
 	if (r && rep->string >= 0 && (size_t)rep->string < r->nstrings) {
-		log_set_str(x, "matched_string", r->string_of[rep->string].text);
+		log_set_str(x, "matched_string", exe_item_shown(&r->string_of[rep->string]));
 		log_set_str(x, "matched_at", r->string_of[rep->string].origin);
 	}
 	if (r && rep->hash >= 0 && (size_t)rep->hash < r->nhashes) {
-		log_set_str(x, "matched_hash", r->hash_of[rep->hash].text);
+		log_set_str(x, "matched_hash", exe_item_shown(&r->hash_of[rep->hash]));
 		log_set_str(x, "matched_at", r->hash_of[rep->hash].origin);
 	}
 	json_object_set_new(o, "executable", x);

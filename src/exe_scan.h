@@ -16,6 +16,7 @@ struct automaton;
 struct exe_item {
 	char *text;
 	char origin[300];                 /* "file:line" */
+	int secret;                       /* events show origin, never text */
 };
 
 /* The rules of one config (bannedExecutableStrings, bannedExecutableHashes,
@@ -76,6 +77,9 @@ struct exe_report {
  * report says how far it got; returns 0, or a negative errno when nothing
  * could be learnt (-ENOMEM, fstat failed). */
 int exe_scan_fd(int fd, const struct exe_rules *r, struct exe_report *out);
+
+/* What events show of a rule: its text, or its origin if secret. */
+const char *exe_item_shown(const struct exe_item *it);
 
 /* "sha256" as 64 lowercase hex digits into hex[65]. */
 void exe_sha256_hex(const uint8_t sha[32], char hex[65]);

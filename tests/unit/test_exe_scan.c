@@ -143,6 +143,31 @@ static void test_sha256_and_banned_hash(void **state)
 	exe_rules_put(r);
 }
 
+/* A "secret: true" file's strings are named by their origin, never their
+ * text, in what an event carries. */
+static void test_secret_strings(void **state)
+{
+	struct exe_rules *r = rules_of("secret: true\nbannedExecutableStrings:\n"
+				       "  - hidden-pool-name\n");
+	struct exe_report rep;
+	size_t at = 10;
+	json_t *o = json_object();
+	char *text;
+	int fd = file_with("secret", 4096, "hidden-pool-name", &at, 1);
+
+	(void)state;
+	assert_int_equal(exe_scan_fd(fd, r, &rep), 0);
+	assert_true(rep.banned);
+	exe_report_json(&rep, r, o);
+	text = json_dumps(o, 0);
+	assert_null(strstr(text, "hidden-pool-name"));
+	assert_non_null(strstr(text, "\"matched_string\": \"t.yaml:3\""));
+	free(text);
+	json_decref(o);
+	close(fd);
+	exe_rules_put(r);
+}
+
 static void test_config_keys(void **state)
 {
 	char err[CONFIG_ERR_MAX];
@@ -369,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_string_across_reads),
 		cmocka_unit_test(test_sha256_and_banned_hash),
+		cmocka_unit_test(test_secret_strings),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_changed_while_read),
