@@ -111,6 +111,10 @@ int exe_script_arg(const char *fam, const uint8_t *argv, size_t len, char *out, 
 	size_t off, n;
 	int opts = 1;
 
+	/* a cut-off last argument (a truncated area) is not looked at: every
+	 * argument below ends in a NUL inside the area */
+	while (len && argv[len - 1])
+		len--;
 	if (!f || !len)
 		return 0;
 	off = strnlen((const char *)argv, len) + 1;     /* argv[0] */
