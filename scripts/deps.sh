@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev libssl-dev)
+       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev nettle-dev)
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick python3-yaml bc prometheus librandomx-dev
       containerd runc busybox-static qemu-system-x86 cpio npm

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include "automaton.h"
 #include "exe_scan.h"
 #include "log.h"
@@ -218,14 +218,13 @@ static int same_file(const struct stat *a, const struct stat *b)
 static int read_all(int fd, const struct exe_rules *r, uint8_t *buf, struct exe_report *out,
 		    uint64_t counts[256], uint8_t *head, size_t *nhead, int *upx)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct sha256_ctx md;
 	double t0 = mono_s();
 	size_t keep = 0;            /* bytes of the last chunk carried over */
 	uint64_t off = 0;
-	int hashing = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1, want_counts = 0;
+	int want_counts = 0;
 
-	if (!md)
-		return -ENOMEM;
+	sha256_init(&md);
 	while (off < out->size || out->size == 0) {
 		size_t want = NM_EXE_SCAN_CHUNK;
 		ssize_t n;
@@ -263,8 +262,7 @@ static int read_all(int fd, const struct exe_rules *r, uint8_t *buf, struct exe_
 				      buf[keep + 4] == 2 && !(buf[keep + 60] | buf[keep + 61]);
 		for (ssize_t i = 0; want_counts && i < n; i++)
 			counts[buf[keep + (size_t)i]]++;
-		if (hashing && EVP_DigestUpdate(md, buf + keep, (size_t)n) != 1)
-			hashing = 0;
+		sha256_update(&md, (size_t)n, buf + keep);
 		if (!*upx && memmem(buf, keep + (size_t)n, "UPX!", 4))
 			*upx = 1;
 		if (out->string < 0 && r->strings)
@@ -282,13 +280,10 @@ static int read_all(int fd, const struct exe_rules *r, uint8_t *buf, struct exe_
 	}
 	out->bytes_read = off;
 	out->seconds = mono_s() - t0;
-	if (out->status == EXE_SCANNED && hashing) {
-		unsigned int len = 0;
-
-		if (EVP_DigestFinal_ex(md, out->sha256, &len) == 1 && len == 32)
-			out->have_sha256 = 1;
+	if (out->status == EXE_SCANNED) {
+		sha256_digest(&md, SHA256_DIGEST_SIZE, out->sha256);
+		out->have_sha256 = 1;
 	}
-	EVP_MD_CTX_free(md);
 	return 0;
 }
 

@@ -138,7 +138,8 @@ def test_secret_configs_merge_with_the_configmap(nomine_bin, tmp_path):
 
 
 @pytest.mark.parametrize("value,detector", [("detectors.execwhacker.enabled", "exec"),
-                                            ("detectors.monero.enabled", "randomx")])
+                                            ("detectors.monero.enabled", "randomx"),
+                                            ("detectors.executable.enabled", "executable")])
 def test_a_detector_switched_off_is_disabled(value, detector):
     """cryptnono's enabled: false becomes --disable (nomine then loads
     nothing of that detector); true, the default, adds nothing."""
@@ -308,3 +309,28 @@ def test_metrics_port_audit_and_monitors_follow_values():
     assert bare == [{"name": "regcred"}]
     quiet = only_template(render(sets=["metrics.enabled=false"]))["metadata"]
     assert "prometheus.io/scrape" not in quiet.get("annotations", {})
+
+
+def test_schema_knows_every_config_key(nomine_bin, tmp_path):
+    """Each config file the chart renders is checked by the schema, which
+    refuses keys it does not list: a key nomine gained and the schema did
+    not would be refused at install. nomine's own list of keys is the one
+    its "unknown key" error gives."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("nmNoSuchKey: 1\n")
+    r = subprocess.run([str(nomine_bin), "check", "--config", str(bad), "--", "x"],
+                       capture_output=True, text=True, timeout=30)
+    m = re.search(r"valid keys: ([^)]*)\)", r.stderr)
+    assert r.returncode == 2 and m, r.stderr
+    keys = set(m.group(1).split(", "))
+    schema = json.loads((chart.CHART / "values.schema.json").read_text())
+    ew = schema["properties"]["detectors"]["properties"]["execwhacker"]["properties"]
+    # where the runtimes keep their state: the chart sets these itself, from
+    # containerdHostPath and dockerHostPath, with the host mounts to match
+    chart_owned = {"hostRoot", "containerdStateDir", "crioStateDir", "dockerStateDir"}
+    assert chart_owned <= keys
+    for where in ("configs", "secretConfigs"):
+        listed = set(ew[where]["additionalProperties"]["properties"])
+        assert listed == keys - chart_owned, (where, sorted(keys - chart_owned - listed),
+                                              sorted(listed - keys))
+

@@ -18,7 +18,7 @@ from conftest import assert_killed
 
 SOURCES = ("execwhacker.bpf", "psutil.process_iter")
 ALLOWEDBY = ("is-substring", "allowed-pattern", "no-match")
-DETECTORS = ("exec", "randomx", "sweep")
+DETECTORS = ("exec", "randomx", "sweep", "executable")
 LATENCY_LE = ("0.0001", "0.001", "0.01", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
               "30", "60", "300", "+Inf")
 
@@ -39,7 +39,7 @@ CONTRACT = {
     "nomine_kills_total": ("counter", {"detector", "namespace"},
                            [{"detector": d, "namespace": ""} for d in DETECTORS]),
     "nomine_kill_latency_seconds": ("histogram", {"detector"},
-                                    [{"detector": "exec"}, {"detector": "randomx"}]),
+                                    [{"detector": d} for d in ("exec", "randomx", "executable")]),
     "nomine_events_lost_total": ("counter", {"detector"},
                                  [{"detector": "exec"}, {"detector": "randomx"}]),
     "nomine_ready": ("gauge", set(), [{}]),
@@ -147,7 +147,7 @@ def check_contract(m):
     for s in m.series("nomine_kills_total"):
         assert s["detector"] in DETECTORS, s
     assert {s["detector"] for s in m.series("nomine_kill_latency_seconds_count")} == \
-        {"exec", "randomx"}
+        {"exec", "randomx", "executable"}
 
 
 def promtool_check(text, tmp_path):
