@@ -190,3 +190,33 @@ def test_reload_with_other_strings_forgets_bad_files(start_daemon, scope, spawne
     d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, what="the reload")
     p, _, _, _ = spawner.run(scope, [str(svc), "0.2"])
     assert p.returncode == 0, d.dump()
+
+
+def test_fifo_scripts_and_huge_sparse_files_do_not_stall_scans(start_daemon, scope, spawner,
+                                                               tmp_path):
+    """A script path that is a FIFO is never read (a read would wait for a
+    writer), and an 8 GiB sparse executable is read only to the size cap:
+    the scanner goes on, and the next miner's file is still found and
+    killed at once."""
+    tok = token()
+    d = start_daemon(config(tok, {"executableScanMaxMiB": 64}))
+    fifo = tmp_path / "job.py"
+    os.mkfifo(fifo)
+    waiting = spawner.spawn(scope, ["/usr/bin/python3", str(fifo)])   # blocks in its open
+    big = tmp_path / "big"
+    shutil.copyfile("/bin/true", big)
+    with open(big, "r+b") as f:
+        f.truncate(8 << 30)
+    os.chmod(big, 0o755)
+    p, _, _, took = spawner.run(scope, [str(big)])
+    assert p.returncode == 0, took
+    svc = tmp_path / "svc"
+    miner_copy(svc, tok)
+    p = spawner.spawn(scope, [str(svc), "30"])
+    ended(p, d)
+    assert p.returncode == -9, d.dump()
+    assert time.monotonic() - p.started < 3, d.dump()
+    assert waiting.poll() is None      # still waiting for a writer, untouched
+    ev = d.wait_for(lambda e: e.get("action") == "killed", what="the miner's kill")
+    assert ev["matched"] == tok, ev
+    waiting.kill()
