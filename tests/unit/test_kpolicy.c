@@ -72,6 +72,9 @@ static void test_unsupported_and_over_budget(void **state)
 	policy_free(p);
 }
 
+/* A literal argv area, its length without the literal's own final NUL. */
+#define JUDGE(area) ktables_judge(&kp.kt, (const uint8_t *)(area), sizeof(area) - 1, &v)
+
 /* Banned patterns: their DFA in the tables, judged where no string matched;
  * a union over NM_BANNED_PATTERN_STATES leaves the tables unbuilt (every
  * verdict in user space), never some patterns out. */
@@ -86,15 +89,15 @@ static void test_banned_patterns(void **state)
 	(void)state;
 	assert_int_equal(kpolicy_build(p, 1u << 20, 1, &kp), 0);
 	assert_true(kp.pattern_states > 3 && kp.pattern_states < 40);
-	ktables_judge(&kp.kt, (const uint8_t *)"./a\0-o\0h:1\0-u\0w\0", 18, &v);
+	JUDGE("./a\0-o\0h:1\0-u\0w\0");
 	assert_true(v.matched < 0 && v.pattern && !v.allowed);
-	ktables_judge(&kp.kt, (const uint8_t *)"python\0-o\0h:1\0-u\0", 18, &v);
+	JUDGE("python\0-o\0h:1\0-u\0");
 	assert_true(v.pattern && v.allowed);
-	ktables_judge(&kp.kt, (const uint8_t *)"./svc\0", 6, &v);
+	JUDGE("./svc\0");
 	assert_true(v.pattern);
-	ktables_judge(&kp.kt, (const uint8_t *)"./svc\0x\0", 8, &v);
+	JUDGE("./svc\0x\0");
 	assert_false(v.pattern);
-	ktables_judge(&kp.kt, (const uint8_t *)"xmrig\0-o\0h:1\0-u\0", 17, &v);
+	JUDGE("xmrig\0-o\0h:1\0-u\0");
 	assert_true(v.matched == 0 && !v.pattern);   /* the string is named */
 	kpolicy_free(&kp);
 	policy_free(p);
