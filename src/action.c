@@ -254,6 +254,10 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	int ret;
 
 	stop_and_read_env(a, s, w);
+	/* a process known only by its PID (RandomX, sweeps) has its file
+	 * looked up through /proc/PID/exe, which the kill takes away */
+	if (a->describe_exe && !s->exe_id && !json_object_get(o, "executable"))
+		a->describe_exe(a->describe_ctx, s, o);
 	ret = ops_of(a)->kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
 	latency = seconds_since_seen(s);   /* the killer saw it dead, or gone */
 	log_set_int(o, "descendants_killed", r.descendants);

@@ -3,6 +3,7 @@
 innocent name is killed with its workers within seconds of its first hash;
 outside the scope or in audit mode it is left alone; everyday floating-point
 work is never touched."""
+import hashlib
 import time
 
 import pytest
@@ -39,6 +40,9 @@ def test_hasher_and_workers_killed(start_daemon, scope, spawner, rx, banned, noj
     assert ev["observations"] >= ev["threshold"] and ev["rounding_modes"], ev
     assert ev["exe"] == rx["hasher"] and ev["window_seconds"] > 0
     assert "kworker-sync" in ev["cmdline"]
+    # its file was scanned at its exec: the event names it by its SHA-256
+    want = hashlib.sha256(open(rx["hasher"], "rb").read()).hexdigest()
+    assert ev["executable"].get("sha256") == want, ev["executable"]
 
 
 def test_hasher_outside_scope_untouched(start_daemon, make_cgroup, spawner, rx, banned):
