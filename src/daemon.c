@@ -641,7 +641,7 @@ static void run_sweep(struct daemon *d, const char *why)
 
 	if (d->o->no_exec)
 		return;   /* the sweeps are the exec detector's backstop */
-	n = sweep_run(&d->act, d->policy);
+	n = sweep_run(&d->act, d->policy, d->xw ? exe_respond_swept : NULL, &d->xr);
 
 	if (d->o->debug)
 		log_msg("debug", "sweep (%s) judged %u processes", why, n);
@@ -1138,7 +1138,7 @@ int daemon_scan(const struct daemon_opts *o)
 		features_probe(&d.feat);
 		d.lt = lineage_open(features_lineage_kind(&d.feat, &why), err, sizeof(err));
 		d.killer.lt = d.lt;
-		sweep_run(&d.act, d.policy);
+		sweep_run(&d.act, d.policy, NULL, NULL);
 	}
 	teardown(&d);
 	return rc;

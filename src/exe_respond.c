@@ -275,12 +275,19 @@ void exe_respond_result(const struct exe_result *r, void *ctx)
 	}
 	if (r->open_err) {
 		/* gone before its file could be read: its next exec is sent again */
-		if (!r->job.script && x->ew)
+		if (!r->job.script && !r->job.swept && x->ew)
 			exec_watch_exe_unsee(x->ew, &r->job.kid);
 		return;
 	}
 	if (!rep->banned)
 		return;
+	if (r->job.swept) {
+		/* the kernel's name for the file is not known here: its next
+		 * exec is a new file to the kernel, scanned and remembered then */
+		condemn_pid(x, r->job.tgid, r->job.start_ticks, &r->job, rep, r->rules);
+		exe_respond_sweep(x, rep, r->rules, r->job.tgid);
+		return;
+	}
 	if (!r->job.script) {
 		char exe[PATH_MAX], link[64];
 		ssize_t n;
@@ -297,6 +304,30 @@ void exe_respond_result(const struct exe_result *r, void *ctx)
 		return;
 	}
 	condemn_pid(x, r->job.tgid, r->job.start_ticks, &r->job, rep, r->rules);
+}
+
+void exe_respond_swept(void *ctx, pid_t pid, uint64_t start_ticks)
+{
+	struct exe_respond *x = ctx;
+	struct exe_report rep;
+	struct proc_stat st;
+	struct exe_job j = { .swept = 1, .tgid = pid, .start_ticks = start_ticks };
+	char link[64];
+	struct stat f;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	if (!x->xw || stat(link, &f) ||
+	    !exe_watch_known_stat(x->xw, f.st_dev, f.st_ino, f.st_ctim.tv_sec, f.st_ctim.tv_nsec,
+				  &rep) ||
+	    scope_contains_pid(x->act->killer->scope, pid) != 1 || proc_read_stat(pid, &st))
+		return;
+	j.ppid = st.ppid;
+	proc_read_uid(pid, &j.uid);
+	j.cgroup_id = cgroup_id_of(x->act, pid);
+	n = readlink(link, j.path, sizeof(j.path) - 1);
+	j.path[n > 0 ? n : 0] = '\0';
+	exe_watch_submit(x->xw, &j);
 }
 
 void exe_respond_describe(void *ctx, const struct subject *s, json_t *o)

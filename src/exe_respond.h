@@ -36,6 +36,11 @@ int exe_respond_exec(struct exe_respond *x, const struct exec_record *h, const s
 /* exe_watch's done callback (ctx: the struct exe_respond). */
 void exe_respond_result(const struct exe_result *r, void *ctx);
 
+/* sweep_run's per-process hook (ctx: the struct exe_respond): the file of
+ * a process in scope that nomine never saw start (older than nomine, or its
+ * exec's record lost) is scanned, once per file. */
+void exe_respond_swept(void *ctx, pid_t pid, uint64_t start_ticks);
+
 /* action_ctx.describe_exe (ctx: the struct exe_respond). */
 void exe_respond_describe(void *ctx, const struct subject *s, json_t *o);
 

@@ -189,7 +189,8 @@ static int open_by_parent(const struct exe_job *j)
 	return fd;
 }
 
-/* The executable the process runs, if it still runs the exec's image. */
+/* The executable the process runs, if it still runs the exec's image
+ * (for a swept process, whatever it runs now). */
 static int open_exe(const struct exe_job *j)
 {
 	int pfd = proc_pidfd_open(j->tgid, j->start_ticks), fd;
@@ -197,14 +198,14 @@ static int open_exe(const struct exe_job *j)
 	struct stat st;
 
 	if (pfd < 0)
-		return open_by_parent(j);
+		return j->swept ? pfd : open_by_parent(j);
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)j->tgid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		fd = open_by_parent(j);
+		fd = j->swept ? -errno : open_by_parent(j);
 	} else if (proc_pidfd_signal(pfd, 0) || fstat(fd, &st) ||
-		   st.st_ctim.tv_sec != j->kid.ctime_sec ||
-		   st.st_ctim.tv_nsec != (long)j->kid.ctime_nsec) {
+		   (!j->swept && (st.st_ctim.tv_sec != j->kid.ctime_sec ||
+				  st.st_ctim.tv_nsec != (long)j->kid.ctime_nsec))) {
 		close(fd);      /* gone, or exec'd another file since */
 		fd = -ESTALE;
 	}
@@ -227,7 +228,7 @@ static void run_job(struct exe_watch *w, const struct exe_job *j, struct exe_rul
 		r->open_err = fd;
 		return;
 	}
-	if (j->script && !fstat(fd, &st)) {
+	if ((j->script || j->swept) && !fstat(fd, &st)) {
 		pthread_mutex_lock(&w->mu);
 		hit = find_st(w, st.st_dev, st.st_ino, st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
 		if (hit) {
@@ -252,11 +253,11 @@ static void remember(struct exe_watch *w, const struct exe_result *r)
 
 	if (r->open_err || r->cached)
 		return;
-	if (!r->job.script)
+	if (!r->job.script && !r->job.swept)
 		x = find_kid(w, &r->job.kid);
 	if (!x) {
 		x = add(w);
-		if (!r->job.script) {
+		if (!r->job.script && !r->job.swept) {
 			x->kid = r->job.kid;
 			link_kid(w, x);
 		}
@@ -410,7 +411,7 @@ void exe_watch_drain(struct exe_watch *w)
 	pthread_mutex_unlock(&w->mu);
 	while ((d = list)) {
 		list = d->next;
-		if (d->r.open_err && !d->r.job.script)
+		if (d->r.open_err && !d->r.job.script && !d->r.job.swept)
 			exe_watch_forget(w, &d->r.job.kid);
 		pthread_mutex_lock(&w->mu);
 		if (d->r.open_err)
@@ -445,7 +446,7 @@ int exe_watch_submit(struct exe_watch *w, const struct exe_job *j)
 	int ret = 0;
 
 	pthread_mutex_lock(&w->mu);
-	if (!j->script && !kid_zero(&j->kid)) {
+	if (!j->script && !j->swept && !kid_zero(&j->kid)) {
 		struct entry *x = find_kid(w, &j->kid);
 
 		if (x) {
@@ -458,7 +459,7 @@ int exe_watch_submit(struct exe_watch *w, const struct exe_job *j)
 		ret = -ENOSPC;
 		goto out;
 	}
-	if (!j->script) {       /* in flight: later execs of it wait on this scan */
+	if (!j->script && !j->swept) {  /* in flight: later execs of it wait on this scan */
 		struct entry *x = add(w);
 
 		x->kid = j->kid;

@@ -20,6 +20,8 @@
 struct exe_job {
 	struct nm_exe_id kid;       /* the kernel's identity of the executable */
 	int script;                 /* scan the script at path (else /proc/PID/exe) */
+	int swept;                  /* found by a /proc sweep: kid unknown, the file is
+				     * known by what stat(2) says of it */
 	pid_t tgid, ppid;
 	uint32_t uid;
 	uint64_t start_ticks, exec_id, cgroup_id, cgroup1_id;

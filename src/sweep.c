@@ -9,7 +9,8 @@
 #include "proc.h"
 #include "sweep.h"
 
-static void judge_pid(struct action_ctx *a, struct policy *p, pid_t pid)
+static void judge_pid(struct action_ctx *a, struct policy *p, pid_t pid,
+		      void (*each)(void *ctx, pid_t pid, uint64_t start_ticks), void *ctx)
 {
 	struct subject s = { .tgid = pid, .source = "scan", .in_scope = -1 };
 	struct proc_stat st;
@@ -38,9 +39,12 @@ static void judge_pid(struct action_ctx *a, struct policy *p, pid_t pid)
 	}
 	action_judge(a, p, &s, line, len);
 	free(line);
+	if (each && !proc_read_stat(pid, &st) && st.start_ticks == s.start_ticks)
+		each(ctx, pid, s.start_ticks);
 }
 
-unsigned int sweep_run(struct action_ctx *a, struct policy *p)
+unsigned int sweep_run(struct action_ctx *a, struct policy *p,
+		       void (*each)(void *ctx, pid_t pid, uint64_t start_ticks), void *ctx)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -54,7 +58,7 @@ unsigned int sweep_run(struct action_ctx *a, struct policy *p)
 
 		if (pid <= 0 || pid == self)
 			continue;
-		judge_pid(a, p, pid);
+		judge_pid(a, p, pid, each, ctx);
 		n++;
 	}
 	closedir(d);

@@ -220,3 +220,30 @@ def test_fifo_scripts_and_huge_sparse_files_do_not_stall_scans(start_daemon, sco
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the miner's kill")
     assert ev["matched"] == tok, ev
     waiting.kill()
+
+
+def test_miner_older_than_nomine_found_by_the_start_sweep(start_daemon, scope, spawner,
+                                                          tmp_path):
+    """A miner's file already running when nomine starts (nomine upgraded,
+    restarted) was never exec'd under its eyes: the start-up sweep scans the
+    files of the processes it finds, and kills it with its children."""
+    tok = token()
+    svc = tmp_path / "svc"
+    sha = miner_copy(svc, tok)
+    old = spawner.spawn(scope, [str(svc), "60"])
+    time.sleep(0.3)
+    assert old.poll() is None
+    d = start_daemon(config(tok))
+    ended(old, d)
+    assert old.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == old.pid,
+                    what="the sweep's kill")
+    assert ev["source"] == "executable" and ev["matched"] == tok, ev
+    assert ev["executable"]["sha256"] == sha, ev
+    # the kernel learns the file at its next exec: killed there
+    mark = d.mark()
+    p = spawner.spawn(scope, [str(svc), "30"])
+    ended(p, d)
+    assert p.returncode == -9
+    d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid, since=mark,
+               what="the next exec's kill")
