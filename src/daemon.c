@@ -758,6 +758,9 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 		kernel_counter(v, "nomine_executable_scans_dropped_total",
 			       "Scans not made: the scanner's queue was full (a file on a hung "
 			       "mount, or an exec storm).", st.dropped);
+		kernel_counter(v, "nomine_executable_scanner_stalls_total",
+			       "Scans stuck in one read past executableScanSeconds (a hung mount): "
+			       "another scanner thread took over.", st.stalls);
 		kernel_counter(v, "nomine_executable_unreadable_total",
 			       "Files gone with their process before they could be read (their "
 			       "next exec is scanned).", st.gone);
@@ -860,6 +863,12 @@ static void housekeeping(struct daemon *d)
 
 	if (d->metrics)
 		metrics_run(d->metrics);
+	if (d->xw) {
+		char msg[600];
+
+		if (exe_watch_tick(d->xw, msg, sizeof(msg)))
+			log_msg("warning", "%s", msg);
+	}
 	if (!d->ew)
 		return;
 	/* records that stopped coming: the exec goes on without them, and no

@@ -34,9 +34,25 @@ struct done_item {
 	struct done_item *next;
 };
 
+/* A scanner thread. One at a time does the work; another is started only
+ * when the one working is stuck (a read that does not return: a hung
+ * mount), which costs that thread, not the detector. */
+struct worker {
+	pthread_t t;
+	struct exe_watch *w;
+	int started;
+	int busy;                   /* running a job since `since` */
+	double since;
+	int reported;               /* its being stuck was logged */
+	pid_t pid;                  /* the job's, for that line */
+	char path[NM_FILENAME_MAX];
+};
+
 struct exe_watch {
-	pthread_t thread;
-	int started, stop, efd;
+	struct worker workers[NM_EXE_WORKERS_MAX];
+	int nworkers;
+	int stop, efd, stalls;
+	const char *test_stall;     /* NOMINE_TEST_SCAN_STALL (tests only) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct exe_job *q;          /* ring of NM_EXE_QUEUE_MAX */
@@ -271,9 +287,34 @@ static void remember(struct exe_watch *w, const struct exe_result *r)
 	link_st(w, x);
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Tests only: a read that never returns, for a file whose name holds
+ * NOMINE_TEST_SCAN_STALL (it ends when the watcher closes). */
+static void test_stall(struct exe_watch *w, const struct exe_job *j)
+{
+	int stop = 0;
+
+	if (!w->test_stall || !strstr(j->path, w->test_stall))
+		return;
+	while (!stop) {
+		usleep(50000);
+		pthread_mutex_lock(&w->mu);
+		stop = w->stop;
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
 static void *thread_main(void *arg)
 {
-	struct exe_watch *w = arg;
+	struct worker *me = arg;
+	struct exe_watch *w = me->w;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&w->mu);
@@ -290,15 +331,22 @@ static void *thread_main(void *arg)
 		w->qhead = (w->qhead + 1) % NM_EXE_QUEUE_MAX;
 		w->qlen--;
 		rules = exe_rules_get(w->rules);
+		me->busy = 1;
+		me->since = mono_now();
+		me->reported = 0;
+		me->pid = j.tgid;
+		memcpy(me->path, j.path, sizeof(me->path));
 		pthread_mutex_unlock(&w->mu);
 
 		d = calloc(1, sizeof(*d));
+		test_stall(w, &j);
 		if (d)
 			run_job(w, &j, rules, &d->r);
 		else
 			exe_rules_put(rules);
 
 		pthread_mutex_lock(&w->mu);
+		me->busy = 0;
 		if (!d)
 			continue;
 		if (rules == w->rules)      /* else judged by rules since replaced */
@@ -319,6 +367,52 @@ static void *thread_main(void *arg)
 }
 
 /* ---- the daemon's side ---- */
+
+/* A new scanner thread (callers hold mu, or none runs yet). 0 or an errno. */
+static int start_worker(struct exe_watch *w)
+{
+	struct worker *k = &w->workers[w->nworkers];
+	int e;
+
+	k->w = w;
+	if ((e = pthread_create(&k->t, NULL, thread_main, k)))
+		return e;
+	k->started = 1;
+	w->nworkers++;
+	return 0;
+}
+
+int exe_watch_tick(struct exe_watch *w, char *msg, size_t n)
+{
+	double now = mono_now(), after;
+	int live = 0, ret = 0;
+	struct worker *stuck = NULL;
+
+	pthread_mutex_lock(&w->mu);
+	after = (w->rules ? w->rules->max_seconds : NM_EXE_SCAN_SECONDS) + NM_EXE_STUCK_S;
+	for (int i = 0; i < w->nworkers; i++) {
+		struct worker *k = &w->workers[i];
+
+		if (k->busy && now - k->since > after) {
+			if (!k->reported)
+				stuck = k;
+		} else {
+			live++;
+		}
+	}
+	if (stuck) {
+		stuck->reported = 1;
+		w->stalls++;
+		ret = live || w->nworkers == NM_EXE_WORKERS_MAX || start_worker(w) ? 2 : 1;
+		snprintf(msg, n, "executable scanner stuck for %.0f s reading %s (pid %d), as on "
+			 "a hung mount; %s", now - stuck->since, stuck->path, (int)stuck->pid,
+			 ret == 1 ? "another scanner started" :
+			 live ? "the other scanner goes on" :
+			 "no scanner left: new files are scanned again once one returns");
+	}
+	pthread_mutex_unlock(&w->mu);
+	return ret;
+}
 
 struct exe_watch *exe_watch_open(void (*done)(const struct exe_result *, void *), void *ctx)
 {
@@ -345,9 +439,9 @@ struct exe_watch *exe_watch_open(void (*done)(const struct exe_result *, void *)
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if ((e = pthread_create(&w->thread, NULL, thread_main, w)))
+	w->test_stall = getenv("NOMINE_TEST_SCAN_STALL");
+	if ((e = start_worker(w)))
 		goto fail;
-	w->started = 1;
 	return w;
 fail:
 	exe_watch_close(w);
@@ -359,21 +453,26 @@ void exe_watch_close(struct exe_watch *w)
 {
 	struct timespec until;
 
+	int stuck = 0;
+
 	if (!w)
 		return;
-	if (w->started) {
+	if (w->nworkers) {
 		pthread_mutex_lock(&w->mu);
 		w->stop = 1;
-		pthread_cond_signal(&w->cv);
+		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 2;
-		if (pthread_timedjoin_np(w->thread, NULL, &until)) {
-			/* stuck in a read on a hung mount: leave it the memory
-			 * it uses rather than free it under it */
-			pthread_detach(w->thread);
+		for (int i = 0; i < w->nworkers; i++)
+			if (pthread_timedjoin_np(w->workers[i].t, NULL, &until)) {
+				pthread_detach(w->workers[i].t);
+				stuck = 1;
+			}
+		/* one stuck in a read on a hung mount: leave it the memory it
+		 * uses rather than free it under it */
+		if (stuck)
 			return;
-		}
 	}
 	while (w->done_head) {
 		struct done_item *d = w->done_head;
@@ -519,5 +618,6 @@ void exe_watch_stats(struct exe_watch *w, struct exe_watch_stats *st)
 {
 	pthread_mutex_lock(&w->mu);
 	*st = w->st;
+	st->stalls = (unsigned long long)w->stalls;
 	pthread_mutex_unlock(&w->mu);
 }

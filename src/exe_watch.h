@@ -61,12 +61,19 @@ int exe_watch_known(struct exe_watch *w, const struct nm_exe_id *kid, struct exe
 int exe_watch_known_stat(struct exe_watch *w, uint64_t dev, uint64_t ino, int64_t ctime_sec,
 			 long ctime_nsec, struct exe_report *rep);
 
+/* Called now and then by the daemon: when the scanner working has been
+ * reading one file for longer than executableScanSeconds +
+ * NM_EXE_STUCK_S (a read that does not return), another is started (up to
+ * NM_EXE_WORKERS_MAX). Returns 0, or with the line to log in msg 1 (a
+ * scanner was started) or 2 (another still works, or none could be). */
+int exe_watch_tick(struct exe_watch *w, char *msg, size_t n);
+
 /* Forgets an executable (its process was gone before it could be read:
  * the next exec of it must be scanned). */
 void exe_watch_forget(struct exe_watch *w, const struct nm_exe_id *kid);
 
 struct exe_watch_stats {
-	unsigned long long scans, bytes, banned, dropped, gone, cached;
+	unsigned long long scans, bytes, banned, dropped, gone, cached, stalls;
 	double seconds;
 };
 void exe_watch_stats(struct exe_watch *w, struct exe_watch_stats *st);

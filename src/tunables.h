@@ -71,6 +71,10 @@
  * packed: compressed data is near 8; the code and data of Debian's
  * binaries are 5-6.5 (measured by tests/unit/test_exe_scan.c). */
 #define NM_EXE_PACKED_ENTROPY 7.2
+/* A scan past executableScanSeconds by this much is stuck in one read (a
+ * hung mount): another scanner thread takes over, up to the maximum. */
+#define NM_EXE_STUCK_S 2.0
+#define NM_EXE_WORKERS_MAX 4
 /* Bytes read per read() of a scan. */
 #define NM_EXE_SCAN_CHUNK (1u << 20)
 

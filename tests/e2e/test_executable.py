@@ -247,3 +247,29 @@ def test_miner_older_than_nomine_found_by_the_start_sweep(start_daemon, scope, s
     assert p.returncode == -9
     d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid, since=mark,
                what="the next exec's kill")
+
+
+def test_a_scan_stuck_in_a_read_does_not_stop_the_detector(start_daemon, scope, spawner,
+                                                          tmp_path):
+    """A read that never returns (a hung mount; made here by the test hook
+    NOMINE_TEST_SCAN_STALL, which stalls the scan of a file by name) costs
+    one scanner thread: past executableScanSeconds + 2 s another takes over,
+    says so once, and the next miner's file is scanned and killed."""
+    tok = token()
+    stall = "stall" + secrets.token_hex(4)
+    d = start_daemon(config(tok, {"executableScanSeconds": 0.5}),
+                     env={"NOMINE_TEST_SCAN_STALL": stall})
+    slow = tmp_path / stall
+    shutil.copyfile("/bin/sleep", slow)
+    os.chmod(slow, 0o755)
+    held = spawner.spawn(scope, [str(slow), "30"])
+    ev = d.wait_for(lambda e: "executable scanner stuck" in e.get("event", ""), timeout=8,
+                    what="the stuck scanner's line")
+    assert "another scanner started" in ev["event"] and stall in ev["event"], ev
+    svc = tmp_path / "svc"
+    miner_copy(svc, tok)
+    p = spawner.spawn(scope, [str(svc), "30"])
+    ended(p, d)
+    assert p.returncode == -9 and time.monotonic() - p.started < 3, d.dump()
+    assert held.poll() is None        # its file was never judged: it runs on
+    held.kill()
