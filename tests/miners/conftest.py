@@ -28,7 +28,8 @@ globals().update({k: v for k, v in vars(_e2e).items() if not k.startswith("__")}
 
 @pytest.fixture(scope="session")
 def miners_root(request):
-    """The miners' trees: {"xmrig": Path, "monero": Path}. Built (or found
+    """The miners' trees: {"xmrig": Path, "monero": Path}, and "xmrig-upx", the
+    file of xmrig packed by UPX. Built (or found
     in its cache) by tests/miners/build-rootfs, whose account (what it
     fetched, the size) is shown on the terminal."""
     r = subprocess.run([str(MINERS / "build-rootfs")], capture_output=True, text=True,
@@ -40,7 +41,8 @@ def miners_root(request):
     summary = [ln for ln in r.stderr.splitlines() if not ln.startswith("  ")]
     summary += [ln.strip() for ln in r.stderr.splitlines() if "size" in ln]
     say(request, "miners rootfs: " + "; ".join(summary))
-    return {"xmrig": root / "trixie", "monero": root / "bookworm"}
+    return {"xmrig": root / "trixie", "monero": root / "bookworm",
+            "xmrig-upx": root / "xmrig-upx"}
 
 
 def say(request, line):

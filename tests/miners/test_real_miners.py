@@ -97,9 +97,13 @@ class Variant:
     proof: str              # how the baseline shows mining: "share", "bench", "block"
     today: str              # the "source" of nomine's kill today
     with_scan: str = None   # the source once executable scanning exists (None: today's)
-    files: dict = field(default_factory=dict)   # name in /tmp: "xmrig", "launcher", "config"
+    files: dict = field(default_factory=dict)   # name in /tmp: "xmrig", "xmrig-upx",
+    #                                             "launcher", "config"
     env: dict = field(default_factory=dict)
     cmdline: list = None    # the miner's own argv, when not argv (a launcher's)
+    config: dict = field(default_factory=dict)  # added to nomine's config
+    packed: str = None      # the packer the event must name
+    no_scan_case: bool = True   # also run with --disable executable
 
     def miner_argv(self):
         return self.cmdline or self.argv
@@ -134,6 +138,17 @@ VARIANTS = {
     "bench": Variant("xmrig", ["/tmp/svc", "-c", "/tmp/config.json", "--bench=1M"], "/tmp/svc",
                      "bench", today="monero", with_scan=EXE_SCAN_SOURCE,
                      files={"svc": "xmrig", "config.json": "config"}),
+    # (e') xmrig packed by UPX, renamed: its strings are compressed, so the
+    # file scan sees only the packer (evidence in the event) and RandomX
+    # stops it ...
+    "packed": Variant("xmrig", ["/tmp/svc"], "/tmp/svc", "share", today="monero",
+                      files={"svc": "xmrig-upx", "config.json": "config"}, packed="UPX"),
+    # ... unless the config bans packed files: then the scan does, at once
+    "packed-banned": Variant("xmrig", ["/tmp/svc"], "/tmp/svc", "share", today="monero",
+                             with_scan=EXE_SCAN_SOURCE,
+                             files={"svc": "xmrig-upx", "config.json": "config"},
+                             config={"bannedPackedExecutables": True}, packed="UPX",
+                             no_scan_case=False),
     # (f) monerod mining its private regtest chain at difficulty 1 (every
     # hash a block). Mining is started over its RPC (/start_mining): with
     # --offline, 0.18.0.0's --start-mining did not start any in 60 s.
@@ -162,6 +177,8 @@ def miner(containerd, scope, miners_root, helpers, tmp_path):  # noqa: F811
         for fname, what in v.files.items():
             if what == "xmrig":
                 shutil.copy(miners_root["xmrig"] / "usr/bin/xmrig", work / fname)
+            elif what == "xmrig-upx":
+                shutil.copy(miners_root["xmrig-upx"], work / fname)
             elif what == "launcher":
                 shutil.copy(helpers["memfd_exec"], work / fname)
             elif what == "config":
@@ -260,7 +277,8 @@ def isolation(run, pool, v):
     return "netns lo only, no capabilities, seccomp"
 
 
-@pytest.mark.parametrize("name", list(VARIANTS))
+# a case that differs only in nomine's config mines as its twin does
+@pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if not v.config])
 def test_mines_without_nomine(miner, report, name):
     """(a) The baseline: each way of starting the miner really mines."""
     v = VARIANTS[name]
@@ -306,7 +324,8 @@ def kill_event(d, run, timeout):
 
 # every variant with all detectors; the ones the file scan stops, also
 # without it, so that the RandomX detector's stop of real miners stays shown
-CASES = [(n, True) for n in VARIANTS] + [(n, False) for n, v in VARIANTS.items() if v.with_scan]
+CASES = [(n, True) for n in VARIANTS] + [(n, False) for n, v in VARIANTS.items()
+                                         if v.with_scan and v.no_scan_case]
 
 
 @pytest.mark.parametrize("name,scan", CASES,
@@ -318,10 +337,11 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,
     v = VARIANTS[name]
     # the built-in config's own file, as the chart mounts it (00-builtin.yaml),
     # and where the private containerd keeps its state, for the pod fields
-    d = start_daemon(configs={
-        "00-builtin.yaml": (REPO / "config" / "default.yaml").read_text(),
-        "10-containers.json": {"containerdStateDir": str(containerd.task_dir)}},
-        args=[] if scan else ["--disable", EXE_SCAN_DETECTOR])
+    configs = {"00-builtin.yaml": (REPO / "config" / "default.yaml").read_text(),
+               "10-containers.json": {"containerdStateDir": str(containerd.task_dir)}}
+    if v.config:
+        configs["20-case.json"] = v.config
+    d = start_daemon(configs=configs, args=[] if scan else ["--disable", EXE_SCAN_DETECTOR])
     detectors = d.started["features"]["detectors"]
     assert set(detectors) <= KNOWN_DETECTORS, \
         f"nomine has detectors this test does not know: {set(detectors) - KNOWN_DETECTORS}"
@@ -362,6 +382,10 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,
                f"{ev['seconds_since_first']:.2f} s, exe {ev['exe']}; hashing from "
                f"{hashing - run.started[0]:.2f} s, dead {died - hashing:.2f} s after")
     assert ev["exe"].startswith(v.exe) and ev["cmdline"] == " ".join(v.miner_argv()), ev["_raw"]
+    if v.packed and scanning:
+        # the scan's evidence, in whichever detector's event
+        assert ev["executable"].get("packed") == v.packed, ev["executable"]
+        how += f"; the file scan saw it packed ({v.packed})"
     event_at = wall_to_mono(ev["timestamp"], run.started) - run.started[0]
     left = scope.wait_empty(5)
     assert not left, "survivors:\n" + scope.describe(left)
