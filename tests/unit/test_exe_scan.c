@@ -22,38 +22,8 @@
 #include "exe_scan.h"
 #include "exe_script.h"
 #include "tunables.h"
+#include "exe_test_util.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nomine-test-exe-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
-
-static struct exe_rules *rules_of(const char *yaml)
-{
-	struct config cfg = { 0 };
-	char err[CONFIG_ERR_MAX];
-	struct exe_rules *r;
-
-	assert_int_equal(config_parse_buffer(&cfg, "t.yaml", yaml, strlen(yaml), 0, err,
-					     sizeof(err)), 0);
-	r = exe_rules_build(&cfg, err, sizeof(err));
-	assert_non_null(r);
-	config_free(&cfg);
-	return r;
-}
 
 static int config_error(const char *yaml, char *err, size_t n)
 {

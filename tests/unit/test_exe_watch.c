@@ -25,8 +25,8 @@
 #include "config.h"
 #include "exe_watch.h"
 #include "proc.h"
+#include "exe_test_util.h"
 
-static char dir[64];
 static struct exe_result got[8];
 static int ngot;
 
@@ -35,20 +35,6 @@ static void done(const struct exe_result *r, void *ctx)
 	(void)ctx;
 	if (ngot < 8)
 		got[ngot++] = *r;
-}
-
-static struct exe_rules *rules_of(const char *yaml)
-{
-	struct config cfg = { 0 };
-	char err[CONFIG_ERR_MAX];
-	struct exe_rules *r;
-
-	assert_int_equal(config_parse_buffer(&cfg, "t.yaml", yaml, strlen(yaml), 0, err,
-					     sizeof(err)), 0);
-	r = exe_rules_build(&cfg, err, sizeof(err));
-	assert_non_null(r);
-	config_free(&cfg);
-	return r;
 }
 
 /* Waits for n results (the thread's eventfd, then a drain). */
@@ -108,22 +94,6 @@ static void stop(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nomine-test-watch-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
 }
 
 static void test_scan_once_and_remember(void **state)
