@@ -273,3 +273,30 @@ def test_a_scan_stuck_in_a_read_does_not_stop_the_detector(start_daemon, scope, 
     assert p.returncode == -9 and time.monotonic() - p.started < 3, d.dump()
     assert held.poll() is None        # its file was never judged: it runs on
     held.kill()
+
+
+def test_file_on_overlayfs_as_in_a_container(start_daemon, scope, spawner, tmp_path):
+    """Container images are overlayfs: the kernel names the overlay's inode,
+    stat(2) reports the layer's. A miner's file in a lower layer is still
+    scanned through the overlay, killed, and its next exec dies in the
+    kernel."""
+    tok = token()
+    d = start_daemon(config(tok))
+    for sub in ("lower", "upper", "work", "merged"):
+        (tmp_path / sub).mkdir()
+    miner_copy(tmp_path / "lower" / "svc", tok)
+    merged = tmp_path / "merged"
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={tmp_path}/lower,upperdir={tmp_path}/upper,"
+                    f"workdir={tmp_path}/work", str(merged)], check=True)
+    try:
+        for in_kernel in (False, True):
+            mark = d.mark()
+            p = spawner.spawn(scope, [str(merged / "svc"), "30"])
+            ended(p, d)
+            assert p.returncode == -9, d.dump()
+            ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid,
+                            since=mark, what="the kill")
+            assert ev["source"] == "executable" and ev["kill_in_kernel"] is in_kernel, ev
+    finally:
+        subprocess.run(["umount", str(merged)], check=False)
