@@ -38,6 +38,13 @@ static const char *const php_v[] = { "-d", "-c", "-z", NULL };
 static const char *const lua_b[] = { "lua*", "luajit", NULL };
 static const char *const lua_i[] = { "-e", NULL };
 static const char *const lua_v[] = { "-l", NULL };
+/* the dynamic loader run as a program ("ld.so ./prog"): prog is mapped by
+ * it, never exec'd, so the kernel never sees it as a new file */
+static const char *const ld_b[] = { "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
+				    "ld-linux.so.2", "ld.so", "ld-musl-x86_64.so.1",
+				    "ld-musl-aarch64.so.1", NULL };
+static const char *const ld_v[] = { "--library-path", "--preload", "--audit", "--argv0",
+				    "--glibc-hwcaps-prepend", "--glibc-hwcaps-mask", NULL };
 static const char *const none[] = { NULL };
 
 static const struct family families[] = {
@@ -50,6 +57,7 @@ static const struct family families[] = {
 	{ "julia", jl_b, jl_i, jl_v },
 	{ "php", php_b, php_i, php_v },
 	{ "lua", lua_b, lua_i, lua_v },
+	{ "loader", ld_b, none, ld_v },
 };
 
 static int base_matches(const char *pat, const char *base)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* exe_script.h - which executables are interpreters, and which argument of
- * theirs names the script they run (`python3 -u x.py`, `bash x.sh`, and a
- * #! script, whose argv the kernel rewrites to "interpreter [arg] path"). */
+ * theirs names the script they run (`python3 -u x.py`, `bash x.sh`, a #!
+ * script, whose argv the kernel rewrites to "interpreter [arg] path", and
+ * the dynamic loader run as a program, `ld.so ./prog`). */
 #ifndef NOMINE_EXE_SCRIPT_H
 #define NOMINE_EXE_SCRIPT_H
 

@@ -300,3 +300,19 @@ def test_file_on_overlayfs_as_in_a_container(start_daemon, scope, spawner, tmp_p
             assert ev["source"] == "executable" and ev["kill_in_kernel"] is in_kernel, ev
     finally:
         subprocess.run(["umount", str(merged)], check=False)
+
+
+def test_program_run_by_the_dynamic_loader(start_daemon, scope, spawner, tmp_path):
+    """`ld.so ./miner`: the loader is what is exec'd, the miner is only
+    mapped. Its file is scanned as an interpreter's script is."""
+    tok = token()
+    d = start_daemon(config(tok))
+    svc = tmp_path / "svc"
+    sha = miner_copy(svc, tok)
+    p = spawner.spawn(scope, ["/lib64/ld-linux-x86-64.so.2", str(svc), "30"])
+    ended(p, d)
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid,
+                    what="the kill")
+    assert ev["source"] == "executable" and ev["matched"] == tok, ev
+    assert ev["executable"]["sha256"] == sha, ev

@@ -352,6 +352,12 @@ static void test_script_args(void **state)
 	assert_true(script_of("node", (const char *[]){ "node", "--require", "x", "--", "app.js",
 							  NULL }, out));
 	assert_string_equal(out, "app.js");
+	/* the loader run as a program maps the real one, which is never exec'd */
+	assert_string_equal(exe_interpreter("/lib64/ld-linux-x86-64.so.2"), "loader");
+	assert_true(script_of("loader", (const char *[]){ "/lib64/ld-linux-x86-64.so.2",
+							    "--library-path", "/x", "./svc", "-c",
+							    NULL }, out));
+	assert_string_equal(out, "./svc");
 	/* the kernel's argv for a #! script: interpreter, its argument, path */
 	assert_true(script_of("python", (const char *[]){ "/usr/bin/python3", "-u",
 							    "/home/u/miner.py", "--pool", NULL },
