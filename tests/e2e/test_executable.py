@@ -42,6 +42,18 @@ def ended(p, d, timeout=10):
         raise AssertionError(f"pid {p.pid} still running after {timeout} s\n{d.dump()}")
 
 
+def scan_kill(d, p, tok, sha, since=0, what="the kill"):
+    """p died by SIGKILL, and nomine's line for it says the file scan did it,
+    naming tok and the file's SHA-256."""
+    ended(p, d)
+    assert p.returncode == -9, d.dump()
+    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid,
+                    since=since, what=what)
+    assert ev["source"] == "executable" and ev["matched"] == tok, ev
+    assert ev["executable"]["sha256"] == sha, ev
+    return ev
+
+
 def kills(d, since=0):
     return d.find(lambda e: e.get("action") == "killed", since=since)
 
@@ -234,12 +246,7 @@ def test_miner_older_than_nomine_found_by_the_start_sweep(start_daemon, scope, s
     time.sleep(0.3)
     assert old.poll() is None
     d = start_daemon(config(tok))
-    ended(old, d)
-    assert old.returncode == -9, d.dump()
-    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == old.pid,
-                    what="the sweep's kill")
-    assert ev["source"] == "executable" and ev["matched"] == tok, ev
-    assert ev["executable"]["sha256"] == sha, ev
+    scan_kill(d, old, tok, sha, what="the sweep's kill")
     # the kernel learns the file at its next exec: killed there
     mark = d.mark()
     p = spawner.spawn(scope, [str(svc), "30"])
@@ -310,9 +317,4 @@ def test_program_run_by_the_dynamic_loader(start_daemon, scope, spawner, tmp_pat
     svc = tmp_path / "svc"
     sha = miner_copy(svc, tok)
     p = spawner.spawn(scope, ["/lib64/ld-linux-x86-64.so.2", str(svc), "30"])
-    ended(p, d)
-    assert p.returncode == -9, d.dump()
-    ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("pid") == p.pid,
-                    what="the kill")
-    assert ev["source"] == "executable" and ev["matched"] == tok, ev
-    assert ev["executable"]["sha256"] == sha, ev
+    scan_kill(d, p, tok, sha)
