@@ -135,8 +135,10 @@ int exe_respond_exec(struct exe_respond *x, const struct exec_record *h, const s
 		job_of(&j, h, s);
 		/* killed at exec: its event waits for the scan, which reads the
 		 * file through the parent, so that it can carry the SHA-256 */
-		if (h->flags & NM_EXEC_KILLED && !(h->flags & NM_EXEC_BAD_EXE))
+		if (h->flags & NM_EXEC_KILLED && !(h->flags & NM_EXEC_BAD_EXE)) {
 			j.hold = hold(s, h, line, n);
+			exe_job_pin(&j);     /* the parent may not wait for the scan */
+		}
 		if (exe_watch_submit(x->xw, &j) < 0) {
 			held_free(j.hold);
 			j.hold = NULL;

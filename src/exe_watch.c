@@ -166,10 +166,18 @@ static void unlink_kid(struct exe_watch *w, struct entry *x)
 /* Opens the script a process names, as that process would: absolute paths
  * inside its root, relative ones beneath its working directory (symlinks
  * cannot lead out of either). Never blocks on a FIFO. */
-static int open_script(pid_t pid, const char *path)
+static int open_beneath(int dfd, const char *path)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
-				.resolve = RESOLVE_NO_MAGICLINKS };
+				.resolve = RESOLVE_NO_MAGICLINKS |
+					   (path[0] == '/' ? RESOLVE_IN_ROOT : RESOLVE_BENEATH) };
+	int fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_script(pid_t pid, const char *path)
+{
 	char dir[64];
 	int dfd, fd;
 
@@ -177,9 +185,7 @@ static int open_script(pid_t pid, const char *path)
 	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	how.resolve |= path[0] == '/' ? RESOLVE_IN_ROOT : RESOLVE_BENEATH;
-	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
-	fd = fd < 0 ? -errno : fd;
+	fd = open_beneath(dfd, path);
 	close(dfd);
 	return fd;
 }
@@ -194,7 +200,12 @@ static int open_by_parent(const struct exe_job *j)
 
 	if (!j->path[0] || j->ppid <= 0)
 		return -ESRCH;
-	fd = open_script(j->ppid, j->path);
+	/* the parent's root and cwd pinned when the exec was handled: the
+	 * parent may be gone by now */
+	if (j->pinned)
+		fd = open_beneath(j->path[0] == '/' ? j->root_fd : j->cwd_fd, j->path);
+	else
+		fd = open_script(j->ppid, j->path);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ctim.tv_sec != j->kid.ctime_sec ||
@@ -344,6 +355,7 @@ static void *thread_main(void *arg)
 			run_job(w, &j, rules, &d->r);
 		else
 			exe_rules_put(rules);
+		exe_job_unpin(&j);
 
 		pthread_mutex_lock(&w->mu);
 		me->busy = 0;
@@ -474,6 +486,11 @@ void exe_watch_close(struct exe_watch *w)
 		if (stuck)
 			return;
 	}
+	while (w->qlen) {          /* jobs never run: their pins */
+		exe_job_unpin(&w->q[w->qhead]);
+		w->qhead = (w->qhead + 1) % NM_EXE_QUEUE_MAX;
+		w->qlen--;
+	}
 	while (w->done_head) {
 		struct done_item *d = w->done_head;
 
@@ -540,6 +557,29 @@ int exe_watch_set_rules(struct exe_watch *w, struct exe_rules *r)
 	return changed;
 }
 
+void exe_job_pin(struct exe_job *j)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)j->ppid);
+	j->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)j->ppid);
+	j->cwd_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	j->pinned = j->root_fd >= 0 && j->cwd_fd >= 0;
+	if (!j->pinned)
+		exe_job_unpin(j);
+}
+
+void exe_job_unpin(struct exe_job *j)
+{
+	if (j->root_fd > 0)
+		close(j->root_fd);
+	if (j->cwd_fd > 0)
+		close(j->cwd_fd);
+	j->root_fd = j->cwd_fd = -1;
+	j->pinned = 0;
+}
+
 int exe_watch_submit(struct exe_watch *w, const struct exe_job *j)
 {
 	int ret = 0;
@@ -569,6 +609,11 @@ int exe_watch_submit(struct exe_watch *w, const struct exe_job *j)
 	pthread_cond_signal(&w->cv);
 out:
 	pthread_mutex_unlock(&w->mu);
+	if (ret < 0) {           /* not queued: its pins go now */
+		struct exe_job copy = *j;
+
+		exe_job_unpin(&copy);
+	}
 	return ret;
 }
 

@@ -28,7 +28,16 @@ struct exe_job {
 	uint64_t seen_ns;           /* CLOCK_MONOTONIC of the exec */
 	char path[NM_FILENAME_MAX]; /* the exec's file name, or the script path */
 	void *hold;                 /* the caller's, handed back with the result */
+	/* the parent's root and cwd (O_PATH), opened when the exec was
+	 * handled (exe_job_pin), to read the file of a process already gone
+	 * even once its parent is gone too */
+	int pinned, root_fd, cwd_fd;
 };
+
+/* Pins (or, once done with, closes) the parent's root and cwd. A job given
+ * to exe_watch_submit is the watcher's: it unpins it, queued or not. */
+void exe_job_pin(struct exe_job *j);
+void exe_job_unpin(struct exe_job *j);
 
 struct exe_result {
 	struct exe_job job;

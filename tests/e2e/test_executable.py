@@ -118,14 +118,16 @@ def test_clean_files_run_and_events_carry_sha256(start_daemon, scope, spawner, t
     p, _, _, _ = spawner.run(scope, [str(tool)])
     assert p.returncode == 0
     # a banned command line on a file never seen: killed at exec, and the
-    # event waits for the file's scan (read through the parent)
+    # event waits for the file's scan, read through the parent's root and
+    # cwd (pinned when the exec is handled; a parent that exits within
+    # microseconds of the kill can still leave it without a hash)
     prog = tmp_path / "prog"
     shutil.copyfile("/bin/sleep", prog)
     os.chmod(prog, 0o755)
     sha2 = hashlib.sha256(prog.read_bytes()).hexdigest()
     half = len(banned) // 2    # the shell's own argv holds it only split
     p, _, _, _ = spawner.run(scope, ["/bin/sh", "-c",
-                                     f"P={banned[:half]}; {prog} 5 ${{P}}{banned[half:]}; echo $?"])
+                                     f"P={banned[:half]}; {prog} 5 ${{P}}{banned[half:]}; sleep 1"])
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the argv kill")
     assert ev["kill_in_kernel"] is True and ev["matched"] == banned, ev
     assert ev["executable"].get("sha256") == sha2, ev
