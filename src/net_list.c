@@ -46,22 +46,39 @@ nomem:
 	return -ENOMEM;
 }
 
+/* An owned copy of name in l->files (the last one again when it is the
+ * same), so that the list outlives the config it came from; NULL: ENOMEM. */
+static const char *own_name(struct net_list *l, const char *name)
+{
+	char *file, **m;
+
+	if (l->nfiles && !strcmp(l->files[l->nfiles - 1], name))
+		return l->files[l->nfiles - 1];
+	file = strdup(name);
+	m = file ? realloc(l->files, (l->nfiles + 1) * sizeof(*l->files)) : NULL;
+	if (!m) {
+		free(file);
+		return NULL;
+	}
+	l->files = m;
+	l->files[l->nfiles++] = file;
+	return file;
+}
+
 int net_list_add_buffer(struct net_list *l, const char *name, const char *buf, size_t n,
 			char *err, size_t errlen)
 {
-	char why[NET_REASON_MAX], *file = strdup(name), **m;
+	const char *file = own_name(l, name);
+	char why[NET_REASON_MAX];
 	struct net_prefix p;
 	size_t at = 0;
 	int line = 0, rc;
 
-	m = file ? realloc(l->files, (l->nfiles + 1) * sizeof(*l->files)) : NULL;
-	if (!m) {
-		free(file);
+	if (!file) {
 		snprintf(err, errlen, "%s:1: out of memory", name);
 		return -ENOMEM;
 	}
-	l->files = m;
-	l->files[l->nfiles++] = file;
+	l->naddr_files++;
 	while (at < n) {
 		const char *nl = memchr(buf + at, '\n', n - at);
 		size_t len = nl ? (size_t)(nl - (buf + at)) : n - at;
@@ -164,6 +181,7 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 {
 	const struct config_name *a = cfg->names[CONFIG_BANNED_ADDRS];
 	char why[NET_REASON_MAX];
+	const char *file;
 	struct net_prefix p;
 	int rc = 0;
 
@@ -171,10 +189,14 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 	/* the config validated these already; a failure here is a bug */
 	for (size_t i = 0; !rc && i < cfg->nnames[CONFIG_BANNED_ADDRS]; i++) {
 		rc = net_addr_parse(a[i].name, strlen(a[i].name), &p, why, sizeof(why));
-		if (rc)
+		if (rc) {
 			snprintf(err, errlen, "%s:%d: %s", a[i].at.file, a[i].at.line, why);
-		else
-			rc = add(l, &p, a[i].at.file, a[i].at.line, err, errlen);
+		} else if (!(file = own_name(l, a[i].at.file))) {
+			snprintf(err, errlen, "%s:%d: out of memory", a[i].at.file, a[i].at.line);
+			rc = -ENOMEM;
+		} else {
+			rc = add(l, &p, file, a[i].at.line, err, errlen);
+		}
 	}
 	for (size_t i = 0; !rc && i < cfg->nnames[CONFIG_BANNED_ADDR_FILES]; i++)
 		rc = add_glob(l, &cfg->names[CONFIG_BANNED_ADDR_FILES][i], err, errlen);

@@ -12,20 +12,20 @@
 
 struct net_entry {
 	struct net_prefix p;
-	const char *file;       /* a config file (config's) or an address file (the list's) */
+	const char *file;       /* a config file or an address file (in files) */
 	int line;
 };
 
 struct net_list {
 	struct net_entry *v4, *v6;
 	size_t n4, n6;
-	char **files;           /* address files read, in order (owned) */
+	char **files;           /* the files entries name (owned) */
 	size_t nfiles;
+	size_t naddr_files;     /* address files read */
 	unsigned int nglobs;    /* globs that matched nothing */
 };
 
-/* Builds the list of cfg (which must outlive it: entries of
- * "bannedAddresses" point at cfg's file names). Each glob is expanded in
+/* Builds the list of cfg (it keeps its own copies of file names). Each glob is expanded in
  * name order; directories are skipped, a glob that matches nothing is
  * counted in nglobs (a ConfigMap may be empty), a matched file that cannot
  * be read refuses the list. Returns 0, or a negative errno with
