@@ -236,7 +236,7 @@ static void test_files(void **state)
 	assert_int_equal(build(&c, &l, "*.txt", "\"192.0.2.77\"", err), 0);
 	assert_int_equal(l.n4, 5);
 	assert_int_equal(l.n6, 1);
-	assert_int_equal(l.nfiles, 2);
+	assert_int_equal(l.naddr_files, 2);
 	assert_int_equal(l.v4[0].line, 1);                 /* the config's own entry */
 	assert_string_equal(l.v4[0].file, "t.yaml");
 	inet_pton(AF_INET, "198.51.100.9", a);
