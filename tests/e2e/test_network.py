@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from test_metrics import free_port, scrape
+
 # The client: forks a sleeping child (a descendant to kill), then makes one
 # call and says how it went; then sleeps, so that a kill shows as SIGKILL.
 CLIENT = r"""
@@ -142,14 +144,24 @@ def config(banned, addrs=(), files=()):
 
 def test_tcp_v4_blocked_and_killed(start_daemon, scope, spawner, pools, banned):
     pool = pools("tcp", "127.0.0.2")
-    d = start_daemon(config(banned, ["127.0.0.2"]))
+    port = free_port()
+    d = start_daemon(config(banned, ["127.0.0.2"]),
+                     args=["--metrics-listen", f"127.0.0.1:{port}"])
     assert d.started["features"]["detectors"]["network"]["variant"] == "connect-kill", d.started
     assert d.started["banned_addresses_ipv4"] == 1
+    assert {"net_connect4", "net_connect6", "net_sendmsg4", "net_sendmsg6"} <= \
+        set(d.started["features"]["programs"]), d.started
     ev = assert_blocked(d, spawner, scope, pool, "127.0.0.2")
     assert ev["destination"]["call"] == "connect"
     assert ev["banned_address"] == "127.0.0.2"
     assert ev["banned_address_at"].endswith("config.json:1")
     assert "python3" in ev["exe"]
+    _, m = scrape(port)
+    assert m['nomine_detector_info{detector="network",variant="connect-kill"}'] == 1
+    assert m['nomine_detector_refused{detector="network"}'] == 0
+    assert m["nomine_network_calls_banned_total"] == 1
+    assert m["nomine_network_calls_checked_total"] >= 1
+    assert m["nomine_network_events_lost_total"] == 0
 
 
 @pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")
