@@ -682,6 +682,26 @@ static void run_sweep(struct daemon *d, const char *why)
 		log_msg("debug", "sweep (%s) judged %u processes", why, n);
 }
 
+/* (Re)watches the config files and the address files of the config in
+ * force: a change to either reloads. */
+static void watch_configs(struct daemon *d)
+{
+	char *paths[CONFIG_WATCH_MAX];
+	size_t n = 0, nglob;
+
+	for (size_t i = 0; i < d->o->nconfigs && n < CONFIG_WATCH_MAX / 2; i++)
+		paths[n++] = d->o->configs[i];
+	nglob = net_list_watch_paths(policy_config(d->policy), paths + n, CONFIG_WATCH_MAX / 2);
+	if (d->watch.fd >= 0)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->watch.fd, NULL);
+	config_watch_close(&d->watch);
+	config_watch_open(&d->watch, paths, n + nglob);
+	if (d->epfd >= 0)
+		add_fd(d, d->watch.fd);
+	for (size_t i = 0; i < nglob; i++)
+		free(paths[n + i]);
+}
+
 /* Builds the new policy completely before swapping it in: every exec is
  * judged by exactly one config, the old or the new. */
 static void reload(struct daemon *d)
@@ -691,9 +711,7 @@ static void reload(struct daemon *d)
 	struct net_list nl;
 	json_t *o;
 
-	config_watch_close(&d->watch);
-	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
-	add_fd(d, d->watch.fd);
+	watch_configs(d);
 	if (!np) {
 		o = json_object();
 		log_set_str(o, "error", err);
@@ -718,6 +736,7 @@ static void reload(struct daemon *d)
 	install_exemptions(d);
 	install_tables(d, np);
 	net_detector_set(&d->net, &nl);
+	watch_configs(d);       /* the address files' globs may have changed */
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
 	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_randomx(d))
@@ -1024,14 +1043,13 @@ static int setup_fds(struct daemon *d)
 	    (d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
 	    (d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
 		return -errno;
-	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	watch_configs(d);
 	if ((rc = arm_timer(d->sweepfd, d->o->sweep_interval * 1000u,
 			    d->o->sweep_interval * 1000u)) ||
 	    (rc = arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS)))
 		return rc;
 	if ((rc = add_fd(d, d->sigfd)) || (rc = add_fd(d, d->sweepfd)) ||
 	    (rc = add_fd(d, d->reloadfd)) || (rc = add_fd(d, d->housefd)) ||
-	    (rc = add_fd(d, d->watch.fd)) ||
 	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
 	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
 	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))) ||

@@ -239,3 +239,25 @@ int net_list_same(const struct net_list *a, const struct net_list *b)
 	return a->n4 == b->n4 && a->n6 == b->n6 && same_prefixes(a->v4, b->v4, a->n4) &&
 	       same_prefixes(a->v6, b->v6, a->n6);
 }
+
+size_t net_list_watch_paths(const struct config *cfg, char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nnames[CONFIG_BANNED_ADDR_FILES] && n < max; i++) {
+		const char *g = cfg->names[CONFIG_BANNED_ADDR_FILES][i].name;
+		size_t wild = strcspn(g, "*?[");
+		size_t cut = wild;
+
+		if (g[wild]) {          /* back to the '/' that starts that component */
+			while (cut > 0 && g[cut] != '/')
+				cut--;
+			if (cut == 0)
+				cut = 1;        /* "/" itself */
+		}
+		out[n] = strndup(g, cut);
+		if (out[n])
+			n++;
+	}
+	return n;
+}

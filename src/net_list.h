@@ -41,6 +41,13 @@ int net_list_add_buffer(struct net_list *l, const char *name, const char *buf, s
 
 void net_list_free(struct net_list *l);
 
+/* What to watch for changes of cfg's address files: per glob its fixed
+ * directory (the part before the first component with * ? or [: a
+ * ConfigMap of address files swaps its "..data" there), or the path itself
+ * when it has no wildcard. Writes at most max malloc'd paths to out;
+ * returns how many. */
+size_t net_list_watch_paths(const struct config *cfg, char **out, size_t max);
+
 /* The longest network of l that holds addr (family 4: 4 bytes, 6: 16), or
  * NULL. A linear search: it names the entry of a rare event. */
 const struct net_entry *net_list_match(const struct net_list *l, int family,

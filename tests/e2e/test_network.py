@@ -213,6 +213,28 @@ def test_address_file_glob_with_comments(start_daemon, scope, spawner, pools, ba
     assert p.returncode == 0 and "sent" in out, (p.returncode, out)
 
 
+def test_address_file_change_reloads(start_daemon, scope, spawner, pools, banned, tmp_path):
+    """An address file is watched like a config file: a ConfigMap-style
+    update of its directory reloads, and the new networks are in force."""
+    import os
+    files = tmp_path / "pools"
+    files.mkdir()
+    (files / "a.list").write_text("127.0.9.1\n")
+    pool = pools("tcp", "127.0.9.2")
+    d = start_daemon(config(banned, files=[str(files / "*.list")]))
+    p, out = call(spawner, scope, "tcp", "127.0.9.2", pool.port)
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == [b"hello pool\n"]
+    mark = d.mark()
+    tmp = files / ".tmp"
+    tmp.write_text("127.0.9.1\n127.0.9.2\n")
+    os.rename(tmp, files / "a.list")
+    ev = d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark,
+                    what="the reload an address file caused")
+    assert ev["banned_addresses_ipv4"] == 2, ev
+    assert_blocked(d, spawner, scope, pool, "127.0.9.2", since=mark)
+
+
 def test_bad_address_file_refused_with_its_line(nomine_bin, scope, tmp_path, banned):
     import subprocess
     (tmp_path / "x.list").write_text("127.0.0.1\n\n127.0.0.300\n")

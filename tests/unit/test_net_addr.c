@@ -19,6 +19,7 @@
 #include "config.h"
 #include "net_addr.h"
 #include "net_list.h"
+#include "net_respond.h"
 #include "net_types.h"
 
 static int parse_str(const char *s, struct net_prefix *p, char *why)
@@ -311,6 +312,60 @@ static void test_many(void **state)
 	free(buf);
 }
 
+/* What an event says: the destination as called, the network that banned
+ * it and where it was written, whether the call was refused. */
+static void test_evidence(void **state)
+{
+	struct nm_net_event ev = { .port = 3333, .family = 4, .op = NM_NET_CONNECT,
+				   .flags = NM_NET_DENIED | NM_NET_MAPPED, .protocol = 6 };
+	const char *file = "# x\n198.51.100.0/24\n198.51.100.7\n2001:db8::/32\n";
+	struct net_list l = { 0 };
+	char err[256];
+	json_t *o, *dst;
+
+	(void)state;
+	assert_int_equal(net_list_add_buffer(&l, "/etc/pools.txt", file, strlen(file), err,
+					     sizeof(err)), 0);
+	inet_pton(AF_INET, "198.51.100.7", ev.addr);
+	o = net_evidence(&ev, &l);
+	dst = json_object_get(o, "destination");
+	assert_string_equal(json_string_value(json_object_get(dst, "address")), "198.51.100.7");
+	assert_int_equal(json_integer_value(json_object_get(dst, "port")), 3333);
+	assert_string_equal(json_string_value(json_object_get(dst, "protocol")), "tcp");
+	assert_string_equal(json_string_value(json_object_get(dst, "call")), "connect");
+	assert_true(json_is_true(json_object_get(dst, "v4_mapped")));
+	/* the longest network wins */
+	assert_string_equal(json_string_value(json_object_get(o, "banned_address")), "198.51.100.7");
+	assert_string_equal(json_string_value(json_object_get(o, "banned_address_at")),
+			    "/etc/pools.txt:3");
+	assert_true(json_is_true(json_object_get(o, "call_refused")));
+	json_decref(o);
+
+	ev.family = 6;
+	ev.op = NM_NET_SENDMSG;
+	ev.protocol = 17;
+	ev.flags = 0;             /* audit: the call went through */
+	inet_pton(AF_INET6, "2001:db8::53", ev.addr);
+	o = net_evidence(&ev, &l);
+	dst = json_object_get(o, "destination");
+	assert_string_equal(json_string_value(json_object_get(dst, "address")), "2001:db8::53");
+	assert_string_equal(json_string_value(json_object_get(dst, "protocol")), "udp");
+	assert_string_equal(json_string_value(json_object_get(dst, "call")), "sendmsg");
+	assert_null(json_object_get(dst, "v4_mapped"));
+	assert_string_equal(json_string_value(json_object_get(o, "banned_address")),
+			    "2001:db8::/32");
+	assert_true(json_is_false(json_object_get(o, "call_refused")));
+	json_decref(o);
+
+	/* a network a reload dropped: the destination still, no banned entry */
+	inet_pton(AF_INET6, "2001:db9::1", ev.addr);
+	o = net_evidence(&ev, &l);
+	assert_null(json_object_get(o, "banned_address"));
+	assert_non_null(json_object_get(o, "destination"));
+	json_decref(o);
+	net_list_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_evidence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
