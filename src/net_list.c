@@ -194,8 +194,10 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 		} else if (!(file = own_name(l, a[i].at.file))) {
 			snprintf(err, errlen, "%s:%d: out of memory", a[i].at.file, a[i].at.line);
 			rc = -ENOMEM;
-		} else {
-			rc = add(l, &p, file, a[i].at.line, err, errlen);
+		} else if (!(rc = add(l, &p, file, a[i].at.line, err, errlen))) {
+			struct net_entry *e = p.family == 4 ? &l->v4[l->n4 - 1] : &l->v6[l->n6 - 1];
+
+			e->secret = a[i].secret;
 		}
 	}
 	for (size_t i = 0; !rc && i < cfg->nnames[CONFIG_BANNED_ADDR_FILES]; i++)

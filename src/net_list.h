@@ -14,6 +14,7 @@ struct net_entry {
 	struct net_prefix p;
 	const char *file;       /* a config file or an address file (in files) */
 	int line;
+	int secret;             /* from a "secret: true" config: shown by origin only */
 };
 
 struct net_list {

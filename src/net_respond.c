@@ -29,7 +29,8 @@ json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 	json_object_set_new(o, "destination", dst);
 	/* a reload between the call and now may have dropped the network */
 	if (e) {
-		log_set_str(o, "banned_address", net_prefix_text(&e->p, text, sizeof(text)));
+		if (!e->secret)
+			log_set_str(o, "banned_address", net_prefix_text(&e->p, text, sizeof(text)));
 		snprintf(at, sizeof(at), "%s:%d", e->file, e->line);
 		log_set_str(o, "banned_address_at", at);
 	}

@@ -181,6 +181,23 @@ static void test_config_keys(void **state)
 				   "  - 198.51.100.1/24\n", err), -EINVAL);
 	assert_non_null(strstr(err, "t.yaml:3: bannedAddresses items must be IPv4 or IPv6"));
 	assert_non_null(strstr(err, "bits set"));
+	/* a secret file's networks are shown by their origin only */
+	assert_int_equal(parse_cfg(&c, "secret: true\nbannedAddresses: [\"198.51.100.0/24\"]\n",
+				   err), 0);
+	{
+		struct nm_net_event ev = { .family = 4, .addr = { 198, 51, 100, 9 } };
+		struct net_list l;
+		json_t *o;
+
+		assert_int_equal(net_list_build(&l, &c, err, sizeof(err)), 0);
+		o = net_evidence(&ev, &l);
+		assert_null(json_object_get(o, "banned_address"));
+		assert_string_equal(json_string_value(json_object_get(o, "banned_address_at")),
+				    "t.yaml:2");
+		json_decref(o);
+		net_list_free(&l);
+	}
+	config_free(&c);
 	assert_int_equal(parse_cfg(&c, "bannedAddresses: [\"999.1.1.1\"]\n", err), -EINVAL);
 	assert_non_null(strstr(err, "t.yaml:1:"));
 	assert_int_equal(parse_cfg(&c, "bannedAddresses: [42]\n", err), -EINVAL);
@@ -366,6 +383,31 @@ static void test_evidence(void **state)
 	net_list_free(&l);
 }
 
+/* What is watched for address-file changes: each glob's fixed directory. */
+static void test_watch_paths(void **state)
+{
+	char err[CONFIG_ERR_MAX], *out[8];
+	struct config c;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(parse_cfg(&c, "bannedAddressFiles: [\"/etc/pools/*.txt\", \"/a/b/c.txt\","
+				   " \"/x/*/y.list\", \"/p[0-9].txt\", \"/etc/pools/*.txt\"]\n", err), 0);
+	n = net_list_watch_paths(&c, out, 3);     /* capped */
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0], "/etc/pools");
+	assert_string_equal(out[1], "/a/b/c.txt");
+	assert_string_equal(out[2], "/x");
+	for (size_t i = 0; i < n; i++)
+		free(out[i]);
+	n = net_list_watch_paths(&c, out, 8);
+	assert_int_equal(n, 5);
+	assert_string_equal(out[3], "/");
+	for (size_t i = 0; i < n; i++)
+		free(out[i]);
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_evidence),
+		cmocka_unit_test(test_watch_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
