@@ -123,8 +123,9 @@ static double seconds_since_seen(const struct subject *s)
 	return now > s->seen_ns ? (double)(now - s->seen_ns) / 1e9 : 0;
 }
 
-/* Which detector found s, from its log source: exec events, sweeps, and
- * the one behaviour detector ("monero", cryptnono's name for it). */
+/* Which detector found s, from its log source: exec events, sweeps, file
+ * scans, the network detector, and the RandomX detector ("monero",
+ * cryptnono's name for it). */
 static enum stats_detector detector_of(const struct subject *s)
 {
 	if (s->source && !strcmp(s->source, "exec"))
@@ -133,6 +134,8 @@ static enum stats_detector detector_of(const struct subject *s)
 		return STATS_SWEEP;
 	if (s->source && !strcmp(s->source, "executable"))
 		return STATS_EXECUTABLE;
+	if (s->source && !strcmp(s->source, "network"))
+		return STATS_NETWORK;
 	return STATS_RANDOMX;
 }
 

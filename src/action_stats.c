@@ -4,7 +4,7 @@
 #include "action_stats.h"
 
 const char *const stats_detector_names[STATS_DETECTORS] = { "exec", "randomx", "sweep",
-								   "executable" };
+								   "executable", "network" };
 const char *const stats_allowed_names[STATS_ALLOWED_KINDS] = {
 	"is-substring", "allowed-pattern", "no-match",
 };

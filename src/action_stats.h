@@ -14,7 +14,7 @@
 /* Who found the process: exec events, the RandomX watcher, /proc sweeps,
  * the executable's bytes. */
 enum stats_detector { STATS_EXEC, STATS_RANDOMX, STATS_SWEEP, STATS_EXECUTABLE,
-		      STATS_DETECTORS };
+		      STATS_NETWORK, STATS_DETECTORS };
 extern const char *const stats_detector_names[STATS_DETECTORS];
 
 /* Why a judged command line was not killed (cryptnono's allowedby values):

@@ -248,3 +248,14 @@ void bpf_load_forget(struct bpf_object *obj)
 		}
 	}
 }
+
+struct ring_buffer *bpf_load_ring(struct bpf_map *map,
+				  int (*fn)(void *ctx, void *data, size_t len), void *ctx,
+				  char *err, size_t errlen)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(map), fn, ctx, NULL);
+
+	if (!rb)
+		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(errno));
+	return rb;
+}

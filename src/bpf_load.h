@@ -39,6 +39,14 @@ uint64_t bpf_load_misses(const struct prog_cost *c);
  * on that CPU); 0 when unreadable. */
 uint64_t bpf_prog_misses(int fd);
 
+/* A ring buffer reader of map calling fn(ctx, ...) per record. NULL with
+ * errno set (libbpf's) and "failed to open ring buffer: ..." in err. */
+struct bpf_map;
+struct ring_buffer;
+struct ring_buffer *bpf_load_ring(struct bpf_map *map,
+				  int (*fn)(void *ctx, void *data, size_t len), void *ctx,
+				  char *err, size_t errlen);
+
 /* Forgets the costs of obj's programs (its detector was closed). */
 void bpf_load_forget(struct bpf_object *obj);
 

@@ -67,6 +67,8 @@ enum config_list {
 	CONFIG_ENV_NAMES,           /* "environmentVariables" reported with events */
 	CONFIG_EXE_STRINGS,         /* "bannedExecutableStrings": bytes a miner's file carries */
 	CONFIG_EXE_HASHES,          /* "bannedExecutableHashes": SHA-256, lowercase hex */
+	CONFIG_BANNED_ADDRS,        /* "bannedAddresses": IPv4/IPv6 addresses and CIDRs */
+	CONFIG_BANNED_ADDR_FILES,   /* "bannedAddressFiles": globs of address files */
 	CONFIG_NLISTS
 };
 

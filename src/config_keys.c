@@ -48,6 +48,10 @@ const struct config_key config_keys[] = {
 	  .maxlen = CONFIG_STRING_MAX, .list = CONFIG_EXE_STRINGS },
 	{ .name = "bannedExecutableHashes", .type = CONFIG_T_SHA256, .merge = CONFIG_M_APPEND,
 	  .maxlen = 64, .list = CONFIG_EXE_HASHES },
+	{ .name = "bannedAddresses", .type = CONFIG_T_ADDRESSES, .merge = CONFIG_M_APPEND,
+	  .maxlen = 64, .list = CONFIG_BANNED_ADDRS },
+	{ .name = "bannedAddressFiles", .type = CONFIG_T_GLOBS, .merge = CONFIG_M_APPEND,
+	  .maxlen = EXE_PATH_MAX, .list = CONFIG_BANNED_ADDR_FILES },
 	/* default false: packing is evidence in the event, not a verdict */
 	{ .name = "bannedPackedExecutables", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 2, .def = 2, FIELD(ban_packed, ban_packed_at) },

@@ -25,6 +25,8 @@ enum config_type {
 	CONFIG_T_K8S_NAMES,     /* DNS-1123 labels, into names[list] */
 	CONFIG_T_ENV_NAMES,     /* environment variable names, into names[list] */
 	CONFIG_T_BYTES,         /* any non-empty string, into names[list] */
+	CONFIG_T_ADDRESSES,     /* IPv4/IPv6 addresses and CIDRs (net_addr.h), into names[list] */
+	CONFIG_T_GLOBS,         /* absolute glob(3) patterns, into names[list] */
 	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */

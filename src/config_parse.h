@@ -14,7 +14,7 @@
 #include "config.h"
 #include "config_keys.h"
 
-#define REASON_MAX 512
+#define REASON_MAX 768         /* the unknown-key message lists every key */
 #define QUOTE_MAX 64            /* user bytes shown in one message */
 #define QUOTED_MAX (QUOTE_MAX * 4 + 8)  /* cfg_quote's output, escaped */
 

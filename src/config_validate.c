@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "net_addr.h"
 
 int cfg_fail(struct parse *p, int line, const char *fmt, ...)
 {
@@ -179,6 +180,21 @@ static int check_name(struct parse *p, const struct ev *e, const struct config_k
 
 	if (k->type == CONFIG_T_BYTES)
 		return 0;
+	if (k->type == CONFIG_T_ADDRESSES) {
+		struct net_prefix np;
+		char why[NET_REASON_MAX];
+
+		if (net_addr_parse(e->bytes, e->len, &np, why, sizeof(why)))
+			return cfg_fail(p, e->line, "%s items must be IPv4 or IPv6 addresses or "
+					"CIDRs: %s", k->name, why);
+		return 0;
+	}
+	if (k->type == CONFIG_T_GLOBS) {
+		if (e->bytes[0] != '/')
+			return cfg_fail(p, e->line, "%s items must be absolute paths or globs, "
+					"got %s", k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
+		return 0;
+	}
 	if (k->type == CONFIG_T_SHA256) {
 		for (i = 0; i < e->len; i++)
 			if (!isxdigit((unsigned char)e->bytes[i]))

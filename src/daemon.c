@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "randomx_detect.h"
 #include "randomx_respond.h"
+#include "net_detector.h"
 #include "policy.h"
 #include "proc.h"
 #include "scope.h"
@@ -88,6 +89,8 @@ struct daemon {
 	int lineage_refused;
 	int randomx_refused;
 	int randomx_possible;         /* x86_64 with the tracepoint */
+	struct net_detector net;      /* banned addresses */
+	struct net_list net_first;    /* the start-up config's, until the detector opens */
 };
 
 struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
@@ -357,6 +360,14 @@ static void log_detector(json_t *dets, const char *name, const char *variant, co
 	json_object_set_new(dets, name, o);
 }
 
+/* How many networks are banned, and from how many address files. */
+static void log_net_counts(struct daemon *d, json_t *o)
+{
+	log_set_int(o, "banned_addresses_ipv4", (long long)d->net.list.n4);
+	log_set_int(o, "banned_addresses_ipv6", (long long)d->net.list.n6);
+	log_set_int(o, "banned_address_files", (long long)d->net.list.naddr_files);
+}
+
 static void log_features(struct daemon *d)
 {
 	json_t *o = json_object(), *f = json_object(), *sc = json_array();
@@ -388,6 +399,7 @@ static void log_features(struct daemon *d)
 	log_detector(dets, "randomx", randomx_variant(d), d->mw ? NULL : d->mw_err,
 		     d->randomx_refused);
 	log_detector(dets, "executable", d->xw ? "scan" : "none", d->xw_why, 0);
+	log_detector(dets, "network", net_detector_variant(&d->net), d->net.why, d->net.refused);
 	json_object_set_new(f, "detectors", dets);
 	for (size_t i = 0; i < npc; i++) {
 		json_t *p = json_object();
@@ -403,6 +415,7 @@ static void log_features(struct daemon *d)
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(d->policy));
 	log_set_int(o, "banned_patterns", (long long)policy_nbanned_patterns(d->policy));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(d->policy));
+	log_net_counts(d, o);
 	log_set_str(o, "mode", d->o->audit ? "audit" : "enforce");
 	log_verdict_site(d, o);
 	for (unsigned int i = 0; i < d->scope.n; i++)
@@ -486,6 +499,21 @@ static void open_executable(struct daemon *d)
 	d->act.describe_exe = exe_respond_describe;
 	d->act.describe_ctx = &d->xr;
 	install_exe_rules(d);
+}
+
+/* The network detector, at the --scope-cgroup cgroups (the root without). */
+static void open_network(struct daemon *d)
+{
+	struct net_watch_opts no = {
+		.mount = d->scope.mount, .scopes = d->scope.paths, .nscopes = d->scope.n,
+		.audit = d->o->audit,
+		/* tests only: the variant of kernels that cannot name the caller */
+		.no_caller = getenv("NOMINE_TEST_NET_NO_CALLER") &&
+			     !strcmp(getenv("NOMINE_TEST_NET_NO_CALLER"), "1"),
+	};
+
+	d->net.disabled = d->o->no_network;
+	net_detector_open(&d->net, &no, &d->net_first, &d->act, &d->policy);
 }
 
 static void open_bpf(struct daemon *d)
@@ -576,6 +604,7 @@ static void open_bpf(struct daemon *d)
 	}
 
 	open_executable(d);
+	open_network(d);
 	if (d->ew) {
 		install_exemptions(d);
 		install_tables(d, d->policy);
@@ -608,6 +637,12 @@ static const char *unready_detector(const struct daemon *d, const char **why)
 	if (d->randomx_refused || (d->randomx_possible && !d->mw)) {
 		*why = d->mw_err;
 		return "randomx";
+	}
+	/* connect-deny is what a kernel without the caller's pid in cgroup
+	 * programs can do: a fallback of the kernel, not a refusal */
+	if (d->net.refused) {
+		*why = d->net.why;
+		return "network";
 	}
 	if (d->ew && !d->o->no_executable && !d->xw) {
 		*why = d->xw_why;
@@ -647,17 +682,36 @@ static void run_sweep(struct daemon *d, const char *why)
 		log_msg("debug", "sweep (%s) judged %u processes", why, n);
 }
 
+/* (Re)watches the config files and the address files of the config in
+ * force: a change to either reloads. */
+static void watch_configs(struct daemon *d)
+{
+	char *paths[CONFIG_WATCH_MAX];
+	size_t n = 0, nglob;
+
+	for (size_t i = 0; i < d->o->nconfigs && n < CONFIG_WATCH_MAX / 2; i++)
+		paths[n++] = d->o->configs[i];
+	nglob = net_list_watch_paths(policy_config(d->policy), paths + n, CONFIG_WATCH_MAX / 2);
+	if (d->watch.fd >= 0)
+		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->watch.fd, NULL);
+	config_watch_close(&d->watch);
+	config_watch_open(&d->watch, paths, n + nglob);
+	if (d->epfd >= 0)
+		add_fd(d, d->watch.fd);
+	for (size_t i = 0; i < nglob; i++)
+		free(paths[n + i]);
+}
+
 /* Builds the new policy completely before swapping it in: every exec is
  * judged by exactly one config, the old or the new. */
 static void reload(struct daemon *d)
 {
 	char err[CONFIG_ERR_MAX];
 	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
+	struct net_list nl;
 	json_t *o;
 
-	config_watch_close(&d->watch);
-	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
-	add_fd(d, d->watch.fd);
+	watch_configs(d);
 	if (!np) {
 		o = json_object();
 		log_set_str(o, "error", err);
@@ -666,7 +720,8 @@ static void reload(struct daemon *d)
 		d->last_reload_ok = 0;
 		return;
 	}
-	if (configure_containers(d, policy_config(np), err, sizeof(err))) {
+	if (configure_containers(d, policy_config(np), err, sizeof(err)) ||
+	    net_detector_prepare(&nl, policy_config(np), err, sizeof(err))) {
 		policy_free(np);
 		o = json_object();
 		log_set_str(o, "error", err);
@@ -680,6 +735,8 @@ static void reload(struct daemon *d)
 	install_exe_rules(d);
 	install_exemptions(d);
 	install_tables(d, np);
+	net_detector_set(&d->net, &nl);
+	watch_configs(d);       /* the address files' globs may have changed */
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
 	if (d->randomx_possible && (d->mw || !d->randomx_refused) && open_randomx(d))
@@ -691,6 +748,7 @@ static void reload(struct daemon *d)
 	log_set_int(o, "banned_strings", (long long)policy_nbanned(np));
 	log_set_int(o, "banned_patterns", (long long)policy_nbanned_patterns(np));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
+	log_net_counts(d, o);
 	log_emit_event(o, "info", "Config reloaded");
 	run_sweep(d, "reload");
 	malloc_trim(0);   /* the old policy's memory, back to the system */
@@ -765,6 +823,17 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 			       "Files gone with their process before they could be read (their "
 			       "next exec is scanned).", st.gone);
 	}
+	if (d->net.nw) {
+		kernel_counter(v, "nomine_network_calls_checked_total",
+			       "connect() and unconnected UDP sends in scope the network detector "
+			       "checked.", net_watch_stat(d->net.nw, NM_NET_STAT_CHECKED));
+		kernel_counter(v, "nomine_network_calls_banned_total",
+			       "Of those, to a banned address (refused unless in audit mode).",
+			       net_watch_stat(d->net.nw, NM_NET_STAT_DENIED));
+		kernel_counter(v, "nomine_network_events_lost_total",
+			       "Banned calls the ring buffer had no room for (refused all the same).",
+			       net_watch_stat(d->net.nw, NM_NET_STAT_LOST));
+	}
 	if (d->mw)
 		for (size_t i = 0; i < sizeof(randomx_counters) / sizeof(randomx_counters[0]); i++)
 			kernel_counter(v, randomx_counters[i].name, randomx_counters[i].help,
@@ -824,7 +893,10 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->detectors[2].refused = d->randomx_refused;
 	v->detectors[3].name = "executable";
 	v->detectors[3].variant = d->xw ? "scan" : "none";
-	v->ndetectors = 4;
+	v->detectors[4].name = "network";
+	v->detectors[4].variant = net_detector_variant(&d->net);
+	v->detectors[4].refused = d->net.refused;
+	v->ndetectors = 5;
 	v->nprogs = bpf_load_costs(&v->progs);
 	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
 		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);
@@ -934,6 +1006,9 @@ static int loop(struct daemon *d)
 			} else if (d->mw && fd == randomx_watch_fd(d->mw)) {
 				if (randomx_watch_drain(d->mw) < 0)
 					d->act.stats.errors++;
+			} else if (d->net.nw && fd == net_watch_fd(d->net.nw)) {
+				if (net_watch_drain(d->net.nw) < 0)
+					d->act.stats.errors++;
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -977,18 +1052,18 @@ static int setup_fds(struct daemon *d)
 	    (d->reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
 	    (d->housefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0)
 		return -errno;
-	config_watch_open(&d->watch, d->o->configs, d->o->nconfigs);
+	watch_configs(d);
 	if ((rc = arm_timer(d->sweepfd, d->o->sweep_interval * 1000u,
 			    d->o->sweep_interval * 1000u)) ||
 	    (rc = arm_timer(d->housefd, NM_HOUSEKEEPING_MS, NM_HOUSEKEEPING_MS)))
 		return rc;
 	if ((rc = add_fd(d, d->sigfd)) || (rc = add_fd(d, d->sweepfd)) ||
 	    (rc = add_fd(d, d->reloadfd)) || (rc = add_fd(d, d->housefd)) ||
-	    (rc = add_fd(d, d->watch.fd)) ||
 	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
 	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
 	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))) ||
-	    (d->xw && (rc = add_fd(d, exe_watch_fd(d->xw)))))
+	    (d->xw && (rc = add_fd(d, exe_watch_fd(d->xw)))) ||
+	    (d->net.nw && (rc = add_fd(d, net_watch_fd(d->net.nw)))))
 		return rc;
 	return 0;
 }
@@ -999,6 +1074,8 @@ static void teardown(struct daemon *d)
 	exe_watch_close(d->xw);
 	exe_rules_put(d->xrules);
 	randomx_watch_close(d->mw);
+	net_detector_close(&d->net);
+	net_list_free(&d->net_first);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);
 	config_watch_close(&d->watch);
@@ -1071,7 +1148,8 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 		log_fatal("Start-up failed", "container metadata: %s", strerror(errno));
 		return 1;
 	}
-	if (configure_containers(d, policy_config(d->policy), err, sizeof(err)) < 0) {
+	if (configure_containers(d, policy_config(d->policy), err, sizeof(err)) < 0 ||
+	    net_detector_prepare(&d->net_first, policy_config(d->policy), err, sizeof(err)) < 0) {
 		log_fatal("Invalid config", "%s", err);
 		return 2;
 	}

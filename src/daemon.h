@@ -18,6 +18,7 @@ struct daemon_opts {
 	int no_exec;                   /* --disable exec: no exec program, no sweeps */
 	int no_randomx;                /* --disable randomx */
 	int no_executable;             /* --disable executable: no file scans */
+	int no_network;                /* --disable network: no banned addresses */
 	const char *metrics_listen;    /* "HOST:PORT" for /metrics, or NULL */
 };
 

@@ -134,10 +134,9 @@ struct exec_watch *exec_watch_open(const struct exec_watch_opts *o, char *err, s
 	e = load(w, o, err, errlen);
 	if (e)
 		goto fail;
-	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_record, w, NULL);
+	w->rb = bpf_load_ring(w->skel->maps.events, on_record, w, err, errlen);
 	if (!w->rb) {
 		e = -errno;
-		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(-e));
 		goto fail;
 	}
 	return w;

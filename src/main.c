@@ -20,7 +20,7 @@ static const char usage[] =
 	"usage: nomine run   [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
 	"                    [--sweep-interval SECONDS] [--kernel-table-mib MIB]\n"
 	"                    [--user-verdict] [--metrics-listen HOST:PORT] [--debug]\n"
-	"                    [--disable exec|randomx|executable]...\n"
+	"                    [--disable exec|randomx|executable|network]...\n"
 	"       nomine check [--config PATH]... -- ARG0 [ARG...]\n"
 	"       nomine check-file [--config PATH]... FILE...\n"
 	"       nomine scan  [--config PATH]... [--audit] [--scope-cgroup CGPATH]...\n"
@@ -41,7 +41,8 @@ static const char usage[] =
 	"  --debug               also log every exec as \"observed\"\n"
 	"  --disable D           do not run detector D: exec (command lines, with the\n"
 	"                        sweeps; executable scans need it), randomx, or\n"
-	"                        executable (the bytes of new executables and scripts)\n"
+	"                        executable (the bytes of new executables and scripts),\n"
+	"                        or network (banned addresses)\n"
 	"                        (repeatable; cryptnono's detectors.<name>.enabled: false)\n";
 
 enum { OPT_CONFIG = 1, OPT_AUDIT, OPT_SCOPE, OPT_SWEEP, OPT_DEBUG, OPT_HELP, OPT_TABLE, OPT_USER,
@@ -131,8 +132,11 @@ static int parse(int argc, char **argv, struct daemon_opts *o, unsigned int allo
 				o->no_randomx = 1;
 			} else if (!strcmp(optarg, "executable")) {
 				o->no_executable = 1;
+			} else if (!strcmp(optarg, "network")) {
+				o->no_network = 1;
 			} else {
-				snprintf(err, errlen, "--disable %s: want exec, randomx or executable",
+				snprintf(err, errlen, "--disable %s: want exec, randomx, executable or "
+					 "network",
 					 optarg);
 				return 2;
 			}

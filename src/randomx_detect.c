@@ -283,10 +283,9 @@ struct randomx_watch *randomx_watch_open(const struct randomx_watch_opts *o, cha
 	e = load(w, o, err, errlen);
 	if (e)
 		goto fail;
-	w->rb = ring_buffer__new(bpf_map__fd(w->skel->maps.events), on_event, w, NULL);
+	w->rb = bpf_load_ring(w->skel->maps.events, on_event, w, err, errlen);
 	if (!w->rb) {
 		e = -errno;
-		snprintf(err, errlen, "failed to open ring buffer: %s", strerror(-e));
 		goto fail;
 	}
 	if (o->kick_hz && (e = kickers_start(w, o->kick_hz, err, errlen)))

@@ -129,4 +129,14 @@
  * that VM; an FP loop on every CPU showed no slowdown beyond the +-1% noise. */
 #define NM_RANDOMX_DEFAULT_KICK_HZ 50u
 
+/* ---- the network detector ----------------------------------------------- */
+
+/* A process whose call to a banned address was refused is acted on once
+ * in this long: a miner retries its pool in a loop (XMRig every 5 s by
+ * default, a shell loop as fast as it can) and each refused try is an
+ * event; the first one's kill is under way, audit mode said it once. */
+#define NM_NET_REPEAT_MS 10000u
+/* Processes remembered for that (the oldest is forgotten first). */
+#define NM_NET_RECENT 64u
+
 #endif

@@ -474,6 +474,25 @@ static long descendants_logged(const struct daemon *d)
 /* ---------------------------------------------------------------- checks */
 
 /* One run of mxmark in the scope: banned or not. Records "exec". */
+/* Runs argv in the scope for at most timeout_ms (then SIGKILLs it); writes
+ * how it ended into st (status_json) and returns whether it ended alone. */
+static bool run_watched(char *const argv[], double timeout_ms, char *st, size_t n)
+{
+	bool done;
+
+	spawn_in_scope(argv);
+	done = wait_watched(timeout_ms);
+	if (!done) {
+		kill(watched_pid, SIGKILL);
+		while (!watched_done) {
+			reap();
+			sleep_ms(1);
+		}
+	}
+	status_json(watched_status, done, st, n);
+	return done;
+}
+
 static bool exec_trial(const char *run, const char *kind, int i, double timeout_ms)
 {
 	char marker[512], linger[16], st[64], *argv[7], helper[512];
@@ -492,16 +511,7 @@ static bool exec_trial(const char *run, const char *kind, int i, double timeout_
 	argv[4] = ban ? banned : "nmx-allowed-run";
 	argv[5] = NULL;
 	t0 = now_ms();
-	spawn_in_scope(argv);
-	done = wait_watched(timeout_ms);
-	if (!done) {
-		kill(watched_pid, SIGKILL);
-		while (!watched_done) {
-			reap();
-			sleep_ms(1);
-		}
-	}
-	status_json(watched_status, done, st, sizeof(st));
+	done = run_watched(argv, timeout_ms, st, sizeof(st));
 	record("exec", "{\"run\":\"%s\",\"kind\":\"%s\",\"i\":%d,%s,\"marker\":%s,\"ms\":%.1f}",
 	       run, kind, i, st, stat(marker, &sb) ? "false" : "true", now_ms() - t0);
 	unlink(marker);
@@ -519,6 +529,37 @@ static void check_execs(const char *run)
 			break;	/* not killed twice running: 18 more would say the same */
 	}
 	exec_trial(run, "allowed", 0, ALLOWED_LINGER_MS + EXEC_TIMEOUT_MS);
+	empty_scope();
+}
+
+/* The network detector: a connect to the banned 127.0.0.2 (small.json),
+ * from an IPv4 socket and from an IPv6 one to the v4-mapped address. The
+ * connect-kill variant kills it (SIGKILL); connect-deny only refuses it
+ * (MARKER, exit 1 after the linger). */
+static void check_network(const char *run)
+{
+	static const char *const fams[] = { "4", "6" };
+
+	for (int i = 0; i < 2; i++) {
+		char marker[512], helper[512], st[64], *argv[5];
+		struct stat sb;
+		double t0;
+
+		snprintf(helper, sizeof(helper), "%s/mxconn", o.helpers);
+		snprintf(marker, sizeof(marker), "%s/netconn-%s-%s", o.work, run, fams[i]);
+		unlink(marker);
+		argv[0] = helper;
+		argv[1] = (char *)fams[i];
+		argv[2] = marker;
+		argv[3] = "1000";
+		argv[4] = NULL;
+		t0 = now_ms();
+		run_watched(argv, EXEC_TIMEOUT_MS, st, sizeof(st));
+		record("netconn", "{\"run\":\"%s\",\"family\":\"%s\",%s,\"eperm\":%s,"
+		       "\"ms\":%.1f}", run, fams[i], st, stat(marker, &sb) ? "false" : "true",
+		       now_ms() - t0);
+		unlink(marker);
+	}
 	empty_scope();
 }
 
@@ -789,6 +830,7 @@ int main(int argc, char **argv)
 					 "%.0f s to start and a BPF program was refused", d.startup_ms / 1000);
 			check_execs("small");
 			check_exe_scan(&d, "small");
+			check_network("small");
 		}
 		daemon_stop(&d, "small");
 	}

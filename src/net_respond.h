@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* net_respond.h - what the daemon does with a call the network detector
+ * refused: the evidence, repeats, the process. */
+#ifndef NOMINE_NET_RESPOND_H
+#define NOMINE_NET_RESPOND_H
+
+#include <stdint.h>
+#include "action.h"
+#include "net_list.h"
+#include "net_types.h"
+#include "tunables.h"
+
+struct net_respond {
+	struct action_ctx *act;
+	struct policy *const *policy;       /* the daemon's, in force */
+	const struct net_list *list;        /* the networks in force */
+	struct {
+		uint32_t tgid;
+		uint64_t ts_ns;
+	} recent[NM_NET_RECENT];
+	unsigned int next;
+	unsigned long long repeats;         /* events of a process acted on already */
+};
+
+/* Acts on ev: a process is spared by allowedExecutables or an allow
+ * pattern, else killed with its descendants (audit: reported), logged with
+ * source "network" and the evidence; its further events within
+ * NM_NET_REPEAT_MS are only counted. An event without a process (the
+ * connect-deny variant) is logged as refused. */
+void net_respond(struct net_respond *r, const struct nm_net_event *ev);
+
+/* The evidence of ev as a JSON object: destination, banned network and
+ * where it was written (from l), whether the call was refused. */
+json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l);
+
+#endif
