@@ -18,7 +18,7 @@ from conftest import assert_killed
 
 SOURCES = ("execwhacker.bpf", "psutil.process_iter")
 ALLOWEDBY = ("is-substring", "allowed-pattern", "no-match")
-DETECTORS = ("exec", "randomx", "sweep", "executable")
+DETECTORS = ("exec", "randomx", "sweep", "executable", "network")
 LATENCY_LE = ("0.0001", "0.001", "0.01", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
               "30", "60", "300", "+Inf")
 
