@@ -321,13 +321,29 @@ static uint32_t banned_step(const uint32_t *w, uint32_t s, uint8_t c, int *out)
 	}
 }
 
+/* One byte of the banned patterns' DFA walked alongside the strings: *acc
+ * is whether the line as far as its last non-NUL byte is accepted (a NUL
+ * may end the line: the verdict before it stands). Its dead and sink states
+ * are absorbing, so a walk that goes on past them keeps their verdict:
+ * dfa_walk()'s answer, with no early end. */
+static void pat_step(const uint32_t *w, uint32_t *ps, uint32_t *acc, uint8_t b)
+{
+	const struct nm_kt_header *h = (const void *)w;
+	const uint8_t *cls = (const uint8_t *)&w[NM_KT_P_CLS_WORD];
+	uint32_t t = w[h->pat.delta + (size_t)*ps * h->pat.nclasses + cls[b]];
+
+	*ps = t & NM_KT_DFA_STATE;
+	if (b)
+		*acc = !!(t & NM_KT_ACCEPT);
+}
+
 void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, struct kverdict *v)
 {
 	const uint32_t *w = kt->words;
 	const struct nm_kt_header *h = (const void *)w;
 	const uint8_t *cls = (const uint8_t *)&w[NM_KT_B_CLS_WORD];
 	long tentative = -1;
-	uint32_t s = 0;
+	uint32_t s = 0, ps = 0, pacc = h->pat.start_accept;
 	int out;
 
 	v->matched = -1;
@@ -341,6 +357,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 			continue;
 		}
 		s = banned_step(w, s, cls[argv[i]], &out);
+		/* the patterns' DFA in the same pass: every byte the strings'
+		 * walk steps on (those a tentative match skips are NULs) */
+		if (h->pat.nstates)
+			pat_step(w, &ps, &pacc, argv[i]);
 		if (!out)
 			continue;
 		long id = best_at(w, s, argv, i, i + 1 < len ? argv[i + 1] : -1);
@@ -350,9 +370,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 		else if (id >= 0)
 			v->matched = id;
 	}
-	/* no banned string: a banned pattern, anywhere in the line */
+	/* no banned string: a banned pattern, anywhere in the line (walked
+	 * above, or on its own where there are no strings) */
 	if (v->matched < 0 && h->pat.nstates)
-		v->pattern = dfa_walk(w, &h->pat, argv, len);
+		v->pattern = h->b_nstates && len ? (int)pacc : dfa_walk(w, &h->pat, argv, len);
 	if ((v->matched >= 0 || v->pattern) && h->allow_mode != NM_KT_ALLOW_NONE &&
 	    h->allow.nstates)
 		v->allowed = dfa_walk(w, &h->allow, argv, len);
