@@ -276,7 +276,7 @@ static __always_inline int kw_strings_block(bool pat)
 	struct exec_record *r;
 	const struct nm_kt_header *h;
 	const __u32 *w;
-	__u32 j, m, me, st, comb, dense, ncls, pdelta = 0, pncls = 0, ps = 0, pacc = 0;
+	__u32 j, m, me, st, comb, dense, ncls, ps = 0, pacc = 0;
 	__u64 s;
 	int ret = kw_block_begin(&k, &r, &w);
 
@@ -323,8 +323,6 @@ static __always_inline int kw_strings_block(bool pat)
 	dense = h->b_dense;
 	ncls = h->b_nclasses;
 	if (pat) {
-		pdelta = h->pat.delta;
-		pncls = h->pat.nclasses;
 		ps = k->ps & NM_KT_DFA_STATE;
 		pacc = k->pacc & 1;
 	}
@@ -368,8 +366,7 @@ static __always_inline int kw_strings_block(bool pat)
 		s = t & NM_KT_STATE;
 		if (pat) {
 			/* the pattern class map sits at a fixed place too */
-			__u32 pt = w[(pdelta + ps * pncls +
-				      ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
+			__u32 pt = w[(ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
 
 			ps = pt & NM_KT_DFA_STATE;
 			/* the line ends at its last non-NUL byte: a NUL keeps the
@@ -421,7 +418,7 @@ __noinline int kw_dfa_block(void)
 	const struct nm_kt_header *h;
 	const struct nm_kt_dfa *d;
 	const __u32 *w;
-	__u32 s, start, len, acc, saved_acc, in_nul, final_in_nul, delta, ncls, clsw, j;
+	__u32 s, start, len, acc, saved_acc, in_nul, final_in_nul, clsw, j;
 	__u32 m = kt_wmask;
 	int ret = kw_block_begin(&k, &r, &w);
 
@@ -431,8 +428,6 @@ __noinline int kw_dfa_block(void)
 		return kw_next_chunk(k, r);
 	h = (const struct nm_kt_header *)w;
 	d = k->which ? &h->pat : &h->allow;
-	delta = d->delta;
-	ncls = d->nclasses;
 	clsw = d->cls_word;
 	s = k->s;
 	start = k->pos;
@@ -466,7 +461,7 @@ __noinline int kw_dfa_block(void)
 		} else if (b) {
 			in_nul = 0;
 		}
-		t = kw_word(w, m, (__u64)delta + (__u64)s * ncls + kw_cls(w, m, clsw, b));
+		t = kw_word(w, m, (__u64)s + kw_cls(w, m, clsw, b));
 		s = t & NM_KT_DFA_STATE;
 		acc = !!(t & NM_KT_ACCEPT);
 		if (t & NM_KT_FINAL) {
@@ -554,6 +549,7 @@ __noinline int kw_dfa_accepts(__u32 which, __u64 arg_start, __u32 argv_len, __u3
 	if (!k)
 		return -1;
 	k->which = which;
+	k->s = d->delta;              /* the start state's row */
 	k->acc = d->start_accept;
 	k->saved_acc = k->acc;
 	bpf_loop(kw_rounds(argv_len), kw_dfa_cb, NULL, 0);
@@ -578,6 +574,7 @@ static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned lo
 		if (!k)
 			return -2;
 		/* the patterns' DFA goes along in the same pass */
+		k->ps = h->pat.delta;
 		k->pacc = h->pat.start_accept;
 		if (pat)
 			bpf_loop(kw_rounds(argv_len), kw_banned_pat_cb, NULL, 0);
