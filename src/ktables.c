@@ -131,7 +131,8 @@ static void fill_dfa(const struct kregex_dfa *d, struct nm_kt_dfa *x, uint32_t *
 		for (uint32_t c = 0; c < d->nclasses; c++) {
 			uint32_t t = d->next[(size_t)s * d->nclasses + c];
 
-			delta[(size_t)s * d->nclasses + c] = t | (d->accept[t] ? NM_KT_ACCEPT : 0) |
+			delta[(size_t)s * d->nclasses + c] =
+				(x->delta + t * d->nclasses) | (d->accept[t] ? NM_KT_ACCEPT : 0) |
 				(t == d->dead || t == d->sink ? NM_KT_FINAL : 0);
 		}
 	x->dead = d->dead == UINT32_MAX ? NM_KT_STATE : d->dead;
@@ -193,6 +194,11 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		place_dfa(allow, NM_KT_A_CLS_WORD, &words, &h.allow);
 	if (pat)
 		place_dfa(pat, NM_KT_P_CLS_WORD, &words, &h.pat);
+	/* DFA transitions hold the word offsets of rows, in NM_KT_DFA_STATE */
+	if (words > NM_KT_DFA_STATE) {
+		snprintf(why, whylen, "kernel tables need more words than a DFA can address");
+		return -E2BIG;
+	}
 	while (size < words * 4 + 8)
 		size *= 2;
 	if (size > cap || words > NM_KT_STATE) {
@@ -261,7 +267,7 @@ static long best_at(const uint32_t *w, uint32_t s, const uint8_t *argv, size_t i
 static int dfa_walk(const uint32_t *w, const struct nm_kt_dfa *x, const uint8_t *argv, size_t len)
 {
 	const uint8_t *cls = (const uint8_t *)&w[x->cls_word];
-	uint32_t a = 0, acc = x->start_accept, saved_acc = acc;
+	uint32_t a = x->delta, acc = x->start_accept, saved_acc = acc;
 	int in_nul = 0;
 
 	for (size_t i = 0; i < len; i++) {
@@ -274,7 +280,7 @@ static int dfa_walk(const uint32_t *w, const struct nm_kt_dfa *x, const uint8_t 
 		} else if (argv[i]) {
 			in_nul = 0;
 		}
-		t = w[x->delta + (size_t)a * x->nclasses + cls[argv[i]]];
+		t = w[a + cls[argv[i]]];
 		a = t & NM_KT_DFA_STATE;
 		acc = !!(t & NM_KT_ACCEPT);
 		if (!(t & NM_KT_FINAL))
@@ -321,13 +327,28 @@ static uint32_t banned_step(const uint32_t *w, uint32_t s, uint8_t c, int *out)
 	}
 }
 
+/* One byte of the banned patterns' DFA walked alongside the strings: *acc
+ * is whether the line as far as its last non-NUL byte is accepted (a NUL
+ * may end the line: the verdict before it stands). Its dead and sink states
+ * are absorbing, so a walk that goes on past them keeps their verdict:
+ * dfa_walk()'s answer, with no early end. */
+static void pat_step(const uint32_t *w, uint32_t *ps, uint32_t *acc, uint8_t b)
+{
+	const uint8_t *cls = (const uint8_t *)&w[NM_KT_P_CLS_WORD];
+	uint32_t t = w[*ps + cls[b]];
+
+	*ps = t & NM_KT_DFA_STATE;
+	if (b)
+		*acc = !!(t & NM_KT_ACCEPT);
+}
+
 void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, struct kverdict *v)
 {
 	const uint32_t *w = kt->words;
 	const struct nm_kt_header *h = (const void *)w;
 	const uint8_t *cls = (const uint8_t *)&w[NM_KT_B_CLS_WORD];
 	long tentative = -1;
-	uint32_t s = 0;
+	uint32_t s = 0, ps = h->pat.delta, pacc = h->pat.start_accept;
 	int out;
 
 	v->matched = -1;
@@ -341,6 +362,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 			continue;
 		}
 		s = banned_step(w, s, cls[argv[i]], &out);
+		/* the patterns' DFA in the same pass: every byte the strings'
+		 * walk steps on (those a tentative match skips are NULs) */
+		if (h->pat.nstates)
+			pat_step(w, &ps, &pacc, argv[i]);
 		if (!out)
 			continue;
 		long id = best_at(w, s, argv, i, i + 1 < len ? argv[i + 1] : -1);
@@ -350,9 +375,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 		else if (id >= 0)
 			v->matched = id;
 	}
-	/* no banned string: a banned pattern, anywhere in the line */
+	/* no banned string: a banned pattern, anywhere in the line (walked
+	 * above, or on its own where there are no strings) */
 	if (v->matched < 0 && h->pat.nstates)
-		v->pattern = dfa_walk(w, &h->pat, argv, len);
+		v->pattern = h->b_nstates && len ? (int)pacc : dfa_walk(w, &h->pat, argv, len);
 	if ((v->matched >= 0 || v->pattern) && h->allow_mode != NM_KT_ALLOW_NONE &&
 	    h->allow.nstates)
 		v->allowed = dfa_walk(w, &h->allow, argv, len);

@@ -29,7 +29,7 @@
 #define NOMINE_KTABLES_TYPES_H
 
 #define NM_KT_MAGIC 0x6e6d6b74u        /* "nmkt" */
-#define NM_KT_VERSION 4u
+#define NM_KT_VERSION 5u
 #define NM_KT_OUT 0x80000000u
 #define NM_KT_ACCEPT 0x80000000u
 /* A DFA transition into its dead or sink state: the verdict is final (one
@@ -55,8 +55,11 @@ enum nm_kt_allow {
 				      * (SIGSTOP) for user space to decide */
 };
 
-/* One dense DFA of the blob: delta[nstates][nclasses] holds next states,
- * with NM_KT_ACCEPT on accepting ones and NM_KT_FINAL on dead and sink:
+/* One dense DFA of the blob: delta[nstates][nclasses] holds next states as
+ * the word offsets of their rows (delta + state * nclasses, the start
+ * state's row at delta: a step is one add and one load, with no multiply
+ * on the walk's critical path), with NM_KT_ACCEPT on accepting ones and
+ * NM_KT_FINAL on dead and sink:
  * they end a walk early (from dead nothing accepts, from sink everything
  * does). */
 struct nm_kt_dfa {
