@@ -1178,10 +1178,10 @@ int daemon_run(const struct daemon_opts *o)
 	if (getenv("NOMINE_REQUIRE_BPF") && strcmp(getenv("NOMINE_REQUIRE_BPF"), "0") &&
 	    unready_detector(&d, &why)) {
 		log_fatal("Start-up failed", "NOMINE_REQUIRE_BPF is set and the %s detector could "
-			  "not load its BPF program (exec: %s; lineage: %s; RandomX: %s)",
+			  "not load its BPF program (exec: %s; lineage: %s; RandomX: %s; network: %s)",
 			  unready_detector(&d, &why),
 			  d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
-			  d.mw ? "ok" : d.mw_err);
+			  d.mw ? "ok" : d.mw_err, d.net.why[0] ? d.net.why : "ok");
 		teardown(&d);
 		return 1;
 	}

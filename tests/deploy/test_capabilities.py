@@ -47,6 +47,9 @@ BREAKS = {
     # RandomX's sampling threads cannot be SCHED_FIFO (nor nice -20): a
     # miner alone on an idle CPU is switched out too rarely to be seen
     "SYS_NICE": {"realtime"},
+    # cgroup socket programs (the network detector's connect/sendmsg checks)
+    # load only with it: under NOMINE_REQUIRE_BPF start-up is refused
+    "NET_ADMIN": {"start"},
 }
 
 
@@ -75,7 +78,7 @@ def bounding_set():
 
 
 CAP_NUMBERS = {"DAC_READ_SEARCH": 2, "KILL": 5, "SYS_PTRACE": 19, "SYS_ADMIN": 21,
-               "SYS_NICE": 23, "SYS_RESOURCE": 24, "PERFMON": 38, "BPF": 39}
+               "SYS_NICE": 23, "SYS_RESOURCE": 24, "NET_ADMIN": 12, "PERFMON": 38, "BPF": 39}
 
 
 def rt_threads(pid):

@@ -18,7 +18,8 @@ import chart
 from chart import VALUES, container, pod_spec, render, template
 
 CRYPTNONO_VALUES = sorted(VALUES.glob("*.yaml"))
-CAPABILITIES = ["BPF", "PERFMON", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE"]
+CAPABILITIES = ["BPF", "PERFMON", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE",
+                "NET_ADMIN"]
 BUILTIN_SELFTEST = "nomine-selftest-7d3f9c1a"     # config/default.yaml's test string
 
 

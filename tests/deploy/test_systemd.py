@@ -38,8 +38,10 @@ REQUIRED = ["NoNewPrivileges=", "ProtectSystem=", "PrivateTmp=", "ProtectKernelM
             "ProtectKernelTunables=", "SystemCallArchitectures=", "LockPersonality=",
             "MemoryDenyWriteExecute=", "RestrictAddressFamilies=~AF_PACKET",
             "RestrictAddressFamilies=~AF_NETLINK", "CapabilityBoundingSet=~CAP_SYS_MODULE",
-            "CapabilityBoundingSet=~CAP_NET_ADMIN", "CapabilityBoundingSet=~CAP_SYS_RAWIO",
+            "CapabilityBoundingSet=~CAP_SYS_RAWIO",
             "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", "PrivateDevices="]
+# (CAP_NET_ADMIN is not in the list: the network detector's cgroup socket
+# programs need it.)
 
 
 def service():
