@@ -11,6 +11,7 @@
 #include "exe_respond.h"
 #include "exe_script.h"
 #include "exec.h"
+#include "flag_respond.h"
 #include "log.h"
 #include "proc.h"
 #include "scope.h"
@@ -111,6 +112,8 @@ int exe_respond_exec(struct exe_respond *x, const struct exec_record *h, const s
 {
 	struct exe_report rep;
 	struct exe_job j;
+	char exe[PATH_MAX];
+	const char *fam = NULL;
 	int ret = 0;
 
 	if (!(h->flags & NM_EXEC_IN_SCOPE))
@@ -127,11 +130,11 @@ int exe_respond_exec(struct exe_respond *x, const struct exec_record *h, const s
 		action_known_bad(x->act, &bad, line, n, ev);
 		return 1;
 	}
+	/* an interpreter's execs: the script they run is scanned too */
+	if (h->flags & (NM_EXEC_NEW_EXE | NM_EXEC_INTERP) &&
+	    proc_read_exe(s->tgid, exe, sizeof(exe)) > 0)
+		fam = exe_interpreter(exe);
 	if (h->flags & NM_EXEC_NEW_EXE) {
-		char exe[PATH_MAX], link[64];
-		const char *fam;
-		ssize_t k;
-
 		job_of(&j, h, s);
 		/* killed at exec: its event waits for the scan, which reads the
 		 * file through the parent, so that it can carry the SHA-256 */
@@ -144,39 +147,33 @@ int exe_respond_exec(struct exe_respond *x, const struct exec_record *h, const s
 			j.hold = NULL;
 		}
 		ret = j.hold ? 2 : 0;
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->tgid);
-		k = readlink(link, exe, sizeof(exe) - 1);
-		if (k > 0) {
-			exe[k] = '\0';
-			if ((fam = exe_interpreter(exe))) {
-				if (x->ew)
-					exec_watch_exe_interp(x->ew, &h->exe);
-				if (argv)
-					scan_script(x, h, s, fam, argv, argv_len);
-			}
-		}
-		return ret;
+		if (fam && x->ew)
+			exec_watch_exe_interp(x->ew, &h->exe);
 	}
-	if (h->flags & NM_EXEC_INTERP && argv) {
-		char exe[PATH_MAX], link[64];
-		ssize_t k;
-
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->tgid);
-		k = readlink(link, exe, sizeof(exe) - 1);
-		if (k > 0) {
-			exe[k] = '\0';
-			scan_script(x, h, s, exe_interpreter(exe), argv, argv_len);
-		}
-	}
-	return 0;
+	if (fam && argv)
+		scan_script(x, h, s, fam, argv, argv_len);
+	return ret;
 }
 
-static const char *allowed_exe(const struct config *cfg, const char *exe)
+/* What stat(2) says of the file a process runs (through /proc/PID/exe):
+ * how scan results made by the thread are found again. 0 or -1. */
+static int exe_stat(pid_t pid, struct stat *f)
 {
-	for (size_t i = 0; exe && i < cfg->nallowed_exes; i++)
-		if (!strcmp(cfg->allowed_exes[i].path, exe))
-			return cfg->allowed_exes[i].path;
-	return NULL;
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	return stat(link, f);
+}
+
+/* The scan result for the file a process runs: 0, or -ENOENT. */
+static int known_of_pid(struct exe_respond *x, pid_t pid, struct exe_report *rep)
+{
+	struct stat f;
+
+	if (exe_stat(pid, &f))
+		return -ENOENT;
+	return exe_watch_known_stat(x->xw, f.st_dev, f.st_ino, f.st_ctim.tv_sec, f.st_ctim.tv_nsec,
+				    rep);
 }
 
 /* The cgroup v2 id of a live process (its directory's inode number), 0 if
@@ -185,12 +182,11 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 static uint64_t cgroup_id_of(const struct action_ctx *a, pid_t pid)
 {
 	char rel[PATH_MAX], path[PATH_MAX + 4096];
-	struct stat st;
 
 	if (!a->unified_mount || !a->unified_mount[0] || proc_read_cgroup2(pid, rel, sizeof(rel)))
 		return 0;
 	snprintf(path, sizeof(path), "%s%s", a->unified_mount, rel);
-	return stat(path, &st) ? 0 : (uint64_t)st.st_ino;
+	return cgroup_dir_id(path);
 }
 
 /* Judges one live process found running a banned file (or script); job
@@ -201,18 +197,12 @@ static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks,
 {
 	struct subject s = { .tgid = pid, .source = "executable", .in_scope = 1,
 			     .start_ticks = start_ticks };
-	char exe[PATH_MAX], link[64];
 	struct proc_stat st;
-	uint8_t *line = NULL;
-	size_t len = 0;
-	ssize_t n;
 
 	if (proc_read_stat(pid, &st) || st.start_ticks != start_ticks || st.state == 'Z')
 		return;
 	if (scope_contains_pid(x->act->killer->scope, pid) != 1)
 		return;
-	s.ppid = st.ppid;
-	proc_read_uid(pid, &s.uid);
 	if (job) {
 		s.seen_ns = job->seen_ns;
 		s.cgroup_id = job->cgroup_id;
@@ -221,17 +211,9 @@ static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks,
 	} else {
 		s.cgroup_id = cgroup_id_of(x->act, pid);
 	}
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		s.exe = exe;
-	}
-	if (!proc_read_file(pid, "cmdline", &line, &len))
-		len = policy_cmdline(line, len);
-	action_behaviour(x->act, &s, line ? line : (const uint8_t *)"", line ? len : 0,
-			 allowed_exe(policy_config(*x->policy), s.exe), evidence(rep, rules));
-	free(line);
+	/* the file's verdict: allowedExecutables spares it, allow patterns
+	 * (about command lines) do not */
+	flag_respond(x->act, *x->policy, &s, evidence(rep, rules), FLAG_NO_PATTERNS);
 }
 
 unsigned int exe_respond_sweep(struct exe_respond *x, const struct exe_report *rep,
@@ -246,14 +228,12 @@ unsigned int exe_respond_sweep(struct exe_respond *x, const struct exe_report *r
 		return 0;
 	while ((de = readdir(d))) {
 		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-		char link[64];
 		struct proc_stat st;
 		struct stat f;
 
 		if (pid <= 0 || pid == self || pid == skip)
 			continue;
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-		if (stat(link, &f) || f.st_dev != rep->st_dev || f.st_ino != rep->st_ino ||
+		if (exe_stat(pid, &f) || f.st_dev != rep->st_dev || f.st_ino != rep->st_ino ||
 		    f.st_ctim.tv_sec != rep->st_ctime_sec || f.st_ctim.tv_nsec != rep->st_ctime_nsec)
 			continue;
 		if (proc_read_stat(pid, &st))
@@ -291,15 +271,12 @@ void exe_respond_result(const struct exe_result *r, void *ctx)
 		return;
 	}
 	if (!r->job.script) {
-		char exe[PATH_MAX], link[64];
-		ssize_t n;
+		char exe[PATH_MAX] = "";
 
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)r->job.tgid);
-		n = readlink(link, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		proc_read_exe(r->job.tgid, exe, sizeof(exe));
 		/* an operator's allowedExecutables entry keeps it out of the
 		 * kernel's map (its processes are reported as spared) */
-		if (x->ew && !allowed_exe(policy_config(*x->policy), exe))
+		if (x->ew && !flag_allowed_exe(policy_config(*x->policy), exe))
 			exec_watch_exe_bad(x->ew, &r->job.kid);
 		condemn_pid(x, r->job.tgid, r->job.start_ticks, &r->job, rep, r->rules);
 		exe_respond_sweep(x, rep, r->rules, r->job.tgid);
@@ -314,21 +291,13 @@ void exe_respond_swept(void *ctx, pid_t pid, uint64_t start_ticks)
 	struct exe_report rep;
 	struct proc_stat st;
 	struct exe_job j = { .swept = 1, .tgid = pid, .start_ticks = start_ticks };
-	char link[64];
-	struct stat f;
-	ssize_t n;
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	if (!x->xw || stat(link, &f) ||
-	    !exe_watch_known_stat(x->xw, f.st_dev, f.st_ino, f.st_ctim.tv_sec, f.st_ctim.tv_nsec,
-				  &rep) ||
-	    scope_contains_pid(x->act->killer->scope, pid) != 1 || proc_read_stat(pid, &st))
+	if (!x->xw || !known_of_pid(x, pid, &rep) || scope_contains_pid(x->act->killer->scope, pid) != 1 || proc_read_stat(pid, &st))
 		return;
 	j.ppid = st.ppid;
 	proc_read_uid(pid, &j.uid);
 	j.cgroup_id = cgroup_id_of(x->act, pid);
-	n = readlink(link, j.path, sizeof(j.path) - 1);
-	j.path[n > 0 ? n : 0] = '\0';
+	proc_read_exe(pid, j.path, sizeof(j.path));
 	exe_watch_submit(x->xw, &j);
 }
 
@@ -337,17 +306,12 @@ void exe_respond_describe(void *ctx, const struct subject *s, json_t *o)
 	struct exe_respond *x = ctx;
 	struct exe_report rep;
 	json_t *e = NULL;
-	char link[64];
-	struct stat f;
 
 	if (s->exe_id && !exe_watch_known(x->xw, s->exe_id, &rep)) {
 		e = json_object();
 		exe_report_json(&rep, NULL, e);
 	} else {
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->tgid);
-		if (!stat(link, &f) && !exe_watch_known_stat(x->xw, f.st_dev, f.st_ino,
-							     f.st_ctim.tv_sec, f.st_ctim.tv_nsec,
-							     &rep)) {
+		if (!known_of_pid(x, s->tgid, &rep)) {
 			e = json_object();
 			exe_report_json(&rep, NULL, e);
 		}

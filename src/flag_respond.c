@@ -24,7 +24,7 @@ uint64_t flag_boot_to_monotonic(uint64_t boot_ns)
 	return boot_ns > (uint64_t)diff ? boot_ns - (uint64_t)diff : 0;
 }
 
-static const char *allowed_exe(const struct config *cfg, const char *exe)
+const char *flag_allowed_exe(const struct config *cfg, const char *exe)
 {
 	for (size_t i = 0; exe && i < cfg->nallowed_exes; i++)
 		if (!strcmp(cfg->allowed_exes[i].path, exe))
@@ -32,15 +32,15 @@ static const char *allowed_exe(const struct config *cfg, const char *exe)
 	return NULL;
 }
 
-int flag_respond(struct action_ctx *a, struct policy *p, struct subject *s, json_t *evidence)
+int flag_respond(struct action_ctx *a, struct policy *p, struct subject *s, json_t *evidence,
+		 unsigned int flags)
 {
 	const struct config_pattern *pat = NULL;
-	char exe[PATH_MAX], link[64];
+	char exe[PATH_MAX];
 	const char *allowedby;
 	struct proc_stat st;
 	uint8_t *line = NULL;
 	size_t len = 0;
-	ssize_t n;
 
 	/* The same process still? (PIDs are reused; the kill pins it again.) */
 	if (proc_read_stat(s->tgid, &st) || (s->start_ticks && st.start_ticks != s->start_ticks)) {
@@ -50,16 +50,12 @@ int flag_respond(struct action_ctx *a, struct policy *p, struct subject *s, json
 	s->start_ticks = st.start_ticks;
 	s->ppid = st.ppid;
 	proc_read_uid(s->tgid, &s->uid);
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->tgid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
+	if (proc_read_exe(s->tgid, exe, sizeof(exe)) > 0)
 		s->exe = exe;
-	}
 	if (!proc_read_file(s->tgid, "cmdline", &line, &len))
 		len = policy_cmdline(line, len);
-	allowedby = allowed_exe(policy_config(p), s->exe);
-	if (!allowedby && line && len)
+	allowedby = flag_allowed_exe(policy_config(p), s->exe);
+	if (!allowedby && line && len && !(flags & FLAG_NO_PATTERNS))
 		pat = policy_allowed(p, line, len, NULL);
 	if (pat)
 		allowedby = pat->regex;

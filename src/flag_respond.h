@@ -15,8 +15,14 @@
  * kills it and its descendants (audit: reports) through
  * action_behaviour(), which takes evidence. Returns 1 spared, 0 acted on,
  * -ESRCH when the process is gone or is not the one of start_ticks
- * (evidence released). */
-int flag_respond(struct action_ctx *a, struct policy *p, struct subject *s, json_t *evidence);
+ * (evidence released). FLAG_NO_PATTERNS: allow patterns do not spare it
+ * (a finding about its file, not its command line). */
+#define FLAG_NO_PATTERNS 1u
+int flag_respond(struct action_ctx *a, struct policy *p, struct subject *s, json_t *evidence,
+		 unsigned int flags);
+
+/* The allowedExecutables entry that is exactly exe, or NULL. */
+const char *flag_allowed_exe(const struct config *cfg, const char *exe);
 
 /* A boot-time ns (what BPF programs stamp) on CLOCK_MONOTONIC, which kill
  * latencies are measured on: they differ by the time suspended. */

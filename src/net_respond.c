@@ -78,5 +78,5 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 		return;
 	}
 	/* gone already (it may have exited on EPERM): nothing left to do */
-	(void)flag_respond(r->act, *r->policy, &s, net_evidence(ev, r->list));
+	(void)flag_respond(r->act, *r->policy, &s, net_evidence(ev, r->list), 0);
 }

@@ -100,6 +100,19 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	return 0;
 }
 
+ssize_t proc_read_exe(pid_t pid, char *buf, size_t n)
+{
+	char link[64];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	len = n ? readlink(link, buf, n - 1) : -1;
+	if (len < 0)
+		return n ? -errno : -EINVAL;
+	buf[len] = '\0';
+	return len;
+}
+
 int proc_wait_stopped(pid_t pid, unsigned int timeout_us)
 {
 	const unsigned int step_us = 100;

@@ -24,6 +24,11 @@ int proc_read_file_max(pid_t pid, const char *name, size_t max, uint8_t **buf, s
  * process gone, -EINVAL: unparsable). */
 int proc_read_stat(pid_t pid, struct proc_stat *st);
 
+/* The path /proc/PID/exe names, NUL-terminated in buf (cut to n - 1).
+ * Returns its length, or a negative errno (-ENOENT: gone or a kernel
+ * thread, -EACCES without the right to look). */
+ssize_t proc_read_exe(pid_t pid, char *buf, size_t n);
+
 /* Waits up to timeout_us for pid to be stopped (state T or t), as a
  * SIGSTOP takes effect only when the process next returns to user space
  * (not in the middle of an execve). Returns 0, -ETIMEDOUT, or -ENOENT. */

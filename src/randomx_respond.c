@@ -32,5 +32,5 @@ int randomx_respond(struct action_ctx *a, struct policy *p, const struct randomx
 			     .seen_ns = flag_boot_to_monotonic(ev->first_ns),
 			     .cgroup_id = ev->cgroup_id };
 
-	return flag_respond(a, p, &s, randomx_evidence(ev)) == 1;
+	return flag_respond(a, p, &s, randomx_evidence(ev), 0) == 1;
 }

@@ -82,8 +82,7 @@ static int normalise(const char *in, char *out, size_t n, unsigned int *level)
 	return 0;
 }
 
-/* The cgroup id is the cgroup directory's file handle on cgroup2. */
-static unsigned long long cgroup_id(const char *dir)
+unsigned long long cgroup_dir_id(const char *dir)
 {
 	struct {
 		struct file_handle fh;
@@ -134,7 +133,7 @@ int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t 
 			goto fail;
 		}
 		s->paths[i] = strdup(norm);
-		s->kernel[i].id = cgroup_id(full);
+		s->kernel[i].id = cgroup_dir_id(full);
 		s->kernel[i].level = level;
 		s->n++;
 		if (!s->paths[i] || !s->kernel[i].id) {

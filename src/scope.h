@@ -34,6 +34,10 @@ int scope_find_cgroup2(const char *mountinfo, char *out, size_t n);
 /* 1 if cgroup path is top or below it ("/a/b" is under "/a", "/ab" is not). */
 int cgroup_path_under(const char *path, const char *top);
 
+/* The id of a cgroup v2 directory (its file handle; its inode number where
+ * handles are refused), as the kernel's cgroup ids name it; 0 if unknown. */
+unsigned long long cgroup_dir_id(const char *dir);
+
 /* 1 if the cgroup path (as in /proc/PID/cgroup "0::PATH") is in scope. */
 int scope_contains(const struct scope *s, const char *cgpath);
 

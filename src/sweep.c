@@ -14,10 +14,9 @@ static void judge_pid(struct action_ctx *a, struct policy *p, pid_t pid,
 {
 	struct subject s = { .tgid = pid, .source = "scan", .in_scope = -1 };
 	struct proc_stat st;
-	char exe[PATH_MAX], link[64];
+	char exe[PATH_MAX];
 	uint8_t *line;
 	size_t len;
-	ssize_t n;
 
 	if (proc_read_stat(pid, &st) || st.state == 'Z')
 		return;
@@ -31,12 +30,8 @@ static void judge_pid(struct action_ctx *a, struct policy *p, pid_t pid,
 	s.ppid = st.ppid;
 	s.start_ticks = st.start_ticks;
 	proc_read_uid(pid, &s.uid);
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
+	if (proc_read_exe(pid, exe, sizeof(exe)) > 0)
 		s.exe = exe;
-	}
 	action_judge(a, p, &s, line, len);
 	free(line);
 	if (each && !proc_read_stat(pid, &st) && st.start_ticks == s.start_ticks)
