@@ -14,6 +14,7 @@
 #include "log.h"
 #include "proc.h"
 #include "tunables.h"
+#include "mono_clock.h"
 
 static json_t *subject_json(const struct subject *s, const uint8_t *line, size_t len,
 			    const struct verdict *v)
@@ -101,14 +102,6 @@ static void tell_kernel(struct action_ctx *a, const struct subject *s, const str
 		a->classify(a->classify_ctx, s->cgroup_id, c && c->exempt);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Seconds since s was seen (its exec, or the RandomX detector's first
  * observation), -1 when that is unknown. */
 static double seconds_since_seen(const struct subject *s)
@@ -171,7 +164,7 @@ static void count_kill(struct action_ctx *a, const struct subject *s, const stru
 static void time_log_kill(struct action_ctx *a, const struct subject *s, double since)
 {
 	if (detector_of(s) != STATS_RANDOMX)
-		histogram_observe(&a->stats.log_kill, now_s() - since);
+		histogram_observe(&a->stats.log_kill, mono_s() - since);
 }
 
 /* The whole-container response, after a kill in container c. */
@@ -182,7 +175,7 @@ static void container_response(struct action_ctx *a, struct container *c)
 	json_t *o;
 
 	if (!c || c->exempt || !a->ctr_kill_after ||
-	    !containers_note_kill(c, now_s(), a->ctr_kill_after, a->ctr_kill_window))
+	    !containers_note_kill(c, mono_s(), a->ctr_kill_after, a->ctr_kill_window))
 		return;
 	o = json_object();
 	containers_describe(a->ctrs, c, NULL, 0, o);
@@ -252,7 +245,7 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
  * then nothing is logged and the process may still be stopped. */
 static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
 {
-	double t0 = now_s(), latency;
+	double t0 = mono_s(), latency;
 	struct kill_report r;
 	int ret;
 
@@ -337,7 +330,7 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 {
 	struct who w = { 0 };
-	double t0 = now_s();
+	double t0 = mono_s();
 
 	a->killed_in_kernel++;
 	log_set_int(o, "descendants_killed", 0);
@@ -461,10 +454,10 @@ static void judge(struct action_ctx *a, struct policy *p, const struct subject *
 void action_judge(struct action_ctx *a, struct policy *p, const struct subject *s,
 		  const uint8_t *line, size_t len)
 {
-	double t0 = now_s();
+	double t0 = mono_s();
 
 	judge(a, p, s, line, len);
-	histogram_observe(&a->stats.judge, now_s() - t0);
+	histogram_observe(&a->stats.judge, mono_s() - t0);
 }
 
 void action_known_bad(struct action_ctx *a, const struct subject *s, const uint8_t *line,

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
+#include "mono_clock.h"
 
 /* BPF_LOG_STATS: the verifier's error messages and its closing statistics,
  * a few lines. Asking for it up front also stops libbpf from loading a
@@ -21,14 +21,6 @@
 
 static struct prog_cost costs[NM_PROG_COSTS_MAX];
 static size_t ncosts;
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 void bpf_load_parse_stats(const char *log, uint32_t *insns, uint32_t *verify_us)
 {
@@ -168,7 +160,7 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 		}
 		progs[n++] = prog;
 	}
-	t0 = now_us();
+	t0 = mono_ns() / 1000u;
 	/* libbpf returns the negative errno itself */
 	ret = bpf_object__load(obj);
 	if (ret) {
@@ -194,7 +186,7 @@ int bpf_load_object(struct bpf_object *obj, const char *what, char *err, size_t 
 			snprintf(err, errlen, "%s: failed to load: %s", what, strerror(e));
 		}
 	} else {
-		uint32_t load_us = (uint32_t)(now_us() - t0);
+		uint32_t load_us = (uint32_t)(mono_ns() / 1000u - t0);
 
 		for (size_t i = 0; i < n; i++) {
 			struct bpf_prog_info info;

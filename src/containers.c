@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "config.h"
 #include "containers.h"
@@ -13,6 +12,7 @@
 #include "log.h"
 #include "proc.h"
 #include "tunables.h"
+#include "mono_clock.h"
 
 /* Bounds on what is remembered: a node runs a few hundred containers. */
 #define MAX_CONTAINERS 1024
@@ -210,14 +210,6 @@ static void decide_exempt(const struct containers *cs, struct container *c)
 	else
 		return;
 	c->exempt = strdup(buf);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Reads c's metadata; the first failure of a container is logged. */

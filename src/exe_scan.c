@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <nettle/sha2.h>
 #include "automaton.h"
 #include "exe_scan.h"
 #include "log.h"
 #include "tunables.h"
+#include "mono_clock.h"
 
 static int hex_digit(int c)
 {
@@ -173,14 +173,6 @@ void exe_rules_put(struct exe_rules *r)
 	free(r->hash_of);
 	free(r->hashes);
 	free(r);
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Packers leave marks: UPX its "UPX!" header (in the loader and again

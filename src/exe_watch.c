@@ -15,6 +15,7 @@
 #include "exe_watch.h"
 #include "proc.h"
 #include "tunables.h"
+#include "mono_clock.h"
 
 #define NBUCKETS (NM_EXE_CACHE_ENTRIES * 2)
 #define NIL UINT32_MAX
@@ -298,14 +299,6 @@ static void remember(struct exe_watch *w, const struct exe_result *r)
 	link_st(w, x);
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Tests only: a read that never returns, for a file whose name holds
  * NOMINE_TEST_SCAN_STALL (it ends when the watcher closes). */
 static void test_stall(struct exe_watch *w, const struct exe_job *j)
@@ -343,7 +336,7 @@ static void *thread_main(void *arg)
 		w->qlen--;
 		rules = exe_rules_get(w->rules);
 		me->busy = 1;
-		me->since = mono_now();
+		me->since = mono_s();
 		me->reported = 0;
 		me->pid = j.tgid;
 		memcpy(me->path, j.path, sizeof(me->path));
@@ -396,7 +389,7 @@ static int start_worker(struct exe_watch *w)
 
 int exe_watch_tick(struct exe_watch *w, char *msg, size_t n)
 {
-	double now = mono_now(), after;
+	double now = mono_s(), after;
 	int live = 0, ret = 0;
 	struct worker *stuck = NULL;
 

@@ -17,6 +17,7 @@
 #include "ktables_types.h"
 #include "percpu.h"
 #include "tunables.h"
+#include "mono_clock.h"
 
 struct exec_watch {
 	struct exec_bpf *skel;
@@ -25,14 +26,6 @@ struct exec_watch {
 	size_t table_cap;
 	int verdict;              /* handle_exec (judges) rather than handle_exec_capture */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* A malformed record is dropped: returning non-zero would stop the
  * ring buffer's consumption, records of sound execs with it. */
