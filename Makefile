@@ -208,6 +208,7 @@ bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)
 	$(Q)bench/exe_scan $(OUT)
+	$(Q)bench/net_cost $(OUT)
 
 -include $(wildcard $(OUT)/.deps/*.d)
 
