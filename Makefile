@@ -126,9 +126,10 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(OUT)/.deps/%.d | $(OUT)/test
 E2E_OUT := $(OUT)/e2e
 E2E_CFLAGS := -O2 -Wall -Wextra -Werror
 E2E_PLAIN := $(patsubst tests/e2e/helpers/%.c,$(E2E_OUT)/%,\
-		$(filter-out %/rxhash.c,$(wildcard tests/e2e/helpers/*.c)))
+		$(filter-out %/rxhash.c %/dialer.c,$(wildcard tests/e2e/helpers/*.c)))
 E2E_HELPERS := $(E2E_PLAIN) $(E2E_OUT)/trials $(E2E_OUT)/marker_dynamic \
-	       $(E2E_OUT)/marker_static $(E2E_OUT)/kworker-sync $(E2E_OUT)/fploop
+	       $(E2E_OUT)/marker_static $(E2E_OUT)/kworker-sync $(E2E_OUT)/fploop \
+	       $(E2E_OUT)/dialer
 
 $(E2E_OUT):
 	$(Q)mkdir -p $@
@@ -148,6 +149,11 @@ $(E2E_OUT)/marker_dynamic: tests/e2e/kernel_helpers/marker.c | $(E2E_OUT)
 	$(Q)$(CC) $(E2E_CFLAGS) $< -o $@
 
 $(E2E_OUT)/marker_static: tests/e2e/kernel_helpers/marker.c | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(E2E_CFLAGS) -static $< -o $@
+
+# Static: it runs inside test containers that hold only busybox.
+$(E2E_OUT)/dialer: tests/e2e/helpers/dialer.c | $(E2E_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(E2E_CFLAGS) -static $< -o $@
 
@@ -202,6 +208,7 @@ bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)$(OUT)/bench/meta_resolve
 	$(Q)bench/container_kill_latency $(OUT)
 	$(Q)bench/exe_scan $(OUT)
+	$(Q)bench/net_cost $(OUT)
 
 -include $(wildcard $(OUT)/.deps/*.d)
 

@@ -102,6 +102,15 @@ static void tell_kernel(struct action_ctx *a, const struct subject *s, const str
 		a->classify(a->classify_ctx, s->cgroup_id, c && c->exempt);
 }
 
+void action_classify_cgroup(struct action_ctx *a, uint64_t cgroup_id)
+{
+	struct subject s = { .cgroup_id = cgroup_id };
+
+	if (!a->ctrs || !containers_exemptions_on(a->ctrs) || !cgroup_id)
+		return;
+	tell_kernel(a, &s, containers_of(a->ctrs, 0, 0, cgroup_id, 0));
+}
+
 /* Seconds since s was seen (its exec, or the RandomX detector's first
  * observation), -1 when that is unknown. */
 static double seconds_since_seen(const struct subject *s)

@@ -83,6 +83,12 @@ struct action_ctx {
 	struct action_stats stats;   /* for /metrics (action_stats_init) */
 };
 
+/* Tells the kernel the class of a cgroup (exempt or not) from its id
+ * alone, when exemptions are on: for a report whose process may be gone
+ * already (a refused connect returns at once), so that the cgroup's next
+ * call is judged in the kernel by its class. */
+void action_classify_cgroup(struct action_ctx *a, uint64_t cgroup_id);
+
 /* Acts on a behaviour detector's finding (source names it): spared when
  * allowedby is non-NULL (logged with it), reported in audit mode, else the
  * process and its descendants are killed. evidence (may be NULL) is merged

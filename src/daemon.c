@@ -513,6 +513,11 @@ static void open_network(struct daemon *d)
 	};
 
 	d->net.disabled = d->o->no_network;
+	/* exemptions in the kernel come from the exec detector's classes:
+	 * without it an exempt container's banned call is refused, and only
+	 * the kill is spared (in user space) */
+	if (d->ew)
+		exec_watch_exempt_fds(d->ew, &no.exempt_class_fd, &no.exempt_cfg_fd);
 	net_detector_open(&d->net, &no, &d->net_first, &d->act, &d->policy);
 }
 

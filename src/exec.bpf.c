@@ -6,6 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
+#include "exempt.bpf.h"
 #include "tunables.h"
 #include "lineage.bpf.h"
 #include "scope.bpf.h"
@@ -25,21 +26,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NM_RING_CAPTURE_BYTES); /* exec.c sizes it per program */
 } events SEC(".maps");
-
-/* Exemptions: which cgroups user space has classified (enum nm_cg_class). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u32);
-} cgroup_class SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nm_exempt_cfg);
-} exempt_cfg SEC(".maps");
 
 /* Every process frozen at exec, until user space has decided it. */
 struct {
@@ -262,21 +248,6 @@ static __always_inline __u64 freezer_cgroup_id(struct task_struct *p)
 	return BPF_CORE_READ(p, cgroups, subsys[bpf_core_enum_value(enum cgroup_subsys_id,
 								      freezer_cgrp_id)],
 			     cgroup, kn, id);
-}
-
-/* NM_CG_ENFORCE when exemptions are off, else the cgroup's class. */
-static __always_inline int cgroup_class_of(__u64 cgid)
-{
-	struct nm_exempt_cfg *cfg;
-	__u32 zero = 0, *v;
-
-	cfg = bpf_map_lookup_elem(&exempt_cfg, &zero);
-	if (!cfg || !cfg->on)
-		return NM_CG_ENFORCE;
-	v = bpf_map_lookup_elem(&cgroup_class, &cgid);
-	if (!v || (*v >> 8) != (cfg->gen & 0xffffff))
-		return NM_CG_UNKNOWN;
-	return *v & 0xff;
 }
 
 /* What becomes of an exec found banned (by argv or by its file): the

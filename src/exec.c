@@ -311,6 +311,12 @@ int exec_watch_set_exempt(struct exec_watch *w, int on, uint32_t gen)
 				    BPF_ANY);
 }
 
+void exec_watch_exempt_fds(const struct exec_watch *w, int *class_fd, int *cfg_fd)
+{
+	*class_fd = bpf_map__fd(w->skel->maps.cgroup_class);
+	*cfg_fd = bpf_map__fd(w->skel->maps.exempt_cfg);
+}
+
 int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint32_t gen)
 {
 	uint32_t v = ((gen & 0xffffff) << 8) | ((uint32_t)cls & 0xff);

@@ -93,6 +93,9 @@ int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t le
  * classified for generation gen is frozen for user space instead of killed.
  * This and exec_watch_classify return 0 or a negative errno. */
 int exec_watch_set_exempt(struct exec_watch *w, int on, uint32_t gen);
+/* The exemption maps (cgroup_class, exempt_cfg), for another object that
+ * refuses or kills to share (bpf_map__reuse_fd); owned by w. */
+void exec_watch_exempt_fds(const struct exec_watch *w, int *class_fd, int *cfg_fd);
 /* Records a cgroup's class (enum nm_cg_class) for generation gen. */
 int exec_watch_classify(struct exec_watch *w, uint64_t cgroup_id, int cls, uint32_t gen);
 

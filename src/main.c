@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "exe_scan.h"
 #include "log.h"
+#include "net_list.h"
 #include "policy.h"
 #include "tunables.h"
 
@@ -192,6 +193,7 @@ static void print_verdict(const struct verdict *v)
 static int tool_policy(int argc, char **argv, const char *missing, struct policy **p)
 {
 	struct daemon_opts o = {0};
+	struct net_list nl;
 	char err[CONFIG_ERR_MAX];
 	int rc = parse(argc, argv, &o, 1u << OPT_CONFIG | 1u << OPT_HELP, err, sizeof(err));
 
@@ -211,6 +213,15 @@ static int tool_policy(int argc, char **argv, const char *missing, struct policy
 		fprintf(stderr, "nomine: %s\n", err);
 		return 2;
 	}
+	/* the address files are read only when the network lists are built:
+	 * a bad line there fails here as it would fail `nomine run` */
+	if (net_list_build(&nl, policy_config(*p), err, sizeof(err))) {
+		fprintf(stderr, "nomine: %s\n", err);
+		policy_free(*p);
+		*p = NULL;
+		return 2;
+	}
+	net_list_free(&nl);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "net_types.h"
+#include "exempt.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -75,20 +76,25 @@ static __always_inline void stat_inc(__u32 which)
 }
 
 /* Reports a call to a banned destination; returns the program's verdict
- * (0: refused, the caller gets EPERM; 1: allowed, in audit mode). */
+ * (0: refused, the caller gets EPERM; 1: allowed, in audit mode or from a
+ * cgroup user space classified exempt: an exempt namespace sees nothing
+ * refused. An unclassified cgroup is refused; its report makes user space
+ * classify it, for the next call). */
 static __always_inline int deny(struct bpf_sock_addr *ctx, __u8 family, const void *addr,
 				__u8 op, __u32 flags)
 {
+	__u64 cgid = bpf_get_current_cgroup_id();
+	int allow = audit || cgroup_class_of(cgid) == NM_CG_EXEMPT;
 	struct nm_net_event *e;
 
 	stat_inc(NM_NET_STAT_DENIED);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		stat_inc(NM_NET_STAT_LOST);
-		return audit ? 1 : 0;
+		return allow;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->cgroup_id = cgid;
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	if (know_caller) {
@@ -101,11 +107,11 @@ static __always_inline int deny(struct bpf_sock_addr *ctx, __u8 family, const vo
 	e->port = bpf_ntohs((__u16)ctx->user_port);
 	e->family = family;
 	e->op = op;
-	e->flags = flags | (audit ? 0 : NM_NET_DENIED);
+	e->flags = flags | (allow ? 0 : NM_NET_DENIED);
 	e->protocol = ctx->protocol;
 	__builtin_memcpy(e->addr, addr, family == 4 ? 4 : 16);
 	bpf_ringbuf_submit(e, 0);
-	return audit ? 1 : 0;
+	return allow;
 }
 
 static __always_inline int check4(struct bpf_sock_addr *ctx, __u32 ip, __u8 op, __u32 flags)

@@ -59,7 +59,8 @@ static void log_unattributed(struct net_respond *r, const struct nm_net_event *e
 	log_set_str(o, "source", "network");
 	log_set_int(o, "cgroup_id", (long long)ev->cgroup_id);
 	log_set_int(o, "uid", ev->uid);
-	log_set_str(o, "action", r->act->audit ? "audit" : "refused");
+	log_set_str(o, "action", r->act->audit ? "audit" :
+				 ev->flags & NM_NET_DENIED ? "refused" : "spared");
 	log_emit_event(o, "info", "Refused a call to a banned address");
 }
 
@@ -73,6 +74,10 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 		r->repeats++;
 		return;
 	}
+	/* a caller of a cgroup the kernel could not class was refused: class
+	 * it now, by id (the caller may have exited on EPERM already), so the
+	 * next call of an exempt container goes through */
+	action_classify_cgroup(r->act, ev->cgroup_id);
 	if (!ev->tgid) {
 		log_unattributed(r, ev);
 		return;

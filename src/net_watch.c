@@ -61,6 +61,12 @@ static int load(struct net_watch *w, const struct net_watch_opts *o, int know_ca
 	}
 	w->skel->rodata->audit = o->audit ? 1 : 0;
 	w->skel->rodata->know_caller = (uint32_t)know_caller;
+	if (o->exempt_class_fd > 0 &&
+	    ((e = bpf_map__reuse_fd(w->skel->maps.cgroup_class, o->exempt_class_fd)) ||
+	     (e = bpf_map__reuse_fd(w->skel->maps.exempt_cfg, o->exempt_cfg_fd)))) {
+		snprintf(err, errlen, "failed to share the exemption maps: %s", strerror(-e));
+		return e;
+	}
 	return bpf_load_object(w->skel->obj, "network program", err, errlen);
 }
 

@@ -20,6 +20,10 @@ struct net_watch_opts {
 	unsigned int nscopes;
 	int audit;                  /* report, let the call through */
 	int no_caller;              /* tests: the variant of kernels that cannot name the caller */
+	/* the exec object's exemption maps (exec_watch_exempt_fds), shared so
+	 * a call from an exempt cgroup is let through; 0: none (the network
+	 * object's own, exemptions never on: every banned call refused) */
+	int exempt_class_fd, exempt_cfg_fd;
 	net_cb cb;
 	void *ctx;
 };

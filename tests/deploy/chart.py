@@ -61,12 +61,14 @@ def container(docs):
 def volume_files(docs):
     """{volume name: {file name: text}}: what the kubelet puts in each
     configMap and secret volume of the pod, from the objects of the render
-    (a volume of a Secret the chart does not make is left out)."""
+    (a volume of a Secret or ConfigMap the chart does not make is left out)."""
     by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     out = {}
     for v in pod_spec(docs)["volumes"]:
         if "configMap" in v:
-            out[v["name"]] = by_name[("ConfigMap", v["configMap"]["name"])]["data"]
+            obj = by_name.get(("ConfigMap", v["configMap"]["name"]))
+            if obj is not None:
+                out[v["name"]] = obj["data"]
         elif "secret" in v:
             obj = by_name.get(("Secret", v["secret"]["secretName"]))
             if obj is not None:

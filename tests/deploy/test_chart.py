@@ -10,6 +10,7 @@ daemon: `nomine check` judges one command line with the daemon's own code."""
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -178,6 +179,68 @@ def test_settings_reach_nomines_config(nomine_bin, tmp_path):
     assert cg["readOnly"] is False
 
 
+def pod_address_dir(root, name, files):
+    """What the kubelet makes of a ConfigMap volume at
+    /etc/nomine/addresses/<name> under root: the keys are symlinks into a
+    hidden timestamped directory through ..data, as in a real pod."""
+    d = Path(root) / "etc/nomine/addresses" / name
+    data = d / "..2026_12_06_10_00_00.000000001"
+    data.mkdir(parents=True)
+    for k, text in files.items():
+        (data / k).write_text(text)
+        (d / k).symlink_to(Path("..data") / k)
+    (d / "..data").symlink_to(data.name)
+    return d
+
+
+def test_address_configmaps_mounted_and_loaded(nomine_bin, tmp_path):
+    """nomine.bannedAddressConfigMaps and cryptnono's bannedIpv4ConfigMaps
+    (with tcpflowkiller enabled) are mounted read-only and listed in
+    bannedAddressFiles; the files of such a volume, as the kubelet lays it
+    out, are what nomine reads: a bad line fails at that file's own line."""
+    f = tmp_path / "v.yaml"
+    f.write_text(yaml.safe_dump({
+        "nomine": {"bannedAddressConfigMaps": ["pool-ips", "shared.lists"]},
+        "detectors": {"tcpflowkiller": {"enabled": True, "bannedIpv4ConfigMaps": {
+            "old": "cryptnono-ips", "same": "pool-ips"}}}}))
+    docs = render([f])
+    names = ["pool-ips", "shared.lists", "cryptnono-ips"]
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert settings["bannedAddressFiles"] == [f"/etc/nomine/addresses/{n}/*" for n in names]
+    vols = {v["name"]: v for v in pod_spec(docs)["volumes"]}
+    mounts = {m["name"]: m for m in container(docs)["volumeMounts"]}
+    for i, n in enumerate(names):
+        assert vols[f"addresses-{i}"] == {"name": f"addresses-{i}", "configMap": {"name": n}}
+        assert mounts[f"addresses-{i}"] == {"name": f"addresses-{i}", "readOnly": True,
+                                            "mountPath": f"/etc/nomine/addresses/{n}"}
+    assert "addresses-3" not in vols
+
+    root = tmp_path / "pod"
+    configs = chart.config_dirs(docs, root)
+    # the config names paths inside the pod: re-rooted like the volumes
+    own = Path(configs[0]) / "90-nomine.json"
+    own.write_text(own.read_text().replace('"/etc/nomine/', f'"{root}/etc/nomine/'))
+    pod_address_dir(root, "pool-ips", {"v4.txt": "# pools\n198.51.100.7\n",
+                                       "v6.txt": "2001:db8::/48  # one\n"})
+    pod_address_dir(root, "shared.lists", {"a": "203.0.113.0/24\n"})
+    bad = pod_address_dir(root, "cryptnono-ips", {"banned.txt": "198.51.100.9\n"})
+    assert check(nomine_bin, configs, ["echo", "x"]) == {"verdict": "allow"}
+    (bad / "..data" / "banned.txt").write_text("198.51.100.9\n\n198.51.100.999\n")
+    r = subprocess.run([str(nomine_bin), "check", *[a for c in configs for a in ("--config", c)],
+                        "--", "echo", "x"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2, r
+    assert r.stderr.startswith(f"nomine: {bad}/banned.txt:3: "), r.stderr
+
+    # cryptnono reads its ConfigMaps only with its detector on: so does the chart
+    off = render([f], ["detectors.tcpflowkiller.enabled=false"])
+    settings = json.loads(chart.only(off, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert settings["bannedAddressFiles"] == [f"/etc/nomine/addresses/{n}/*" for n in names[:2]]
+    assert "addresses-2" not in {v["name"] for v in pod_spec(off)["volumes"]}
+    # none named: no key, no volume
+    assert "bannedAddressFiles" not in json.loads(
+        chart.only(render(), "ConfigMap", "-config")["data"]["90-nomine.json"])
+
+
 # --------------------------------------------------------------------------
 # what the chart refuses
 
@@ -202,6 +265,8 @@ def test_schema_refuses_typos_naming_them(sets, where, what):
     (["nomine.kernelTableMib=3"], "kernelTableMib"),
     (["nomine.exemptNamespaces={Kube_System}"], "exemptNamespaces"),
     (["image.repository=quay.io/yuvipanda/cryptnono"], "cryptnono's image"),
+    (["nomine.bannedAddressConfigMaps={Pool_IPs}"], "bannedAddressConfigMaps"),
+    (["detectors.tcpflowkiller.bannedIpv4ConfigMaps.old=Bad_Name"], "bannedIpv4ConfigMaps"),
 ])
 def test_chart_refuses_what_nomine_would_not_run(sets, message):
     r = template(sets=sets)

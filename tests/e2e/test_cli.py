@@ -2,6 +2,7 @@
 """The command line: check verdicts, version, config errors with file:line,
 and the built-in config's self-test string, offline and live."""
 import json
+import os
 import re
 import subprocess
 
@@ -79,6 +80,39 @@ def test_check_bad_config_exits_2_with_file_line(nomine_bin, tmp_path, kind):
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     assert r.stdout == ""
     assert re.match(rf"^nomine: {re.escape(str(path))}:{line}: \S", r.stderr), r.stderr
+
+
+@pytest.mark.parametrize("line,why", [("198.51.100.300", "not an IPv4 address"),
+                                      ("2001:db8::/129", "")])
+def test_check_bad_address_file_line_exits_2_with_its_path_line(nomine_bin, tmp_path, line,
+                                                               why):
+    """The address files are read when the network lists are built, not when
+    the config is parsed: check must still fail on them, at the file's own
+    line, as the daemon's start-up does."""
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "a.txt").write_text("198.51.100.1\n")
+    (lists / "b.txt").write_text(f"# pools\n198.51.100.2  # one\n\n{line}\n203.0.113.9\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f'bannedAddressFiles: ["{lists}/*.txt"]\n')
+    r = nomine(nomine_bin, "check", "--config", str(cfg), "--", "echo", "x")
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert r.stderr.startswith(f"nomine: {lists}/b.txt:4: {why}"), r.stderr
+    # the same file fixed: accepted, and the verdict printed
+    (lists / "b.txt").write_text("198.51.100.2\n")
+    assert check(nomine_bin, [cfg], "echo", "x") == {"verdict": "allow"}
+
+
+def test_check_unreadable_address_file_exits_2(nomine_bin, tmp_path):
+    fifo = tmp_path / "pipe.txt"        # would block a reader that did not check
+    os.mkfifo(fifo)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f'bannedAddressFiles: ["{tmp_path}/pipe.txt"]\n')
+    r = nomine(nomine_bin, "check", "--config", str(cfg), "--", "echo", "x")
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.startswith(f"nomine: {fifo}:1: cannot read address file "
+                               f"(from {cfg}:1): not a regular file"), r.stderr
 
 
 def test_check_missing_config_exits_2(nomine_bin, tmp_path):

@@ -253,3 +253,54 @@ def test_frozen_exec_is_decided_even_if_its_event_is_lost(start_daemon, containe
     assert "inner=137" in out, (rc, out, d.dump())
     ev = d.wait_for(lambda e: e.get("action") == "killed", what="the late kill")
     assert ev["frozen_in_kernel"] is True and ev["labels"]["io.kubernetes.pod.name"] == "jupyter-gus"
+
+
+def test_network_exempt_namespace_is_not_refused(start_daemon, containerd, containers, helpers,
+                                                 banned):
+    """A connect to a banned address from a container of an exempt namespace
+    goes through; from any other it is refused (EPERM) and the caller
+    killed. The kernel judges by the class user space gave the cgroup: a
+    container nomine has not classified yet is refused once (and spared),
+    and classified from that report, even though its caller is gone. Each
+    container has a network namespace of its own, holding only a loopback
+    that is down: the address never leaves it, and a call let through fails
+    otherwise (no route), never with EPERM."""
+    import errno
+    import shutil
+    shutil.copy(helpers["dialer"], containerd.rootfs / "bin" / "dialer")
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"],
+                                  bannedAddresses=["127.0.0.2"]))
+    system = containers(namespace="kube-system", pod="coredns-1", name="coredns")
+    user = containers(namespace="hub", pod="jupyter-grace", name="notebook")
+
+    def dial(c, linger=0):
+        rc, out = c.exec("/bin/dialer", "127.0.0.2", "3333", str(linger))
+        return rc, out.strip()
+
+    # never classified: refused once, the caller spared (the exemption holds)
+    mark = d.mark()
+    rc, out = dial(system, linger=5)
+    assert (rc, out) == (0, f"error {errno.EPERM}"), (rc, out, d.dump())
+    ev = d.wait_for(lambda e: e.get("source") == "network", since=mark, what="the report")
+    assert ev["action"] == "spared" and ev["exemptby"] == "namespace kube-system", ev
+    assert ev["call_refused"] is True and ev["container_id"] == system.id, ev
+    # classified now: let through, three times, with no kill and no refusal
+    for _ in range(3):
+        mark = d.mark()
+        rc, out = dial(system)
+        assert rc == 0 and out != f"error {errno.EPERM}", (rc, out, d.dump())
+        assert out.startswith("error "), out       # no route: lo is down in there
+    ev = d.wait_for(lambda e: e.get("source") == "network", since=mark, what="the report")
+    assert ev["call_refused"] is False and ev["destination"]["address"] == "127.0.0.2", ev
+    assert not d.find(lambda e: e.get("action") == "killed"), d.dump()
+
+    # the same in a user's pod: refused and killed, every time
+    for _ in range(2):
+        mark = d.mark()
+        rc, out = dial(user, linger=10)
+        assert out in ("", f"error {errno.EPERM}"), (rc, out, d.dump())
+        assert rc != 0, "the caller was not killed"
+        ev = d.wait_for(lambda e: e.get("action") == "killed", since=mark, what="the kill")
+        assert ev["source"] == "network" and ev["call_refused"] is True, ev
+        assert ev["container_id"] == user.id and "exemptby" not in ev, ev
+    assert system.running() and user.running()

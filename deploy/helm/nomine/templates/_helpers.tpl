@@ -65,6 +65,26 @@ names another. nomine's own values win over what is derived. */}}
 {{- toYaml $dirs }}
 {{- end }}
 
+{{- /* The ConfigMaps of banned-address files, as a YAML list of names:
+nomine.bannedAddressConfigMaps, then the values of cryptnono's
+detectors.tcpflowkiller.bannedIpv4ConfigMaps ({label: ConfigMap name}),
+taken only with that detector enabled, as cryptnono reads them only then.
+Each is mounted whole at /etc/nomine/addresses/<name> (an update reaches
+nomine's reload) and every file in it is an address file. */}}
+{{- define "nomine.addressConfigMaps" -}}
+{{- $names := list }}
+{{- range .Values.nomine.bannedAddressConfigMaps }}
+{{- $names = append $names . }}
+{{- end }}
+{{- $fk := .Values.detectors.tcpflowkiller }}
+{{- if $fk.enabled }}
+{{- range $label := keys $fk.bannedIpv4ConfigMaps | sortAlpha }}
+{{- $names = append $names (index $fk.bannedIpv4ConfigMaps $label) }}
+{{- end }}
+{{- end }}
+{{- toYaml (uniq $names) }}
+{{- end }}
+
 {{- /* Values that would run something other than what the operator asked
 for are refused at render time. A cryptnono values file that pins cryptnono's
 image would start cryptnono's image with nomine's arguments. (A detector
