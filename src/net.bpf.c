@@ -2,8 +2,9 @@
 /* net.bpf.c - the network detector in the kernel: a connect() or an
  * unconnected UDP send to a banned address is refused (EPERM) and reported,
  * before a byte leaves; TCP connects to new destinations are counted per
- * process, and a process over the threshold is reported. Attached to the --scope-cgroup cgroups (or the
- * root), so the kernel's own hierarchy decides scope (see net_watch.c). */
+ * process, and a process over the threshold is reported. Attached to the
+ * --scope-cgroup cgroups (or the root), so the kernel's own hierarchy
+ * decides scope (see net_watch.c). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>

@@ -49,14 +49,14 @@ enum nm_net_op {
 #define NM_SCAN_RECENT 4u
 /* Processes counted at once (LRU: the one that connected least recently
  * is forgotten first, and starts from zero if it comes back). Preallocated:
- * 4096 x ~650 bytes = 2.6 MB of kernel memory. A node runs a few hundred
- * processes that open TCP connections within a minute; a fork bomb of
- * scanners beyond 4096 evicts its own oldest members first. */
+ * bpftool's memlock for the map is 2.75 MB (6.18). A node runs a few
+ * hundred processes that open TCP connections within a minute; a fork
+ * bomb of scanners beyond 4096 evicts its own oldest members first. */
 #define NM_SCAN_PROCS 4096u
 /* (process, destination) pairs remembered, to count a destination once per
- * window (LRU, preallocated: 32768 x ~90 bytes = 2.9 MB). A pair forgotten
- * early (more than this many newer pairs) is counted again when the
- * process comes back to it: only a node busy with scanners gets there,
+ * window (LRU, preallocated: bpftool's memlock 3.1 MB on 6.18). A pair
+ * forgotten early (more than this many newer pairs) is counted again when
+ * the process comes back to it: only a node busy with scanners gets there,
  * and then it over-counts, never under-counts. */
 #define NM_SCAN_DESTS 32768u
 
