@@ -231,7 +231,13 @@ static __always_inline void count(struct bpf_sock_addr *ctx, const struct nm_sca
 
 static __always_inline int pool_port(const struct nm_scan_conf *c, __u16 port)
 {
-	return c->pool_ports[(port >> 3) & (sizeof(c->pool_ports) - 1)] & (1 << (port & 7));
+	__u32 i = port >> 3;
+
+	/* verifiers before 6.13 or so lose a byte swap's bounds; clang drops
+	 * a mask it knows is redundant for a __u16, so keep it past a barrier */
+	barrier_var(i);
+	i &= sizeof(c->pool_ports) - 1;
+	return c->pool_ports[i] & (1 << (port & 7));
 }
 
 /* Judges a call to k's destination (lpm: its trie key): refused if a

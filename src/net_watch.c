@@ -131,7 +131,8 @@ struct net_watch *net_watch_open(const struct net_watch_opts *o, char *err, size
 		e = load(w, o, 0, err, errlen);
 		if (!e)
 			snprintf(w->why, sizeof(w->why), "the calling process is not known to "
-				 "cgroup programs here (%.200s): calls are refused, nobody is killed",
+				 "cgroup programs here (%.160s): calls are refused, nobody is killed, "
+				 "scans are not counted",
 				 first);
 	} else if (!e && o->no_caller) {
 		snprintf(w->why, sizeof(w->why), "NOMINE_TEST_NET_NO_CALLER=1");
