@@ -186,11 +186,11 @@ static __always_inline void report_scan(struct bpf_sock_addr *ctx, const struct 
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Counts a TCP connect to d by the calling process: a destination counts
- * when the process has not had it counted within the window; the process
- * is over the threshold T when its (T+1)-th newest count is within the
- * window too. Reported once per burst: a process quiet for a whole window
- * starts a new one. */
+/* Counts a TCP connect to k's destination by the calling process: a
+ * destination counts when the process has not had it counted within the
+ * window; the process is over the threshold T when its (T+1)-th newest
+ * count is within the window too. Reported once per burst: a process quiet
+ * for a whole window starts a new one. */
 static __always_inline void count(struct bpf_sock_addr *ctx, const struct nm_scan_conf *c,
 				  struct nm_scan_key *k, __u32 flags)
 {
@@ -233,8 +233,9 @@ static __always_inline int pool_port(const struct nm_scan_conf *c, __u16 port)
 {
 	__u32 i = port >> 3;
 
-	/* verifiers before 6.13 or so lose a byte swap's bounds; clang drops
-	 * a mask it knows is redundant for a __u16, so keep it past a barrier */
+	/* the verifiers of 5.10, 6.1 and 6.12 lose a byte swap's bounds (6.18
+	 * keeps them); clang drops a mask it knows is redundant for a __u16,
+	 * so the mask goes past a barrier */
 	barrier_var(i);
 	i &= sizeof(c->pool_ports) - 1;
 	return c->pool_ports[i] & (1 << (port & 7));
