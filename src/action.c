@@ -327,6 +327,9 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 	} else if (spared) {
 		count_spared(a, s, STATS_ALLOWED_PATTERN);
 		emit_who(a, s, &w, o, "spared", "info", "Spared process");
+	} else if (s->report_only) {
+		a->reported++;
+		emit_who(a, s, &w, o, "reported", "info", "Reported process");
 	} else if (a->audit) {
 		a->audited++;
 		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");

@@ -41,6 +41,7 @@ struct subject {
 	 * observation): where the kill latency starts; 0 unknown (sweeps) */
 	uint64_t seen_ns;
 	const struct nm_exe_id *exe_id; /* the kernel's identity of its executable, or NULL */
+	int report_only;         /* a finding configured to be reported, never killed */
 };
 
 struct containers;
@@ -79,6 +80,7 @@ struct action_ctx {
 	void *describe_ctx;
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
+	unsigned long long reported;    /* subjects with report_only */
 	unsigned long long exempted, containers_killed;
 	struct action_stats stats;   /* for /metrics (action_stats_init) */
 };

@@ -124,6 +124,7 @@ static void set_single(struct config *cfg, const struct config_key *k, struct pa
 	switch (k->type) {
 	case CONFIG_T_INT:
 	case CONFIG_T_BOOL:
+	case CONFIG_T_CHOICE:
 		*(unsigned int *)(base + k->field) = (unsigned int)p->num[i];
 		break;
 	case CONFIG_T_REAL:

@@ -69,6 +69,8 @@ enum config_list {
 	CONFIG_EXE_HASHES,          /* "bannedExecutableHashes": SHA-256, lowercase hex */
 	CONFIG_BANNED_ADDRS,        /* "bannedAddresses": IPv4/IPv6 addresses and CIDRs */
 	CONFIG_BANNED_ADDR_FILES,   /* "bannedAddressFiles": globs of address files */
+	CONFIG_UNCOUNTED_NETS,      /* "uncountedNetworks": CIDRs scans do not count */
+	CONFIG_POOL_PORTS,          /* "poolPorts": TCP ports of mining pools, as text */
 	CONFIG_NLISTS
 };
 
@@ -116,6 +118,16 @@ struct config {
 	unsigned int exe_scan_max_mib;
 	double exe_scan_seconds;
 	struct config_origin ban_packed_at, exe_scan_max_mib_at, exe_scan_seconds_at;
+	/* Network scans and pool ports (net_scan.c): more than
+	 * "uniqueDestinationsThreshold" destinations within "lookbackSeconds",
+	 * acted on as "uniqueDestinationsAction" says (1 report, 2 kill);
+	 * "banPoolPorts" (1 yes, 2 no). */
+	unsigned int scan_threshold;
+	double scan_lookback_s;
+	unsigned int scan_action;
+	unsigned int ban_pool_ports;
+	struct config_origin scan_threshold_at, scan_lookback_at, scan_action_at;
+	struct config_origin ban_pool_ports_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };
@@ -151,6 +163,10 @@ double config_number(const struct config *cfg, const char *key);
 /* The value of true/false key `key` ("bannedPackedExecutables"): 1 or 0
  * (0 also if key is not a true/false key). */
 int config_bool(const struct config *cfg, const char *key);
+
+/* The word chosen for choice key `key` ("uniqueDestinationsAction"): the
+ * one a file set, else the key's default. NULL if key is not a choice key. */
+const char *config_choice(const struct config *cfg, const char *key);
 
 /* The value of path key `key` ("hostRoot", "dockerStateDir", ...): the one
  * a file set, else the key's default. NULL if key is not a path key. */

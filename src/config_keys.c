@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 #include "config_keys.h"
+#include "net_types.h"
 #include "tunables.h"
 
 #define EXE_PATH_MAX 4096       /* longest path, bytes (PATH_MAX) */
@@ -52,6 +53,23 @@ const struct config_key config_keys[] = {
 	  .maxlen = 64, .list = CONFIG_BANNED_ADDRS },
 	{ .name = "bannedAddressFiles", .type = CONFIG_T_GLOBS, .merge = CONFIG_M_APPEND,
 	  .maxlen = EXE_PATH_MAX, .list = CONFIG_BANNED_ADDR_FILES },
+	/* Network scans and pool ports (net_scan.c). Threshold default 0: off. */
+	{ .name = "uniqueDestinationsThreshold", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = NM_SCAN_THRESHOLD_MAX, .def = 0,
+	  FIELD(scan_threshold, scan_threshold_at) },
+	{ .name = "lookbackSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = NM_SCAN_LOOKBACK_MAX_S, .def = NM_SCAN_LOOKBACK_S,
+	  FIELD(scan_lookback_s, scan_lookback_at) },
+	{ .name = "uniqueDestinationsAction", .type = CONFIG_T_CHOICE, .merge = CONFIG_M_ONCE,
+	  .choices = (const char *const[]){ "report", "kill", NULL }, .def = 0,
+	  FIELD(scan_action, scan_action_at) },
+	{ .name = "uncountedNetworks", .type = CONFIG_T_ADDRESSES, .merge = CONFIG_M_APPEND,
+	  .maxlen = 64, .list = CONFIG_UNCOUNTED_NETS },
+	{ .name = "poolPorts", .type = CONFIG_T_PORTS, .merge = CONFIG_M_APPEND,
+	  .maxlen = 5, .list = CONFIG_POOL_PORTS },
+	/* default false: a pool port is evidence in the event, not a verdict */
+	{ .name = "banPoolPorts", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 2, .def = 2, FIELD(ban_pool_ports, ban_pool_ports_at) },
 	/* default false: packing is evidence in the event, not a verdict */
 	{ .name = "bannedPackedExecutables", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 2, .def = 2, FIELD(ban_packed, ban_packed_at) },
@@ -104,7 +122,7 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 	if (!cfg || k->merge == CONFIG_M_PER_FILE || config_key_is_list(k))
 		return NULL;
 	v = field_of(cfg, k->field);
-	set = k->type == CONFIG_T_INT || k->type == CONFIG_T_BOOL ?
+	set = k->type == CONFIG_T_INT || k->type == CONFIG_T_BOOL || k->type == CONFIG_T_CHOICE ?
 	      *(const unsigned int *)v != 0 :
 	      k->type == CONFIG_T_REAL ? *(const double *)v > 0 :
 	      *(char *const *)v != NULL;
@@ -134,6 +152,17 @@ int config_bool(const struct config *cfg, const char *key)
 	v = config_key_set_at(cfg, k) ? *(const unsigned int *)field_of(cfg, k->field) :
 	    (unsigned int)k->def;
 	return v == 1;
+}
+
+const char *config_choice(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+
+	if (!k || k->type != CONFIG_T_CHOICE)
+		return NULL;
+	if (!config_key_set_at(cfg, k))
+		return k->choices[(size_t)k->def];
+	return k->choices[*(const unsigned int *)field_of(cfg, k->field) - 1];
 }
 
 const char *config_path(const struct config *cfg, const char *key)

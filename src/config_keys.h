@@ -13,7 +13,7 @@
 #include "config.h"
 
 /* How many rows the per-file parse state has room for. */
-#define CONFIG_KEYS_MAX 32
+#define CONFIG_KEYS_MAX 48
 
 enum config_type {
 	/* lists of strings, items appended to an array of struct config
@@ -27,6 +27,7 @@ enum config_type {
 	CONFIG_T_BYTES,         /* any non-empty string, into names[list] */
 	CONFIG_T_ADDRESSES,     /* IPv4/IPv6 addresses and CIDRs (net_addr.h), into names[list] */
 	CONFIG_T_GLOBS,         /* absolute glob(3) patterns, into names[list] */
+	CONFIG_T_PORTS,         /* integers 1..65535 (kept as decimal text), into names[list] */
 	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */
@@ -35,6 +36,8 @@ enum config_type {
 	CONFIG_T_INT,           /* integer in min..max, an unsigned int field */
 	CONFIG_T_REAL,          /* number in min..max, a double field */
 	CONFIG_T_PATH,          /* absolute normalized path, a char * field */
+	CONFIG_T_CHOICE,        /* one of the row's choices, an unsigned int field: its
+				 * index + 1 */
 };
 
 enum config_merge {
@@ -51,6 +54,7 @@ struct config_key {
 	double min, max;        /* INT, REAL: accepted values */
 	double def;             /* INT, REAL: the value when no file sets it */
 	const char *def_path;   /* PATH: the value when no file sets it */
+	const char *const *choices; /* CHOICE: the words, NULL-terminated; def is an index */
 	/* INT, REAL, PATH: offsets in struct config of the value (0 or NULL
 	 * while unset) and of its origin */
 	size_t field, at;

@@ -178,8 +178,8 @@ static int check_name(struct parse *p, const struct ev *e, const struct config_k
 	char q[QUOTED_MAX];
 	size_t i;
 
-	if (k->type == CONFIG_T_BYTES)
-		return 0;
+	if (k->type == CONFIG_T_BYTES || k->type == CONFIG_T_PORTS)
+		return 0;       /* ports: checked as numbers (add_port) */
 	if (k->type == CONFIG_T_ADDRESSES) {
 		struct net_prefix np;
 		char why[NET_REASON_MAX];
@@ -385,6 +385,42 @@ static int on_number(struct parse *p, const struct ev *e, const struct config_ke
 	return store_number(p, e, k, v);
 }
 
+/* One of the row's words, stored as its index + 1. */
+static int on_choice(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX], words[200];
+	size_t o = 0;
+
+	for (size_t i = 0; e->kind == EV_SCALAR && e->type == SC_STRING && k->choices[i]; i++)
+		if (strlen(k->choices[i]) == e->len && !memcmp(k->choices[i], e->bytes, e->len))
+			return store_number(p, e, k, (double)i + 1);
+	for (size_t i = 0; k->choices[i] && o < sizeof(words); i++)
+		o += (size_t)snprintf(words + o, sizeof(words) - o, "%s\"%s\"",
+				      i ? (k->choices[i + 1] ? ", " : " or ") : "", k->choices[i]);
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be %s, got %s", k->name, words,
+				type_name(e));
+	return cfg_fail(p, e->line, "%s must be %s, got %s", k->name, words,
+			cfg_quote(q, sizeof(q), e->bytes, e->len));
+}
+
+/* A port in a list: an integer 1..65535, kept as its decimal text. */
+static int add_port(struct parse *p, const struct ev *e)
+{
+	const struct config_key *k = &config_keys[p->key];
+	char q[QUOTED_MAX], text[8];
+	struct ev n = *e;
+
+	if (e->kind != EV_SCALAR || e->type != SC_NUMBER || e->num != NUM_INT || e->big ||
+	    e->ival < 1 || e->ival > 65535)
+		return cfg_fail(p, e->line, "%s items must be port numbers 1..65535, got %s",
+				k->name, e->kind == EV_SCALAR && e->type == SC_NUMBER ?
+				num_text(q, sizeof(q), e) : type_name(e));
+	n.len = (size_t)snprintf(text, sizeof(text), "%lld", e->ival);
+	n.bytes = text;
+	return add_item(p, &n);
+}
+
 static int on_path(struct parse *p, const struct ev *e, const struct config_key *k)
 {
 	int rc;
@@ -415,13 +451,14 @@ static int on_value(struct parse *p, const struct ev *e)
 	case CONFIG_T_INT:
 	case CONFIG_T_REAL: return on_number(p, e, k);
 	case CONFIG_T_PATH: return on_path(p, e, k);
+	case CONFIG_T_CHOICE: return on_choice(p, e, k);
 	default: break;         /* a list */
 	}
 	if (config_key_is_names(k))
 		p->names_seen[k->list] = 1;
 	if (e->kind != EV_SEQ_START)
-		return cfg_fail(p, e->line, "%s must be a list of strings, got %s",
-				k->name, type_name(e));
+		return cfg_fail(p, e->line, "%s must be a list of %s, got %s", k->name,
+				k->type == CONFIG_T_PORTS ? "port numbers" : "strings", type_name(e));
 	p->st = ST_ITEM;
 	return 0;
 }
@@ -432,6 +469,8 @@ static int on_item(struct parse *p, const struct ev *e)
 		p->st = ST_KEY;
 		return 0;
 	}
+	if (config_keys[p->key].type == CONFIG_T_PORTS)
+		return add_port(p, e);
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
 		return cfg_fail(p, e->line, "%s must be a list of strings, got %s%s",
 				config_keys[p->key].name, type_name(e), quote_hint(e));

@@ -360,12 +360,17 @@ static void log_detector(json_t *dets, const char *name, const char *variant, co
 	json_object_set_new(dets, name, o);
 }
 
-/* How many networks are banned, and from how many address files. */
+/* How many networks are banned, from how many address files; the scan
+ * settings' sizes. */
 static void log_net_counts(struct daemon *d, json_t *o)
 {
 	log_set_int(o, "banned_addresses_ipv4", (long long)d->net.list.n4);
 	log_set_int(o, "banned_addresses_ipv6", (long long)d->net.list.n6);
 	log_set_int(o, "banned_address_files", (long long)d->net.list.naddr_files);
+	/* scan detection: 0 is off */
+	log_set_int(o, "unique_destinations_threshold", d->net.list.scan.threshold);
+	log_set_int(o, "uncounted_networks", (long long)d->net.list.scan.nuncounted);
+	log_set_int(o, "pool_ports", (long long)d->net.list.scan.npool_ports);
 }
 
 static void log_features(struct daemon *d)
@@ -833,8 +838,16 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 			       "connect() and unconnected UDP sends in scope the network detector "
 			       "checked.", net_watch_stat(d->net.nw, NM_NET_STAT_CHECKED));
 		kernel_counter(v, "nomine_network_calls_banned_total",
-			       "Of those, to a banned address (refused unless in audit mode).",
+			       "Of those, to a banned address or, with banPoolPorts, a pool port "
+			       "(refused unless in audit mode).",
 			       net_watch_stat(d->net.nw, NM_NET_STAT_DENIED));
+		kernel_counter(v, "nomine_network_scan_destinations_total",
+			       "TCP connects to a destination the process had not connected to "
+			       "within lookbackSeconds (counted towards a scan).",
+			       net_watch_stat(d->net.nw, NM_NET_STAT_COUNTED));
+		kernel_counter(v, "nomine_network_scans_total",
+			       "Processes that went over uniqueDestinationsThreshold.",
+			       net_watch_stat(d->net.nw, NM_NET_STAT_SCANS));
 		kernel_counter(v, "nomine_network_events_lost_total",
 			       "Banned calls the ring buffer had no room for (refused all the same).",
 			       net_watch_stat(d->net.nw, NM_NET_STAT_LOST));

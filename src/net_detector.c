@@ -40,6 +40,19 @@ static int install(struct net_detector *nd)
 	return 0;
 }
 
+/* Installs nd->list's scan settings (and, when networks, its uncounted
+ * networks) in the kernel. */
+static int install_scan(struct net_detector *nd, int networks)
+{
+	char err[300];
+	int r = net_watch_set_scan(nd->nw, &nd->list.scan, networks, err, sizeof(err));
+
+	if (r)
+		log_msg("error", "network detector: %s; the kernel keeps the previous scan "
+			"settings", err);
+	return r;
+}
+
 void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct net_list *list,
 		       struct action_ctx *act, struct policy *const *policy)
 {
@@ -63,7 +76,7 @@ void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct
 	snprintf(nd->why, sizeof(nd->why), "%s", net_watch_why(nd->nw));
 	if (nd->why[0])
 		log_msg("warning", "network detector: %s", nd->why);
-	if (install(nd)) {
+	if (install(nd) || install_scan(nd, 1)) {
 		/* nothing banned in the kernel: not running, whatever loaded */
 		snprintf(nd->why, sizeof(nd->why), "the banned networks could not be loaded");
 		nd->refused = 1;
@@ -75,17 +88,32 @@ void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct
 void net_detector_set(struct net_detector *nd, struct net_list *list)
 {
 	int same = net_list_same(&nd->list, list);
+	int same_uncounted = net_scan_same_networks(&nd->list.scan, &list->scan);
 	struct net_list old = nd->list;
 
 	nd->list = *list;
 	memset(list, 0, sizeof(*list));
-	if (nd->nw && !same && install(nd)) {
-		/* the kernel kept the old networks: so does user space */
-		net_list_free(&nd->list);
+	if (!nd->nw)
+		goto done;
+	if (!same && install(nd))
+		goto keep_old;  /* the kernel kept the old networks: so does user space */
+	if (install_scan(nd, !same_uncounted)) {
+		/* the new banned networks went in: put the old ones back, so
+		 * that the kernel and user space hold one config */
+		struct net_list fresh = nd->list;
+
 		nd->list = old;
-		return;
+		if (!same)
+			(void)install(nd);
+		nd->list = fresh;
+		goto keep_old;
 	}
+done:
 	net_list_free(&old);
+	return;
+keep_old:
+	net_list_free(&nd->list);
+	nd->list = old;
 }
 
 const char *net_detector_variant(const struct net_detector *nd)

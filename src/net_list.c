@@ -202,6 +202,8 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 	}
 	for (size_t i = 0; !rc && i < cfg->nnames[CONFIG_BANNED_ADDR_FILES]; i++)
 		rc = add_glob(l, &cfg->names[CONFIG_BANNED_ADDR_FILES][i], err, errlen);
+	if (!rc)
+		rc = net_scan_build(&l->scan, cfg, err, errlen);
 	if (rc)
 		net_list_free(l);
 	return rc;
@@ -214,6 +216,7 @@ void net_list_free(struct net_list *l)
 	free(l->files);
 	free(l->v4);
 	free(l->v6);
+	net_scan_free(&l->scan);
 	memset(l, 0, sizeof(*l));
 }
 

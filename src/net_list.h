@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "net_addr.h"
+#include "net_scan.h"
 
 struct net_entry {
 	struct net_prefix p;
@@ -24,6 +25,7 @@ struct net_list {
 	size_t nfiles;
 	size_t naddr_files;     /* address files read */
 	unsigned int nglobs;    /* globs that matched nothing */
+	struct net_scan scan;   /* scan detection and pool ports */
 };
 
 /* Builds the list of cfg (it keeps its own copies of file names). Each glob is expanded in

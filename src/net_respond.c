@@ -12,12 +12,53 @@ static const char *protocol_name(uint32_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "other";
 }
 
+static const char *reason_of(const struct nm_net_event *ev)
+{
+	if (ev->flags & NM_NET_SCAN)
+		return "scan";
+	if (ev->flags & NM_NET_BANNED)
+		return "banned_address";
+	return ev->flags & NM_NET_POOL_PORT ? "pool_port" : "banned_address";
+}
+
+/* "198.51.100.7:3333", "[2001:db8::1]:3333" */
+static void dest_text(const struct nm_net_dest *d, char *out, size_t outlen)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(d->family == 4 ? AF_INET : AF_INET6, d->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(out, outlen, d->family == 4 ? "%s:%u" : "[%s]:%u", a, d->port);
+}
+
+/* A scan's numbers and its last destinations (newest first). */
+static json_t *scan_evidence(const struct nm_net_event *ev)
+{
+	json_t *o = json_object(), *dsts = json_array();
+	char text[INET6_ADDRSTRLEN + 16];
+
+	log_set_int(o, "unique_destinations", ev->count);
+	log_set_int(o, "threshold", ev->threshold);
+	json_object_set_new(o, "lookback_seconds", json_real(ev->window_ms / 1000.0));
+	json_object_set_new(o, "within_seconds", json_real(ev->span_ms / 1000.0));
+	for (unsigned int i = 0; i < NM_SCAN_RECENT && i < ev->count; i++) {
+		if (ev->recent[i].family != 4 && ev->recent[i].family != 6)
+			break;
+		dest_text(&ev->recent[i], text, sizeof(text));
+		json_array_append_new(dsts, json_string(text));
+	}
+	json_object_set_new(o, "last_destinations", dsts);
+	return o;
+}
+
 json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 {
 	json_t *o = json_object(), *dst = json_object();
-	const struct net_entry *e = net_list_match(l, ev->family, ev->addr);
+	const struct net_entry *e = ev->flags & NM_NET_SCAN ? NULL :
+				    net_list_match(l, ev->family, ev->addr);
 	char a[INET6_ADDRSTRLEN], text[NET_TEXT_MAX], at[4200];
 
+	log_set_str(o, "reason", reason_of(ev));
 	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, ev->addr, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
 	log_set_str(dst, "address", a);
@@ -27,6 +68,10 @@ json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 	if (ev->flags & NM_NET_MAPPED)
 		json_object_set_new(dst, "v4_mapped", json_true());
 	json_object_set_new(o, "destination", dst);
+	if (ev->flags & NM_NET_POOL_PORT)
+		json_object_set_new(o, "pool_port", json_true());
+	if (ev->flags & NM_NET_SCAN)
+		json_object_set_new(o, "scan", scan_evidence(ev));
 	/* a reload between the call and now may have dropped the network */
 	if (e) {
 		if (!e->secret)
@@ -70,7 +115,11 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 			     .seen_ns = flag_boot_to_monotonic(ev->ts_ns),
 			     .cgroup_id = ev->cgroup_id };
 
-	if (repeated(r, ev)) {
+	/* a scan is killed only when uniqueDestinationsAction says so */
+	s.report_only = (ev->flags & NM_NET_SCAN) && !r->list->scan.kill;
+
+	/* the kernel sends a scan once per burst already */
+	if (!(ev->flags & NM_NET_SCAN) && repeated(r, ev)) {
 		r->repeats++;
 		return;
 	}

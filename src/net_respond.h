@@ -24,8 +24,11 @@ struct net_respond {
 
 /* Acts on ev: a process is spared by allowedExecutables or an allow
  * pattern, else killed with its descendants (audit: reported), logged with
- * source "network" and the evidence; its further events within
- * NM_NET_REPEAT_MS are only counted. An event without a process (the
+ * source "network", the reason ("banned_address", "pool_port", "scan") and
+ * the evidence; a scan is only reported unless uniqueDestinationsAction is
+ * "kill". Its further events within
+ * NM_NET_REPEAT_MS are only counted (not scans: the kernel sends one per
+ * burst). An event without a process (the
  * connect-deny variant) is logged as refused. */
 void net_respond(struct net_respond *r, const struct nm_net_event *ev);
 

@@ -137,7 +137,8 @@ struct net_watch *net_watch_open(const struct net_watch_opts *o, char *err, size
 		e = load(w, o, 0, err, errlen);
 		if (!e)
 			snprintf(w->why, sizeof(w->why), "the calling process is not known to "
-				 "cgroup programs here (%.200s): calls are refused, nobody is killed",
+				 "cgroup programs here (%.160s): calls are refused, nobody is killed, "
+				 "scans are not counted",
 				 first);
 	} else if (!e && o->no_caller) {
 		snprintf(w->why, sizeof(w->why), "NOMINE_TEST_NET_NO_CALLER=1");
@@ -179,24 +180,34 @@ const char *net_watch_why(const struct net_watch *w)
 	return w->why;
 }
 
-/* A new trie of one family holding n entries, or a negative errno. */
-static int fill(int family, const struct net_entry *e, size_t n)
+/* A new, empty trie of one family, or a negative errno. */
+static int trie_new(int family, const char *name)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_NO_PREALLOC);
 	size_t ksize = family == 4 ? sizeof(struct nm_lpm4) : sizeof(struct nm_lpm6);
-	int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, family == 4 ? "nm_banned4" : "nm_banned6",
-				(uint32_t)ksize, 1, NM_NET_ADDRS_MAX, &mopts);
+
+	return bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, name, (uint32_t)ksize, 1, NM_NET_ADDRS_MAX,
+			      &mopts);
+}
+
+static int trie_put(int fd, const struct net_prefix *p)
+{
 	struct nm_lpm6 key;     /* the larger: an nm_lpm4 is its prefix */
 	uint8_t one = 1;
 
-	if (fd < 0)
-		return fd;
-	for (size_t i = 0; i < n; i++) {
-		int r;
+	key.prefixlen = p->len;
+	memcpy(key.addr, p->addr, p->family == 4 ? 4 : 16);
+	return bpf_map_update_elem(fd, &key, &one, BPF_ANY);
+}
 
-		key.prefixlen = e[i].p.len;
-		memcpy(key.addr, e[i].p.addr, family == 4 ? 4 : 16);
-		r = bpf_map_update_elem(fd, &key, &one, BPF_ANY);
+/* A new trie of one family holding n entries, or a negative errno. */
+static int fill(int family, const struct net_entry *e, size_t n)
+{
+	int fd = trie_new(family, family == 4 ? "nm_banned4" : "nm_banned6");
+
+	for (size_t i = 0; fd >= 0 && i < n; i++) {
+		int r = trie_put(fd, &e[i].p);
+
 		if (r) {
 			close(fd);
 			return r;
@@ -242,6 +253,72 @@ int net_watch_set(struct net_watch *w, const struct net_list *l, char *err, size
 		close(fd4);
 	if (fd6 >= 0)
 		close(fd6);
+	return r;
+}
+
+/* *fd: a new trie of the networks of one family in p, or -1 when p has
+ * none. Returns 0 or a negative errno. */
+static int fill_uncounted(int family, const struct net_prefix *p, size_t n, int *fd)
+{
+	*fd = -1;
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (p[i].family != family)
+			continue;
+		if (*fd < 0 && (*fd = trie_new(family, family == 4 ? "nm_uncounted4" :
+					       "nm_uncounted6")) < 0)
+			return *fd;
+		r = trie_put(*fd, &p[i]);
+		if (r) {
+			close(*fd);
+			*fd = -1;
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int set_uncounted(struct net_watch *w, const struct net_scan *s, char *err, size_t errlen)
+{
+	int fd4 = -1, fd6 = -1, r;
+
+	r = fill_uncounted(4, s->uncounted, s->nuncounted, &fd4);
+	if (!r)
+		r = fill_uncounted(6, s->uncounted, s->nuncounted, &fd6);
+	if (r)
+		snprintf(err, errlen, "failed to load the uncounted networks: %s", strerror(-r));
+	if (!r && ((r = swap_in(bpf_map__fd(w->skel->maps.uncounted4), fd4)) ||
+		   (r = swap_in(bpf_map__fd(w->skel->maps.uncounted6), fd6))))
+		snprintf(err, errlen, "failed to install the uncounted networks: %s", strerror(-r));
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+	return r;
+}
+
+int net_watch_set_scan(struct net_watch *w, const struct net_scan *s, int networks, char *err,
+		       size_t errlen)
+{
+	struct nm_scan_conf *c = calloc(1, sizeof(*c));    /* 8 KiB */
+	uint32_t zero = 0;
+	int r = !c ? -ENOMEM : networks ? set_uncounted(w, s, err, errlen) : 0;
+
+	if (!c)
+		snprintf(err, errlen, "out of memory");
+	if (r) {
+		free(c);
+		return r;
+	}
+	memcpy(c->pool_ports, s->pool_ports, sizeof(c->pool_ports));
+	c->ban_pool_ports = (uint32_t)s->ban_pool_ports;
+	c->window_ms = s->window_ms;
+	c->threshold = w->know_caller ? s->threshold : 0;
+	r = bpf_map_update_elem(bpf_map__fd(w->skel->maps.scan_conf), &zero, c, BPF_ANY);
+	if (r)
+		snprintf(err, errlen, "failed to install the scan settings: %s", strerror(-r));
+	free(c);
 	return r;
 }
 

@@ -47,6 +47,14 @@ const char *net_watch_why(const struct net_watch *w);
  * a failure while filling keeps the old lists. */
 int net_watch_set(struct net_watch *w, const struct net_list *l, char *err, size_t errlen);
 
+/* Makes s the scan and pool-port settings in force; networks: also
+ * rebuild and swap in the uncounted networks' tries (as net_watch_set).
+ * Scans are not counted where calls cannot be attributed (connect-deny).
+ * Returns 0 or a negative errno with a reason in err; the old networks
+ * and settings then stay. */
+int net_watch_set_scan(struct net_watch *w, const struct net_scan *s, int networks, char *err,
+		       size_t errlen);
+
 int net_watch_fd(const struct net_watch *w);
 int net_watch_drain(struct net_watch *w);
 

@@ -139,4 +139,12 @@
 /* Processes remembered for that (the oldest is forgotten first). */
 #define NM_NET_RECENT 64u
 
+/* Scan detection's window (lookbackSeconds): cryptnono's tcpflowkiller
+ * counts unique destinations within 60 s, and mybinder's threshold of 24
+ * was tuned with it. An hour is the most: the kernel keeps times as
+ * 32-bit milliseconds, and a longer window would hold the (process,
+ * destination) map (NM_SCAN_DESTS) full of pairs for nothing. */
+#define NM_SCAN_LOOKBACK_S 60.0
+#define NM_SCAN_LOOKBACK_MAX_S 3600.0
+
 #endif

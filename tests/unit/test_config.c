@@ -670,7 +670,8 @@ struct bad_case {
 	"bannedCommandPatterns, matchMode, secret, allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
 	"containerKillWindowSeconds, bannedExecutableStrings, bannedExecutableHashes, " \
-	"bannedAddresses, bannedAddressFiles, bannedPackedExecutables, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
+	"bannedAddresses, bannedAddressFiles, uniqueDestinationsThreshold, lookbackSeconds, " \
+	"uniqueDestinationsAction, uncountedNetworks, poolPorts, banPoolPorts, bannedPackedExecutables, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
 	"containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"
@@ -1083,7 +1084,7 @@ static void test_table_number_keys(void **state)
 		assert_true(config_number(&c, k->name) == k->def);
 		config_free(&c);
 	}
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 8);
 }
 
 /* Every single-value key may be set by one file only; the second is
@@ -1104,6 +1105,8 @@ static void test_table_set_once(void **state)
 			snprintf(value, sizeof(value), "/x");
 		else if (k->type == CONFIG_T_BOOL)
 			snprintf(value, sizeof(value), "true");
+		else if (k->type == CONFIG_T_CHOICE)
+			snprintf(value, sizeof(value), "%s", k->choices[0]);
 		else
 			snprintf(value, sizeof(value), "%.15g", k->min);
 		snprintf(text, sizeof(text), "%s: %s\n", k->name, value);
