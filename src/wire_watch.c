@@ -5,8 +5,8 @@
  * Scope as in net_watch.c: one cgroup_skb/egress link per --scope-cgroup
  * cgroup (the v2 root without one), so the kernel's hierarchy decides which
  * sockets' packets the program sees. Variants, best first: the program
- * names the owner and kills it when it catches it sending
- * (bpf_send_signal); names it, user space kills; cannot ask who the
+ * names the owner and stops it when it catches it sending
+ * (bpf_send_signal(SIGSTOP), user space kills); names it, user space kills; cannot ask who the
  * current task is (owners unknown in the kernel). Each is a load with
  * rodata flags that turn the refused helper calls into dead code. */
 #include <errno.h>
@@ -181,7 +181,7 @@ const char *wire_watch_variant(const struct wire_watch *w)
 {
 	if (!w->know_task)
 		return "stratum-drop-anon";
-	return w->can_signal ? "stratum-kill" : "stratum-drop";
+	return w->can_signal ? "stratum-stop" : "stratum-drop";
 }
 
 const char *wire_watch_why(const struct wire_watch *w)
