@@ -11,6 +11,7 @@ import time
 import pytest
 
 from test_metrics import free_port, scrape
+from test_network import has_ipv6_loopback
 
 XMRIG_LOGIN = (b'{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":'
                b'"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2'
@@ -167,15 +168,6 @@ def test_xmrig_login_v4_dropped_and_killed(start_daemon, scope, spawner, pools, 
     assert m["nomine_network_stratum_matches_total"] >= 1
     assert m["nomine_network_packets_inspected_total"] >= 1
     assert m["nomine_network_packet_events_lost_total"] == 0
-
-
-def has_ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")
