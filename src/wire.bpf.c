@@ -184,6 +184,15 @@ static __always_inline void owner_note(struct bpf_sock *sk)
 #define SCAN_MASK (NM_WIRE_SCAN - 1)
 #define PAD 64                  /* zeros after the copy: the longest pattern fits */
 
+/* i & SCAN_MASK in a way clang cannot drop when it knows i is below
+ * NM_WIRE_SCAN: the verifier of 5.10 loses that bound on the way
+ * (clang widens the sum to 64 bits with two shifts) and refuses the access. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("" : "+r"(i));
+	return i & SCAN_MASK;
+}
+
 /* 1 if d (0..255) is not 0, without a branch. */
 static __always_inline __u32 nz(__u32 d)
 {
@@ -197,7 +206,7 @@ static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 l
 
 #pragma unroll
 	for (__u32 k = 0; k < len; k++)
-		d |= c[(i & SCAN_MASK) + k] ^ (__u8)s[k];
+		d |= c[bounded(i) + k] ^ (__u8)s[k];
 	return d;
 }
 
@@ -207,24 +216,27 @@ static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 l
  * PAD zeros after; returns the copy's length (also left in sc->m). */
 static __always_inline __u32 compact(struct scratch *sc, __u32 n)
 {
-	__u32 o = 0;
+	__u32 o = 0, at;
 
 	for (__u32 i = 0; i < NM_WIRE_SCAN && i < n; i++) {
 		__u32 ch = sc->b[i];
 		/* bits 9, 10, 13, 32 of a 64-bit mask, for ch below 64 */
 		__u32 ws = ((0x100002600ull >> (ch & 63)) & 1) & (1 - ((ch + 192) >> 8));
 
-		sc->c[o & SCAN_MASK] = (__u8)ch;
+		sc->c[bounded(o)] = (__u8)ch;
 		o += 1 - ws;
 	}
 	/* through the map: the padding below is then walked once, not once
 	 * per exit of the loop */
 	sc->m = o;
 	o = *(volatile __u32 *)&sc->m;
-	o &= SCAN_MASK | NM_WIRE_SCAN;
+	/* o is 0..NM_WIRE_SCAN; at is o for 1..NM_WIRE_SCAN in a form the
+	 * verifier bounds (an all-whitespace message, o 0, pads past 256:
+	 * nothing is found in a copy of length 0) */
+	at = bounded(o - 1) + 1;
 #pragma unroll
 	for (__u32 k = 0; k < PAD; k++)
-		sc->c[(o & SCAN_MASK) + k] = 0;
+		sc->c[at + k] = 0;
 	return o;
 }
 
@@ -232,6 +244,7 @@ static __always_inline __u32 compact(struct scratch *sc, __u32 n)
  * want holds the colon, 1: it does not). */
 static __always_inline int key_at(const __u8 *c, __u32 i, __u64 want, __u32 tail2)
 {
+	i = bounded(i);
 	return *(const __u64 *)&c[i] == want && (!tail2 || c[i + 8] == ':') &&
 	       c[i + 8 + tail2] == '"';
 }
@@ -383,7 +396,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 #pragma unroll
 	for (__u32 k = 0; k < NM_WIRE_EXCERPT; k++)
 		if (k < len)
-			e->excerpt[k] = src[(start + k) & (NM_WIRE_SCAN - 1)];
+			e->excerpt[k] = src[bounded(start + k)];
 	if (!audit) {
 		e->flags |= NM_WIRE_DROPPED;
 		/* the sender is the owner in its own system call: stop it
