@@ -131,6 +131,7 @@ void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct
 	nd->nr.act = act;
 	nd->nr.policy = policy;
 	nd->nr.list = &nd->list;
+	nd->nr.cgroup_mount = o->mount;
 	open_parts(nd, o, wo);
 	if (nd->wire_why[0] && nd->why[0])
 		snprintf(nd->why + strlen(nd->why), sizeof(nd->why) - strlen(nd->why),

@@ -87,7 +87,7 @@ struct pkt {
 	__u32 l4;                       /* offset of the TCP/UDP header */
 	__u32 data;                     /* offset of the payload */
 	__u32 len;                      /* bytes of payload */
-	__u16 dport;                    /* host order */
+	__u16 dport, sport;             /* host order */
 	__u8 family;                    /* 4 or 6 */
 	__u8 protocol;
 	__u8 syn;                       /* a SYN without ACK: the connect */
@@ -128,6 +128,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		if (bpf_skb_load_bytes(skb, p->l4, &th, sizeof(th)))
 			return -1;
 		p->dport = bpf_ntohs(th.dest);
+		p->sport = bpf_ntohs(th.source);
 		p->syn = th.syn && !th.ack;
 		p->data = p->l4 + (__u32)th.doff * 4;
 	} else if (p->protocol == IPPROTO_UDP) {
@@ -136,6 +137,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		if (bpf_skb_load_bytes(skb, p->l4, &uh, sizeof(uh)))
 			return -1;
 		p->dport = bpf_ntohs(uh.dest);
+		p->sport = bpf_ntohs(uh.source);
 		p->data = p->l4 + sizeof(uh);
 	} else {
 		return -1;
@@ -368,6 +370,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	e->cookie = bpf_get_socket_cookie(skb);
 	e->uid = bpf_get_socket_uid(skb);
 	e->port = p->dport;
+	e->sport = p->sport;
 	e->family = p->family;
 	e->protocol = p->protocol;
 	e->reason = reason;

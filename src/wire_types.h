@@ -54,7 +54,8 @@ struct nm_wire_event {
 	unsigned char pad;
 	unsigned short match_off;      /* where in excerpt the match begins */
 	unsigned short excerpt_len;    /* bytes of excerpt filled */
-	unsigned short pad2[3];
+	unsigned short sport;          /* the socket's own port, host order */
+	unsigned short pad2[2];
 	unsigned char addr[16];
 	char comm[16];                 /* owner's */
 	char sender_comm[16];
