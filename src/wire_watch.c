@@ -97,15 +97,13 @@ static int load_best(struct wire_watch *w, const struct wire_watch_opts *o, char
 
 		snprintf(last, sizeof(last), "%.290s", err);
 		snprintf(err, errlen, "%.290s; without the task helpers: %.290s", first, last);
-	} else if (!w->know_task)
-		snprintf(w->why, sizeof(w->why), "the packet program cannot ask who is "
-			 "sending (%.290s): Stratum is dropped, owners are not named", first);
-	else if (!w->can_signal)
-		snprintf(w->why, sizeof(w->why), "the packet program cannot signal (%.290s): "
-			 "Stratum is dropped, user space kills", first);
-	else if (!w->know_comm)
-		snprintf(w->why, sizeof(w->why), "the packet program cannot read task names "
-			 "(%.290s): owners are named by pid", first);
+	} else if (!w->know_task || !w->know_comm || !w->can_signal) {
+		snprintf(w->why, sizeof(w->why), "the packet program runs without%s%s%s (%.250s)%s",
+			 w->know_task ? "" : " the current task's pid", w->know_comm ? "" :
+			 " the task's name", w->can_signal ? "" : " signals", first,
+			 !w->know_task ? ": Stratum is dropped, owners are found through /proc" :
+			 !w->can_signal ? ": Stratum is dropped, user space kills" : "");
+	}
 	return e;
 }
 

@@ -563,6 +563,39 @@ static void check_network(const char *run)
 	empty_scope();
 }
 
+/* The packet program: an XMRig login over loopback from an IPv4 socket
+ * and from an IPv6 one to ::ffff:127.0.0.1 (mxstratum). Every variant
+ * drops it and the owner is killed (SIGKILL): stopped in the kernel and
+ * killed (stratum-stop), killed by user space (stratum-drop), found by
+ * user space through its socket and killed (stratum-drop-anon). A
+ * listener that received the line: exit 0. */
+static void check_stratum(const char *run)
+{
+	static const char *const fams[] = { "4", "6" };
+
+	for (int i = 0; i < 2; i++) {
+		char marker[512], helper[512], st[64], *argv[5];
+		struct stat sb;
+		double t0;
+
+		snprintf(helper, sizeof(helper), "%s/mxstratum", o.helpers);
+		snprintf(marker, sizeof(marker), "%s/stratum-%s-%s", o.work, run, fams[i]);
+		unlink(marker);
+		argv[0] = helper;
+		argv[1] = (char *)fams[i];
+		argv[2] = marker;
+		argv[3] = "3000";
+		argv[4] = NULL;
+		t0 = now_ms();
+		run_watched(argv, EXEC_TIMEOUT_MS, st, sizeof(st));
+		record("stratum", "{"run":"%s","family":"%s",%s,"dropped":%s,"
+		       ""ms":%.1f}", run, fams[i], st, stat(marker, &sb) ? "false" : "true",
+		       now_ms() - t0);
+		unlink(marker);
+	}
+	empty_scope();
+}
+
 /* Lines of nomine's log holding both a and b. */
 static int lines_with(const struct daemon *d, const char *a, const char *b)
 {
@@ -831,6 +864,7 @@ int main(int argc, char **argv)
 			check_execs("small");
 			check_exe_scan(&d, "small");
 			check_network("small");
+			check_stratum("small");
 		}
 		daemon_stop(&d, "small");
 	}
