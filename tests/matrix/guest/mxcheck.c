@@ -532,11 +532,11 @@ static void check_execs(const char *run)
 	empty_scope();
 }
 
-/* The network detector: a connect to the banned 127.0.0.2 (small.json),
- * from an IPv4 socket and from an IPv6 one to the v4-mapped address. The
- * connect-kill variant kills it (SIGKILL); connect-deny only refuses it
- * (MARKER, exit 1 after the linger). */
-static void check_network(const char *run)
+/* Runs HELPER 4|6 MARKER LINGER_MS for an IPv4 and an IPv6 socket and
+ * records KIND with how each ended and whether it left its marker (as
+ * "flag": the helper saw itself refused or dropped, and lingered). */
+static void run_families(const char *run, const char *helper_name, const char *kind,
+			 const char *linger, const char *flag)
 {
 	static const char *const fams[] = { "4", "6" };
 
@@ -545,22 +545,30 @@ static void check_network(const char *run)
 		struct stat sb;
 		double t0;
 
-		snprintf(helper, sizeof(helper), "%s/mxconn", o.helpers);
-		snprintf(marker, sizeof(marker), "%s/netconn-%s-%s", o.work, run, fams[i]);
+		snprintf(helper, sizeof(helper), "%s/%s", o.helpers, helper_name);
+		snprintf(marker, sizeof(marker), "%s/%s-%s-%s", o.work, kind, run, fams[i]);
 		unlink(marker);
 		argv[0] = helper;
 		argv[1] = (char *)fams[i];
 		argv[2] = marker;
-		argv[3] = "1000";
+		argv[3] = (char *)linger;
 		argv[4] = NULL;
 		t0 = now_ms();
 		run_watched(argv, EXEC_TIMEOUT_MS, st, sizeof(st));
-		record("netconn", "{\"run\":\"%s\",\"family\":\"%s\",%s,\"eperm\":%s,"
-		       "\"ms\":%.1f}", run, fams[i], st, stat(marker, &sb) ? "false" : "true",
-		       now_ms() - t0);
+		record(kind, "{\"run\":\"%s\",\"family\":\"%s\",%s,\"%s\":%s,\"ms\":%.1f}", run,
+		       fams[i], st, flag, stat(marker, &sb) ? "false" : "true", now_ms() - t0);
 		unlink(marker);
 	}
 	empty_scope();
+}
+
+/* The network detector: a connect to the banned 127.0.0.2 (small.json),
+ * from an IPv4 socket and from an IPv6 one to the v4-mapped address. The
+ * connect-kill variant kills it (SIGKILL); connect-deny only refuses it
+ * (MARKER, exit 1 after the linger). */
+static void check_network(const char *run)
+{
+	run_families(run, "mxconn", "netconn", "1000", "eperm");
 }
 
 /* The packet program: an XMRig login over loopback from an IPv4 socket
@@ -571,29 +579,7 @@ static void check_network(const char *run)
  * listener that received the line: exit 0. */
 static void check_stratum(const char *run)
 {
-	static const char *const fams[] = { "4", "6" };
-
-	for (int i = 0; i < 2; i++) {
-		char marker[512], helper[512], st[64], *argv[5];
-		struct stat sb;
-		double t0;
-
-		snprintf(helper, sizeof(helper), "%s/mxstratum", o.helpers);
-		snprintf(marker, sizeof(marker), "%s/stratum-%s-%s", o.work, run, fams[i]);
-		unlink(marker);
-		argv[0] = helper;
-		argv[1] = (char *)fams[i];
-		argv[2] = marker;
-		argv[3] = "3000";
-		argv[4] = NULL;
-		t0 = now_ms();
-		run_watched(argv, EXEC_TIMEOUT_MS, st, sizeof(st));
-		record("stratum", "{"run":"%s","family":"%s",%s,"dropped":%s,"
-		       ""ms":%.1f}", run, fams[i], st, stat(marker, &sb) ? "false" : "true",
-		       now_ms() - t0);
-		unlink(marker);
-	}
-	empty_scope();
+	run_families(run, "mxstratum", "stratum", "3000", "dropped");
 }
 
 /* Lines of nomine's log holding both a and b. */
