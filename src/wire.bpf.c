@@ -176,12 +176,13 @@ static __always_inline void owner_note(struct bpf_sock *sk)
 
 /* The matcher runs in two passes over the first NM_WIRE_SCAN bytes: the
  * bytes are copied without JSON whitespace into sc->c (so
- * `"method" : "login"` reads as `"method":"login"`, zeros after), then each
- * quote there is tried against the fixed patterns. Both passes are written
- * without branches on the data (BPF has no set-on-condition, so every ==
- * is a branch): the verifier walks each iteration once, on one path,
- * instead of stacking a pending branch per compared byte (it gives up past
- * 8192 of them). */
+ * `"method" : "login"` reads as `"method":"login"`, zeros after), then the
+ * first `"method":"` and `"agent":"` there are found, and their values
+ * compared with the patterns once. The copy has no branch on the data
+ * (BPF has no set-on-condition, so every == is a branch) and the search
+ * one per position and key, its hits kept in the map: the verifier walks
+ * each iteration once instead of stacking a pending branch per compared
+ * byte (it gives up past 8192 of them) or a state per hit. */
 
 #define SCAN_MASK (NM_WIRE_SCAN - 1)
 #define PAD 64                  /* zeros after the copy: the longest pattern fits */
