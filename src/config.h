@@ -128,6 +128,10 @@ struct config {
 	unsigned int ban_pool_ports;
 	struct config_origin scan_threshold_at, scan_lookback_at, scan_action_at;
 	struct config_origin ban_pool_ports_at;
+	/* "stratumDetection" (1 yes, 2 no, 0 unset): the network detector's
+	 * packet program matches the Stratum protocol */
+	unsigned int stratum;
+	struct config_origin stratum_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* wire_respond.c - a packet the packet program blocked, to action. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <stdio.h>
+#include "flag_respond.h"
+#include "log.h"
+#include "sock_owner.h"
+#include "wire_respond.h"
+
+/* Bytes as text: printable ASCII as is, the rest as \xNN (a login line
+ * may carry anything; the log stays valid UTF-8). */
+static void escape(const unsigned char *b, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\')
+			out[o++] = (char)b[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", b[i]);
+	}
+	out[o] = 0;
+}
+
+json_t *wire_evidence(const struct nm_wire_event *ev)
+{
+	json_t *o = json_object(), *dst = json_object();
+	char a[INET6_ADDRSTRLEN], text[NM_WIRE_EXCERPT * 4 + 1];
+	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
+
+	log_set_str(o, "reason", ev->reason == NM_WIRE_DOMAIN ? "domain" : "stratum");
+	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, ev->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	log_set_str(dst, "address", a);
+	log_set_int(dst, "port", ev->port);
+	log_set_str(dst, "protocol", net_protocol_name(ev->protocol));
+	json_object_set_new(dst, "v4_mapped", json_boolean(ev->flags & NM_WIRE_MAPPED));
+	json_object_set_new(o, "destination", dst);
+	escape(ev->excerpt, n, text, sizeof(text));
+	log_set_str(o, "matched", text);
+	log_set_int(o, "matched_at", ev->match_off);
+	if ((ev->flags & NM_WIRE_SENDER) && ev->sender_tgid != ev->tgid) {
+		json_t *s = json_object();
+		char comm[sizeof(ev->sender_comm) + 1] = "";
+
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->sender_comm), ev->sender_comm);
+		log_set_int(s, "pid", ev->sender_tgid);
+		log_set_str(s, "comm", comm);
+		json_object_set_new(o, "sender", s);
+	}
+	json_object_set_new(o, "dropped", json_boolean(ev->flags & NM_WIRE_DROPPED));
+	json_object_set_new(o, "stopped_in_kernel", json_boolean(ev->flags & NM_WIRE_STOPPED));
+	return o;
+}
+
+/* No process to act on: the kernel could not name the owner, or the owner
+ * is gone. */
+static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
+{
+	json_t *o = wire_evidence(ev);
+	char comm[sizeof(ev->comm) + 1];
+
+	log_set_str(o, "source", "network");
+	log_set_int(o, "cgroup_id", (long long)ev->cgroup_id);
+	log_set_int(o, "uid", ev->uid);
+	if (ev->tgid) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev->comm);
+		log_set_int(o, "pid", ev->tgid);
+		log_set_str(o, "comm", comm);
+	}
+	log_set_str(o, "action", r->act->audit ? "audit" : "dropped");
+	log_emit_event(o, "info", ev->tgid ? "Blocked mining traffic of a process that is gone" :
+		       "Blocked mining traffic");
+}
+
+/* A kernel that could not name the owner: the process of the socket's
+ * cgroup that holds it (its still open: nothing was signalled). */
+static pid_t owner_from_proc(const struct net_respond *r, const struct nm_wire_event *ev)
+{
+	struct sock_key k = { .family = ev->family, .mapped = !!(ev->flags & NM_WIRE_MAPPED),
+			      .dport = ev->port, .sport = ev->sport };
+
+	if (ev->protocol != IPPROTO_TCP || !r->cgroup_mount)
+		return 0;
+	memcpy(k.daddr, ev->addr, sizeof(k.daddr));
+	return sock_owner_find(r->cgroup_mount, ev->cgroup_id, &k);
+}
+
+void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
+{
+	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "network", .in_scope = -1,
+			     .seen_ns = flag_boot_to_monotonic(ev->ts_ns),
+			     .cgroup_id = ev->cgroup_id };
+	json_t *evidence;
+
+	if (!s.tgid)
+		s.tgid = owner_from_proc(r, ev);
+	if (s.tgid && net_respond_repeated(r, (uint32_t)s.tgid, ev->ts_ns)) {
+		r->repeats++;
+		return;
+	}
+	if (!s.tgid) {
+		log_kernel_only(r, ev);
+		return;
+	}
+	evidence = wire_evidence(ev);
+	if (!ev->tgid)
+		log_set_str(evidence, "owner_from", "proc");   /* not the kernel's record */
+	if (flag_respond(r->act, *r->policy, &s, evidence, 0) == -ESRCH) {
+		log_kernel_only(r, ev);
+		return;
+	}
+	/* stopped by the program and still there: spared (an allow pattern,
+	 * allowedExecutables, an exempt container), or the kill was refused */
+	if (ev->flags & NM_WIRE_STOPPED)
+		action_resume(r->act, &s);
+}
