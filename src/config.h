@@ -69,6 +69,7 @@ enum config_list {
 	CONFIG_EXE_HASHES,          /* "bannedExecutableHashes": SHA-256, lowercase hex */
 	CONFIG_BANNED_ADDRS,        /* "bannedAddresses": IPv4/IPv6 addresses and CIDRs */
 	CONFIG_BANNED_ADDR_FILES,   /* "bannedAddressFiles": globs of address files */
+	CONFIG_BANNED_DOMAINS,      /* "bannedDomains": names banned with every name under them */
 	CONFIG_NLISTS
 };
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "file_names.h"
 #include "net_addr.h"
 
 struct net_entry {
@@ -20,8 +21,7 @@ struct net_entry {
 struct net_list {
 	struct net_entry *v4, *v6;
 	size_t n4, n6;
-	char **files;           /* the files entries name (owned) */
-	size_t nfiles;
+	struct file_names files;    /* the files entries name */
 	size_t naddr_files;     /* address files read */
 	unsigned int nglobs;    /* globs that matched nothing */
 };

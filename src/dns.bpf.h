@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* dns.bpf.h - the DNS check of an egress program: is the name a query
+ * asks for a banned domain or under one (domain_hash.h has the scheme).
+ *
+ * Include once per object, after vmlinux.h and bpf_helpers.h: it defines
+ * the maps and the seed. User space fills the one slot of banned_domains
+ * with a hash map of the banned names' hashes (domain_map.c), seeded with
+ * domain_seed, which it sets before load. */
+#ifndef NOMINE_DNS_BPF_H
+#define NOMINE_DNS_BPF_H
+
+#include "domain_hash.h"
+
+/* Random per daemon start (domain_map_seed): the hashes of the banned
+ * names are computed with it. */
+const volatile __u64 domain_seed;
+
+/* The banned names' hashes (value: the entry's index in the daemon's list,
+ * for debugging), behind a one-slot outer map swapped whole on reload: a
+ * query is judged by the old list or the new one. An empty slot bans
+ * nothing. */
+struct domain_set {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NM_DOMAINS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u64));
+	__uint(value_size, sizeof(__u32));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct domain_set);
+} banned_domains SEC(".maps");
+
+/* The QNAME as it is read and rewritten to text in place, and which of
+ * its bytes were length bytes: 256 each so that an index masked with 0xff
+ * stays inside (no room on a stack that the caller also uses). */
+struct dns_scratch {
+	unsigned char buf[NM_DOMAIN_WIRE_MAX + 1];
+	unsigned char bound[NM_DOMAIN_WIRE_MAX + 1];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_scratch);
+} dns_scratch SEC(".maps");
+
+/* What the check found, for the caller's event. Copy the name with a
+ * constant size (NM_DOMAIN_NAME_MAX + 1 bytes from name stay in the
+ * scratch buffer): a size taken from len would make the verifier follow
+ * every length apart. */
+struct dns_hit {
+	const unsigned char *name;      /* text: labels lowercased, '.' between */
+	__u32 len;                      /* 1..253 */
+	__u32 entry;                    /* the index in the daemon's list */
+};
+
+/* The header of a DNS message is 12 bytes; the third holds QR. */
+#define DNS_HDR_LEN 12
+#define DNS_QR 0x80                     /* a response */
+
+/* Walks the QNAME at s->buf[0] (want bytes loaded) label by label and
+ * marks its length bytes in s->bound. Returns the index of its
+ * terminating 0, or 0 when the name is not one to judge: a compression
+ * pointer or a reserved label type (a query's question has neither:
+ * refused, never followed), a label over 63 bytes, the root alone, a name
+ * cut off by the end of the packet. By label, not by byte: a byte loop
+ * that carries the next length byte's index gives the verifier a state per
+ * index and byte, past its million instructions (measured on 6.18). */
+static __always_inline __u32 dns_qname_labels(struct dns_scratch *s, __u32 want)
+{
+	__u32 p = 0;
+
+	/* 127 labels of one byte fill 254 bytes; the 128th turn finds the 0 */
+	for (__u32 l = 0; l < 128; l++) {
+		unsigned char c;
+
+		if (p >= want)
+			return 0;
+		c = s->buf[p & 0xff];
+		if (c == 0)
+			return p;
+		if (c > NM_DOMAIN_LABEL_MAX)
+			return 0;
+		s->bound[p & 0xff] = 1;
+		p += 1 + c;
+	}
+	return 0;
+}
+
+/* Looks up the hash h in set; 1 with *entry set when it is there. */
+static __always_inline int dns_banned(void *set, __u64 h, __u32 *entry)
+{
+	__u32 *v = bpf_map_lookup_elem(set, &h);
+
+	if (!v)
+		return 0;
+	*entry = *v;
+	return 1;
+}
+
+/* Rewrites s->buf[1..end-1] to text, from the last byte to the first, and
+ * looks up every suffix at a label boundary on the way: from the last
+ * label to the whole name; 1 with *entry of the first one banned. A length
+ * byte becomes '.', letters are lowercased, and a '.' inside a label
+ * (legal on the wire) becomes 0, which no banned name holds: such a label
+ * never reads as two.
+ *
+ * Written for the verifier: the index counts down from a constant, and
+ * bytes at or past end are masked out without a branch on k < end. A
+ * branch there would teach the verifier end's exact value on one side,
+ * and it would follow the rest of the loop once per value. */
+static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 end,
+					__u32 *entry)
+{
+	__u64 h = domain_seed;
+	int found = 0;
+
+	for (__u32 k = NM_DOMAIN_WIRE_MAX - 1; k >= 1; k--) {
+		/* all ones while k < end (inside the name), else 0; in
+		 * assembly, or clang makes it the branch this avoids */
+		__u64 m = k, e = end;
+		unsigned char c = s->buf[k & 0xff];
+
+		asm volatile("%[m] -= %[e]\n\t%[m] s>>= 63" : [m] "+r"(m) : [e] "r"(e));
+		if (s->bound[k & 0xff] & m) {
+			/* on to the first byte after a hit: the event shows
+			 * the whole name as text */
+			if (!found)
+				found = dns_banned(set, h, entry);
+			c = '.';
+		} else {
+			c = nm_domain_lower(c);
+			if (c == '.')
+				c = 0;
+		}
+		s->buf[k & 0xff] = c;
+		h = (nm_domain_step(h, c) & m) | (h & ~m);
+	}
+	return found || dns_banned(set, h, entry);
+}
+
+/* The DNS message at off in skb (UDP payload, or TCP payload past its
+ * 2-byte length): 1 with *hit filled when it is a query whose first
+ * question asks for a banned name; 0 otherwise, and for anything malformed
+ * (never an error: a message that does not parse is not a query a resolver
+ * answers). Only the first question is judged: resolvers refuse more than
+ * one (FORMERR) and so answer none. hit->name points into per-CPU scratch,
+ * valid until the program ends. */
+static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, struct dns_hit *hit)
+{
+	unsigned char hdr[DNS_HDR_LEN];
+	struct dns_scratch *s;
+	__u32 zero = 0, end;
+	__u64 want;
+	void *set;
+
+	set = bpf_map_lookup_elem(&banned_domains, &zero);
+	if (!set)
+		return 0;
+	if (off > 0xffff || bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+		return 0;
+	if ((hdr[2] & DNS_QR) || (hdr[4] == 0 && hdr[5] == 0))
+		return 0;       /* a response, or no question */
+	s = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!s)
+		return 0;
+	off += DNS_HDR_LEN;
+	if (skb->len <= off)
+		return 0;
+	want = skb->len - off;
+	if (want > NM_DOMAIN_WIRE_MAX)
+		want = NM_DOMAIN_WIRE_MAX;
+	/* the verifier wants the length proven 1..255 in the register the
+	 * call takes; clang would drop a mask it knows changes nothing */
+	asm volatile("%[w] &= 0xff" : [w] "+r"(want));
+	if (want == 0 || bpf_skb_load_bytes(skb, off, s->buf, want))
+		return 0;
+	__builtin_memset(s->bound, 0, sizeof(s->bound));
+	end = dns_qname_labels(s, want);
+	if (end < 2 || end > NM_DOMAIN_WIRE_MAX - 1 || !dns_suffixes(set, s, end, &hit->entry))
+		return 0;
+	hit->name = s->buf + 1;
+	hit->len = end - 1;
+	return 1;
+}
+
+#endif
