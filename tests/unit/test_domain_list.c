@@ -221,6 +221,45 @@ static void test_hash_suffixes(void **state)
 		    nm_domain_hash(seed, "a.pool.example", 14));
 }
 
+/* The built-in list: loads, bans its pools' hosts, and none of the names
+ * a hub's ordinary traffic asks for (package registries, code hosts, CDNs,
+ * cloud APIs, exchanges' and price APIs a finance notebook reads). */
+static void test_default_list(void **state)
+{
+	static const char *benign[] = {
+		"pypi.org", "files.pythonhosted.org", "registry.npmjs.org", "deb.debian.org",
+		"security.debian.org", "archive.ubuntu.com", "conda.anaconda.org",
+		"repo.anaconda.com", "cran.r-project.org", "crates.io", "proxy.golang.org",
+		"repo1.maven.org", "rubygems.org", "github.com", "objects.githubusercontent.com",
+		"raw.githubusercontent.com", "gitlab.com", "huggingface.co", "cdn.jsdelivr.net",
+		"unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com", "storage.googleapis.com",
+		"s3.amazonaws.com", "quay.io", "registry-1.docker.io", "ghcr.io", "mybinder.org",
+		"api.coingecko.com", "api.binance.com", "getmonero.org", "xmrig.com",
+		"www.minecraft.net", "pool.ntp.org", "0.debian.pool.ntp.org", "kernel.org",
+	};
+	static const char *pools[] = {
+		"pool.supportxmr.com", "gulf.moneroocean.stream", "xmr-eu1.nanopool.org",
+		"auto.c3pool.org", "rx.unmineable.com", "donate.v2.xmrig.com", "cn.stratum.slushpool.com",
+	};
+	char err[CONFIG_ERR_MAX];
+	struct domain_list l;
+	struct config c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(config_load_builtin(&c, err, sizeof(err)), 0);
+	assert_int_equal(domain_list_build(&l, &c, err, sizeof(err)), 0);
+	assert_true(l.n >= 30);
+	for (size_t i = 0; i < sizeof(benign) / sizeof(benign[0]); i++)
+		if (M(&l, benign[i]))
+			fail_msg("the built-in list bans %s (%s)", benign[i], M(&l, benign[i]));
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++)
+		if (!M(&l, pools[i]))
+			fail_msg("the built-in list lets %s through", pools[i]);
+	domain_list_free(&l);
+	config_free(&c);
+}
+
 /* ---- the kernel's check ---- */
 
 struct kfix {
@@ -494,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_config_key),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_hash_suffixes),
+		cmocka_unit_test(test_default_list),
 		cmocka_unit_test(test_kernel_check),
 		cmocka_unit_test(test_kernel_random),
 	};
