@@ -40,6 +40,7 @@ struct {
 struct dns_scratch {
 	unsigned char buf[NM_DOMAIN_WIRE_MAX + 1];
 	unsigned char bound[NM_DOMAIN_WIRE_MAX + 1];
+	__u32 hit, entry;       /* what dns_suffixes found */
 };
 
 struct {
@@ -92,34 +93,24 @@ static __always_inline __u32 dns_qname_labels(struct dns_scratch *s, __u32 want)
 	return 0;
 }
 
-/* Looks up the hash h in set; 1 with *entry set when it is there. */
-static __always_inline int dns_banned(void *set, __u64 h, __u32 *entry)
-{
-	__u32 *v = bpf_map_lookup_elem(set, &h);
-
-	if (!v)
-		return 0;
-	*entry = *v;
-	return 1;
-}
-
 /* Rewrites s->buf[1..end-1] to text, from the last byte to the first, and
  * looks up every suffix at a label boundary on the way: from the last
- * label to the whole name; 1 with *entry of the first one banned. A length
- * byte becomes '.', letters are lowercased, and a '.' inside a label
+ * label to the whole name; 1 with s->entry of the shortest one banned. A
+ * length byte becomes '.', letters are lowercased, and a '.' inside a label
  * (legal on the wire) becomes 0, which no banned name holds: such a label
  * never reads as two.
  *
- * Written for the verifier: the index counts down from a constant, and
- * bytes at or past end are masked out without a branch on k < end. A
- * branch there would teach the verifier end's exact value on one side,
- * and it would follow the rest of the loop once per value. */
-static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 end,
-					__u32 *entry)
+ * Written for the verifier, which walks this loop once per iteration and
+ * per state it cannot prove equal to one seen: the index counts down from
+ * a constant, bytes at or past end are masked out without a branch on
+ * k < end (a branch there would teach it end's exact value), and a hit is
+ * kept in memory, not in a register it would then track both ways. */
+static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 end)
 {
 	__u64 h = domain_seed;
-	int found = 0;
+	__u32 *v;
 
+	s->hit = 0;
 	for (__u32 k = NM_DOMAIN_WIRE_MAX - 1; k >= 1; k--) {
 		/* all ones while k < end (inside the name), else 0; in
 		 * assembly, or clang makes it the branch this avoids */
@@ -128,10 +119,13 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 
 		asm volatile("%[m] -= %[e]\n\t%[m] s>>= 63" : [m] "+r"(m) : [e] "r"(e));
 		if (s->bound[k & 0xff] & m) {
-			/* on to the first byte after a hit: the event shows
-			 * the whole name as text */
-			if (!found)
-				found = dns_banned(set, h, entry);
+			/* later hits (longer suffixes) overwrite: the event
+			 * names the longest, as user space does */
+			v = bpf_map_lookup_elem(set, &h);
+			if (v) {
+				s->entry = *v;
+				s->hit = 1;
+			}
 			c = '.';
 		} else {
 			c = nm_domain_lower(c);
@@ -141,7 +135,12 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 		s->buf[k & 0xff] = c;
 		h = (nm_domain_step(h, c) & m) | (h & ~m);
 	}
-	return found || dns_banned(set, h, entry);
+	v = bpf_map_lookup_elem(set, &h);
+	if (v) {
+		s->entry = *v;
+		s->hit = 1;
+	}
+	return s->hit;
 }
 
 /* The DNS message at off in skb (UDP payload, or TCP payload past its
@@ -182,8 +181,9 @@ static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, struct dn
 		return 0;
 	__builtin_memset(s->bound, 0, sizeof(s->bound));
 	end = dns_qname_labels(s, want);
-	if (end < 2 || end > NM_DOMAIN_WIRE_MAX - 1 || !dns_suffixes(set, s, end, &hit->entry))
+	if (end < 2 || end > NM_DOMAIN_WIRE_MAX - 1 || !dns_suffixes(set, s, end))
 		return 0;
+	hit->entry = s->entry;
 	hit->name = s->buf + 1;
 	hit->len = end - 1;
 	return 1;

@@ -345,6 +345,8 @@ static size_t packet(uint8_t *p, const uint8_t *hdr, const uint8_t *qname, size_
 	return len;
 }
 
+static uint32_t last_entry;     /* the list index the kernel named at the last drop */
+
 static const uint8_t query_hdr[12] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
 
 /* Runs the probe on one query; returns 1 dropped (the name it saw in got,
@@ -368,6 +370,7 @@ static int run_cut(const uint8_t *hdr, const uint8_t *qname, size_t n, int cut, 
 	assert_true(r.len >= 1 && r.len <= NM_DOMAIN_NAME_MAX);
 	memcpy(got, r.name, r.len);
 	got[r.len] = 0;
+	last_entry = r.entry;
 	return 1;
 }
 
@@ -501,7 +504,8 @@ static void test_kernel_random(void **state)
 
 	(void)state;
 	need_bpf();
-	build(&l, &c, "bannedDomains: [pool.example, a.test, x.mine.example]\n");
+	build(&l, &c, "bannedDomains: [pool.example, a.test, x.mine.example, mine.example, "
+		  "a.pool.example]\n");
 	install(&l);
 	for (int i = 0; i < 20000; i++) {
 		int labels = 1 + rand_r(&seed) % 5, k;
@@ -517,11 +521,90 @@ static void test_kernel_random(void **state)
 		k = runs(name, got);
 		if (k != (e != NULL))
 			fail_msg("\"%s\": kernel %d, user space %s", name, k, e ? e->name : "none");
+		/* the same entry: the longest banned suffix */
+		if (k && last_entry != (uint32_t)(e - l.v))
+			fail_msg("\"%s\": kernel entry %u, user space %s", name, last_entry, e->name);
 		hits += (unsigned int)k;
 	}
 	/* both outcomes were exercised */
 	print_message("%u of 20000 random names banned\n", hits);
 	assert_true(hits > 1000 && hits < 19000);
+	domain_list_free(&l);
+	config_free(&c);
+}
+
+/* What the kernel should read from the n wire bytes at q, per the rules
+ * of dns.bpf.h, written plainly: the text (lowercased, a '.' byte inside a
+ * label as 0) and its length, or -1 when the name is not judged. */
+static int wire_ref(const uint8_t *q, size_t n, char *text)
+{
+	size_t p = 0, t = 0;
+
+	for (;;) {
+		if (p >= n || p >= NM_DOMAIN_WIRE_MAX)
+			return -1;
+		if (q[p] == 0)
+			return t > 0 ? (int)t : -1;
+		if (q[p] > NM_DOMAIN_LABEL_MAX)
+			return -1;
+		if (t > 0)
+			text[t++] = '.';
+		for (size_t i = 1; i <= q[p]; i++) {
+			unsigned char c = p + i < n ? nm_domain_lower(q[p + i]) : 0;
+
+			text[t++] = (char)(c == '.' ? 0 : c);
+		}
+		p += 1u + q[p];
+	}
+}
+
+/* Hostile names: random label lengths (some over 63, some pointers) and
+ * bytes (dots, NULs, capitals, high bytes), often ending in a banned
+ * name; the kernel must agree with wire_ref + domain_list_match. */
+static void test_kernel_hostile(void **state)
+{
+	static const uint8_t bytes[] = { 'p', 'O', 'o', 'l', '.', 0, 0xff, 0xc0, 'a', '-', 'E' };
+	struct domain_list l;
+	struct config c;
+	unsigned int seed = 53, hits = 0, judged = 0;
+	char got[300], text[600];
+
+	(void)state;
+	need_bpf();
+	build(&l, &c, "bannedDomains: [pool.example, a.test]\n");
+	install(&l);
+	for (int i = 0; i < 20000; i++) {
+		uint8_t q[600];
+		size_t n = 0;
+		int labels = 1 + rand_r(&seed) % 6, k, len;
+		const struct domain_entry *e = NULL;
+
+		for (k = 0; k < labels && n < 300; k++) {
+			int r = rand_r(&seed) % 100;
+			size_t ll = r < 2 ? (size_t)(64 + rand_r(&seed) % 3) : r < 4 ? 0xc0u :
+				    (size_t)(1 + rand_r(&seed) % 6);
+
+			q[n++] = (uint8_t)ll;
+			for (size_t j = 0; j < ll && ll <= 63; j++)
+				q[n++] = bytes[rand_r(&seed) % sizeof(bytes)];
+		}
+		if (rand_r(&seed) % 2)
+			n += wire(q + n, rand_r(&seed) % 2 ? "pool.example" : "a.test");
+		else
+			q[n++] = 0;
+		len = wire_ref(q, n, text);
+		if (len > 0 && len <= NM_DOMAIN_NAME_MAX)
+			e = domain_list_match(&l, text, (size_t)len);
+		judged += len > 0;
+		k = run(q, n, got);
+		if (k != (e != NULL))
+			fail_msg("case %d: kernel %d, reference %s", i, k, e ? e->name : "none");
+		if (k && memcmp(got, text, (size_t)len))
+			fail_msg("case %d: the kernel read another name", i);
+		hits += (unsigned int)k;
+	}
+	print_message("%u of 20000 hostile names judged, %u banned\n", judged, hits);
+	assert_true(hits > 1000 && judged > hits);
 	domain_list_free(&l);
 	config_free(&c);
 }
@@ -536,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_default_list),
 		cmocka_unit_test(test_kernel_check),
 		cmocka_unit_test(test_kernel_random),
+		cmocka_unit_test(test_kernel_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, ksetup, kteardown);
