@@ -50,12 +50,13 @@ struct {
 	__type(value, struct dns_scratch);
 } dns_scratch SEC(".maps");
 
-/* What the check found, for the caller's event. Copy the name with a
- * constant size (NM_DOMAIN_NAME_MAX + 1 bytes from name stay in the
- * scratch buffer): a size taken from len would make the verifier follow
- * every length apart. */
+/* What the check found, for the caller's event: the name is the text at
+ * buf[1..len] (labels lowercased, '.' between), in a buffer of
+ * NM_DOMAIN_WIRE_MAX + 1 bytes. Copy it with a constant size or a masked
+ * index: a size taken from len would make the verifier follow every length
+ * apart. */
 struct dns_hit {
-	const unsigned char *name;      /* text: labels lowercased, '.' between */
+	const unsigned char *buf;
 	__u32 len;                      /* 1..253 */
 	__u32 entry;                    /* the index in the daemon's list */
 };
@@ -143,14 +144,16 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 	return s->hit;
 }
 
-/* The DNS message at off in skb (UDP payload, or TCP payload past its
- * 2-byte length): 1 with *hit filled when it is a query whose first
- * question asks for a banned name; 0 otherwise, and for anything malformed
- * (never an error: a message that does not parse is not a query a resolver
- * answers). Only the first question is judged: resolvers refuse more than
- * one (FORMERR) and so answer none. hit->name points into per-CPU scratch,
- * valid until the program ends. */
-static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, struct dns_hit *hit)
+/* The DNS message of len bytes at off in skb (a UDP payload, or a TCP
+ * payload past its 2-byte length): 1 with *hit filled when it is a query
+ * whose first question asks for a banned name; 0 otherwise, and for
+ * anything malformed (never an error: a message that does not parse is
+ * not a query a resolver answers). Only the first question is judged:
+ * resolvers refuse more than one (FORMERR) and so answer none. hit->name
+ * points into per-CPU scratch (s->buf + 1, 256 bytes from s->buf), valid
+ * until the program ends. */
+static __always_inline int dns_query_banned(struct __sk_buff *skb, __u32 off, __u32 len,
+					    struct dns_hit *hit)
 {
 	unsigned char hdr[DNS_HDR_LEN];
 	struct dns_scratch *s;
@@ -159,33 +162,30 @@ static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, struct dn
 	void *set;
 
 	set = bpf_map_lookup_elem(&banned_domains, &zero);
-	if (!set)
+	if (!set || len <= DNS_HDR_LEN || off > 0xffff)
 		return 0;
-	if (off > 0xffff || bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
+	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
 		return 0;
 	if ((hdr[2] & DNS_QR) || (hdr[4] == 0 && hdr[5] == 0))
 		return 0;       /* a response, or no question */
 	s = bpf_map_lookup_elem(&dns_scratch, &zero);
 	if (!s)
 		return 0;
-	off += DNS_HDR_LEN;
-	if (skb->len <= off)
-		return 0;
-	want = skb->len - off;
+	want = len - DNS_HDR_LEN;
 	if (want > NM_DOMAIN_WIRE_MAX)
 		want = NM_DOMAIN_WIRE_MAX;
 	/* the verifier wants the length proven 1..255 in the register the
 	 * call takes; clang would drop a mask it knows changes nothing */
 	asm volatile("%[w] &= 0xff" : [w] "+r"(want));
-	if (want == 0 || bpf_skb_load_bytes(skb, off, s->buf, want))
+	if (want == 0 || bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, s->buf, want))
 		return 0;
 	__builtin_memset(s->bound, 0, sizeof(s->bound));
 	end = dns_qname_labels(s, want);
 	if (end < 2 || end > NM_DOMAIN_WIRE_MAX - 1 || !dns_suffixes(set, s, end))
 		return 0;
-	hit->entry = s->entry;
-	hit->name = s->buf + 1;
+	hit->buf = s->buf;
 	hit->len = end - 1;
+	hit->entry = s->entry;
 	return 1;
 }
 

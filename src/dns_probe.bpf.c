@@ -29,13 +29,13 @@ int dns_probe(struct __sk_buff *skb)
 	struct dns_hit hit;
 	__u32 zero = 0;
 
-	if (!dns_check(skb, dns_off, &hit))
+	if (skb->len <= dns_off || !dns_query_banned(skb, dns_off, skb->len - dns_off, &hit))
 		return 1;
 	r = bpf_map_lookup_elem(&result, &zero);
 	if (r) {
 		r->len = hit.len;
 		r->entry = hit.entry;
-		__builtin_memcpy(r->name, hit.name, NM_DOMAIN_NAME_MAX + 1);
+		__builtin_memcpy(r->name, hit.buf + 1, NM_DOMAIN_NAME_MAX + 1);
 	}
 	return 0;
 }

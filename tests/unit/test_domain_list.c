@@ -19,6 +19,7 @@
 
 #include "bpf_required.h"
 #include "config.h"
+#include "domain_evidence.h"
 #include "domain_hash.h"
 #include "domain_list.h"
 #include "domain_map.h"
@@ -189,6 +190,46 @@ static void test_match(void **state)
 	assert_string_equal(match(&l, "\xff\x00\x01.pool.example", 16), "pool.example");
 	assert_null(match(&l, "pool.exampl\xc5", 12));
 	assert_null(match(&l, "pool\0example", 12));
+	domain_list_free(&l);
+	config_free(&c);
+}
+
+static const char *field(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The event's fields: the name asked for, the entry that covers it, its
+ * origin; a secret file's entry by its origin only. */
+static void test_evidence(void **state)
+{
+	struct domain_list l;
+	struct config c;
+	json_t *o;
+
+	(void)state;
+	build(&l, &c, "bannedDomains:\n  - pool.example\n  - x.pool.example\n");
+	o = json_object();
+	assert_int_equal(domain_evidence(o, &l, "a.x.pool.example", 16), 1);
+	assert_string_equal(field(o, "query_name"), "a.x.pool.example");
+	assert_string_equal(field(o, "banned_domain"), "x.pool.example");
+	assert_string_equal(field(o, "banned_domain_at"), "t.yaml:3");
+	json_decref(o);
+	/* a name no entry covers (a reload dropped it): the name alone */
+	o = json_object();
+	assert_int_equal(domain_evidence(o, &l, "pool\xff.test", 10), 0);
+	assert_string_equal(field(o, "query_name"), "pool\\xff.test");
+	assert_null(json_object_get(o, "banned_domain_at"));
+	json_decref(o);
+	domain_list_free(&l);
+	config_free(&c);
+
+	build(&l, &c, "secret: true\nbannedDomains: [pool.example]\n");
+	o = json_object();
+	assert_int_equal(domain_evidence(o, &l, "pool.example", 12), 1);
+	assert_null(json_object_get(o, "banned_domain"));
+	assert_string_equal(field(o, "banned_domain_at"), "t.yaml:2");
+	json_decref(o);
 	domain_list_free(&l);
 	config_free(&c);
 }
@@ -617,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_hash_suffixes),
 		cmocka_unit_test(test_default_list),
+		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_kernel_check),
 		cmocka_unit_test(test_kernel_random),
 		cmocka_unit_test(test_kernel_hostile),
