@@ -65,6 +65,18 @@ struct dns_hit {
 #define DNS_HDR_LEN 12
 #define DNS_QR 0x80                     /* a response */
 
+/* x & 0xff as an instruction the verifier sees: clang drops a mask it
+ * can prove changes nothing (the loop index below), and 7.3's verifier no
+ * longer knows that index's bounds by itself (it reached the access
+ * unbounded there). */
+static __always_inline __u32 dns_idx(__u32 x)
+{
+	__u64 i = x;
+
+	asm volatile("%[i] &= 0xff" : [i] "+r"(i));
+	return (__u32)i;
+}
+
 /* Walks the QNAME at s->buf[0] (want bytes loaded) label by label and
  * marks its length bytes in s->bound. Returns the index of its
  * terminating 0, or 0 when the name is not one to judge: a compression
@@ -83,12 +95,12 @@ static __always_inline __u32 dns_qname_labels(struct dns_scratch *s, __u32 want)
 
 		if (p >= want)
 			return 0;
-		c = s->buf[p & 0xff];
+		c = s->buf[dns_idx(p)];
 		if (c == 0)
 			return p;
 		if (c > NM_DOMAIN_LABEL_MAX)
 			return 0;
-		s->bound[p & 0xff] = 1;
+		s->bound[dns_idx(p)] = 1;
 		p += 1 + c;
 	}
 	return 0;
@@ -116,10 +128,11 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 		/* all ones while k < end (inside the name), else 0; in
 		 * assembly, or clang makes it the branch this avoids */
 		__u64 m = k, e = end;
-		unsigned char c = s->buf[k & 0xff];
+		__u32 i = dns_idx(k);
+		unsigned char c = s->buf[i];
 
 		asm volatile("%[m] -= %[e]\n\t%[m] s>>= 63" : [m] "+r"(m) : [e] "r"(e));
-		if (s->bound[k & 0xff] & m) {
+		if (s->bound[i] & m) {
 			/* later hits (longer suffixes) overwrite: the event
 			 * names the longest, as user space does */
 			v = bpf_map_lookup_elem(set, &h);
@@ -133,7 +146,7 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 			if (c == '.')
 				c = 0;
 		}
-		s->buf[k & 0xff] = c;
+		s->buf[i] = c;
 		h = (nm_domain_step(h, c) & m) | (h & ~m);
 	}
 	v = bpf_map_lookup_elem(set, &h);
@@ -174,10 +187,13 @@ static __always_inline int dns_query_banned(struct __sk_buff *skb, __u32 off, __
 	want = len - DNS_HDR_LEN;
 	if (want > NM_DOMAIN_WIRE_MAX)
 		want = NM_DOMAIN_WIRE_MAX;
-	/* the verifier wants the length proven 1..255 in the register the
-	 * call takes; clang would drop a mask it knows changes nothing */
-	asm volatile("%[w] &= 0xff" : [w] "+r"(want));
-	if (want == 0 || bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, s->buf, want))
+	if (want == 0)
+		return 0;
+	/* the same number, proven 1..256 to the verifier in the register the
+	 * call takes (5.10's learns nothing from want != 0); in assembly, or
+	 * clang drops what it knows changes nothing */
+	asm volatile("%[w] -= 1\n\t%[w] &= 0xff\n\t%[w] += 1" : [w] "+r"(want));
+	if (bpf_skb_load_bytes(skb, off + DNS_HDR_LEN, s->buf, want))
 		return 0;
 	__builtin_memset(s->bound, 0, sizeof(s->bound));
 	end = dns_qname_labels(s, want);
