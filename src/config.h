@@ -117,6 +117,10 @@ struct config {
 	unsigned int exe_scan_max_mib;
 	double exe_scan_seconds;
 	struct config_origin ban_packed_at, exe_scan_max_mib_at, exe_scan_seconds_at;
+	/* "stratumDetection" (1 yes, 2 no, 0 unset): the network detector's
+	 * packet program matches the Stratum protocol */
+	unsigned int stratum;
+	struct config_origin stratum_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };

@@ -59,6 +59,9 @@ const struct config_key config_keys[] = {
 	/* default false: packing is evidence in the event, not a verdict */
 	{ .name = "bannedPackedExecutables", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 2, .def = 2, FIELD(ban_packed, ban_packed_at) },
+	/* default true: the packet program matches Stratum in first data */
+	{ .name = "stratumDetection", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 2, .def = 1, FIELD(stratum, stratum_at) },
 	{ .name = "executableScanMaxMiB", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 4096, .def = NM_EXE_SCAN_MAX_MIB,
 	  FIELD(exe_scan_max_mib, exe_scan_max_mib_at) },

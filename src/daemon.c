@@ -512,8 +512,16 @@ static void open_network(struct daemon *d)
 			     !strcmp(getenv("NOMINE_TEST_NET_NO_CALLER"), "1"),
 	};
 
+	/* tests only: the packet program's variants of older kernels */
+	struct wire_watch_opts wo = {
+		.no_signal = getenv("NOMINE_TEST_WIRE_NO_SIGNAL") &&
+			     !strcmp(getenv("NOMINE_TEST_WIRE_NO_SIGNAL"), "1"),
+		.no_task = getenv("NOMINE_TEST_WIRE_NO_TASK") &&
+			   !strcmp(getenv("NOMINE_TEST_WIRE_NO_TASK"), "1"),
+	};
+
 	d->net.disabled = d->o->no_network;
-	net_detector_open(&d->net, &no, &d->net_first, &d->act, &d->policy);
+	net_detector_open(&d->net, &no, &d->net_first, &d->act, &d->policy, &wo);
 }
 
 static void open_bpf(struct daemon *d)
@@ -834,6 +842,17 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 			       "Banned calls the ring buffer had no room for (refused all the same).",
 			       net_watch_stat(d->net.nw, NM_NET_STAT_LOST));
 	}
+	if (d->net.ww) {
+		kernel_counter(v, "nomine_network_packets_inspected_total",
+			       "First data segments in scope the packet program read for Stratum.",
+			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_INSPECTED));
+		kernel_counter(v, "nomine_network_stratum_matches_total",
+			       "Of those, Stratum messages (dropped unless in audit mode).",
+			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_STRATUM));
+		kernel_counter(v, "nomine_network_packet_events_lost_total",
+			       "Blocked packets the ring buffer had no room for (dropped all the same).",
+			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_LOST));
+	}
 	if (d->mw)
 		for (size_t i = 0; i < sizeof(randomx_counters) / sizeof(randomx_counters[0]); i++)
 			kernel_counter(v, randomx_counters[i].name, randomx_counters[i].help,
@@ -1009,6 +1028,9 @@ static int loop(struct daemon *d)
 			} else if (d->net.nw && fd == net_watch_fd(d->net.nw)) {
 				if (net_watch_drain(d->net.nw) < 0)
 					d->act.stats.errors++;
+			} else if (d->net.ww && fd == wire_watch_fd(d->net.ww)) {
+				if (wire_watch_drain(d->net.ww) < 0)
+					d->act.stats.errors++;
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -1063,7 +1085,8 @@ static int setup_fds(struct daemon *d)
 	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
 	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))) ||
 	    (d->xw && (rc = add_fd(d, exe_watch_fd(d->xw)))) ||
-	    (d->net.nw && (rc = add_fd(d, net_watch_fd(d->net.nw)))))
+	    (d->net.nw && (rc = add_fd(d, net_watch_fd(d->net.nw)))) ||
+	    (d->net.ww && (rc = add_fd(d, wire_watch_fd(d->net.ww)))))
 		return rc;
 	return 0;
 }

@@ -26,7 +26,7 @@ struct metric_values {
 	struct {
 		const char *name, *help;
 		uint64_t value;
-	} kernel[20];
+	} kernel[32];
 	size_t nkernel;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */

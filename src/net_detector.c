@@ -4,6 +4,8 @@
 #include <time.h>
 #include "log.h"
 #include "net_detector.h"
+#include "policy.h"
+#include "wire_respond.h"
 
 int net_detector_prepare(struct net_list *out, const struct config *cfg, char *err,
 			 size_t errlen)
@@ -16,6 +18,40 @@ static void on_event(const struct nm_net_event *ev, void *ctx)
 	struct net_detector *nd = ctx;
 
 	net_respond(&nd->nr, ev);
+}
+
+static void on_wire(const struct nm_wire_event *ev, void *ctx)
+{
+	struct net_detector *nd = ctx;
+
+	wire_respond(&nd->nr, ev);
+}
+
+static int stratum_on(const struct net_detector *nd)
+{
+	return config_bool(policy_config(*nd->nr.policy), "stratumDetection");
+}
+
+/* The packet program beside the connect programs; a kernel that refuses
+ * it keeps the connect checks, said in one line. */
+static void open_wire(struct net_detector *nd, const struct net_watch_opts *o,
+		      const struct wire_watch_opts *test)
+{
+	struct wire_watch_opts wo = {
+		.mount = o->mount, .scopes = o->scopes, .nscopes = o->nscopes,
+		.audit = o->audit, .stratum = stratum_on(nd), .cb = on_wire, .ctx = nd,
+		.no_signal = test && test->no_signal, .no_task = test && test->no_task,
+	};
+
+	nd->ww = wire_watch_open(&wo, nd->wire_why, sizeof(nd->wire_why));
+	if (!nd->ww) {
+		log_msg("warning", "network detector: no Stratum check on the wire, the connect "
+			"checks stay: %s", nd->wire_why);
+		return;
+	}
+	snprintf(nd->wire_why, sizeof(nd->wire_why), "%s", wire_watch_why(nd->ww));
+	if (nd->wire_why[0])
+		log_msg("warning", "network detector: %s", nd->wire_why);
 }
 
 /* Installs nd->list in the kernel, logged with what it took. */
@@ -40,20 +76,16 @@ static int install(struct net_detector *nd)
 	return 0;
 }
 
-void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct net_list *list,
-		       struct action_ctx *act, struct policy *const *policy)
+static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
+		       const struct wire_watch_opts *wo)
 {
-	nd->list = *list;
-	memset(list, 0, sizeof(*list));
-	nd->nr.act = act;
-	nd->nr.policy = policy;
-	nd->nr.list = &nd->list;
 	if (nd->disabled) {
 		strcpy(nd->why, "disabled (--disable network)");
 		return;
 	}
 	o->cb = on_event;
 	o->ctx = nd;
+	open_wire(nd, o, wo);
 	nd->nw = net_watch_open(o, nd->why, sizeof(nd->why));
 	if (!nd->nw) {
 		nd->refused = 1;
@@ -79,6 +111,8 @@ void net_detector_set(struct net_detector *nd, struct net_list *list)
 
 	nd->list = *list;
 	memset(list, 0, sizeof(*list));
+	if (nd->ww && wire_watch_set_stratum(nd->ww, stratum_on(nd)))
+		log_msg("error", "network detector: failed to set stratumDetection in the kernel");
 	if (nd->nw && !same && install(nd)) {
 		/* the kernel kept the old networks: so does user space */
 		net_list_free(&nd->list);
@@ -88,16 +122,39 @@ void net_detector_set(struct net_detector *nd, struct net_list *list)
 	net_list_free(&old);
 }
 
+void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct net_list *list,
+		       struct action_ctx *act, struct policy *const *policy,
+		       const struct wire_watch_opts *wo)
+{
+	nd->list = *list;
+	memset(list, 0, sizeof(*list));
+	nd->nr.act = act;
+	nd->nr.policy = policy;
+	nd->nr.list = &nd->list;
+	open_parts(nd, o, wo);
+	if (nd->wire_why[0] && nd->why[0])
+		snprintf(nd->why + strlen(nd->why), sizeof(nd->why) - strlen(nd->why),
+			 "; packet program: %.300s", nd->wire_why);
+	else if (nd->wire_why[0])
+		snprintf(nd->why, sizeof(nd->why), "packet program: %.600s", nd->wire_why);
+	if (!nd->nw && !nd->ww)
+		snprintf(nd->variant, sizeof(nd->variant), "%s", nd->disabled ? "disabled" : "none");
+	else
+		snprintf(nd->variant, sizeof(nd->variant), "%s%s%s",
+			 nd->nw ? net_watch_variant(nd->nw) : "", nd->nw && nd->ww ? "+" : "",
+			 nd->ww ? wire_watch_variant(nd->ww) : "");
+}
+
 const char *net_detector_variant(const struct net_detector *nd)
 {
-	if (nd->nw)
-		return net_watch_variant(nd->nw);
-	return nd->disabled ? "disabled" : "none";
+	return nd->variant[0] ? nd->variant : "none";
 }
 
 void net_detector_close(struct net_detector *nd)
 {
 	net_watch_close(nd->nw);
 	nd->nw = NULL;
+	wire_watch_close(nd->ww);
+	nd->ww = NULL;
 	net_list_free(&nd->list);
 }

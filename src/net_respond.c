@@ -7,7 +7,7 @@
 #include "log.h"
 #include "net_respond.h"
 
-static const char *protocol_name(uint32_t p)
+const char *net_protocol_name(uint32_t p)
 {
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "other";
 }
@@ -22,7 +22,7 @@ json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 		snprintf(a, sizeof(a), "?");
 	log_set_str(dst, "address", a);
 	log_set_int(dst, "port", ev->port);
-	log_set_str(dst, "protocol", protocol_name(ev->protocol));
+	log_set_str(dst, "protocol", net_protocol_name(ev->protocol));
 	log_set_str(dst, "call", ev->op == NM_NET_SENDMSG ? "sendmsg" : "connect");
 	if (ev->flags & NM_NET_MAPPED)
 		json_object_set_new(dst, "v4_mapped", json_true());
@@ -38,15 +38,14 @@ json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 	return o;
 }
 
-/* 1 if tgid was acted on within NM_NET_REPEAT_MS of ev; else remembers it. */
-static int repeated(struct net_respond *r, const struct nm_net_event *ev)
+int net_respond_repeated(struct net_respond *r, uint32_t tgid, uint64_t ts_ns)
 {
 	for (unsigned int i = 0; i < NM_NET_RECENT; i++)
-		if (r->recent[i].tgid == ev->tgid &&
-		    ev->ts_ns - r->recent[i].ts_ns < NM_NET_REPEAT_MS * 1000000ull)
+		if (r->recent[i].tgid == tgid &&
+		    ts_ns - r->recent[i].ts_ns < NM_NET_REPEAT_MS * 1000000ull)
 			return 1;
-	r->recent[r->next].tgid = ev->tgid;
-	r->recent[r->next].ts_ns = ev->ts_ns;
+	r->recent[r->next].tgid = tgid;
+	r->recent[r->next].ts_ns = ts_ns;
 	r->next = (r->next + 1) % NM_NET_RECENT;
 	return 0;
 }
@@ -69,7 +68,7 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 			     .seen_ns = flag_boot_to_monotonic(ev->ts_ns),
 			     .cgroup_id = ev->cgroup_id };
 
-	if (repeated(r, ev)) {
+	if (net_respond_repeated(r, ev->tgid, ev->ts_ns)) {
 		r->repeats++;
 		return;
 	}

@@ -33,4 +33,12 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev);
  * where it was written (from l), whether the call was refused. */
 json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l);
 
+/* 1 if tgid was acted on within NM_NET_REPEAT_MS before ts_ns (boot
+ * time); else remembers it and returns 0. Shared by the connect and the
+ * packet programs' events: one process, one response. */
+int net_respond_repeated(struct net_respond *r, uint32_t tgid, uint64_t ts_ns);
+
+/* "tcp", "udp" or "other". */
+const char *net_protocol_name(uint32_t p);
+
 #endif

@@ -670,7 +670,7 @@ struct bad_case {
 	"bannedCommandPatterns, matchMode, secret, allowedExecutables, moneroThreshold, moneroWindowSeconds, exemptNamespaces, " \
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
 	"containerKillWindowSeconds, bannedExecutableStrings, bannedExecutableHashes, " \
-	"bannedAddresses, bannedAddressFiles, bannedDomains, bannedPackedExecutables, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
+	"bannedAddresses, bannedAddressFiles, bannedDomains, bannedPackedExecutables, stratumDetection, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
 	"containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"

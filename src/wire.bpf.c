@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* wire.bpf.c - the network detector on the wire: the first data of a TCP
+ * connection in scope is matched against the Stratum mining protocol and,
+ * on a match, dropped (the pool receives nothing) and reported with the
+ * socket's owner, who may be killed right here when it is the sender.
+ * Attached as cgroup_skb/egress to the --scope-cgroup cgroups (or the root)
+ * beside net.bpf.c's connect programs; see wire_watch.c. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "wire_types.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define SIGKILL 9
+
+/* Filled by user space before load. */
+const volatile __u32 audit;        /* report only: nothing dropped, nobody signalled */
+/* The current task's pid and comm (bpf_get_current_*) in cgroup_skb
+ * programs: kernels whose verifier refuses them load the object again with
+ * this 0 (the branches are then dead code the verifier skips); owners are
+ * then unknown in the kernel and events carry the socket only. */
+const volatile __u32 know_task = 1;
+/* bpf_send_signal in cgroup_skb programs: where refused, user space kills. */
+const volatile __u32 can_signal = 1;
+
+/* What the program remembers of a socket. */
+#define OWN_BANNED 1u           /* matched: every further data segment is dropped */
+
+struct owner {
+	__u32 tgid;
+	__u32 flags;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct owner);
+} owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nm_wire_settings);
+} settings SEC(".maps");
+
+/* The payload being matched (b) and the same without whitespace (c),
+ * with room past NM_WIRE_SCAN so a compare that starts below it never
+ * leaves the value (see the Stratum part). */
+struct scratch {
+	__u32 pos;              /* where a key search stopped (value_of) */
+	__u8 b[NM_WIRE_SCAN];
+	__u8 c[NM_WIRE_SCAN + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NM_WIRE_NSTATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &which);
+
+	if (v)
+		*v += 1;
+}
+
+/* Where a packet goes, parsed from its headers. */
+struct pkt {
+	__u32 l4;                       /* offset of the TCP/UDP header */
+	__u32 data;                     /* offset of the payload */
+	__u32 len;                      /* bytes of payload */
+	__u16 dport;                    /* host order */
+	__u8 family;                    /* 4 or 6 */
+	__u8 protocol;
+	__u8 syn;                       /* a SYN without ACK: the connect */
+	__u8 addr[16];
+};
+
+/* Network and transport headers (skb data starts at the network header in
+ * cgroup_skb). 0, or -1 for what is not looked at: IPv4 fragments past the
+ * first, IPv6 with extension headers, protocols other than TCP and UDP. */
+static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+			return -1;
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return -1;
+		p->family = 4;
+		p->protocol = ip.protocol;
+		p->l4 = (__u32)ip.ihl * 4;
+		__builtin_memcpy(p->addr, &ip.daddr, 4);
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+			return -1;
+		p->family = 6;
+		p->protocol = ip6.nexthdr;
+		p->l4 = sizeof(ip6);
+		__builtin_memcpy(p->addr, &ip6.daddr, 16);
+	} else {
+		return -1;
+	}
+	if (p->protocol == IPPROTO_TCP) {
+		struct tcphdr th;
+
+		if (bpf_skb_load_bytes(skb, p->l4, &th, sizeof(th)))
+			return -1;
+		p->dport = bpf_ntohs(th.dest);
+		p->syn = th.syn && !th.ack;
+		p->data = p->l4 + (__u32)th.doff * 4;
+	} else if (p->protocol == IPPROTO_UDP) {
+		struct udphdr uh;
+
+		if (bpf_skb_load_bytes(skb, p->l4, &uh, sizeof(uh)))
+			return -1;
+		p->dport = bpf_ntohs(uh.dest);
+		p->data = p->l4 + sizeof(uh);
+	} else {
+		return -1;
+	}
+	p->len = skb->len > p->data ? skb->len - p->data : 0;
+	return 0;
+}
+
+/* Records the current process as sk's owner, once: called where the
+ * kernel sends inside the owner's own system call (the SYN inside
+ * connect(), a datagram inside sendmsg()). A SYN retransmitted from a
+ * timer (softirq, current is whoever ran) finds the record made. */
+static __always_inline void owner_note(struct bpf_sock *sk)
+{
+	struct owner *o;
+	__u64 id;
+
+	if (!know_task)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (o)
+		return;
+	id = bpf_get_current_pid_tgid();
+	if (!(id >> 32))
+		return;         /* the idle task: not a process context */
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	o->tgid = id >> 32;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	stat_inc(NM_WIRE_STAT_OWNERS);
+}
+
+/* ---- Stratum ------------------------------------------------------------ */
+
+/* The matcher runs in two passes over the first NM_WIRE_SCAN bytes: the
+ * bytes are copied without JSON whitespace into sc->c (so
+ * `"method" : "login"` reads as `"method":"login"`, zeros after), then each
+ * quote there is tried against the fixed patterns. Both passes are written
+ * without branches on the data (BPF has no set-on-condition, so every ==
+ * is a branch): the verifier walks each iteration once, on one path,
+ * instead of stacking a pending branch per compared byte (it gives up past
+ * 8192 of them). */
+
+#define SCAN_MASK (NM_WIRE_SCAN - 1)
+#define PAD 64                  /* zeros after the copy: the longest pattern fits */
+
+/* 1 if d (0..255) is not 0, without a branch. */
+static __always_inline __u32 nz(__u32 d)
+{
+	return (d + 255) >> 8;
+}
+
+/* 0 if the len bytes of s are at c[i], else 1..255. */
+static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 len)
+{
+	__u32 d = 0;
+
+#pragma unroll
+	for (__u32 k = 0; k < len; k++)
+		d |= c[(i & SCAN_MASK) + k] ^ (__u8)s[k];
+	return d;
+}
+
+#define MISS(c, i, lit) nz(diff(c, i, lit, sizeof(lit) - 1))
+
+/* Copies sc->b[0..n) to sc->c without whitespace (space, tab, CR, LF),
+ * PAD zeros after; returns the copy's length. */
+static __always_inline __u32 compact(struct scratch *sc, __u32 n)
+{
+	__u32 o = 0;
+
+	for (__u32 i = 0; i < NM_WIRE_SCAN && i < n; i++) {
+		__u32 ch = sc->b[i];
+		/* bits 9, 10, 13, 32 of a 64-bit mask, for ch below 64 */
+		__u32 ws = ((0x100002600ull >> (ch & 63)) & 1) & (1 - ((ch + 192) >> 8));
+
+		sc->c[o & SCAN_MASK] = (__u8)ch;
+		o += 1 - ws;
+	}
+	o &= SCAN_MASK | NM_WIRE_SCAN;
+#pragma unroll
+	for (__u32 k = 0; k < PAD; k++)
+		sc->c[(o & SCAN_MASK) + k] = 0;
+	return o;
+}
+
+/* Where the string value of key begins in c[0..m), or NM_WIRE_SCAN: key
+ * is 8 bytes, then `:"` from the byte tail2 on (0: the key holds the
+ * colon, 1: it does not). One 8-byte compare per position (map values
+ * may be read unaligned on the architectures nomine builds for); the
+ * position found goes through sc so the code after the loop runs through
+ * the verifier once, not once per position. */
+static __always_inline __u32 value_of(struct scratch *sc, __u32 m, const char *key,
+				      __u32 tail2)
+{
+	__u64 want;
+	__u32 i;
+
+	__builtin_memcpy(&want, key, 8);
+	sc->pos = NM_WIRE_SCAN;
+	for (i = 0; i < NM_WIRE_SCAN && i < m; i++) {
+		if (*(const __u64 *)&sc->c[i] != want ||
+		    (tail2 && sc->c[i + 8] != ':') || sc->c[i + 8 + tail2] != '"')
+			continue;
+		sc->pos = i + 9 + tail2;
+		break;
+	}
+	i = *(volatile __u32 *)&sc->pos;
+	return i < NM_WIRE_SCAN ? i : NM_WIRE_SCAN;
+}
+
+/* 0 if v is the method a miner opens a session with: Monero-style login,
+ * Bitcoin Stratum v1 subscribe and authorize, Ethereum's. */
+static __always_inline __u32 method_miss(const __u8 *c, __u32 v)
+{
+	return MISS(c, v, "login\"") & MISS(c, v, "mining.subscribe\"") &
+	       MISS(c, v, "mining.authorize\"") & MISS(c, v, "eth_submitLogin\"");
+}
+
+/* 0 if v is a miner naming itself in "agent", as miners spell it. */
+static __always_inline __u32 agent_miss(const __u8 *c, __u32 a)
+{
+	return MISS(c, a, "XMRig") & MISS(c, a, "xmrig") & MISS(c, a, "cpuminer") &
+	       MISS(c, a, "xmr-stak") & MISS(c, a, "XMR-Stak") & MISS(c, a, "SRBMiner") &
+	       MISS(c, a, "lolMiner") & MISS(c, a, "TeamRedMiner") & MISS(c, a, "ccminer") &
+	       MISS(c, a, "cgminer") & MISS(c, a, "bfgminer");
+}
+
+/* Where in sc->c (of *m bytes) the Stratum evidence begins (the method's
+ * value, else the agent's), or -1: sc->b[0..n) is no JSON object, or
+ * holds neither. */
+static __always_inline int stratum_match(struct scratch *sc, __u32 n, __u32 *m)
+{
+	__u32 i = 0, v;
+
+	/* most first data is no JSON object and leaves here */
+#pragma unroll
+	for (int k = 0; k < 4; k++)
+		if (i < n && (sc->b[i] == ' ' || sc->b[i] == '\r' || sc->b[i] == '\n'))
+			i++;
+	if (!(i < n && sc->b[i] == '{'))
+		return -1;
+	*m = compact(sc, n);
+	v = value_of(sc, *m, "\"method\"", 1);
+	if (v < NM_WIRE_SCAN && !method_miss(sc->c, v))
+		return (int)v;
+	/* `"agent":` is 8 bytes with its colon */
+	v = value_of(sc, *m, "\"agent\":", 0);
+	if (v < NM_WIRE_SCAN && !agent_miss(sc->c, v))
+		return (int)v;
+	return -1;
+}
+
+/* ---- DNS ---------------------------------------------------------------- */
+
+/* THE DNS PLACE: a DNS query leaving, as UDP to port 53 (off: the DNS
+ * header) or as the first data of a TCP connection to port 53 (off: past
+ * its 2-byte length), len bytes from off. Returns 1 to let it go, or 0
+ * with *match_off and the excerpt range set for a banned name. The domain
+ * check (settings.domain) goes here; nothing is checked yet. */
+static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	(void)skb;
+	(void)off;
+	(void)len;
+	return 1;
+}
+
+/* ---- verdict ------------------------------------------------------------ */
+
+/* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit)
+ * pass. The excerpt is src[start..len) (src holds NM_WIRE_SCAN bytes at
+ * least, len <= NM_WIRE_SCAN), at most NM_WIRE_EXCERPT bytes; match: where
+ * the evidence begins inside it. Kills the sender when it is the owner
+ * and this kernel lets the program signal. */
+static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p,
+				 struct owner *o, __u8 reason, const __u8 *src, __u32 start,
+				 __u32 len, __u32 match)
+{
+	struct nm_wire_event *e;
+	__u64 id;
+
+	if (o && !audit)
+		o->flags |= OWN_BANNED;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(NM_WIRE_STAT_LOST);
+		return audit ? 1 : 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->cgroup_id = bpf_skb_cgroup_id(skb);
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->cookie = bpf_get_socket_cookie(skb);
+	e->uid = bpf_get_socket_uid(skb);
+	e->port = p->dport;
+	e->family = p->family;
+	e->protocol = p->protocol;
+	e->reason = reason;
+	e->match_off = (__u16)match;
+	__builtin_memcpy(e->addr, p->addr, 16);
+	if (p->family == 4 && sk->family == AF_INET6)
+		e->flags |= NM_WIRE_MAPPED;
+	if (o) {
+		e->tgid = o->tgid;
+		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+		e->flags |= NM_WIRE_OWNED;
+	}
+	if (know_task) {
+		id = bpf_get_current_pid_tgid();
+		e->sender_tgid = id >> 32;
+		if (e->sender_tgid) {
+			e->flags |= NM_WIRE_SENDER;
+			bpf_get_current_comm(e->sender_comm, sizeof(e->sender_comm));
+		}
+	}
+	len = len > start ? len - start : 0;
+	if (len > NM_WIRE_EXCERPT)
+		len = NM_WIRE_EXCERPT;
+	e->excerpt_len = (__u16)len;
+#pragma unroll
+	for (__u32 k = 0; k < NM_WIRE_EXCERPT; k++)
+		if (k < len)
+			e->excerpt[k] = src[(start + k) & (NM_WIRE_SCAN - 1)];
+	if (!audit) {
+		e->flags |= NM_WIRE_DROPPED;
+		/* the sender is the owner in its own system call: stop it
+		 * before its next send (a retransmit from softirq names some
+		 * other task and is only dropped) */
+		if (know_task && can_signal && o && e->sender_tgid == o->tgid &&
+		    !bpf_send_signal(SIGKILL))
+			e->flags |= NM_WIRE_KILLED;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return audit ? 1 : 0;
+}
+
+/* The first data of a TCP connection (nothing acked yet). */
+static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p)
+{
+	__u32 zero = 0, n = p->len, m = 0, start = 0;
+	struct nm_wire_settings *set = bpf_map_lookup_elem(&settings, &zero);
+	struct owner *o = know_task ? bpf_sk_storage_get(&owners, sk, 0, 0) : 0;
+	struct scratch *sc;
+	int at;
+
+	if (o && (o->flags & OWN_BANNED))
+		return 0;       /* a retransmit, or more after the match: the pool gets nothing */
+	if (!set)
+		return 1;
+	if (p->dport == 53 && set->domain && p->len > 2)
+		return dns_check(skb, p->data + 2, p->len - 2);
+	if (!set->stratum)
+		return 1;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 1;
+	stat_inc(NM_WIRE_STAT_INSPECTED);
+	if (n > NM_WIRE_SCAN)
+		n = NM_WIRE_SCAN;
+	if (n == 0 || bpf_skb_load_bytes(skb, p->data, sc->b, ((n - 1) & SCAN_MASK) + 1))
+		return 1;
+	at = stratum_match(sc, n, &m);
+	if (at < 0)
+		return 1;
+	stat_inc(NM_WIRE_STAT_STRATUM);
+	/* the excerpt shows the start of the message unless the match lies
+	 * past most of it */
+	if (at > NM_WIRE_EXCERPT - 48)
+		start = (__u32)at - 32;
+	return block(skb, sk, p, o, NM_WIRE_STRATUM, sc->c, start, m, (__u32)at - start);
+}
+
+SEC("cgroup_skb/egress")
+int wire_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct bpf_tcp_sock *tp;
+	struct pkt p = {};
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return 1;
+	if (sk->protocol == IPPROTO_TCP) {
+		/* the fast path: once the peer acked data (the SYN counts
+		 * one), the first data went through clean */
+		tp = bpf_tcp_sock(sk);
+		if (!tp || tp->bytes_acked > 1)
+			return 1;
+	} else if (sk->protocol != IPPROTO_UDP) {
+		return 1;
+	}
+	if (parse(skb, &p))
+		return 1;
+	if (p.protocol == IPPROTO_UDP) {
+		__u32 zero = 0;
+		struct nm_wire_settings *set;
+
+		if (p.dport != 53)
+			return 1;
+		set = bpf_map_lookup_elem(&settings, &zero);
+		if (!set || !set->domain)
+			return 1;
+		owner_note(sk);
+		return dns_check(skb, p.data, p.len);
+	}
+	if (p.syn)
+		owner_note(sk);
+	if (p.len == 0)
+		return 1;
+	return tcp_data(skb, sk, &p);
+}

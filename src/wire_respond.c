@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* wire_respond.c - a packet the packet program blocked, to action. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include "flag_respond.h"
+#include "log.h"
+#include "wire_respond.h"
+
+/* Bytes as text: printable ASCII as is, the rest as \xNN (a login line
+ * may carry anything; the log stays valid UTF-8). */
+static void escape(const unsigned char *b, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\')
+			out[o++] = (char)b[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", b[i]);
+	}
+	out[o] = 0;
+}
+
+json_t *wire_evidence(const struct nm_wire_event *ev)
+{
+	json_t *o = json_object(), *dst = json_object();
+	char a[INET6_ADDRSTRLEN], text[NM_WIRE_EXCERPT * 4 + 1];
+	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
+
+	log_set_str(o, "reason", ev->reason == NM_WIRE_DOMAIN ? "domain" : "stratum");
+	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, ev->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	log_set_str(dst, "address", a);
+	log_set_int(dst, "port", ev->port);
+	log_set_str(dst, "protocol", net_protocol_name(ev->protocol));
+	json_object_set_new(dst, "v4_mapped", json_boolean(ev->flags & NM_WIRE_MAPPED));
+	json_object_set_new(o, "destination", dst);
+	escape(ev->excerpt, n, text, sizeof(text));
+	log_set_str(o, "matched", text);
+	log_set_int(o, "matched_at", ev->match_off);
+	if ((ev->flags & NM_WIRE_SENDER) && ev->sender_tgid != ev->tgid) {
+		json_t *s = json_object();
+		char comm[sizeof(ev->sender_comm) + 1] = "";
+
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->sender_comm), ev->sender_comm);
+		log_set_int(s, "pid", ev->sender_tgid);
+		log_set_str(s, "comm", comm);
+		json_object_set_new(o, "sender", s);
+	}
+	json_object_set_new(o, "dropped", json_boolean(ev->flags & NM_WIRE_DROPPED));
+	json_object_set_new(o, "killed_in_kernel", json_boolean(ev->flags & NM_WIRE_KILLED));
+	return o;
+}
+
+/* No process to act on: the kernel could not name the owner, or the owner
+ * is gone (killed by the program, or exited). */
+static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
+{
+	json_t *o = wire_evidence(ev);
+	char comm[sizeof(ev->comm) + 1];
+
+	log_set_str(o, "source", "network");
+	log_set_int(o, "cgroup_id", (long long)ev->cgroup_id);
+	log_set_int(o, "uid", ev->uid);
+	if (ev->tgid) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev->comm);
+		log_set_int(o, "pid", ev->tgid);
+		log_set_str(o, "comm", comm);
+	}
+	log_set_str(o, "action", r->act->audit ? "audit" :
+		    (ev->flags & NM_WIRE_KILLED) ? "killed" : "dropped");
+	log_emit_event(o, "info", ev->tgid ? "Blocked mining traffic of a process that is gone" :
+		       "Blocked mining traffic");
+}
+
+void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
+{
+	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "network", .in_scope = -1,
+			     .seen_ns = flag_boot_to_monotonic(ev->ts_ns),
+			     .cgroup_id = ev->cgroup_id };
+
+	if (ev->tgid && net_respond_repeated(r, ev->tgid, ev->ts_ns)) {
+		r->repeats++;
+		return;
+	}
+	if (!ev->tgid || flag_respond(r->act, *r->policy, &s, wire_evidence(ev), 0) == -ESRCH)
+		log_kernel_only(r, ev);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* wire_respond.h - what the daemon does with a packet the network
+ * detector's packet program blocked: the evidence, the owner. */
+#ifndef NOMINE_WIRE_RESPOND_H
+#define NOMINE_WIRE_RESPOND_H
+
+#include "net_respond.h"
+#include "wire_types.h"
+
+/* Acts on ev through r (its policy, actions and repeat memory): the owner
+ * is spared by allowedExecutables or an allow pattern, else killed with
+ * its descendants (audit: reported), logged with source "network", reason
+ * and evidence. An owner the program killed already, gone from /proc, is
+ * logged from what the kernel said; an event without an owner (a kernel
+ * whose program cannot ask) is logged by cgroup and uid. */
+void wire_respond(struct net_respond *r, const struct nm_wire_event *ev);
+
+/* The evidence of ev as a JSON object: reason, destination, the matched
+ * bytes (escaped), sender when it is not the owner, dropped,
+ * killed_in_kernel. */
+json_t *wire_evidence(const struct nm_wire_event *ev);
+
+#endif

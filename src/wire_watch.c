@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* wire_watch.c - loads and attaches the packet program of the network
+ * detector.
+ *
+ * Scope as in net_watch.c: one cgroup_skb/egress link per --scope-cgroup
+ * cgroup (the v2 root without one), so the kernel's hierarchy decides which
+ * sockets' packets the program sees. Variants, best first: the program
+ * names the owner and kills it when it catches it sending
+ * (bpf_send_signal); names it, user space kills; cannot ask who the
+ * current task is (owners unknown in the kernel). Each is a load with
+ * rodata flags that turn the refused helper calls into dead code. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_load.h"
+#include "percpu.h"
+#include "scope_types.h"
+#include "wire_watch.h"
+#include "wire.skel.h"
+
+struct wire_watch {
+	struct wire_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[NM_SCOPE_MAX];
+	unsigned int nlinks;
+	struct nm_wire_settings set;
+	wire_cb cb;
+	void *ctx;
+	int know_task, can_signal;
+	char why[400];
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct wire_watch *w = ctx;
+
+	if (len >= sizeof(struct nm_wire_event))
+		w->cb(data, w->ctx);
+	return 0;
+}
+
+static int load(struct wire_watch *w, const struct wire_watch_opts *o, char *err, size_t errlen)
+{
+	int e;
+
+	wire_bpf__destroy(w->skel);
+	w->skel = wire_bpf__open();
+	if (!w->skel) {
+		e = -errno;
+		snprintf(err, errlen, "failed to open packet program: %s", strerror(-e));
+		return e;
+	}
+	w->skel->rodata->audit = o->audit ? 1 : 0;
+	w->skel->rodata->know_task = (uint32_t)w->know_task;
+	w->skel->rodata->can_signal = (uint32_t)w->can_signal;
+	return bpf_load_object(w->skel->obj, "packet program", err, errlen);
+}
+
+/* Loads the best variant this kernel takes; w->why says what was lost. */
+static int load_best(struct wire_watch *w, const struct wire_watch_opts *o, char *err,
+		     size_t errlen)
+{
+	char first[300] = "";
+	int e;
+
+	w->know_task = !o->no_task;
+	w->can_signal = !o->no_signal && w->know_task;
+	if (o->no_task || o->no_signal)
+		snprintf(first, sizeof(first), "NOMINE_TEST_WIRE_NO_%s=1",
+			 o->no_task ? "TASK" : "SIGNAL");
+	e = load(w, o, err, errlen);
+	if (e && w->can_signal) {
+		snprintf(first, sizeof(first), "%.290s", err);
+		w->can_signal = 0;
+		e = load(w, o, err, errlen);
+	}
+	if (e && w->know_task) {
+		if (!first[0])
+			snprintf(first, sizeof(first), "%.290s", err);
+		w->know_task = 0;
+		e = load(w, o, err, errlen);
+	}
+	if (e)
+		snprintf(err, errlen, "%.290s", first[0] ? first : err);
+	else if (!w->know_task)
+		snprintf(w->why, sizeof(w->why), "the packet program cannot ask who is "
+			 "sending (%.290s): Stratum is dropped, owners are not named", first);
+	else if (!w->can_signal)
+		snprintf(w->why, sizeof(w->why), "the packet program cannot signal (%.290s): "
+			 "Stratum is dropped, user space kills", first);
+	return e;
+}
+
+static int attach(struct wire_watch *w, const struct wire_watch_opts *o, char *err,
+		  size_t errlen)
+{
+	unsigned int n = o->nscopes ? o->nscopes : 1;
+	char path[8192];
+
+	for (unsigned int i = 0; i < n && i < NM_SCOPE_MAX; i++) {
+		struct bpf_link *l;
+		int cg, e;
+
+		snprintf(path, sizeof(path), "%s%s", o->mount, o->nscopes ? o->scopes[i] : "");
+		cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg < 0) {
+			e = -errno;
+			snprintf(err, errlen, "failed to open cgroup %s: %s", path, strerror(-e));
+			return e;
+		}
+		l = bpf_program__attach_cgroup(w->skel->progs.wire_egress, cg);
+		e = l ? 0 : -errno;
+		close(cg);
+		if (!l) {
+			snprintf(err, errlen, "failed to attach cgroup_skb/egress to cgroup %s: %s",
+				 path, strerror(-e));
+			return e;
+		}
+		w->links[w->nlinks++] = l;
+	}
+	return 0;
+}
+
+static int write_settings(struct wire_watch *w)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(w->skel->maps.settings), &zero, &w->set,
+				   BPF_ANY);
+}
+
+struct wire_watch *wire_watch_open(const struct wire_watch_opts *o, char *err, size_t errlen)
+{
+	struct wire_watch *w = calloc(1, sizeof(*w));
+	int e;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->cb = o->cb;
+	w->ctx = o->ctx;
+	w->set.stratum = o->stratum ? 1 : 0;
+	e = load_best(w, o, err, errlen);
+	if (!e && (e = write_settings(w)))
+		snprintf(err, errlen, "failed to set the packet program: %s", strerror(-e));
+	if (e || (e = attach(w, o, err, errlen)))
+		goto fail;
+	w->rb = bpf_load_ring(w->skel->maps.events, on_event, w, err, errlen);
+	if (!w->rb) {
+		e = -errno;
+		goto fail;
+	}
+	return w;
+fail:
+	wire_watch_close(w);
+	errno = -e;
+	return NULL;
+}
+
+void wire_watch_close(struct wire_watch *w)
+{
+	if (!w)
+		return;
+	for (unsigned int i = 0; i < w->nlinks; i++)
+		bpf_link__destroy(w->links[i]);
+	ring_buffer__free(w->rb);
+	if (w->skel)
+		bpf_load_forget(w->skel->obj);
+	wire_bpf__destroy(w->skel);
+	free(w);
+}
+
+const char *wire_watch_variant(const struct wire_watch *w)
+{
+	if (!w->know_task)
+		return "stratum-drop-anon";
+	return w->can_signal ? "stratum-kill" : "stratum-drop";
+}
+
+const char *wire_watch_why(const struct wire_watch *w)
+{
+	return w->why;
+}
+
+int wire_watch_set_stratum(struct wire_watch *w, int on)
+{
+	w->set.stratum = on ? 1 : 0;
+	return write_settings(w);
+}
+
+int wire_watch_fd(const struct wire_watch *w)
+{
+	return ring_buffer__epoll_fd(w->rb);
+}
+
+int wire_watch_drain(struct wire_watch *w)
+{
+	int n = ring_buffer__consume(w->rb);
+
+	return n < 0 ? n : 0;
+}
+
+uint64_t wire_watch_stat(const struct wire_watch *w, unsigned int which)
+{
+	if (which >= NM_WIRE_NSTATS)
+		return 0;
+	return percpu_sum(bpf_map__fd(w->skel->maps.stats), which);
+}
