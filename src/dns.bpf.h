@@ -158,15 +158,17 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 }
 
 /* The DNS message of len bytes at off in skb (a UDP payload, or a TCP
- * payload past its 2-byte length): 1 with *hit filled when it is a query
- * whose first question asks for a banned name; 0 otherwise, and for
- * anything malformed (never an error: a message that does not parse is
- * not a query a resolver answers). Only the first question is judged:
- * resolvers refuse more than one (FORMERR) and so answer none. hit->name
- * points into per-CPU scratch (s->buf + 1, 256 bytes from s->buf), valid
- * until the program ends. */
-static __always_inline int dns_query_banned(struct __sk_buff *skb, __u32 off, __u32 len,
-					    struct dns_hit *hit)
+ * payload past its 2-byte length): the length of the name (1..253) when
+ * it is a query whose first question asks for a banned name, the name and
+ * the entry then in dns_scratch (dns_hit); 0 otherwise, and for anything
+ * malformed (never an error: a message that does not parse is not a query
+ * a resolver answers). Only the first question is judged: resolvers refuse
+ * more than one (FORMERR) and so answer none.
+ *
+ * A global function: the verifier checks it once, on its own, instead of
+ * once per call site and per state the caller arrives with (inlined into
+ * wire.bpf.c's two call sites it took the program past 1M instructions). */
+__noinline int dns_query_banned(struct __sk_buff *skb, __u32 off, __u32 len)
 {
 	unsigned char hdr[DNS_HDR_LEN];
 	struct dns_scratch *s;
@@ -174,6 +176,8 @@ static __always_inline int dns_query_banned(struct __sk_buff *skb, __u32 off, __
 	__u64 want;
 	void *set;
 
+	if (!skb)
+		return 0;
 	set = bpf_map_lookup_elem(&banned_domains, &zero);
 	if (!set || len <= DNS_HDR_LEN || off > 0xffff)
 		return 0;
@@ -199,10 +203,26 @@ static __always_inline int dns_query_banned(struct __sk_buff *skb, __u32 off, __
 	end = dns_qname_labels(s, want);
 	if (end < 2 || end > NM_DOMAIN_WIRE_MAX - 1 || !dns_suffixes(set, s, end))
 		return 0;
+	return (int)(end - 1);
+}
+
+/* After dns_query_banned returned n > 0: the hit, for the caller's event.
+ * 0, or -1 when n is out of range or the scratch is gone (cannot happen;
+ * the verifier wants it checked). */
+static __always_inline int dns_hit_get(int n, struct dns_hit *hit)
+{
+	struct dns_scratch *s;
+	__u32 zero = 0;
+
+	if (n < 1 || n > NM_DOMAIN_NAME_MAX)
+		return -1;
+	s = bpf_map_lookup_elem(&dns_scratch, &zero);
+	if (!s)
+		return -1;
 	hit->buf = s->buf;
-	hit->len = end - 1;
+	hit->len = (__u32)n;
 	hit->entry = s->entry;
-	return 1;
+	return 0;
 }
 
 #endif

@@ -29,7 +29,8 @@ int dns_probe(struct __sk_buff *skb)
 	struct dns_hit hit;
 	__u32 zero = 0;
 
-	if (skb->len <= dns_off || !dns_query_banned(skb, dns_off, skb->len - dns_off, &hit))
+	if (skb->len <= dns_off ||
+	    dns_hit_get(dns_query_banned(skb, dns_off, skb->len - dns_off), &hit))
 		return 1;
 	r = bpf_map_lookup_elem(&result, &zero);
 	if (r) {

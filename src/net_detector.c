@@ -45,8 +45,8 @@ static void open_wire(struct net_detector *nd, const struct net_watch_opts *o,
 
 	nd->ww = wire_watch_open(&wo, nd->wire_why, sizeof(nd->wire_why));
 	if (!nd->ww) {
-		log_msg("warning", "network detector: no Stratum check on the wire, the connect "
-			"checks stay: %s", nd->wire_why);
+		log_msg("warning", "network detector: no Stratum or DNS check on the wire, the "
+			"connect checks stay: %s", nd->wire_why);
 		return;
 	}
 	snprintf(nd->wire_why, sizeof(nd->wire_why), "%s", wire_watch_why(nd->ww));
@@ -76,6 +76,20 @@ static int install(struct net_detector *nd)
 	return 0;
 }
 
+/* Installs nd->list's banned domains in the packet program, logged. */
+static int install_domains(struct net_detector *nd)
+{
+	char err[300];
+	int r;
+
+	if (!nd->ww)
+		return 0;
+	r = wire_watch_set_domains(nd->ww, &nd->list.domains, err, sizeof(err));
+	if (r)
+		log_msg("error", "network detector: %s; the kernel keeps the previous domains", err);
+	return r;
+}
+
 static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 		       const struct wire_watch_opts *wo)
 {
@@ -86,6 +100,9 @@ static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 	o->cb = on_event;
 	o->ctx = nd;
 	open_wire(nd, o, wo);
+	if (nd->ww && install_domains(nd))
+		snprintf(nd->wire_why, sizeof(nd->wire_why), "the banned domains could not be "
+			 "loaded: no DNS check");
 	nd->nw = net_watch_open(o, nd->why, sizeof(nd->why));
 	if (!nd->nw) {
 		nd->refused = 1;
@@ -107,7 +124,9 @@ static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 void net_detector_set(struct net_detector *nd, struct net_list *list)
 {
 	int same = net_list_same(&nd->list, list);
+	int same_domains = domain_list_same(&nd->list.domains, &list->domains);
 	struct net_list old = nd->list;
+	struct domain_list keep;
 
 	nd->list = *list;
 	memset(list, 0, sizeof(*list));
@@ -118,6 +137,12 @@ void net_detector_set(struct net_detector *nd, struct net_list *list)
 		net_list_free(&nd->list);
 		nd->list = old;
 		return;
+	}
+	if (!same_domains && install_domains(nd)) {
+		/* the kernel kept the old names: so does user space */
+		keep = nd->list.domains;
+		nd->list.domains = old.domains;
+		old.domains = keep;
 	}
 	net_list_free(&old);
 }

@@ -183,6 +183,8 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 	}
 	for (size_t i = 0; !rc && i < cfg->nnames[CONFIG_BANNED_ADDR_FILES]; i++)
 		rc = add_glob(l, &cfg->names[CONFIG_BANNED_ADDR_FILES][i], err, errlen);
+	if (!rc)
+		rc = domain_list_build(&l->domains, cfg, err, errlen);
 	if (rc)
 		net_list_free(l);
 	return rc;
@@ -191,6 +193,7 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 void net_list_free(struct net_list *l)
 {
 	file_names_free(&l->files);
+	domain_list_free(&l->domains);
 	free(l->v4);
 	free(l->v6);
 	memset(l, 0, sizeof(*l));

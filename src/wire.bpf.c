@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "wire_types.h"
+#include "dns.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -296,21 +297,6 @@ static __always_inline int stratum_match(struct scratch *sc, __u32 n, __u32 *m)
 	return -1;
 }
 
-/* ---- DNS ---------------------------------------------------------------- */
-
-/* THE DNS PLACE: a DNS query leaving, as UDP to port 53 (off: the DNS
- * header) or as the first data of a TCP connection to port 53 (off: past
- * its 2-byte length), len bytes from off. Returns 1 to let it go, or 0
- * with *match_off and the excerpt range set for a banned name. The domain
- * check (settings.domain) goes here; nothing is checked yet. */
-static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, __u32 len)
-{
-	(void)skb;
-	(void)off;
-	(void)len;
-	return 1;
-}
-
 /* ---- verdict ------------------------------------------------------------ */
 
 /* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit)
@@ -379,6 +365,29 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	return audit ? 1 : 0;
 }
 
+/* ---- DNS ---------------------------------------------------------------- */
+
+/* A DNS query leaving, as UDP to port 53 (off: the DNS header) or as the
+ * first data of a TCP connection to port 53 (off: past its 2-byte length),
+ * len bytes from off: 1 lets it go; a query for a banned name is blocked
+ * (dns.bpf.h judges it) and reported with the name, its end when it is
+ * longer than the excerpt (the banned suffix is what names the entry),
+ * match_off then saying how much is left out. */
+static __always_inline int dns_check(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p,
+				     struct owner *o, __u32 off, __u32 len)
+{
+	struct dns_hit hit;
+	__u32 start = 1;
+
+	if (dns_hit_get(dns_query_banned(skb, off, len), &hit))
+		return 1;
+	stat_inc(NM_WIRE_STAT_DOMAIN);
+	if (hit.len > NM_WIRE_EXCERPT)
+		start = hit.len + 1 - NM_WIRE_EXCERPT;
+	/* match_off: how many bytes of the name the excerpt leaves out */
+	return block(skb, sk, p, o, NM_WIRE_DOMAIN, hit.buf, start, hit.len + 1, start - 1);
+}
+
 /* The first data of a TCP connection (nothing acked yet). */
 static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p)
 {
@@ -393,7 +402,7 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 	if (!set)
 		return 1;
 	if (p->dport == 53 && set->domain && p->len > 2)
-		return dns_check(skb, p->data + 2, p->len - 2);
+		return dns_check(skb, sk, p, o, p->data + 2, p->len - 2);
 	if (!set->stratum)
 		return 1;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -448,7 +457,11 @@ int wire_egress(struct __sk_buff *skb)
 		if (!set || !set->domain)
 			return 1;
 		owner_note(sk);
-		return dns_check(skb, p.data, p.len);
+		/* sendmsg() sends a datagram in the sender's own call: the
+		 * owner just noted is current, unless another process shares
+		 * the socket (it is killed in user space then) */
+		return dns_check(skb, sk, &p, know_task ? bpf_sk_storage_get(&owners, sk, 0, 0) : 0,
+				 p.data, p.len);
 	}
 	if (p.syn)
 		owner_note(sk);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include "domain_evidence.h"
 #include "flag_respond.h"
 #include "log.h"
 #include "wire_respond.h"
@@ -53,11 +54,24 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 	return o;
 }
 
+/* wire_evidence, and for a DNS query the banned name that covers it
+ * (the kernel's excerpt is the name's end when the name is longer; the
+ * program says how much it left out in match_off). */
+static json_t *evidence(const struct net_respond *r, const struct nm_wire_event *ev)
+{
+	json_t *o = wire_evidence(ev);
+	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
+
+	if (ev->reason == NM_WIRE_DOMAIN)
+		(void)domain_evidence(o, &r->list->domains, ev->excerpt, n, ev->match_off);
+	return o;
+}
+
 /* No process to act on: the kernel could not name the owner, or the owner
  * is gone (killed by the program, or exited). */
 static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
 {
-	json_t *o = wire_evidence(ev);
+	json_t *o = evidence(r, ev);
 	char comm[sizeof(ev->comm) + 1];
 
 	log_set_str(o, "source", "network");
@@ -84,6 +98,6 @@ void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 		r->repeats++;
 		return;
 	}
-	if (!ev->tgid || flag_respond(r->act, *r->policy, &s, wire_evidence(ev), 0) == -ESRCH)
+	if (!ev->tgid || flag_respond(r->act, *r->policy, &s, evidence(r, ev), 0) == -ESRCH)
 		log_kernel_only(r, ev);
 }

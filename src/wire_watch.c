@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
+#include "domain_map.h"
 #include "percpu.h"
 #include "scope_types.h"
 #include "wire_watch.h"
@@ -29,6 +30,7 @@ struct wire_watch {
 	struct bpf_link *links[NM_SCOPE_MAX];
 	unsigned int nlinks;
 	struct nm_wire_settings set;
+	uint64_t domain_seed;       /* of the banned domains' hashes, for this program's life */
 	wire_cb cb;
 	void *ctx;
 	int know_task, can_signal;
@@ -58,6 +60,7 @@ static int load(struct wire_watch *w, const struct wire_watch_opts *o, char *err
 	w->skel->rodata->audit = o->audit ? 1 : 0;
 	w->skel->rodata->know_task = (uint32_t)w->know_task;
 	w->skel->rodata->can_signal = (uint32_t)w->can_signal;
+	w->skel->rodata->domain_seed = w->domain_seed;
 	return bpf_load_object(w->skel->obj, "packet program", err, errlen);
 }
 
@@ -147,6 +150,7 @@ struct wire_watch *wire_watch_open(const struct wire_watch_opts *o, char *err, s
 	w->cb = o->cb;
 	w->ctx = o->ctx;
 	w->set.stratum = o->stratum ? 1 : 0;
+	w->domain_seed = domain_map_seed();
 	e = load_best(w, o, err, errlen);
 	if (!e && (e = write_settings(w)))
 		snprintf(err, errlen, "failed to set the packet program: %s", strerror(-e));
@@ -193,6 +197,22 @@ int wire_watch_set_stratum(struct wire_watch *w, int on)
 {
 	w->set.stratum = on ? 1 : 0;
 	return write_settings(w);
+}
+
+int wire_watch_set_domains(struct wire_watch *w, const struct domain_list *l, char *err,
+			   size_t errlen)
+{
+	int e = domain_map_install(bpf_map__fd(w->skel->maps.banned_domains), l, w->domain_seed,
+				   err, errlen);
+
+	if (e)
+		return e;
+	w->set.domain = l->n ? 1 : 0;
+	e = write_settings(w);
+	if (e)
+		snprintf(err, errlen, "failed to turn the DNS check %s: %s", l->n ? "on" : "off",
+			 strerror(-e));
+	return e;
 }
 
 int wire_watch_fd(const struct wire_watch *w)

@@ -210,23 +210,33 @@ static void test_evidence(void **state)
 	(void)state;
 	build(&l, &c, "bannedDomains:\n  - pool.example\n  - x.pool.example\n");
 	o = json_object();
-	assert_int_equal(domain_evidence(o, &l, "a.x.pool.example", 16), 1);
+	assert_int_equal(domain_evidence(o, &l, "a.x.pool.example", 16, 0), 1);
 	assert_string_equal(field(o, "query_name"), "a.x.pool.example");
 	assert_string_equal(field(o, "banned_domain"), "x.pool.example");
 	assert_string_equal(field(o, "banned_domain_at"), "t.yaml:3");
 	json_decref(o);
 	/* a name no entry covers (a reload dropped it): the name alone */
 	o = json_object();
-	assert_int_equal(domain_evidence(o, &l, "pool\xff.test", 10), 0);
+	assert_int_equal(domain_evidence(o, &l, "pool\xff.test", 10, 0), 0);
 	assert_string_equal(field(o, "query_name"), "pool\\xff.test");
 	assert_null(json_object_get(o, "banned_domain_at"));
+	json_decref(o);
+	/* the end of a longer name: the first label shown may be cut, so an
+	 * entry that is the whole excerpt does not cover it */
+	o = json_object();
+	assert_int_equal(domain_evidence(o, &l, "x.pool.example", 14, 100), 1);
+	assert_string_equal(field(o, "banned_domain"), "pool.example");
+	assert_int_equal(json_integer_value(json_object_get(o, "query_name_cut")), 100);
+	json_decref(o);
+	o = json_object();
+	assert_int_equal(domain_evidence(o, &l, "pool.example", 12, 100), 0);
 	json_decref(o);
 	domain_list_free(&l);
 	config_free(&c);
 
 	build(&l, &c, "secret: true\nbannedDomains: [pool.example]\n");
 	o = json_object();
-	assert_int_equal(domain_evidence(o, &l, "pool.example", 12), 1);
+	assert_int_equal(domain_evidence(o, &l, "pool.example", 12, 0), 1);
 	assert_null(json_object_get(o, "banned_domain"));
 	assert_string_equal(field(o, "banned_domain_at"), "t.yaml:2");
 	json_decref(o);
