@@ -301,6 +301,11 @@ static void resume(struct action_ctx *a, const struct subject *s)
 	ops_of(a)->signal(s->tgid, s->start_ticks, SIGCONT);
 }
 
+void action_resume(struct action_ctx *a, const struct subject *s)
+{
+	resume(a, s);
+}
+
 /* Exemptions are enforced before any kill: with some configured, the
  * container is looked up first (cached after its first event). */
 static int exempt(struct action_ctx *a, const struct subject *s, struct who *w)

@@ -83,6 +83,10 @@ struct action_ctx {
 	struct action_stats stats;   /* for /metrics (action_stats_init) */
 };
 
+/* Sends SIGCONT to s (tgid, start_ticks) if it is still that process: a
+ * detector's kernel side stopped it and it was spared, or is gone. */
+void action_resume(struct action_ctx *a, const struct subject *s);
+
 /* Acts on a behaviour detector's finding (source names it): spared when
  * allowedby is non-NULL (logged with it), reported in audit mode, else the
  * process and its descendants are killed. evidence (may be NULL) is merged

@@ -59,20 +59,8 @@ struct {
 	__uint(max_entries, 64 << 10);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NM_NET_NSTATS);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += 1;
-}
+#define NM_STATS_N NM_NET_NSTATS
+#include "stats.bpf.h"
 
 /* Reports a call to a banned destination; returns the program's verdict
  * (0: refused, the caller gets EPERM; 1: allowed, in audit mode). */

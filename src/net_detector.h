@@ -44,7 +44,7 @@ void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct
 void net_detector_set(struct net_detector *nd, struct net_list *list);
 
 /* The connect programs' variant ("connect-kill", "connect-deny"), then
- * the packet program's after a '+' ("stratum-kill", "stratum-drop",
+ * the packet program's after a '+' ("stratum-stop", "stratum-drop",
  * "stratum-drop-anon"; see wire_watch.h); "none" or "disabled". */
 const char *net_detector_variant(const struct net_detector *nd);
 

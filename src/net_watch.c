@@ -2,14 +2,12 @@
 /* net_watch.c - loads and attaches the network detector, fills its tries.
  *
  * Scope: the programs are attached to each --scope-cgroup cgroup (the v2
- * root without one), not to the root with a check inside. A cgroup program
- * runs for sockets of its cgroup and every cgroup below, so the kernel's
- * hierarchy is the scope check, a connect out of scope costs nothing, and
- * no helper is needed that cgroup programs of older kernels lack
- * (scope.bpf.h reads the task's cgroup through bpf_get_current_task, which
- * 5.10 does not give them). The socket's cgroup counts (where it was
- * made), as for every cgroup socket program. Links (BPF_LINK_CREATE, 5.7+)
- * go with the daemon, and sit beside other programs on the same cgroup. */
+ * root without one; cgroup_attach.c), not to the root with a check inside:
+ * a connect out of scope costs nothing, and no helper is needed that cgroup
+ * programs of older kernels lack (scope.bpf.h reads the task's cgroup
+ * through bpf_get_current_task, which 5.10 does not give them). The
+ * socket's cgroup counts (where it was made), as for every cgroup socket
+ * program. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
+#include "cgroup_attach.h"
 #include "net_watch.h"
 #include "percpu.h"
 #include "scope_types.h"
@@ -64,48 +63,15 @@ static int load(struct net_watch *w, const struct net_watch_opts *o, int know_ca
 	return bpf_load_object(w->skel->obj, "network program", err, errlen);
 }
 
-static int attach_one(struct net_watch *w, int cg, const char *path, char *err, size_t errlen)
+static int attach(struct net_watch *w, const struct net_watch_opts *o, char *err, size_t errlen)
 {
 	struct bpf_program *progs[NET_PROGS] = {
 		w->skel->progs.net_connect4, w->skel->progs.net_connect6,
 		w->skel->progs.net_sendmsg4, w->skel->progs.net_sendmsg6,
 	};
 
-	for (int i = 0; i < NET_PROGS; i++) {
-		struct bpf_link *l = bpf_program__attach_cgroup(progs[i], cg);
-
-		if (!l) {
-			int e = -errno;
-
-			snprintf(err, errlen, "failed to attach %s to cgroup %s: %s",
-				 bpf_program__section_name(progs[i]), path, strerror(-e));
-			return e;
-		}
-		w->links[w->nlinks++] = l;
-	}
-	return 0;
-}
-
-static int attach(struct net_watch *w, const struct net_watch_opts *o, char *err, size_t errlen)
-{
-	unsigned int n = o->nscopes ? o->nscopes : 1;
-	char path[8192];
-	int e = 0;
-
-	for (unsigned int i = 0; !e && i < n && i < NM_SCOPE_MAX; i++) {
-		int cg;
-
-		snprintf(path, sizeof(path), "%s%s", o->mount, o->nscopes ? o->scopes[i] : "");
-		cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg < 0) {
-			e = -errno;
-			snprintf(err, errlen, "failed to open cgroup %s: %s", path, strerror(-e));
-			break;
-		}
-		e = attach_one(w, cg, path, err, errlen);
-		close(cg);
-	}
-	return e;
+	return cgroup_attach_scopes(progs, NET_PROGS, o->mount, o->scopes, o->nscopes, w->links,
+				    &w->nlinks, NET_LINKS_MAX, err, errlen);
 }
 
 struct net_watch *net_watch_open(const struct net_watch_opts *o, char *err, size_t errlen)

@@ -2,7 +2,7 @@
 /* wire.bpf.c - the network detector on the wire: the first data of a TCP
  * connection in scope is matched against the Stratum mining protocol and,
  * on a match, dropped (the pool receives nothing) and reported with the
- * socket's owner, who may be killed right here when it is the sender.
+ * socket's owner, who is stopped right here when it is the sender.
  * Attached as cgroup_skb/egress to the --scope-cgroup cgroups (or the root)
  * beside net.bpf.c's connect programs; see wire_watch.c. */
 #include "vmlinux.h"
@@ -18,7 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
-#define SIGKILL 9
+#define SIGSTOP 19
 
 /* Filled by user space before load. */
 const volatile __u32 audit;        /* report only: nothing dropped, nobody signalled */
@@ -27,7 +27,8 @@ const volatile __u32 audit;        /* report only: nothing dropped, nobody signa
  * this 0 (the branches are then dead code the verifier skips); owners are
  * then unknown in the kernel and events carry the socket only. */
 const volatile __u32 know_task = 1;
-/* bpf_send_signal in cgroup_skb programs: where refused, user space kills. */
+/* bpf_send_signal in cgroup_skb programs: where refused, the owner runs
+ * on until user space kills it. */
 const volatile __u32 can_signal = 1;
 
 /* What the program remembers of a socket. */
@@ -57,7 +58,9 @@ struct {
  * with room past NM_WIRE_SCAN so a compare that starts below it never
  * leaves the value (see the Stratum part). */
 struct scratch {
-	__u32 pos;              /* where a key search stopped (value_of) */
+	__u32 n;                /* bytes in b */
+	__u32 m;                /* bytes in c */
+	__u32 method, agent;    /* where their values begin (find_keys) */
 	__u8 b[NM_WIRE_SCAN];
 	__u8 c[NM_WIRE_SCAN + 64];
 };
@@ -74,20 +77,8 @@ struct {
 	__uint(max_entries, 64 << 10);
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NM_WIRE_NSTATS);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += 1;
-}
+#define NM_STATS_N NM_WIRE_NSTATS
+#include "stats.bpf.h"
 
 /* Where a packet goes, parsed from its headers. */
 struct pkt {
@@ -210,7 +201,7 @@ static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 l
 #define MISS(c, i, lit) nz(diff(c, i, lit, sizeof(lit) - 1))
 
 /* Copies sc->b[0..n) to sc->c without whitespace (space, tab, CR, LF),
- * PAD zeros after; returns the copy's length. */
+ * PAD zeros after; returns the copy's length (also left in sc->m). */
 static __always_inline __u32 compact(struct scratch *sc, __u32 n)
 {
 	__u32 o = 0;
@@ -223,6 +214,10 @@ static __always_inline __u32 compact(struct scratch *sc, __u32 n)
 		sc->c[o & SCAN_MASK] = (__u8)ch;
 		o += 1 - ws;
 	}
+	/* through the map: the padding below is then walked once, not once
+	 * per exit of the loop */
+	sc->m = o;
+	o = *(volatile __u32 *)&sc->m;
 	o &= SCAN_MASK | NM_WIRE_SCAN;
 #pragma unroll
 	for (__u32 k = 0; k < PAD; k++)
@@ -230,29 +225,38 @@ static __always_inline __u32 compact(struct scratch *sc, __u32 n)
 	return o;
 }
 
-/* Where the string value of key begins in c[0..m), or NM_WIRE_SCAN: key
- * is 8 bytes, then `:"` from the byte tail2 on (0: the key holds the
- * colon, 1: it does not). One 8-byte compare per position (map values
- * may be read unaligned on the architectures nomine builds for); the
- * position found goes through sc so the code after the loop runs through
- * the verifier once, not once per position. */
-static __always_inline __u32 value_of(struct scratch *sc, __u32 m, const char *key,
-				      __u32 tail2)
+/* 1 if the 8 bytes at c[i] are want, then `:"` from byte tail2 on (0:
+ * want holds the colon, 1: it does not). */
+static __always_inline int key_at(const __u8 *c, __u32 i, __u64 want, __u32 tail2)
 {
-	__u64 want;
-	__u32 i;
+	return *(const __u64 *)&c[i] == want && (!tail2 || c[i + 8] == ':') &&
+	       c[i + 8 + tail2] == '"';
+}
 
-	__builtin_memcpy(&want, key, 8);
-	sc->pos = NM_WIRE_SCAN;
-	for (i = 0; i < NM_WIRE_SCAN && i < m; i++) {
-		if (*(const __u64 *)&sc->c[i] != want ||
-		    (tail2 && sc->c[i + 8] != ':') || sc->c[i + 8 + tail2] != '"')
+/* Finds the first `"method":"` and the first `"agent":"` in c[0..m) in
+ * one pass, one 8-byte compare per position and key (map values may be
+ * read unaligned on the architectures nomine builds for). Where each
+ * value begins goes to sc->method and sc->agent (NM_WIRE_SCAN: none):
+ * kept in the map, so the verifier walks one state per position, not one
+ * per position and hit. */
+static __always_inline void find_keys(struct scratch *sc, __u32 m)
+{
+	__u64 method, agent;
+
+	__builtin_memcpy(&method, "\"method\"", 8);
+	__builtin_memcpy(&agent, "\"agent\":", 8);
+	volatile __u32 *mv = &sc->method, *av = &sc->agent;
+
+	*mv = NM_WIRE_SCAN;
+	*av = NM_WIRE_SCAN;
+	for (__u32 i = 0; i < NM_WIRE_SCAN && i < m; i++) {
+		if (sc->c[i] != '"')
 			continue;
-		sc->pos = i + 9 + tail2;
-		break;
+		if (*mv == NM_WIRE_SCAN && key_at(sc->c, i, method, 1))
+			*mv = i + 10;
+		if (*av == NM_WIRE_SCAN && key_at(sc->c, i, agent, 0))
+			*av = i + 9;
 	}
-	i = *(volatile __u32 *)&sc->pos;
-	return i < NM_WIRE_SCAN ? i : NM_WIRE_SCAN;
 }
 
 /* 0 if v is the method a miner opens a session with: Monero-style login,
@@ -272,26 +276,29 @@ static __always_inline __u32 agent_miss(const __u8 *c, __u32 a)
 	       MISS(c, a, "cgminer") & MISS(c, a, "bfgminer");
 }
 
-/* Where in sc->c (of *m bytes) the Stratum evidence begins (the method's
+/* Where in sc->c (of sc->m bytes) the Stratum evidence begins (the method's
  * value, else the agent's), or -1: sc->b[0..n) is no JSON object, or
  * holds neither. */
-static __always_inline int stratum_match(struct scratch *sc, __u32 n, __u32 *m)
+static __always_inline int stratum_match(struct scratch *sc, __u32 n)
 {
-	__u32 i = 0, v;
+	/* volatile: a value clang would carry into compact()'s first
+	 * iteration splits the verifier's walk of it five ways */
+	__u8 first = *(volatile __u8 *)&sc->b[0];
+	__u32 v;
 
-	/* most first data is no JSON object and leaves here */
-#pragma unroll
-	for (int k = 0; k < 4; k++)
-		if (i < n && (sc->b[i] == ' ' || sc->b[i] == '\r' || sc->b[i] == '\n'))
-			i++;
-	if (!(i < n && sc->b[i] == '{'))
+	/* most first data is no JSON object and leaves here (a message may
+	 * start with whitespace: the copy below tells) */
+	if (first != '{' && first != ' ' && first != '\r' && first != '\n' && first != '\t')
 		return -1;
-	*m = compact(sc, n);
-	v = value_of(sc, *m, "\"method\"", 1);
+	asm volatile("" ::: "memory");
+	compact(sc, n);
+	if (sc->c[0] != '{')
+		return -1;
+	find_keys(sc, *(volatile __u32 *)&sc->m);
+	v = *(volatile __u32 *)&sc->method;
 	if (v < NM_WIRE_SCAN && !method_miss(sc->c, v))
 		return (int)v;
-	/* `"agent":` is 8 bytes with its colon */
-	v = value_of(sc, *m, "\"agent\":", 0);
+	v = *(volatile __u32 *)&sc->agent;
 	if (v < NM_WIRE_SCAN && !agent_miss(sc->c, v))
 		return (int)v;
 	return -1;
@@ -302,12 +309,14 @@ static __always_inline int stratum_match(struct scratch *sc, __u32 n, __u32 *m)
 /* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit)
  * pass. The excerpt is src[start..len) (src holds NM_WIRE_SCAN bytes at
  * least, len <= NM_WIRE_SCAN), at most NM_WIRE_EXCERPT bytes; match: where
- * the evidence begins inside it. Kills the sender when it is the owner
+ * the evidence begins inside it. Stops the sender when it is the owner
  * and this kernel lets the program signal. */
 static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p,
-				 struct owner *o, __u8 reason, const __u8 *src, __u32 start,
-				 __u32 len, __u32 match)
+				 __u8 reason, const __u8 *src, __u32 start, __u32 len, __u32 match)
 {
+	/* looked up here, not carried through the matcher: one verifier
+	 * walk of it instead of one with an owner and one without */
+	struct owner *o = know_task ? bpf_sk_storage_get(&owners, sk, 0, 0) : 0;
 	struct nm_wire_event *e;
 	__u64 id;
 
@@ -355,11 +364,16 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	if (!audit) {
 		e->flags |= NM_WIRE_DROPPED;
 		/* the sender is the owner in its own system call: stop it
-		 * before its next send (a retransmit from softirq names some
-		 * other task and is only dropped) */
+		 * before its next instruction (a retransmit from softirq
+		 * names some other task and is only dropped). SIGSTOP, not
+		 * SIGKILL, as the exec detector freezes: user space then
+		 * kills it with its descendants (a killed process's children
+		 * are reparented before user space could find them), or
+		 * resumes it when allowedExecutables, an allow pattern or an
+		 * exemption spares it. */
 		if (know_task && can_signal && o && e->sender_tgid == o->tgid &&
-		    !bpf_send_signal(SIGKILL))
-			e->flags |= NM_WIRE_KILLED;
+		    !bpf_send_signal(SIGSTOP))
+			e->flags |= NM_WIRE_STOPPED;
 	}
 	bpf_ringbuf_submit(e, 0);
 	return audit ? 1 : 0;
@@ -374,7 +388,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
  * longer than the excerpt (the banned suffix is what names the entry),
  * match_off then saying how much is left out. */
 static __always_inline int dns_check(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p,
-				     struct owner *o, __u32 off, __u32 len)
+				     __u32 off, __u32 len)
 {
 	struct dns_hit hit;
 	__u32 start = 1;
@@ -385,7 +399,7 @@ static __always_inline int dns_check(struct __sk_buff *skb, struct bpf_sock *sk,
 	if (hit.len > NM_WIRE_EXCERPT)
 		start = hit.len + 1 - NM_WIRE_EXCERPT;
 	/* match_off: how many bytes of the name the excerpt leaves out */
-	return block(skb, sk, p, o, NM_WIRE_DOMAIN, hit.buf, start, hit.len + 1, start - 1);
+	return block(skb, sk, p, NM_WIRE_DOMAIN, hit.buf, start, hit.len + 1, start - 1);
 }
 
 /* The first data of a TCP connection (nothing acked yet). */
@@ -397,12 +411,12 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 	struct scratch *sc;
 	int at;
 
-	if (o && (o->flags & OWN_BANNED))
+	if (o && (o->flags & OWN_BANNED) && !audit)
 		return 0;       /* a retransmit, or more after the match: the pool gets nothing */
 	if (!set)
 		return 1;
 	if (p->dport == 53 && set->domain && p->len > 2)
-		return dns_check(skb, sk, p, o, p->data + 2, p->len - 2);
+		return dns_check(skb, sk, p, p->data + 2, p->len - 2);
 	if (!set->stratum)
 		return 1;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -413,15 +427,22 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 		n = NM_WIRE_SCAN;
 	if (n == 0 || bpf_skb_load_bytes(skb, p->data, sc->b, ((n - 1) & SCAN_MASK) + 1))
 		return 1;
-	at = stratum_match(sc, n, &m);
+	/* through the map: the verifier then walks the matcher once, not
+	 * once for a full NM_WIRE_SCAN and once for less */
+	sc->n = n;
+	n = *(volatile __u32 *)&sc->n;
+	at = stratum_match(sc, n);
 	if (at < 0)
 		return 1;
+	/* read back, not carried: each exit of the matcher's loops knows
+	 * the length differently, and would be walked on its own */
+	m = *(volatile __u32 *)&sc->m;
 	stat_inc(NM_WIRE_STAT_STRATUM);
 	/* the excerpt shows the start of the message unless the match lies
 	 * past most of it */
 	if (at > NM_WIRE_EXCERPT - 48)
 		start = (__u32)at - 32;
-	return block(skb, sk, p, o, NM_WIRE_STRATUM, sc->c, start, m, (__u32)at - start);
+	return block(skb, sk, p, NM_WIRE_STRATUM, sc->c, start, m, (__u32)at - start);
 }
 
 SEC("cgroup_skb/egress")
@@ -460,8 +481,7 @@ int wire_egress(struct __sk_buff *skb)
 		/* sendmsg() sends a datagram in the sender's own call: the
 		 * owner just noted is current, unless another process shares
 		 * the socket (it is killed in user space then) */
-		return dns_check(skb, sk, &p, know_task ? bpf_sk_storage_get(&owners, sk, 0, 0) : 0,
-				 p.data, p.len);
+		return dns_check(skb, sk, &p, p.data, p.len);
 	}
 	if (p.syn)
 		owner_note(sk);

@@ -50,7 +50,7 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 		json_object_set_new(o, "sender", s);
 	}
 	json_object_set_new(o, "dropped", json_boolean(ev->flags & NM_WIRE_DROPPED));
-	json_object_set_new(o, "killed_in_kernel", json_boolean(ev->flags & NM_WIRE_KILLED));
+	json_object_set_new(o, "stopped_in_kernel", json_boolean(ev->flags & NM_WIRE_STOPPED));
 	return o;
 }
 
@@ -68,7 +68,7 @@ static json_t *evidence(const struct net_respond *r, const struct nm_wire_event 
 }
 
 /* No process to act on: the kernel could not name the owner, or the owner
- * is gone (killed by the program, or exited). */
+ * is gone. */
 static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
 {
 	json_t *o = evidence(r, ev);
@@ -82,8 +82,7 @@ static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *e
 		log_set_int(o, "pid", ev->tgid);
 		log_set_str(o, "comm", comm);
 	}
-	log_set_str(o, "action", r->act->audit ? "audit" :
-		    (ev->flags & NM_WIRE_KILLED) ? "killed" : "dropped");
+	log_set_str(o, "action", r->act->audit ? "audit" : "dropped");
 	log_emit_event(o, "info", ev->tgid ? "Blocked mining traffic of a process that is gone" :
 		       "Blocked mining traffic");
 }
@@ -98,6 +97,16 @@ void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 		r->repeats++;
 		return;
 	}
-	if (!ev->tgid || flag_respond(r->act, *r->policy, &s, evidence(r, ev), 0) == -ESRCH)
+	if (!ev->tgid) {
 		log_kernel_only(r, ev);
+		return;
+	}
+	if (flag_respond(r->act, *r->policy, &s, evidence(r, ev), 0) == -ESRCH) {
+		log_kernel_only(r, ev);
+		return;
+	}
+	/* stopped by the program and still there: spared (an allow pattern,
+	 * allowedExecutables, an exempt container), or the kill was refused */
+	if (ev->flags & NM_WIRE_STOPPED)
+		action_resume(r->act, &s);
 }

@@ -10,14 +10,14 @@
 /* Acts on ev through r (its policy, actions and repeat memory): the owner
  * is spared by allowedExecutables or an allow pattern, else killed with
  * its descendants (audit: reported), logged with source "network", reason
- * and evidence. An owner the program killed already, gone from /proc, is
- * logged from what the kernel said; an event without an owner (a kernel
+ * and evidence; one the program stopped and that was spared is resumed.
+ * An owner gone from /proc is logged from what the kernel said; an event without an owner (a kernel
  * whose program cannot ask) is logged by cgroup and uid. */
 void wire_respond(struct net_respond *r, const struct nm_wire_event *ev);
 
 /* The evidence of ev as a JSON object: reason, destination, the matched
  * bytes (escaped), sender when it is not the owner, dropped,
- * killed_in_kernel. */
+ * stopped_in_kernel. */
 json_t *wire_evidence(const struct nm_wire_event *ev);
 
 #endif

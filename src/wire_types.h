@@ -23,7 +23,7 @@ enum nm_wire_reason {
 
 /* Flags of an event. */
 #define NM_WIRE_DROPPED 1u      /* the packet was dropped (not audit mode) */
-#define NM_WIRE_KILLED 2u       /* SIGKILL sent by the program to the sender, the owner */
+#define NM_WIRE_STOPPED 2u      /* SIGSTOP sent by the program to the sender, the owner */
 #define NM_WIRE_MAPPED 4u       /* an IPv6 socket to a v4-mapped address (IPv4 on the wire) */
 #define NM_WIRE_OWNED 8u        /* owner fields are set (seen at connect) */
 #define NM_WIRE_SENDER 16u      /* sender fields are set (a process context) */

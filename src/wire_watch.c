@@ -3,10 +3,10 @@
  * detector.
  *
  * Scope as in net_watch.c: one cgroup_skb/egress link per --scope-cgroup
- * cgroup (the v2 root without one), so the kernel's hierarchy decides which
- * sockets' packets the program sees. Variants, best first: the program
- * names the owner and kills it when it catches it sending
- * (bpf_send_signal); names it, user space kills; cannot ask who the
+ * cgroup (the v2 root without one; cgroup_attach.c), so the kernel's
+ * hierarchy decides which sockets' packets the program sees. Variants, best first: the program
+ * names the owner and stops it when it catches it sending
+ * (bpf_send_signal(SIGSTOP), user space kills); names it, user space kills; cannot ask who the
  * current task is (owners unknown in the kernel). Each is a load with
  * rodata flags that turn the refused helper calls into dead code. */
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
+#include "cgroup_attach.h"
 #include "domain_map.h"
 #include "percpu.h"
 #include "scope_types.h"
@@ -102,31 +103,10 @@ static int load_best(struct wire_watch *w, const struct wire_watch_opts *o, char
 static int attach(struct wire_watch *w, const struct wire_watch_opts *o, char *err,
 		  size_t errlen)
 {
-	unsigned int n = o->nscopes ? o->nscopes : 1;
-	char path[8192];
+	struct bpf_program *prog = w->skel->progs.wire_egress;
 
-	for (unsigned int i = 0; i < n && i < NM_SCOPE_MAX; i++) {
-		struct bpf_link *l;
-		int cg, e;
-
-		snprintf(path, sizeof(path), "%s%s", o->mount, o->nscopes ? o->scopes[i] : "");
-		cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cg < 0) {
-			e = -errno;
-			snprintf(err, errlen, "failed to open cgroup %s: %s", path, strerror(-e));
-			return e;
-		}
-		l = bpf_program__attach_cgroup(w->skel->progs.wire_egress, cg);
-		e = l ? 0 : -errno;
-		close(cg);
-		if (!l) {
-			snprintf(err, errlen, "failed to attach cgroup_skb/egress to cgroup %s: %s",
-				 path, strerror(-e));
-			return e;
-		}
-		w->links[w->nlinks++] = l;
-	}
-	return 0;
+	return cgroup_attach_scopes(&prog, 1, o->mount, o->scopes, o->nscopes, w->links,
+				    &w->nlinks, NM_SCOPE_MAX, err, errlen);
 }
 
 static int write_settings(struct wire_watch *w)
@@ -185,7 +165,7 @@ const char *wire_watch_variant(const struct wire_watch *w)
 {
 	if (!w->know_task)
 		return "stratum-drop-anon";
-	return w->can_signal ? "stratum-kill" : "stratum-drop";
+	return w->can_signal ? "stratum-stop" : "stratum-drop";
 }
 
 const char *wire_watch_why(const struct wire_watch *w)

@@ -32,9 +32,9 @@ struct wire_watch_opts {
 struct wire_watch *wire_watch_open(const struct wire_watch_opts *o, char *err, size_t errlen);
 void wire_watch_close(struct wire_watch *w);
 
-/* "stratum-kill": the program kills an owner caught sending; "stratum-drop":
- * it drops and names the owner, user space kills; "stratum-drop-anon": it
- * drops, but this kernel cannot tell it the owner. */
+/* "stratum-stop": the program stops an owner caught sending (user space
+ * kills); "stratum-drop": it drops and names the owner, user space kills;
+ * "stratum-drop-anon": it drops, but this kernel cannot tell it the owner. */
 const char *wire_watch_variant(const struct wire_watch *w);
 /* Why the variant is not the best one ("" when it is). */
 const char *wire_watch_why(const struct wire_watch *w);

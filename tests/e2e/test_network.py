@@ -148,7 +148,7 @@ def test_tcp_v4_blocked_and_killed(start_daemon, scope, spawner, pools, banned):
     d = start_daemon(config(banned, ["127.0.0.2"]),
                      args=["--metrics-listen", f"127.0.0.1:{port}"])
     assert d.started["features"]["detectors"]["network"]["variant"] == \
-        "connect-kill+stratum-kill", d.started
+        "connect-kill+stratum-stop", d.started
     assert d.started["banned_addresses_ipv4"] == 1
     assert {"net_connect4", "net_connect6", "net_sendmsg4", "net_sendmsg6"} <= \
         set(d.started["features"]["programs"]), d.started
@@ -158,7 +158,7 @@ def test_tcp_v4_blocked_and_killed(start_daemon, scope, spawner, pools, banned):
     assert ev["banned_address_at"].endswith("config.json:1")
     assert "python3" in ev["exe"]
     _, m = scrape(port)
-    assert m['nomine_detector_info{detector="network",variant="connect-kill+stratum-kill"}'] == 1
+    assert m['nomine_detector_info{detector="network",variant="connect-kill+stratum-stop"}'] == 1
     assert m['nomine_detector_refused{detector="network"}'] == 0
     assert m["nomine_network_calls_banned_total"] == 1
     assert m["nomine_network_calls_checked_total"] >= 1
@@ -331,7 +331,7 @@ def test_unattributed_variant_still_refuses(start_daemon, scope, spawner, pools,
     pool = pools("tcp", "127.0.0.2")
     d = start_daemon(config(banned, ["127.0.0.2"]), env={"NOMINE_TEST_NET_NO_CALLER": "1"})
     net = d.started["features"]["detectors"]["network"]
-    assert net["variant"] == "connect-deny+stratum-kill" and net["why"], net
+    assert net["variant"] == "connect-deny+stratum-stop" and net["why"], net
     p, out = call(spawner, scope, "tcp", "127.0.0.2", pool.port)
     assert p.returncode == 0 and f"error {errno.EPERM}" in out, (p.returncode, out)
     assert pool.received() == []

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from test_metrics import free_port, scrape
+from test_network import has_ipv6_loopback
 
 XMRIG_LOGIN = (b'{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":'
                b'"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2'
@@ -25,6 +26,7 @@ HTTP = b"GET / HTTP/1.1\r\nHost: pool\r\nUser-Agent: curl\r\n\r\n"
 CLIENT = r"""
 import os, socket, sys, threading, time
 host, port, data = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+data = data or bytes(range(256)) * int(os.environ.get("BULK", "0"))
 mode = os.environ.get("MODE", "")
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
@@ -122,9 +124,12 @@ def config(banned, **kw):
 
 
 def send(spawner, cg, host, port, data, mode="", linger="5"):
+    """Runs the client in cg sending data (too long for argv: made by the
+    client, which sends bytes(range(256)) repeated)."""
+    bulk = str(len(data) // 256) if len(data) > 65536 else "0"
     p, out, _, _ = spawner.run(cg, ["/usr/bin/python3", "-c", CLIENT, host, str(port),
-                                    data.hex()],
-                               env={"MODE": mode, "LINGER": linger}, timeout=30)
+                                    "" if bulk != "0" else data.hex()],
+                               env={"MODE": mode, "LINGER": linger, "BULK": bulk}, timeout=30)
     return p, out.decode()
 
 
@@ -143,7 +148,7 @@ def assert_stratum_blocked(d, spawner, scope, pool, host, data=XMRIG_LOGIN, dest
     assert ev["destination"]["port"] == pool.port, ev
     assert ev["destination"]["protocol"] == "tcp", ev
     assert ev["dropped"] is True, ev
-    assert "python3" in ev.get("exe", ev.get("comm", "")), ev
+    assert "python3" in ev["exe"], ev
     return ev
 
 
@@ -152,13 +157,181 @@ def test_xmrig_login_v4_dropped_and_killed(start_daemon, scope, spawner, pools, 
     port = free_port()
     d = start_daemon(config(banned), args=["--metrics-listen", f"127.0.0.1:{port}"])
     net = d.started["features"]["detectors"]["network"]
-    assert net["variant"] == "connect-kill+stratum-kill", net
+    assert net["variant"] == "connect-kill+stratum-stop", net
     assert "wire_egress" in d.started["features"]["programs"], d.started
     ev = assert_stratum_blocked(d, spawner, scope, pool, "127.0.0.1")
     assert ev["destination"]["v4_mapped"] is False, ev
-    assert ev["killed_in_kernel"] is True, ev
+    assert ev["stopped_in_kernel"] is True, ev
+    assert ev["action"] == "killed", ev
     assert '"method":"login"' in ev["matched"], ev
     _, m = scrape(port)
     assert m["nomine_network_stratum_matches_total"] >= 1
     assert m["nomine_network_packets_inspected_total"] >= 1
     assert m["nomine_network_packet_events_lost_total"] == 0
+
+
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")
+def test_xmrig_login_v6_dropped(start_daemon, scope, spawner, pools, banned):
+    pool = pools("::1")
+    d = start_daemon(config(banned))
+    ev = assert_stratum_blocked(d, spawner, scope, pool, "::1")
+    assert ev["destination"]["v4_mapped"] is False, ev
+
+
+def test_v4_mapped_socket_dropped_and_flagged(start_daemon, scope, spawner, pools, banned):
+    """An AF_INET6 socket to ::ffff:127.0.0.1 sends IPv4 packets: the
+    program sees IPv4 and says the socket was IPv6."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    ev = assert_stratum_blocked(d, spawner, scope, pool, "::ffff:127.0.0.1", dest="127.0.0.1")
+    assert ev["destination"]["v4_mapped"] is True, ev
+
+
+def test_subscribe_with_json_whitespace(start_daemon, scope, spawner, pools, banned):
+    """Bitcoin-style mining.subscribe, spaces and a newline around the
+    colon, to whatever port the pool listens on (no port list)."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    ev = assert_stratum_blocked(d, spawner, scope, pool, "127.0.0.1", data=SUBSCRIBE)
+    assert "mining.subscribe" in ev["matched"], ev
+    assert ev["matched"].startswith('{"id":1,"method":'), ev   # whitespace taken out
+
+
+def test_agent_alone_matches(start_daemon, scope, spawner, pools, banned):
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    data = b'{"id":7,"method":"keepalived","params":{"agent":"xmr-stak/2.10.8"}}\n'
+    ev = assert_stratum_blocked(d, spawner, scope, pool, "127.0.0.1", data=data)
+    assert ev["matched"][ev["matched_at"]:].startswith("xmr-stak"), ev
+
+
+def test_benign_traffic_untouched(start_daemon, scope, spawner, pools, banned):
+    """HTTP, a JSON-RPC call that is not a pool's, and 8 MiB of bulk data go
+    through byte for byte; no event."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    bulk = bytes(range(256)) * (8 << 12)
+    for data in (HTTP, b'{"jsonrpc":"2.0","method":"getblocktemplate","id":1}\n', bulk):
+        before = len(pool.received(wait=0))
+        p, out = send(spawner, scope, "127.0.0.1", pool.port, data, linger="0")
+        assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+        deadline = time.monotonic() + 10
+        while len(pool.received(wait=0.05)) < before + len(data) and \
+                time.monotonic() < deadline:
+            pass
+        assert pool.received(wait=0)[before:] == data
+    time.sleep(0.3)
+    assert not d.find(lambda e: e.get("source") == "network"), d.dump()
+
+
+def test_audit_mode_lets_bytes_through_and_reports(start_daemon, scope, spawner, pools,
+                                                   banned):
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned), args=["--audit"])
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, linger="0")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == XMRIG_LOGIN
+    ev = stratum_event(d, p.pid)
+    assert ev["action"] == "audit", ev
+    assert ev["dropped"] is False and ev["stopped_in_kernel"] is False, ev
+
+
+def test_stratum_detection_off_and_reload(start_daemon, scope, spawner, pools, banned):
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned, stratumDetection=False))
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, linger="0")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == XMRIG_LOGIN
+    assert not d.find(lambda e: e.get("source") == "network"), d.dump()
+    # flipped on by a reload: the program stays attached, a map flag turns
+    mark = d.mark()
+    d.write_config("config.json", config(banned, stratumDetection=True))
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, what="the reload")
+    pool2 = pools("127.0.0.1")
+    assert_stratum_blocked(d, spawner, scope, pool2, "127.0.0.1", since=mark)
+    # and off again
+    mark = d.mark()
+    d.write_config("config.json", config(banned, stratumDetection=False))
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, what="the reload")
+    pool3 = pools("127.0.0.1")
+    p, out = send(spawner, scope, "127.0.0.1", pool3.port, XMRIG_LOGIN, linger="0")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool3.received() == XMRIG_LOGIN
+
+
+def test_out_of_scope_untouched(start_daemon, make_cgroup, spawner, pools, banned):
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    outside = make_cgroup("outside")
+    p, out = send(spawner, outside, "127.0.0.1", pool.port, XMRIG_LOGIN, linger="0")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == XMRIG_LOGIN
+    time.sleep(0.3)
+    assert not d.find(lambda e: e.get("source") == "network"), d.dump()
+
+
+def test_thread_sender_is_the_owner(start_daemon, scope, spawner, pools, banned):
+    """A thread of the process that connected sends: same process, stopped
+    in the kernel, killed."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, mode="thread")
+    assert p.returncode == -9, (p.returncode, out)
+    assert pool.received() == b""
+    ev = stratum_event(d, p.pid)
+    assert ev["stopped_in_kernel"] is True and "sender" not in ev, ev
+
+
+def test_forked_child_sending_on_parents_socket(start_daemon, scope, spawner, pools, banned):
+    """The owner is the process that connected: a child writing on the
+    inherited socket is named as the sender, not stopped by the kernel
+    (not the owner), and dies with the owner as its descendant."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned))
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, mode="child")
+    assert p.returncode == -9, (p.returncode, out)
+    assert pool.received() == b""
+    ev = stratum_event(d, p.pid)
+    assert ev["sender"]["pid"] != p.pid and ev["sender"]["comm"] == "python3", ev
+    assert ev["stopped_in_kernel"] is False, ev
+    assert ev["action"] == "killed" and ev["descendants_killed"] >= 1, ev
+    assert not scope.wait_empty(3)
+
+
+def test_allowed_executable_resumed(start_daemon, scope, spawner, pools, banned):
+    """Stopped by the kernel, spared by allowedExecutables: resumed; its
+    Stratum stays dropped."""
+    import os
+    pool = pools("127.0.0.1")
+    exe = os.path.realpath("/usr/bin/python3")
+    d = start_daemon(config(banned, allowedExecutables=[exe]))
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, linger="1")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == b""
+    ev = stratum_event(d, p.pid)
+    assert ev["action"] == "spared" and ev["stopped_in_kernel"] is True, ev
+
+
+def test_variant_without_signal(start_daemon, scope, spawner, pools, banned):
+    """Kernels that refuse bpf_send_signal in cgroup_skb: dropped, named,
+    killed from user space."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned), env={"NOMINE_TEST_WIRE_NO_SIGNAL": "1"})
+    net = d.started["features"]["detectors"]["network"]
+    assert net["variant"] == "connect-kill+stratum-drop" and "NO_SIGNAL" in net["why"], net
+    ev = assert_stratum_blocked(d, spawner, scope, pool, "127.0.0.1")
+    assert ev["stopped_in_kernel"] is False and ev["action"] == "killed", ev
+
+
+def test_variant_without_task_helpers(start_daemon, scope, spawner, pools, banned):
+    """Kernels whose cgroup_skb programs cannot ask for the current task:
+    dropped and reported by cgroup and uid; nobody is named or killed."""
+    pool = pools("127.0.0.1")
+    d = start_daemon(config(banned), env={"NOMINE_TEST_WIRE_NO_TASK": "1"})
+    net = d.started["features"]["detectors"]["network"]
+    assert net["variant"] == "connect-kill+stratum-drop-anon", net
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, linger="0")
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    assert pool.received() == b""
+    ev = d.wait_for(lambda e: e.get("reason") == "stratum", what="the event")
+    assert ev["action"] == "dropped" and ev["cgroup_id"] > 0 and "pid" not in ev, ev
