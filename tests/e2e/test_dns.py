@@ -87,8 +87,21 @@ try:
         r = s.recv(4096)
     else:
         s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(2)
+        split = os.environ.get("TCP_SPLIT", "")
+        if split == "nodelay":
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         s.connect((host, 53))
-        s.sendall(struct.pack("!H", len(q)) + q)
+        if os.environ.get("RAW"):
+            s.sendall(bytes.fromhex(os.environ["RAW"]))
+        elif split:
+            # the length alone, then the message: after its ACK (Nagle
+            # would hold the message until then anyway), or right away
+            s.sendall(struct.pack("!H", len(q)))
+            if split == "acked":
+                time.sleep(0.3)
+            s.sendall(q)
+        else:
+            s.sendall(struct.pack("!H", len(q)) + q)
         r = s.recv(4096)[2:]
     print("answered" if r[:2] == b"\x12\x34" else "bad answer", flush=True)
 except socket.timeout:
@@ -146,10 +159,11 @@ def resolver(tmp_path):
     r.close()
 
 
-def ask(spawner, cg, resolver, proto, host, name, linger="0"):
+def ask(spawner, cg, resolver, proto, host, name, linger="0", **extra):
     """Runs the client in cg and in the resolver's namespace; returns
-    (Popen, stdout text)."""
-    env = {"CLIENT_LINGER": linger, "CLIENT_CHILD": "1" if float(linger) >= 10 else "0"}
+    (Popen, stdout text). extra: TCP_SPLIT ("acked", "nodelay"), RAW (hex
+    bytes to send instead of a query)."""
+    env = {"CLIENT_LINGER": linger, "CLIENT_CHILD": "1" if float(linger) >= 10 else "0", **extra}
     p, out, _, _ = spawner.run(cg, ["ip", "netns", "exec", resolver.ns, "/usr/bin/python3",
                                     "-c", CLIENT, proto, host, name.encode().hex()], env=env,
                                timeout=30)
@@ -171,10 +185,11 @@ def assert_answered(spawner, cg, resolver, proto, host, name):
     assert resolver.received() == [f"{proto} {name}"]
 
 
-def assert_dropped(d, spawner, scope, resolver, proto, host, name, banned_entry, since=0):
+def assert_dropped(d, spawner, scope, resolver, proto, host, name, banned_entry, since=0,
+                   **extra):
     """The query leaves nothing at the resolver, the client is killed with
     its child, and the event names the query and the banned entry."""
-    p, out = ask(spawner, scope, resolver, proto, host, name, linger="10")
+    p, out = ask(spawner, scope, resolver, proto, host, name, linger="10", **extra)
     assert p.returncode == -signal.SIGKILL, f"client ended {p.returncode}, said {out!r}\n{d.dump()}"
     if proto == "udp":
         # the kill may come before (or while) the client prints its EPERM
@@ -228,6 +243,35 @@ def test_tcp_query_dropped(start_daemon, scope, spawner, resolver, banned):
     d = start_daemon(config(banned, [pool]))
     assert_dropped(d, spawner, scope, resolver, "tcp", "127.0.0.1", "b." + pool, pool)
     assert_answered(spawner, scope, resolver, "tcp", "127.0.0.1", "example.org")
+
+
+@pytest.mark.parametrize("split", ["acked", "nodelay"])
+def test_tcp_length_sent_apart(start_daemon, scope, spawner, resolver, banned, split):
+    """The 2-byte length in a segment of its own: the query that follows
+    (after the length was acked, or at once with TCP_NODELAY) is judged
+    where it starts, and dropped."""
+    pool = pool_name()
+    d = start_daemon(config(banned, [pool]))
+    assert_dropped(d, spawner, scope, resolver, "tcp", "127.0.0.1", "x." + pool, pool,
+                   TCP_SPLIT=split)
+    p, out = ask(spawner, scope, resolver, "tcp", "127.0.0.1", "example.org", TCP_SPLIT=split)
+    assert p.returncode == 0 and out == "answered\n", (p.returncode, out)
+    assert resolver.received() == ["tcp example.org"]
+
+
+def test_stratum_to_port_53_still_caught(start_daemon, scope, spawner, resolver, banned):
+    """A pool listening on port 53: a login that is no banned query goes on
+    to the Stratum match."""
+    login = (b'{"id":1,"jsonrpc":"2.0","method":"login","params":{"login":"x",'
+             b'"pass":"x","agent":"XMRig/6.21.0"}}\n')
+    d = start_daemon(config(banned, [pool_name()]))
+    p, out = ask(spawner, scope, resolver, "tcp", "127.0.0.1", "unused.example", linger="10",
+                 RAW=login.hex())
+    assert p.returncode == -signal.SIGKILL, (p.returncode, out, d.dump())
+    assert not [g for g in resolver.received() if g.startswith("tcp ")]
+    ev = d.wait_for(lambda e: e.get("source") == "network" and e.get("pid") == p.pid,
+                    what="the Stratum event")
+    assert ev["reason"] == "stratum", ev
 
 
 def test_audit_lets_the_query_through_and_reports(start_daemon, scope, spawner, resolver,
