@@ -41,6 +41,11 @@ struct dns_scratch {
 	unsigned char buf[NM_DOMAIN_WIRE_MAX + 1];
 	unsigned char bound[NM_DOMAIN_WIRE_MAX + 1];
 	__u32 hit, entry;       /* what dns_suffixes found */
+	/* the DNS header and the lookup key: here, not on a stack the
+	 * packet program nearly fills (512 bytes for both together) */
+	unsigned char hdr[12];
+	__u32 end;
+	__u64 key;
 };
 
 struct {
@@ -120,22 +125,30 @@ static __always_inline __u32 dns_qname_labels(struct dns_scratch *s, __u32 want)
  * kept in memory, not in a register it would then track both ways. */
 static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 end)
 {
-	__u64 h = domain_seed;
 	__u32 *v;
 
+	/* the hash and the end live in the scratch, not in registers: with
+	 * the loop's own values they would spill to a stack the packet
+	 * program leaves 40 bytes of */
 	s->hit = 0;
+	s->key = domain_seed;
+	s->end = end;
 	for (__u32 k = NM_DOMAIN_WIRE_MAX - 1; k >= 1; k--) {
 		/* all ones while k < end (inside the name), else 0; in
-		 * assembly, or clang makes it the branch this avoids */
-		__u64 m = k, e = end;
+		 * assembly, or clang makes it the branch this avoids, and
+		 * end read there: clang would read it at the loop's end,
+		 * falling through into its head, a back-edge 5.10 refuses */
+		__u64 m = k, e;
 		__u32 i = dns_idx(k);
 		unsigned char c = s->buf[i];
 
-		asm volatile("%[m] -= %[e]\n\t%[m] s>>= 63" : [m] "+r"(m) : [e] "r"(e));
+		asm volatile("%[e] = *(u32 *)(%[s] + %[o])\n\t%[m] -= %[e]\n\t%[m] s>>= 63"
+			     : [m] "+r"(m), [e] "=&r"(e)
+			     : [s] "r"(s), [o] "i"(__builtin_offsetof(struct dns_scratch, end)));
 		if (s->bound[i] & m) {
 			/* later hits (longer suffixes) overwrite: the event
 			 * names the longest, as user space does */
-			v = bpf_map_lookup_elem(set, &h);
+			v = bpf_map_lookup_elem(set, &s->key);
 			if (v) {
 				s->entry = *v;
 				s->hit = 1;
@@ -147,9 +160,9 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
 				c = 0;
 		}
 		s->buf[i] = c;
-		h = (nm_domain_step(h, c) & m) | (h & ~m);
+		s->key = (nm_domain_step(s->key, c) & m) | (s->key & ~m);
 	}
-	v = bpf_map_lookup_elem(set, &h);
+	v = bpf_map_lookup_elem(set, &s->key);
 	if (v) {
 		s->entry = *v;
 		s->hit = 1;
@@ -170,7 +183,6 @@ static __always_inline int dns_suffixes(void *set, struct dns_scratch *s, __u32 
  * wire.bpf.c's two call sites it took the program past 1M instructions). */
 __noinline int dns_query_banned(struct __sk_buff *skb, __u32 off, __u32 len)
 {
-	unsigned char hdr[DNS_HDR_LEN];
 	struct dns_scratch *s;
 	__u32 zero = 0, end;
 	__u64 want;
@@ -181,13 +193,11 @@ __noinline int dns_query_banned(struct __sk_buff *skb, __u32 off, __u32 len)
 	set = bpf_map_lookup_elem(&banned_domains, &zero);
 	if (!set || len <= DNS_HDR_LEN || off > 0xffff)
 		return 0;
-	if (bpf_skb_load_bytes(skb, off, hdr, sizeof(hdr)))
-		return 0;
-	if ((hdr[2] & DNS_QR) || (hdr[4] == 0 && hdr[5] == 0))
-		return 0;       /* a response, or no question */
 	s = bpf_map_lookup_elem(&dns_scratch, &zero);
-	if (!s)
+	if (!s || bpf_skb_load_bytes(skb, off, s->hdr, sizeof(s->hdr)))
 		return 0;
+	if ((s->hdr[2] & DNS_QR) || (s->hdr[4] == 0 && s->hdr[5] == 0))
+		return 0;       /* a response, or no question */
 	want = len - DNS_HDR_LEN;
 	if (want > NM_DOMAIN_WIRE_MAX)
 		want = NM_DOMAIN_WIRE_MAX;

@@ -156,12 +156,13 @@ void net_detector_open(struct net_detector *nd, struct net_watch_opts *o, struct
 	nd->nr.act = act;
 	nd->nr.policy = policy;
 	nd->nr.list = &nd->list;
+	nd->nr.cgroup_mount = o->mount;
 	open_parts(nd, o, wo);
 	if (nd->wire_why[0] && nd->why[0])
 		snprintf(nd->why + strlen(nd->why), sizeof(nd->why) - strlen(nd->why),
-			 "; packet program: %.300s", nd->wire_why);
+			 "; %.300s", nd->wire_why);
 	else if (nd->wire_why[0])
-		snprintf(nd->why, sizeof(nd->why), "packet program: %.600s", nd->wire_why);
+		snprintf(nd->why, sizeof(nd->why), "%.600s", nd->wire_why);
 	if (!nd->nw && !nd->ww)
 		snprintf(nd->variant, sizeof(nd->variant), "%s", nd->disabled ? "disabled" : "none");
 	else

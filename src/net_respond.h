@@ -14,6 +14,7 @@ struct net_respond {
 	struct action_ctx *act;
 	struct policy *const *policy;       /* the daemon's, in force */
 	const struct net_list *list;        /* the networks in force */
+	const char *cgroup_mount;           /* the v2 mount, for sock_owner_find */
 	struct {
 		uint32_t tgid;
 		uint64_t ts_ns;

@@ -27,6 +27,9 @@ const volatile __u32 audit;        /* report only: nothing dropped, nobody signa
  * this 0 (the branches are then dead code the verifier skips); owners are
  * then unknown in the kernel and events carry the socket only. */
 const volatile __u32 know_task = 1;
+/* bpf_get_current_comm in cgroup_skb programs (6.12 gives the pid but not
+ * the name): without it, events carry no names. */
+const volatile __u32 know_comm = 1;
 /* bpf_send_signal in cgroup_skb programs: where refused, the owner runs
  * on until user space kills it. */
 const volatile __u32 can_signal = 1;
@@ -85,7 +88,7 @@ struct pkt {
 	__u32 l4;                       /* offset of the TCP/UDP header */
 	__u32 data;                     /* offset of the payload */
 	__u32 len;                      /* bytes of payload */
-	__u16 dport;                    /* host order */
+	__u16 dport, sport;             /* host order */
 	__u8 family;                    /* 4 or 6 */
 	__u8 protocol;
 	__u8 syn;                       /* a SYN without ACK: the connect */
@@ -129,6 +132,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 			return -1;
 		p->dport = bpf_ntohs(th.dest);
 		p->seq = bpf_ntohl(th.seq);
+		p->sport = bpf_ntohs(th.source);
 		p->syn = th.syn && !th.ack;
 		p->data = p->l4 + (__u32)th.doff * 4;
 	} else if (p->protocol == IPPROTO_UDP) {
@@ -137,6 +141,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		if (bpf_skb_load_bytes(skb, p->l4, &uh, sizeof(uh)))
 			return -1;
 		p->dport = bpf_ntohs(uh.dest);
+		p->sport = bpf_ntohs(uh.source);
 		p->data = p->l4 + sizeof(uh);
 	} else {
 		return -1;
@@ -166,7 +171,8 @@ static __always_inline void owner_note(struct bpf_sock *sk)
 	if (!o)
 		return;
 	o->tgid = id >> 32;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	if (know_comm)
+		bpf_get_current_comm(o->comm, sizeof(o->comm));
 	stat_inc(NM_WIRE_STAT_OWNERS);
 }
 
@@ -174,15 +180,25 @@ static __always_inline void owner_note(struct bpf_sock *sk)
 
 /* The matcher runs in two passes over the first NM_WIRE_SCAN bytes: the
  * bytes are copied without JSON whitespace into sc->c (so
- * `"method" : "login"` reads as `"method":"login"`, zeros after), then each
- * quote there is tried against the fixed patterns. Both passes are written
- * without branches on the data (BPF has no set-on-condition, so every ==
- * is a branch): the verifier walks each iteration once, on one path,
- * instead of stacking a pending branch per compared byte (it gives up past
- * 8192 of them). */
+ * `"method" : "login"` reads as `"method":"login"`, zeros after), then the
+ * first `"method":"` and `"agent":"` there are found, and their values
+ * compared with the patterns once. The copy has no branch on the data
+ * (BPF has no set-on-condition, so every == is a branch) and the search
+ * one per position and key, its hits kept in the map: the verifier walks
+ * each iteration once instead of stacking a pending branch per compared
+ * byte (it gives up past 8192 of them) or a state per hit. */
 
 #define SCAN_MASK (NM_WIRE_SCAN - 1)
 #define PAD 64                  /* zeros after the copy: the longest pattern fits */
+
+/* i & SCAN_MASK in a way clang cannot drop when it knows i is below
+ * NM_WIRE_SCAN: the verifier of 5.10 loses that bound on the way
+ * (clang widens the sum to 64 bits with two shifts) and refuses the access. */
+static __always_inline __u32 bounded(__u32 i)
+{
+	asm volatile("" : "+r"(i));
+	return i & SCAN_MASK;
+}
 
 /* 1 if d (0..255) is not 0, without a branch. */
 static __always_inline __u32 nz(__u32 d)
@@ -197,7 +213,7 @@ static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 l
 
 #pragma unroll
 	for (__u32 k = 0; k < len; k++)
-		d |= c[(i & SCAN_MASK) + k] ^ (__u8)s[k];
+		d |= c[bounded(i) + k] ^ (__u8)s[k];
 	return d;
 }
 
@@ -207,24 +223,27 @@ static __always_inline __u32 diff(const __u8 *c, __u32 i, const char *s, __u32 l
  * PAD zeros after; returns the copy's length (also left in sc->m). */
 static __always_inline __u32 compact(struct scratch *sc, __u32 n)
 {
-	__u32 o = 0;
+	__u32 o = 0, at;
 
 	for (__u32 i = 0; i < NM_WIRE_SCAN && i < n; i++) {
 		__u32 ch = sc->b[i];
 		/* bits 9, 10, 13, 32 of a 64-bit mask, for ch below 64 */
 		__u32 ws = ((0x100002600ull >> (ch & 63)) & 1) & (1 - ((ch + 192) >> 8));
 
-		sc->c[o & SCAN_MASK] = (__u8)ch;
+		sc->c[bounded(o)] = (__u8)ch;
 		o += 1 - ws;
 	}
 	/* through the map: the padding below is then walked once, not once
 	 * per exit of the loop */
 	sc->m = o;
 	o = *(volatile __u32 *)&sc->m;
-	o &= SCAN_MASK | NM_WIRE_SCAN;
+	/* o is 0..NM_WIRE_SCAN; at is o for 1..NM_WIRE_SCAN in a form the
+	 * verifier bounds (an all-whitespace message, o 0, pads past 256:
+	 * nothing is found in a copy of length 0) */
+	at = bounded(o - 1) + 1;
 #pragma unroll
 	for (__u32 k = 0; k < PAD; k++)
-		sc->c[(o & SCAN_MASK) + k] = 0;
+		sc->c[at + k] = 0;
 	return o;
 }
 
@@ -232,6 +251,7 @@ static __always_inline __u32 compact(struct scratch *sc, __u32 n)
  * want holds the colon, 1: it does not). */
 static __always_inline int key_at(const __u8 *c, __u32 i, __u64 want, __u32 tail2)
 {
+	i = bounded(i);
 	return *(const __u64 *)&c[i] == want && (!tail2 || c[i + 8] == ':') &&
 	       c[i + 8 + tail2] == '"';
 }
@@ -252,7 +272,7 @@ static __always_inline void find_keys(struct scratch *sc, __u32 m)
 
 	*mv = NM_WIRE_SCAN;
 	*av = NM_WIRE_SCAN;
-	for (__u32 i = 0; i < NM_WIRE_SCAN && i < m; i++) {
+	for (__u32 i = 1; i < NM_WIRE_SCAN && i < m; i++) {       /* c[0] is '{' */
 		if (sc->c[i] != '"')
 			continue;
 		if (*mv == NM_WIRE_SCAN && key_at(sc->c, i, method, 1))
@@ -297,6 +317,10 @@ static __always_inline int stratum_match(struct scratch *sc, __u32 n)
 	compact(sc, n);
 	if (sc->c[0] != '{')
 		return -1;
+	/* clang would carry the '{' into find_keys's first iteration and
+	 * enter its loop in the middle: a back-edge by fall-through, which
+	 * the verifiers of 5.10 and 6.1 refuse */
+	asm volatile("" ::: "memory");
 	find_keys(sc, *(volatile __u32 *)&sc->m);
 	v = *(volatile __u32 *)&sc->method;
 	if (v < NM_WIRE_SCAN && !method_miss(sc->c, v))
@@ -336,6 +360,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	e->cookie = bpf_get_socket_cookie(skb);
 	e->uid = bpf_get_socket_uid(skb);
 	e->port = p->dport;
+	e->sport = p->sport;
 	e->family = p->family;
 	e->protocol = p->protocol;
 	e->reason = reason;
@@ -353,7 +378,8 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 		e->sender_tgid = id >> 32;
 		if (e->sender_tgid) {
 			e->flags |= NM_WIRE_SENDER;
-			bpf_get_current_comm(e->sender_comm, sizeof(e->sender_comm));
+			if (know_comm)
+				bpf_get_current_comm(e->sender_comm, sizeof(e->sender_comm));
 		}
 	}
 	len = len > start ? len - start : 0;
@@ -363,7 +389,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 #pragma unroll
 	for (__u32 k = 0; k < NM_WIRE_EXCERPT; k++)
 		if (k < len)
-			e->excerpt[k] = src[(start + k) & (NM_WIRE_SCAN - 1)];
+			e->excerpt[k] = src[bounded(start + k)];
 	if (!audit) {
 		e->flags |= NM_WIRE_DROPPED;
 		/* the sender is the owner in its own system call: stop it

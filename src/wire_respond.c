@@ -2,10 +2,13 @@
 /* wire_respond.c - a packet the packet program blocked, to action. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <stdio.h>
 #include "domain_evidence.h"
 #include "flag_respond.h"
 #include "log.h"
+#include "sock_owner.h"
 #include "wire_respond.h"
 
 /* Bytes as text: printable ASCII as is, the rest as \xNN (a login line
@@ -57,7 +60,7 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 /* wire_evidence, and for a DNS query the banned name that covers it
  * (the kernel's excerpt is the name's end when the name is longer; the
  * program says how much it left out in match_off). */
-static json_t *evidence(const struct net_respond *r, const struct nm_wire_event *ev)
+static json_t *evidence_of(const struct net_respond *r, const struct nm_wire_event *ev)
 {
 	json_t *o = wire_evidence(ev);
 	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
@@ -71,7 +74,7 @@ static json_t *evidence(const struct net_respond *r, const struct nm_wire_event 
  * is gone. */
 static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
 {
-	json_t *o = evidence(r, ev);
+	json_t *o = evidence_of(r, ev);
 	char comm[sizeof(ev->comm) + 1];
 
 	log_set_str(o, "source", "network");
@@ -87,21 +90,40 @@ static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *e
 		       "Blocked mining traffic");
 }
 
+/* A kernel that could not name the owner: the process of the socket's
+ * cgroup that holds it (its still open: nothing was signalled). */
+static pid_t owner_from_proc(const struct net_respond *r, const struct nm_wire_event *ev)
+{
+	struct sock_key k = { .family = ev->family, .mapped = !!(ev->flags & NM_WIRE_MAPPED),
+			      .dport = ev->port, .sport = ev->sport };
+
+	if (ev->protocol != IPPROTO_TCP || !r->cgroup_mount)
+		return 0;
+	memcpy(k.daddr, ev->addr, sizeof(k.daddr));
+	return sock_owner_find(r->cgroup_mount, ev->cgroup_id, &k);
+}
+
 void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 {
 	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "network", .in_scope = -1,
 			     .seen_ns = flag_boot_to_monotonic(ev->ts_ns),
 			     .cgroup_id = ev->cgroup_id };
+	json_t *evidence;
 
-	if (ev->tgid && net_respond_repeated(r, ev->tgid, ev->ts_ns)) {
+	if (!s.tgid)
+		s.tgid = owner_from_proc(r, ev);
+	if (s.tgid && net_respond_repeated(r, (uint32_t)s.tgid, ev->ts_ns)) {
 		r->repeats++;
 		return;
 	}
-	if (!ev->tgid) {
+	if (!s.tgid) {
 		log_kernel_only(r, ev);
 		return;
 	}
-	if (flag_respond(r->act, *r->policy, &s, evidence(r, ev), 0) == -ESRCH) {
+	evidence = evidence_of(r, ev);
+	if (!ev->tgid)
+		log_set_str(evidence, "owner_from", "proc");   /* not the kernel's record */
+	if (flag_respond(r->act, *r->policy, &s, evidence, 0) == -ESRCH) {
 		log_kernel_only(r, ev);
 		return;
 	}

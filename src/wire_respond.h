@@ -11,8 +11,11 @@
  * is spared by allowedExecutables or an allow pattern, else killed with
  * its descendants (audit: reported), logged with source "network", reason
  * and evidence; one the program stopped and that was spared is resumed.
- * An owner gone from /proc is logged from what the kernel said; an event without an owner (a kernel
- * whose program cannot ask) is logged by cgroup and uid. */
+ * An owner gone from /proc is logged from what the kernel said. Without
+ * an owner from the kernel (a kernel whose program cannot ask, a socket
+ * older than the daemon) the process of the socket's cgroup holding it is
+ * acted on ("owner_from": "proc"); with none found the event is logged by
+ * cgroup and uid. */
 void wire_respond(struct net_respond *r, const struct nm_wire_event *ev);
 
 /* The evidence of ev as a JSON object: reason, destination, the matched

@@ -56,7 +56,8 @@ struct nm_wire_event {
 	unsigned short match_off;      /* where in excerpt the match begins; DNS:
 					* bytes of the name left out in front */
 	unsigned short excerpt_len;    /* bytes of excerpt filled */
-	unsigned short pad2[3];
+	unsigned short sport;          /* the socket's own port, host order */
+	unsigned short pad2[2];
 	unsigned char addr[16];
 	char comm[16];                 /* owner's */
 	char sender_comm[16];

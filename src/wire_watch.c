@@ -34,7 +34,7 @@ struct wire_watch {
 	uint64_t domain_seed;       /* of the banned domains' hashes, for this program's life */
 	wire_cb cb;
 	void *ctx;
-	int know_task, can_signal;
+	int know_task, know_comm, can_signal;
 	char why[400];
 };
 
@@ -60,43 +60,53 @@ static int load(struct wire_watch *w, const struct wire_watch_opts *o, char *err
 	}
 	w->skel->rodata->audit = o->audit ? 1 : 0;
 	w->skel->rodata->know_task = (uint32_t)w->know_task;
+	w->skel->rodata->know_comm = (uint32_t)w->know_comm;
 	w->skel->rodata->can_signal = (uint32_t)w->can_signal;
 	w->skel->rodata->domain_seed = w->domain_seed;
 	return bpf_load_object(w->skel->obj, "packet program", err, errlen);
 }
+
+/* The variants, best first: what the program may ask of the kernel
+ * (know_task, know_comm, can_signal). Each later one gives up the helper
+ * some kernel of the matrix refuses in cgroup_skb: 6.12 has the pid but
+ * not the name, 5.10 and 6.1 neither. */
+static const struct {
+	int task, comm, signal;
+} variants[] = { { 1, 1, 1 }, { 1, 0, 1 }, { 1, 1, 0 }, { 1, 0, 0 }, { 0, 0, 0 } };
 
 /* Loads the best variant this kernel takes; w->why says what was lost. */
 static int load_best(struct wire_watch *w, const struct wire_watch_opts *o, char *err,
 		     size_t errlen)
 {
 	char first[300] = "";
-	int e;
+	int e = -EINVAL;
 
-	w->know_task = !o->no_task;
-	w->can_signal = !o->no_signal && w->know_task;
 	if (o->no_task || o->no_signal)
 		snprintf(first, sizeof(first), "NOMINE_TEST_WIRE_NO_%s=1",
 			 o->no_task ? "TASK" : "SIGNAL");
-	e = load(w, o, err, errlen);
-	if (e && w->can_signal) {
-		snprintf(first, sizeof(first), "%.290s", err);
-		w->can_signal = 0;
+	for (size_t i = 0; e && i < sizeof(variants) / sizeof(variants[0]); i++) {
+		if ((o->no_task && variants[i].task) || (o->no_signal && variants[i].signal))
+			continue;
+		w->know_task = variants[i].task;
+		w->know_comm = variants[i].comm;
+		w->can_signal = variants[i].signal;
 		e = load(w, o, err, errlen);
-	}
-	if (e && w->know_task) {
-		if (!first[0])
+		if (e && !first[0])
 			snprintf(first, sizeof(first), "%.290s", err);
-		w->know_task = 0;
-		e = load(w, o, err, errlen);
 	}
-	if (e)
-		snprintf(err, errlen, "%.290s", first[0] ? first : err);
-	else if (!w->know_task)
-		snprintf(w->why, sizeof(w->why), "the packet program cannot ask who is "
-			 "sending (%.290s): Stratum is dropped, owners are not named", first);
-	else if (!w->can_signal)
-		snprintf(w->why, sizeof(w->why), "the packet program cannot signal (%.290s): "
-			 "Stratum is dropped, user space kills", first);
+	if (e && strcmp(first, err)) {
+		/* the best variant's reason and the last one's */
+		char last[300];
+
+		snprintf(last, sizeof(last), "%.290s", err);
+		snprintf(err, errlen, "%.290s; without the task helpers: %.290s", first, last);
+	} else if (!w->know_task || !w->know_comm || !w->can_signal) {
+		snprintf(w->why, sizeof(w->why), "the packet program runs without%s%s%s (%.250s)%s",
+			 w->know_task ? "" : " the current task's pid", w->know_comm ? "" :
+			 " the task's name", w->can_signal ? "" : " signals", first,
+			 !w->know_task ? ": Stratum is dropped, owners are found through /proc" :
+			 !w->can_signal ? ": Stratum is dropped, user space kills" : "");
+	}
 	return e;
 }
 

@@ -532,11 +532,11 @@ static void check_execs(const char *run)
 	empty_scope();
 }
 
-/* The network detector: a connect to the banned 127.0.0.2 (small.json),
- * from an IPv4 socket and from an IPv6 one to the v4-mapped address. The
- * connect-kill variant kills it (SIGKILL); connect-deny only refuses it
- * (MARKER, exit 1 after the linger). */
-static void check_network(const char *run)
+/* Runs HELPER 4|6 MARKER LINGER_MS for an IPv4 and an IPv6 socket and
+ * records KIND with how each ended and whether it left its marker (as
+ * "flag": the helper saw itself refused or dropped, and lingered). */
+static void run_families(const char *run, const char *helper_name, const char *kind,
+			 const char *linger, const char *flag)
 {
 	static const char *const fams[] = { "4", "6" };
 
@@ -545,22 +545,41 @@ static void check_network(const char *run)
 		struct stat sb;
 		double t0;
 
-		snprintf(helper, sizeof(helper), "%s/mxconn", o.helpers);
-		snprintf(marker, sizeof(marker), "%s/netconn-%s-%s", o.work, run, fams[i]);
+		snprintf(helper, sizeof(helper), "%s/%s", o.helpers, helper_name);
+		snprintf(marker, sizeof(marker), "%s/%s-%s-%s", o.work, kind, run, fams[i]);
 		unlink(marker);
 		argv[0] = helper;
 		argv[1] = (char *)fams[i];
 		argv[2] = marker;
-		argv[3] = "1000";
+		argv[3] = (char *)linger;
 		argv[4] = NULL;
 		t0 = now_ms();
 		run_watched(argv, EXEC_TIMEOUT_MS, st, sizeof(st));
-		record("netconn", "{\"run\":\"%s\",\"family\":\"%s\",%s,\"eperm\":%s,"
-		       "\"ms\":%.1f}", run, fams[i], st, stat(marker, &sb) ? "false" : "true",
-		       now_ms() - t0);
+		record(kind, "{\"run\":\"%s\",\"family\":\"%s\",%s,\"%s\":%s,\"ms\":%.1f}", run,
+		       fams[i], st, flag, stat(marker, &sb) ? "false" : "true", now_ms() - t0);
 		unlink(marker);
 	}
 	empty_scope();
+}
+
+/* The network detector: a connect to the banned 127.0.0.2 (small.json),
+ * from an IPv4 socket and from an IPv6 one to the v4-mapped address. The
+ * connect-kill variant kills it (SIGKILL); connect-deny only refuses it
+ * (MARKER, exit 1 after the linger). */
+static void check_network(const char *run)
+{
+	run_families(run, "mxconn", "netconn", "1000", "eperm");
+}
+
+/* The packet program: an XMRig login over loopback from an IPv4 socket
+ * and from an IPv6 one to ::ffff:127.0.0.1 (mxstratum). Every variant
+ * drops it and the owner is killed (SIGKILL): stopped in the kernel and
+ * killed (stratum-stop), killed by user space (stratum-drop), found by
+ * user space through its socket and killed (stratum-drop-anon). A
+ * listener that received the line: exit 0. */
+static void check_stratum(const char *run)
+{
+	run_families(run, "mxstratum", "stratum", "3000", "dropped");
 }
 
 /* Lines of nomine's log holding both a and b. */
@@ -831,6 +850,7 @@ int main(int argc, char **argv)
 			check_execs("small");
 			check_exe_scan(&d, "small");
 			check_network("small");
+			check_stratum("small");
 		}
 		daemon_stop(&d, "small");
 	}

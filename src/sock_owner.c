@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* sock_owner.c - a TCP socket's holder, from its cgroup, its network
+ * namespace's socket table and the processes' file descriptors.
+ *
+ * The cgroup is opened by its id (open_by_handle_at: cgroup v2 gives its
+ * directories file handles that are their ids), so only its processes are
+ * looked at; each one's /proc/PID/net table is its own namespace's, which
+ * a pod's socket needs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+#include "sock_owner.h"
+
+#define OWNER_PIDS_MAX 4096     /* processes of one cgroup looked at */
+#define FILEID_KERNFS 0xfe      /* the handle type of a cgroup directory */
+
+/* The address as the kernel prints it in /proc/net/tcp*: each 32-bit word
+ * of network-order bytes printed as a host (little-endian) integer. */
+static void hex_addr(const uint8_t *a, size_t n, char *out)
+{
+	for (size_t w = 0; w < n; w += 4)
+		sprintf(out + 2 * w, "%02X%02X%02X%02X", a[w + 3], a[w + 2], a[w + 1], a[w]);
+}
+
+unsigned long sock_owner_inode(const char *table, const struct sock_key *k)
+{
+	uint8_t v6[16] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = k->daddr;
+	size_t n = k->family == 4 ? 4 : 16;
+	char want[33], loc[33], rem[33];
+	const char *line = table;
+
+	if (k->family == 4 && k->mapped) {
+		memcpy(v6 + 12, k->daddr, 4);   /* listed in tcp6 as ::ffff:a.b.c.d */
+		a = v6;
+		n = 16;
+	}
+	hex_addr(a, n, want);
+	while (line && *line) {
+		unsigned int lport, rport;
+		unsigned long inode;
+
+		if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x "
+			   "%*x %*u %*u %lu", loc, &lport, rem, &rport, &inode) == 5 &&
+		    lport == k->sport && rport == k->dport && !strcasecmp(rem, want) && inode)
+			return inode;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The pids of the cgroup, or -1. */
+static int cgroup_pids(const char *mount, uint64_t id, pid_t *pids, int max)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS } };
+	int mfd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC), cfd, fd, n = 0;
+	FILE *f;
+
+	if (mfd < 0)
+		return -1;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	cfd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mfd);
+	if (cfd < 0)
+		return -1;
+	fd = openat(cfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	close(cfd);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (n < max && fscanf(f, "%d", &pids[n]) == 1)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* 1 if pid has socket:[inode] among its file descriptors. */
+static int holds(pid_t pid, unsigned long inode)
+{
+	char dir[64], path[400], link[64], want[64];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			found = !strcmp(link, want);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The socket's inode in pid's network namespace, or 0. */
+static unsigned long inode_in(pid_t pid, const struct sock_key *k)
+{
+	const char *table = k->family == 4 && !k->mapped ? "net/tcp" : "net/tcp6";
+	unsigned long inode = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (!proc_read_file(pid, table, &buf, &len))
+		inode = sock_owner_inode((const char *)buf, k);
+	free(buf);
+	return inode;
+}
+
+pid_t sock_owner_find(const char *mount, uint64_t cgroup_id, const struct sock_key *k)
+{
+	pid_t *pids = malloc(OWNER_PIDS_MAX * sizeof(*pids)), *held, best = 0;
+	unsigned long inode = 0;
+	int n, nheld = 0;
+
+	if (!pids)
+		return 0;
+	n = cgroup_pids(mount, cgroup_id, pids, OWNER_PIDS_MAX);
+	held = pids;            /* filled from the front as pids are read */
+	for (int i = 0; i < n; i++) {
+		if (!inode)
+			inode = inode_in(pids[i], k);
+		if (inode && holds(pids[i], inode))
+			held[nheld++] = pids[i];
+	}
+	for (int i = 0; i < nheld && !best; i++) {
+		struct proc_stat st;
+		int parent_holds = 0;
+
+		if (proc_read_stat(held[i], &st))
+			continue;
+		for (int j = 0; j < nheld; j++)
+			parent_holds |= held[j] == st.ppid;
+		if (!parent_holds)
+			best = held[i];
+	}
+	free(pids);
+	return best;
+}
