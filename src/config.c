@@ -146,7 +146,8 @@ static int label_secrets(struct parse *p, const char *name)
 		enum config_type t = config_keys[it->key].type;
 
 		if (t != CONFIG_T_STRINGS && t != CONFIG_T_BANNED_PATTERNS &&
-		    t != CONFIG_T_BYTES && t != CONFIG_T_SHA256 && t != CONFIG_T_ADDRESSES)
+		    t != CONFIG_T_BYTES && t != CONFIG_T_SHA256 && t != CONFIG_T_ADDRESSES &&
+		    t != CONFIG_T_DOMAINS)
 			continue;
 		if (asprintf(&it->label, "%s:%d", name, it->line) < 0) {
 			it->label = NULL;

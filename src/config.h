@@ -71,6 +71,7 @@ enum config_list {
 	CONFIG_BANNED_ADDR_FILES,   /* "bannedAddressFiles": globs of address files */
 	CONFIG_UNCOUNTED_NETS,      /* "uncountedNetworks": CIDRs scans do not count */
 	CONFIG_POOL_PORTS,          /* "poolPorts": TCP ports of mining pools, as text */
+	CONFIG_BANNED_DOMAINS,      /* "bannedDomains": names banned with every name under them */
 	CONFIG_NLISTS
 };
 

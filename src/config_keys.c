@@ -4,6 +4,7 @@
 #include <string.h>
 #include "config_keys.h"
 #include "net_types.h"
+#include "domain_hash.h"
 #include "tunables.h"
 
 #define EXE_PATH_MAX 4096       /* longest path, bytes (PATH_MAX) */
@@ -70,6 +71,9 @@ const struct config_key config_keys[] = {
 	/* default false: a pool port is evidence in the event, not a verdict */
 	{ .name = "banPoolPorts", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 2, .def = 2, FIELD(ban_pool_ports, ban_pool_ports_at) },
+	/* a trailing dot is one byte over the longest name */
+	{ .name = "bannedDomains", .type = CONFIG_T_DOMAINS, .merge = CONFIG_M_APPEND,
+	  .maxlen = NM_DOMAIN_NAME_MAX + 1, .list = CONFIG_BANNED_DOMAINS },
 	/* default false: packing is evidence in the event, not a verdict */
 	{ .name = "bannedPackedExecutables", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
 	  .min = 1, .max = 2, .def = 2, FIELD(ban_packed, ban_packed_at) },

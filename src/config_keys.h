@@ -28,6 +28,7 @@ enum config_type {
 	CONFIG_T_ADDRESSES,     /* IPv4/IPv6 addresses and CIDRs (net_addr.h), into names[list] */
 	CONFIG_T_GLOBS,         /* absolute glob(3) patterns, into names[list] */
 	CONFIG_T_PORTS,         /* integers 1..65535 (kept as decimal text), into names[list] */
+	CONFIG_T_DOMAINS,       /* domain names (domain_name.h), into names[list] */
 	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "domain_name.h"
 #include "net_addr.h"
 
 int cfg_fail(struct parse *p, int line, const char *fmt, ...)
@@ -187,6 +188,14 @@ static int check_name(struct parse *p, const struct ev *e, const struct config_k
 		if (net_addr_parse(e->bytes, e->len, &np, why, sizeof(why)))
 			return cfg_fail(p, e->line, "%s items must be IPv4 or IPv6 addresses or "
 					"CIDRs: %s", k->name, why);
+		return 0;
+	}
+	if (k->type == CONFIG_T_DOMAINS) {
+		char name[NM_DOMAIN_NAME_MAX + 1], why[DOMAIN_REASON_MAX];
+
+		if (domain_name_parse(e->bytes, e->len, name, why, sizeof(why)) < 0)
+			return cfg_fail(p, e->line, "%s items must be domain names: %s, got %s",
+					k->name, why, cfg_quote(q, sizeof(q), e->bytes, e->len));
 		return 0;
 	}
 	if (k->type == CONFIG_T_GLOBS) {

@@ -360,8 +360,8 @@ static void log_detector(json_t *dets, const char *name, const char *variant, co
 	json_object_set_new(dets, name, o);
 }
 
-/* How many networks are banned, from how many address files; the scan
- * settings' sizes. */
+/* How many networks and domains are banned, from how many address files;
+ * the scan settings' sizes. */
 static void log_net_counts(struct daemon *d, json_t *o)
 {
 	log_set_int(o, "banned_addresses_ipv4", (long long)d->net.list.n4);
@@ -371,6 +371,7 @@ static void log_net_counts(struct daemon *d, json_t *o)
 	log_set_int(o, "unique_destinations_threshold", d->net.list.scan.threshold);
 	log_set_int(o, "uncounted_networks", (long long)d->net.list.scan.nuncounted);
 	log_set_int(o, "pool_ports", (long long)d->net.list.scan.npool_ports);
+	log_set_int(o, "banned_domains", (long long)d->net.list.domains.n);
 }
 
 static void log_features(struct daemon *d)
@@ -867,6 +868,9 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 		kernel_counter(v, "nomine_network_stratum_matches_total",
 			       "Of those, Stratum messages (dropped unless in audit mode).",
 			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_STRATUM));
+		kernel_counter(v, "nomine_network_dns_queries_banned_total",
+			       "DNS queries for a banned domain (dropped unless in audit mode).",
+			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_DOMAIN));
 		kernel_counter(v, "nomine_network_packet_events_lost_total",
 			       "Blocked packets the ring buffer had no room for (dropped all the same).",
 			       wire_watch_stat(d->net.ww, NM_WIRE_STAT_LOST));

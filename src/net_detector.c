@@ -45,8 +45,8 @@ static void open_wire(struct net_detector *nd, const struct net_watch_opts *o,
 
 	nd->ww = wire_watch_open(&wo, nd->wire_why, sizeof(nd->wire_why));
 	if (!nd->ww) {
-		log_msg("warning", "network detector: no Stratum check on the wire, the connect "
-			"checks stay: %s", nd->wire_why);
+		log_msg("warning", "network detector: no Stratum or DNS check on the wire, the "
+			"connect checks stay: %s", nd->wire_why);
 		return;
 	}
 	snprintf(nd->wire_why, sizeof(nd->wire_why), "%s", wire_watch_why(nd->ww));
@@ -89,6 +89,20 @@ static int install_scan(struct net_detector *nd, int networks)
 	return r;
 }
 
+/* Installs nd->list's banned domains in the packet program, logged. */
+static int install_domains(struct net_detector *nd)
+{
+	char err[300];
+	int r;
+
+	if (!nd->ww)
+		return 0;
+	r = wire_watch_set_domains(nd->ww, &nd->list.domains, err, sizeof(err));
+	if (r)
+		log_msg("error", "network detector: %s; the kernel keeps the previous domains", err);
+	return r;
+}
+
 static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 		       const struct wire_watch_opts *wo)
 {
@@ -99,6 +113,9 @@ static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 	o->cb = on_event;
 	o->ctx = nd;
 	open_wire(nd, o, wo);
+	if (nd->ww && install_domains(nd))
+		snprintf(nd->wire_why, sizeof(nd->wire_why), "the banned domains could not be "
+			 "loaded: no DNS check");
 	nd->nw = net_watch_open(o, nd->why, sizeof(nd->why));
 	if (!nd->nw) {
 		nd->refused = 1;
@@ -121,12 +138,20 @@ void net_detector_set(struct net_detector *nd, struct net_list *list)
 {
 	int same = net_list_same(&nd->list, list);
 	int same_uncounted = net_scan_same_networks(&nd->list.scan, &list->scan);
+	int same_domains = domain_list_same(&nd->list.domains, &list->domains);
 	struct net_list old = nd->list;
+	struct domain_list keep;
 
 	nd->list = *list;
 	memset(list, 0, sizeof(*list));
 	if (nd->ww && wire_watch_set_stratum(nd->ww, stratum_on(nd)))
 		log_msg("error", "network detector: failed to set stratumDetection in the kernel");
+	if (!same_domains && install_domains(nd)) {
+		/* the kernel kept the old names: so does user space */
+		keep = nd->list.domains;
+		nd->list.domains = old.domains;
+		old.domains = keep;
+	}
 	if (!nd->nw)
 		goto done;
 	if (!same && install(nd))
@@ -146,6 +171,11 @@ done:
 	net_list_free(&old);
 	return;
 keep_old:
+	/* the domains in the kernel are the new ones (or, refused, the old
+	 * ones already swapped back): keep them with the old networks */
+	keep = nd->list.domains;
+	nd->list.domains = old.domains;
+	old.domains = keep;
 	net_list_free(&nd->list);
 	nd->list = old;
 }

@@ -46,29 +46,10 @@ nomem:
 	return -ENOMEM;
 }
 
-/* An owned copy of name in l->files (the last one again when it is the
- * same), so that the list outlives the config it came from; NULL: ENOMEM. */
-static const char *own_name(struct net_list *l, const char *name)
-{
-	char *file, **m;
-
-	if (l->nfiles && !strcmp(l->files[l->nfiles - 1], name))
-		return l->files[l->nfiles - 1];
-	file = strdup(name);
-	m = file ? realloc(l->files, (l->nfiles + 1) * sizeof(*l->files)) : NULL;
-	if (!m) {
-		free(file);
-		return NULL;
-	}
-	l->files = m;
-	l->files[l->nfiles++] = file;
-	return file;
-}
-
 int net_list_add_buffer(struct net_list *l, const char *name, const char *buf, size_t n,
 			char *err, size_t errlen)
 {
-	const char *file = own_name(l, name);
+	const char *file = file_names_own(&l->files, name);
 	char why[NET_REASON_MAX];
 	struct net_prefix p;
 	size_t at = 0;
@@ -191,7 +172,7 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 		rc = net_addr_parse(a[i].name, strlen(a[i].name), &p, why, sizeof(why));
 		if (rc) {
 			snprintf(err, errlen, "%s:%d: %s", a[i].at.file, a[i].at.line, why);
-		} else if (!(file = own_name(l, a[i].at.file))) {
+		} else if (!(file = file_names_own(&l->files, a[i].at.file))) {
 			snprintf(err, errlen, "%s:%d: out of memory", a[i].at.file, a[i].at.line);
 			rc = -ENOMEM;
 		} else if (!(rc = add(l, &p, file, a[i].at.line, err, errlen))) {
@@ -204,6 +185,8 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 		rc = add_glob(l, &cfg->names[CONFIG_BANNED_ADDR_FILES][i], err, errlen);
 	if (!rc)
 		rc = net_scan_build(&l->scan, cfg, err, errlen);
+	if (!rc)
+		rc = domain_list_build(&l->domains, cfg, err, errlen);
 	if (rc)
 		net_list_free(l);
 	return rc;
@@ -211,9 +194,8 @@ int net_list_build(struct net_list *l, const struct config *cfg, char *err, size
 
 void net_list_free(struct net_list *l)
 {
-	for (size_t i = 0; i < l->nfiles; i++)
-		free(l->files[i]);
-	free(l->files);
+	file_names_free(&l->files);
+	domain_list_free(&l->domains);
 	free(l->v4);
 	free(l->v6);
 	net_scan_free(&l->scan);

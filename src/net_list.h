@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* net_list.h - the banned networks of a config: "bannedAddresses" and the
  * lines of the files "bannedAddressFiles" globs name, each with where it
- * was written, split by family for the kernel's tries. */
+ * was written, split by family for the kernel's tries; and beside them its
+ * banned domains (domain_list.h), which reload with them. */
 #ifndef NOMINE_NET_LIST_H
 #define NOMINE_NET_LIST_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "domain_list.h"
+#include "file_names.h"
 #include "net_addr.h"
 #include "net_scan.h"
 
@@ -21,11 +24,11 @@ struct net_entry {
 struct net_list {
 	struct net_entry *v4, *v6;
 	size_t n4, n6;
-	char **files;           /* the files entries name (owned) */
-	size_t nfiles;
+	struct file_names files;    /* the files entries name */
 	size_t naddr_files;     /* address files read */
 	unsigned int nglobs;    /* globs that matched nothing */
 	struct net_scan scan;   /* scan detection and pool ports */
+	struct domain_list domains;     /* "bannedDomains" */
 };
 
 /* Builds the list of cfg (it keeps its own copies of file names). Each glob is expanded in
@@ -56,7 +59,8 @@ size_t net_list_watch_paths(const struct config *cfg, char **out, size_t max);
 const struct net_entry *net_list_match(const struct net_list *l, int family,
 				       const uint8_t *addr);
 
-/* 1 when a and b hold the same networks in the same order. */
+/* 1 when a and b hold the same networks in the same order (domains not
+ * compared: domain_list_same). */
 int net_list_same(const struct net_list *a, const struct net_list *b);
 
 #endif

@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "wire_types.h"
+#include "dns.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -92,6 +93,8 @@ struct pkt {
 	__u8 protocol;
 	__u8 syn;                       /* a SYN without ACK: the connect */
 	__u8 addr[16];
+	__u32 seq;                      /* TCP: the segment's sequence number, host order */
+	__u32 at;                       /* TCP: where its payload lies in the stream (0: first byte) */
 };
 
 /* Network and transport headers (skb data starts at the network header in
@@ -128,6 +131,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		if (bpf_skb_load_bytes(skb, p->l4, &th, sizeof(th)))
 			return -1;
 		p->dport = bpf_ntohs(th.dest);
+		p->seq = bpf_ntohl(th.seq);
 		p->sport = bpf_ntohs(th.source);
 		p->syn = th.syn && !th.ack;
 		p->data = p->l4 + (__u32)th.doff * 4;
@@ -327,21 +331,6 @@ static __always_inline int stratum_match(struct scratch *sc, __u32 n)
 	return -1;
 }
 
-/* ---- DNS ---------------------------------------------------------------- */
-
-/* THE DNS PLACE: a DNS query leaving, as UDP to port 53 (off: the DNS
- * header) or as the first data of a TCP connection to port 53 (off: past
- * its 2-byte length), len bytes from off. Returns 1 to let it go, or 0
- * with *match_off and the excerpt range set for a banned name. The domain
- * check (settings.domain) goes here; nothing is checked yet. */
-static __always_inline int dns_check(struct __sk_buff *skb, __u32 off, __u32 len)
-{
-	(void)skb;
-	(void)off;
-	(void)len;
-	return 1;
-}
-
 /* ---- verdict ------------------------------------------------------------ */
 
 /* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit)
@@ -419,7 +408,33 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	return audit ? 1 : 0;
 }
 
-/* The first data of a TCP connection (nothing acked yet). */
+/* ---- DNS ---------------------------------------------------------------- */
+
+/* A DNS query leaving, as UDP to port 53 (off: the DNS header) or as the
+ * start of a TCP connection's data to port 53 (off: past its 2-byte
+ * length), len bytes from off: -1 when it asks for nothing banned (the
+ * caller goes on: Stratum on port 53 is still Stratum); a query for a
+ * banned name is blocked (dns.bpf.h judges it), the verdict returned, and
+ * reported with the name, its end when it is longer than the excerpt (the
+ * banned suffix is what names the entry), match_off then saying how much
+ * is left out. */
+static __always_inline int dns_check(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p,
+				     __u32 off, __u32 len)
+{
+	struct dns_hit hit;
+	__u32 start = 1;
+
+	if (dns_hit_get(dns_query_banned(skb, off, len), &hit))
+		return -1;
+	stat_inc(NM_WIRE_STAT_DOMAIN);
+	if (hit.len > NM_WIRE_EXCERPT)
+		start = hit.len + 1 - NM_WIRE_EXCERPT;
+	/* match_off: how many bytes of the name the excerpt leaves out */
+	return block(skb, sk, p, NM_WIRE_DOMAIN, hit.buf, start, hit.len + 1, start - 1);
+}
+
+/* The first data of a TCP connection (nothing acked yet), or to port 53
+ * the data after a length that went ahead alone. */
 static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, struct pkt *p)
 {
 	__u32 zero = 0, n = p->len, m = 0, start = 0;
@@ -432,8 +447,11 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 		return 0;       /* a retransmit, or more after the match: the pool gets nothing */
 	if (!set)
 		return 1;
-	if (p->dport == 53 && set->domain && p->len > 2)
-		return dns_check(skb, p->data + 2, p->len - 2);
+	/* the message starts 2 bytes into the stream, whether the length
+	 * came in this segment or went ahead alone */
+	if (p->dport == 53 && set->domain && p->at <= 2 && p->len > 2 - p->at &&
+	    (at = dns_check(skb, sk, p, p->data + 2 - p->at, p->len - (2 - p->at))) >= 0)
+		return at;
 	if (!set->stratum)
 		return 1;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
@@ -467,7 +485,9 @@ int wire_egress(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
 	struct bpf_tcp_sock *tp;
+	__u32 acked = 0, una = 0;
 	struct pkt p = {};
+	int ret;
 
 	if (!sk)
 		return 1;
@@ -476,10 +496,13 @@ int wire_egress(struct __sk_buff *skb)
 		return 1;
 	if (sk->protocol == IPPROTO_TCP) {
 		/* the fast path: once the peer acked data (the SYN counts
-		 * one), the first data went through clean */
+		 * one), the first data went through clean; up to 2 bytes
+		 * acked may be a DNS length sent alone, its query to come */
 		tp = bpf_tcp_sock(sk);
-		if (!tp || tp->bytes_acked > 1)
+		if (!tp || tp->bytes_acked > 3)
 			return 1;
+		acked = (__u32)tp->bytes_acked;
+		una = tp->snd_una;
 	} else if (sk->protocol != IPPROTO_UDP) {
 		return 1;
 	}
@@ -495,11 +518,18 @@ int wire_egress(struct __sk_buff *skb)
 		if (!set || !set->domain)
 			return 1;
 		owner_note(sk);
-		return dns_check(skb, p.data, p.len);
+		/* sendmsg() sends a datagram in the sender's own call: the
+		 * owner just noted is current, unless another process shares
+		 * the socket (it is killed in user space then) */
+		ret = dns_check(skb, sk, &p, p.data, p.len);
+		return ret < 0 ? 1 : ret;
 	}
 	if (p.syn)
 		owner_note(sk);
 	if (p.len == 0)
 		return 1;
+	if (acked > 1 && p.dport != 53)
+		return 1;       /* the fast path's, for all but port 53 */
+	p.at = p.seq - una + (acked ? acked - 1 : 0);
 	return tcp_data(skb, sk, &p);
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <stdio.h>
+#include "domain_evidence.h"
 #include "flag_respond.h"
 #include "log.h"
 #include "sock_owner.h"
@@ -56,11 +57,24 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 	return o;
 }
 
+/* wire_evidence, and for a DNS query the banned name that covers it
+ * (the kernel's excerpt is the name's end when the name is longer; the
+ * program says how much it left out in match_off). */
+static json_t *evidence_of(const struct net_respond *r, const struct nm_wire_event *ev)
+{
+	json_t *o = wire_evidence(ev);
+	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
+
+	if (ev->reason == NM_WIRE_DOMAIN)
+		(void)domain_evidence(o, &r->list->domains, ev->excerpt, n, ev->match_off);
+	return o;
+}
+
 /* No process to act on: the kernel could not name the owner, or the owner
  * is gone. */
 static void log_kernel_only(struct net_respond *r, const struct nm_wire_event *ev)
 {
-	json_t *o = wire_evidence(ev);
+	json_t *o = evidence_of(r, ev);
 	char comm[sizeof(ev->comm) + 1];
 
 	log_set_str(o, "source", "network");
@@ -106,7 +120,7 @@ void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 		log_kernel_only(r, ev);
 		return;
 	}
-	evidence = wire_evidence(ev);
+	evidence = evidence_of(r, ev);
 	if (!ev->tgid)
 		log_set_str(evidence, "owner_from", "proc");   /* not the kernel's record */
 	if (flag_respond(r->act, *r->policy, &s, evidence, 0) == -ESRCH) {

@@ -11,7 +11,8 @@
  * the scan loop once per byte, so the bound is also its cost. */
 #define NM_WIRE_SCAN 256
 /* Bytes of a packet an event carries: the matched protocol text, or a
- * DNS name (at most 253 characters written out; its first 128 say which). */
+ * DNS name (at most 253 characters written out; its last 128, where the
+ * banned suffix is, when longer). */
 #define NM_WIRE_EXCERPT 128
 
 /* Why a packet was blocked. */
@@ -52,7 +53,8 @@ struct nm_wire_event {
 	unsigned char protocol;        /* IPPROTO_TCP, IPPROTO_UDP */
 	unsigned char reason;          /* enum nm_wire_reason */
 	unsigned char pad;
-	unsigned short match_off;      /* where in excerpt the match begins */
+	unsigned short match_off;      /* where in excerpt the match begins; DNS:
+					* bytes of the name left out in front */
 	unsigned short excerpt_len;    /* bytes of excerpt filled */
 	unsigned short sport;          /* the socket's own port, host order */
 	unsigned short pad2[2];

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
 #include "cgroup_attach.h"
+#include "domain_map.h"
 #include "percpu.h"
 #include "scope_types.h"
 #include "wire_watch.h"
@@ -30,6 +31,7 @@ struct wire_watch {
 	struct bpf_link *links[NM_SCOPE_MAX];
 	unsigned int nlinks;
 	struct nm_wire_settings set;
+	uint64_t domain_seed;       /* of the banned domains' hashes, for this program's life */
 	wire_cb cb;
 	void *ctx;
 	int know_task, know_comm, can_signal;
@@ -60,6 +62,7 @@ static int load(struct wire_watch *w, const struct wire_watch_opts *o, char *err
 	w->skel->rodata->know_task = (uint32_t)w->know_task;
 	w->skel->rodata->know_comm = (uint32_t)w->know_comm;
 	w->skel->rodata->can_signal = (uint32_t)w->can_signal;
+	w->skel->rodata->domain_seed = w->domain_seed;
 	return bpf_load_object(w->skel->obj, "packet program", err, errlen);
 }
 
@@ -137,6 +140,7 @@ struct wire_watch *wire_watch_open(const struct wire_watch_opts *o, char *err, s
 	w->cb = o->cb;
 	w->ctx = o->ctx;
 	w->set.stratum = o->stratum ? 1 : 0;
+	w->domain_seed = domain_map_seed();
 	e = load_best(w, o, err, errlen);
 	if (!e && (e = write_settings(w)))
 		snprintf(err, errlen, "failed to set the packet program: %s", strerror(-e));
@@ -183,6 +187,22 @@ int wire_watch_set_stratum(struct wire_watch *w, int on)
 {
 	w->set.stratum = on ? 1 : 0;
 	return write_settings(w);
+}
+
+int wire_watch_set_domains(struct wire_watch *w, const struct domain_list *l, char *err,
+			   size_t errlen)
+{
+	int e = domain_map_install(bpf_map__fd(w->skel->maps.banned_domains), l, w->domain_seed,
+				   err, errlen);
+
+	if (e)
+		return e;
+	w->set.domain = l->n ? 1 : 0;
+	e = write_settings(w);
+	if (e)
+		snprintf(err, errlen, "failed to turn the DNS check %s: %s", l->n ? "on" : "off",
+			 strerror(-e));
+	return e;
 }
 
 int wire_watch_fd(const struct wire_watch *w)

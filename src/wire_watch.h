@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "domain_list.h"
 #include "wire_types.h"
 
 struct wire_watch;
@@ -41,6 +42,13 @@ const char *wire_watch_why(const struct wire_watch *w);
 /* Turns the Stratum match on or off for the packets that follow (a map
  * write, nothing re-attached). Returns 0 or a negative errno. */
 int wire_watch_set_stratum(struct wire_watch *w, int on);
+
+/* Makes l the banned domains of the DNS check (a new map of their hashes,
+ * swapped in whole: a query is judged by the old names or the new ones)
+ * and turns the check on, or off for an empty list. Returns 0 or a
+ * negative errno with a reason in err; a failure keeps the old names. */
+int wire_watch_set_domains(struct wire_watch *w, const struct domain_list *l, char *err,
+			   size_t errlen);
 
 int wire_watch_fd(const struct wire_watch *w);
 int wire_watch_drain(struct wire_watch *w);

@@ -671,7 +671,7 @@ struct bad_case {
 	"exemptContainerNames, environmentVariables, containerKillAfter, " \
 	"containerKillWindowSeconds, bannedExecutableStrings, bannedExecutableHashes, " \
 	"bannedAddresses, bannedAddressFiles, uniqueDestinationsThreshold, lookbackSeconds, " \
-	"uniqueDestinationsAction, uncountedNetworks, poolPorts, banPoolPorts, bannedPackedExecutables, stratumDetection, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
+	"uniqueDestinationsAction, uncountedNetworks, poolPorts, banPoolPorts, bannedDomains, bannedPackedExecutables, stratumDetection, executableScanMaxMiB, executableScanSeconds, hostRoot, " \
 	"containerdStateDir, crioStateDir, dockerStateDir)"
 #define NOT_LIST "bannedCommandStrings must be a list of strings, got "
 #define QUOTE_IT " (quote it to make it a string)"
