@@ -809,6 +809,14 @@ static const struct {
 /* What the BPF programs count, for whichever detectors run. */
 static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 {
+	_Static_assert(NET_REASONS <= sizeof(v->net_reasons) / sizeof(v->net_reasons[0]),
+		       "metric_values.net_reasons holds every reason");
+	if (d->net.nw || d->net.ww)
+		for (int i = 0; i < NET_REASONS; i++) {
+			v->net_reasons[i].reason = net_reason_names[i];
+			v->net_reasons[i].value = d->net.nr.by_reason[i];
+			v->nnet_reasons = (size_t)i + 1;
+		}
 	if (d->ew) {
 		kernel_counter(v, "nomine_exec_argv_read_failures_total",
 			       "Execs whose argv the exec program could not read (user space reads "

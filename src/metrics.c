@@ -261,6 +261,17 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 	for (size_t i = 0; i < v->nkernel && i < sizeof(v->kernel) / sizeof(v->kernel[0]); i++)
 		o = put(buf, n, o, v->kernel[i].name, "counter", v->kernel[i].help, NULL,
 			v->kernel[i].value);
+	for (size_t i = 0; i < v->nnet_reasons && i < sizeof(v->net_reasons) /
+	     sizeof(v->net_reasons[0]); i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{reason=\"%s\"}", v->net_reasons[i].reason);
+		o = put(buf, n, o, "nomine_network_detections_total", "counter", i ? NULL :
+			"Network detector events by reason: calls to a banned address or (with "
+			"banPoolPorts) a pool port, scans, Stratum sessions, DNS queries for a "
+			"banned name; refused, dropped or (audit, exempt) reported.", l,
+			v->net_reasons[i].value);
+	}
 	o = put(buf, n, o, "nomine_exec_records_lost_total", "counter",
 		"Exec records the ring buffer had no room for (a sweep follows).", NULL,
 		v->records_lost);

@@ -28,6 +28,12 @@ struct metric_values {
 		uint64_t value;
 	} kernel[32];
 	size_t nkernel;
+	/* the network detector's events by reason (none: it is not running) */
+	struct {
+		const char *reason;
+		uint64_t value;
+	} net_reasons[8];
+	size_t nnet_reasons;
 	int kernel_verdict;           /* 1: verdicts taken in the kernel */
 	int exec_detector;            /* 1: the exec program is attached */
 	/* each detector's variant ("none" when it is not running) and whether

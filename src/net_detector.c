@@ -41,6 +41,7 @@ static void open_wire(struct net_detector *nd, const struct net_watch_opts *o,
 		.mount = o->mount, .scopes = o->scopes, .nscopes = o->nscopes,
 		.audit = o->audit, .stratum = stratum_on(nd), .cb = on_wire, .ctx = nd,
 		.no_signal = test && test->no_signal, .no_task = test && test->no_task,
+		.exempt_class_fd = o->exempt_class_fd, .exempt_cfg_fd = o->exempt_cfg_fd,
 	};
 
 	nd->ww = wire_watch_open(&wo, nd->wire_why, sizeof(nd->wire_why));

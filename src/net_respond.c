@@ -12,13 +12,17 @@ const char *net_protocol_name(uint32_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "other";
 }
 
-static const char *reason_of(const struct nm_net_event *ev)
+const char *const net_reason_names[NET_REASONS] = {
+	"banned_address", "pool_port", "scan", "stratum", "domain",
+};
+
+static enum net_reason reason_of(const struct nm_net_event *ev)
 {
 	if (ev->flags & NM_NET_SCAN)
-		return "scan";
+		return NET_R_SCAN;
 	if (ev->flags & NM_NET_BANNED)
-		return "banned_address";
-	return ev->flags & NM_NET_POOL_PORT ? "pool_port" : "banned_address";
+		return NET_R_BANNED_ADDRESS;
+	return ev->flags & NM_NET_POOL_PORT ? NET_R_POOL_PORT : NET_R_BANNED_ADDRESS;
 }
 
 /* "198.51.100.7:3333", "[2001:db8::1]:3333" */
@@ -58,7 +62,7 @@ json_t *net_evidence(const struct nm_net_event *ev, const struct net_list *l)
 				    net_list_match(l, ev->family, ev->addr);
 	char a[INET6_ADDRSTRLEN], text[NET_TEXT_MAX], at[4200];
 
-	log_set_str(o, "reason", reason_of(ev));
+	log_set_str(o, "reason", net_reason_names[reason_of(ev)]);
 	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, ev->addr, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
 	log_set_str(dst, "address", a);
@@ -116,6 +120,7 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 
 	/* a scan is killed only when uniqueDestinationsAction says so */
 	s.report_only = (ev->flags & NM_NET_SCAN) && !r->list->scan.kill;
+	r->by_reason[reason_of(ev)]++;
 
 	/* the kernel sends a scan once per burst already */
 	if (!(ev->flags & NM_NET_SCAN) && net_respond_repeated(r, ev->tgid, ev->ts_ns)) {

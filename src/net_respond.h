@@ -10,6 +10,20 @@
 #include "net_types.h"
 #include "tunables.h"
 
+/* Why the network detector reported: each counted on its own
+ * (nomine_network_detections_total{reason}). */
+enum net_reason {
+	NET_R_BANNED_ADDRESS,   /* a call to a banned network */
+	NET_R_POOL_PORT,        /* a call to a pool port, with banPoolPorts */
+	NET_R_SCAN,             /* over uniqueDestinationsThreshold */
+	NET_R_STRATUM,          /* a Stratum session opened on the wire */
+	NET_R_DOMAIN,           /* a DNS query for a banned name */
+	NET_REASONS
+};
+
+/* The reasons as events and metrics name them. */
+extern const char *const net_reason_names[NET_REASONS];
+
 struct net_respond {
 	struct action_ctx *act;
 	struct policy *const *policy;       /* the daemon's, in force */
@@ -21,6 +35,7 @@ struct net_respond {
 	} recent[NM_NET_RECENT];
 	unsigned int next;
 	unsigned long long repeats;         /* events of a process acted on already */
+	unsigned long long by_reason[NET_REASONS];  /* events from the kernel, each */
 };
 
 /* Acts on ev: a process is spared by allowedExecutables or an allow

@@ -10,6 +10,7 @@
 #include <bpf/bpf_endian.h>
 #include "wire_types.h"
 #include "dns.bpf.h"
+#include "exempt.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -333,7 +334,8 @@ static __always_inline int stratum_match(struct scratch *sc, __u32 n)
 
 /* ---- verdict ------------------------------------------------------------ */
 
-/* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit)
+/* Reports a blocked packet and returns the verdict: 0 drop, 1 (audit, an
+ * exempt cgroup)
  * pass. The excerpt is src[start..len) (src holds NM_WIRE_SCAN bytes at
  * least, len <= NM_WIRE_SCAN), at most NM_WIRE_EXCERPT bytes; match: where
  * the evidence begins inside it. Stops the sender when it is the owner
@@ -344,18 +346,22 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	/* looked up here, not carried through the matcher: one verifier
 	 * walk of it instead of one with an owner and one without */
 	struct owner *o = know_task ? bpf_sk_storage_get(&owners, sk, 0, 0) : 0;
+	/* the socket's cgroup: an exempt one (user space classified it, as
+	 * for the connect programs) gets its packet through, reported */
+	__u64 cgid = bpf_skb_cgroup_id(skb);
+	int pass = audit || cgroup_class_of(cgid) == NM_CG_EXEMPT;
 	struct nm_wire_event *e;
 	__u64 id;
 
-	if (o && !audit)
+	if (o && !pass)
 		o->flags |= OWN_BANNED;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		stat_inc(NM_WIRE_STAT_LOST);
-		return audit ? 1 : 0;
+		return pass;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->cgroup_id = bpf_skb_cgroup_id(skb);
+	e->cgroup_id = cgid;
 	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->cookie = bpf_get_socket_cookie(skb);
 	e->uid = bpf_get_socket_uid(skb);
@@ -390,7 +396,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 	for (__u32 k = 0; k < NM_WIRE_EXCERPT; k++)
 		if (k < len)
 			e->excerpt[k] = src[bounded(start + k)];
-	if (!audit) {
+	if (!pass) {
 		e->flags |= NM_WIRE_DROPPED;
 		/* the sender is the owner in its own system call: stop it
 		 * before its next instruction (a retransmit from softirq
@@ -405,7 +411,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 			e->flags |= NM_WIRE_STOPPED;
 	}
 	bpf_ringbuf_submit(e, 0);
-	return audit ? 1 : 0;
+	return pass;
 }
 
 /* ---- DNS ---------------------------------------------------------------- */

@@ -32,7 +32,8 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 	char a[INET6_ADDRSTRLEN], text[NM_WIRE_EXCERPT * 4 + 1];
 	size_t n = ev->excerpt_len < NM_WIRE_EXCERPT ? ev->excerpt_len : NM_WIRE_EXCERPT;
 
-	log_set_str(o, "reason", ev->reason == NM_WIRE_DOMAIN ? "domain" : "stratum");
+	log_set_str(o, "reason", net_reason_names[ev->reason == NM_WIRE_DOMAIN ? NET_R_DOMAIN :
+						  NET_R_STRATUM]);
 	if (!inet_ntop(ev->family == 4 ? AF_INET : AF_INET6, ev->addr, a, sizeof(a)))
 		snprintf(a, sizeof(a), "?");
 	log_set_str(dst, "address", a);
@@ -57,9 +58,10 @@ json_t *wire_evidence(const struct nm_wire_event *ev)
 	return o;
 }
 
-/* wire_evidence, and for a DNS query the banned name that covers it
- * (the kernel's excerpt is the name's end when the name is longer; the
- * program says how much it left out in match_off). */
+/* wire_evidence, whether the port is a pool port, and for a DNS query the
+ * banned name that covers it (the kernel's excerpt is the name's end when
+ * the name is longer; the program says how much it left out in
+ * match_off). */
 static json_t *evidence_of(const struct net_respond *r, const struct nm_wire_event *ev)
 {
 	json_t *o = wire_evidence(ev);
@@ -67,6 +69,9 @@ static json_t *evidence_of(const struct net_respond *r, const struct nm_wire_eve
 
 	if (ev->reason == NM_WIRE_DOMAIN)
 		(void)domain_evidence(o, &r->list->domains, ev->excerpt, n, ev->match_off);
+	/* a port says little alone: evidence beside the match (poolPorts) */
+	if (net_scan_pool_port(&r->list->scan, ev->port))
+		json_object_set_new(o, "pool_port", json_true());
 	return o;
 }
 
@@ -110,6 +115,9 @@ void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 			     .cgroup_id = ev->cgroup_id };
 	json_t *evidence;
 
+	r->by_reason[ev->reason == NM_WIRE_DOMAIN ? NET_R_DOMAIN : NET_R_STRATUM]++;
+	/* as for a refused connect: the cgroup's class for its next packet */
+	action_classify_cgroup(r->act, ev->cgroup_id);
 	if (!s.tgid)
 		s.tgid = owner_from_proc(r, ev);
 	if (s.tgid && net_respond_repeated(r, (uint32_t)s.tgid, ev->ts_ns)) {

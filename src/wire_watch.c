@@ -63,6 +63,12 @@ static int load(struct wire_watch *w, const struct wire_watch_opts *o, char *err
 	w->skel->rodata->know_comm = (uint32_t)w->know_comm;
 	w->skel->rodata->can_signal = (uint32_t)w->can_signal;
 	w->skel->rodata->domain_seed = w->domain_seed;
+	if (o->exempt_class_fd > 0 &&
+	    ((e = bpf_map__reuse_fd(w->skel->maps.cgroup_class, o->exempt_class_fd)) ||
+	     (e = bpf_map__reuse_fd(w->skel->maps.exempt_cfg, o->exempt_cfg_fd)))) {
+		snprintf(err, errlen, "failed to share the exemption maps: %s", strerror(-e));
+		return e;
+	}
 	return bpf_load_object(w->skel->obj, "packet program", err, errlen);
 }
 

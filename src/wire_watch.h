@@ -22,6 +22,9 @@ struct wire_watch_opts {
 	int stratum;                /* match Stratum from the start */
 	int no_signal;              /* tests: the variant of kernels without bpf_send_signal here */
 	int no_task;                /* tests: the variant of kernels without current-task helpers */
+	/* the exec object's exemption maps (exec_watch_exempt_fds), shared so
+	 * an exempt cgroup's packet goes through; 0: none (never exempt) */
+	int exempt_class_fd, exempt_cfg_fd;
 	wire_cb cb;
 	void *ctx;
 };

@@ -84,10 +84,15 @@ class Containerd:
         return r
 
     def run(self, cgroup_parent, namespace="hub", pod="jupyter-alice", name="notebook",
-            image="quay.io/jupyterhub/k8s-singleuser-sample:4.0", env=None, uid=None):
-        """Starts a container whose init sleeps; returns it."""
+            image="quay.io/jupyterhub/k8s-singleuser-sample:4.0", env=None, uid=None,
+            net_host=False):
+        """Starts a container whose init sleeps; returns it. net_host: in the
+        host's network namespace (to reach a listener of the test on
+        loopback), else in one of its own."""
         c = Container(self, secrets.token_hex(32), cgroup_parent, uid or str(uuid.uuid4()))
         args = ["run", "-d", "--rootfs", "--cgroup", c.cgroup, "--env", "PATH=/bin"]
+        if net_host:
+            args.append("--net-host")
         for k, v in (env or {}).items():
             args += ["--env", f"{k}={v}"]
         ann = {"io.kubernetes.cri.container-type": "container",

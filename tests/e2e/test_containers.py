@@ -304,3 +304,54 @@ def test_network_exempt_namespace_is_not_refused(start_daemon, containerd, conta
         assert ev["source"] == "network" and ev["call_refused"] is True, ev
         assert ev["container_id"] == user.id and "exemptby" not in ev, ev
     assert system.running() and user.running()
+
+
+def test_stratum_exempt_namespace_passes(start_daemon, containerd, containers, helpers, banned):
+    """The packet program honours exemptions as the connect programs do: a
+    Stratum login from a container of an exempt namespace reaches the pool
+    once its cgroup is classified (the first one, unclassified, is dropped
+    and its sender stopped, then resumed: spared); from a user's pod it is
+    dropped every time and the sender killed. Both containers share the
+    host's network namespace to reach the test's pool on loopback."""
+    import shutil
+    from test_stratum import Pool, XMRIG_LOGIN
+    shutil.copy(helpers["dialer"], containerd.rootfs / "bin" / "dialer")
+    d = start_daemon(state_config(containerd, banned, exemptNamespaces=["kube-system"]))
+    system = containers(namespace="kube-system", pod="coredns-1", name="coredns",
+                        net_host=True)
+    user = containers(namespace="hub", pod="jupyter-grace", name="notebook", net_host=True)
+    pool = Pool("127.0.0.1")
+    login = XMRIG_LOGIN.decode().strip()
+    try:
+        def send(c, linger=0):
+            rc, out = c.exec("/bin/dialer", "127.0.0.1", str(pool.port), str(linger), login)
+            return rc, out.strip()
+
+        # unclassified: dropped, stopped in the kernel, then resumed (spared)
+        mark = d.mark()
+        rc, out = send(system, linger=1)
+        assert rc == 0 and out.startswith("sent "), (rc, out, d.dump())
+        ev = d.wait_for(lambda e: e.get("reason") == "stratum", since=mark, what="the report")
+        assert ev["action"] == "spared" and ev["exemptby"] == "namespace kube-system", ev
+        assert ev["dropped"] is True and ev["container_id"] == system.id, ev
+        assert pool.received() == b"", "the first, unclassified, login went through"
+        # classified now: the login reaches the pool, reported, nobody stopped
+        mark = d.mark()
+        rc, out = send(system, linger=1)
+        assert rc == 0 and out.startswith("sent "), (rc, out, d.dump())
+        ev = d.wait_for(lambda e: e.get("reason") == "stratum", since=mark, what="the report")
+        assert ev["dropped"] is False and ev["stopped_in_kernel"] is False, ev
+        assert ev["action"] == "spared", ev
+        assert b'"method":"login"' in pool.received(wait=1.0), "the exempt login was dropped"
+
+        # a user's pod: dropped and killed
+        mark = d.mark()
+        rc, out = send(user, linger=10)
+        assert rc != 0, ("the sender was not killed", out, d.dump())
+        ev = d.wait_for(lambda e: e.get("action") == "killed", since=mark, what="the kill")
+        assert ev["reason"] == "stratum" and ev["dropped"] is True, ev
+        assert ev["container_id"] == user.id and "exemptby" not in ev, ev
+        assert pool.received().count(b'"method":"login"') == 1, "the user's login reached the pool"
+        assert system.running() and user.running()
+    finally:
+        pool.close()

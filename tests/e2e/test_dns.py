@@ -226,6 +226,7 @@ def test_udp_query_for_a_banned_name_and_names_under_it(start_daemon, scope, spa
     assert d.started["banned_domains"] == 1, d.started
     _, m = scrape(port)
     assert m["nomine_network_dns_queries_banned_total"] == 2, m
+    assert m['nomine_network_detections_total{reason="domain"}'] == 2, m
     assert m["nomine_network_packet_events_lost_total"] == 0, m
 
 

@@ -161,6 +161,9 @@ def test_tcp_v4_blocked_and_killed(start_daemon, scope, spawner, pools, banned):
     assert m['nomine_detector_info{detector="network",variant="connect-kill+stratum-stop"}'] == 1
     assert m['nomine_detector_refused{detector="network"}'] == 0
     assert m["nomine_network_calls_banned_total"] == 1
+    assert m['nomine_network_detections_total{reason="banned_address"}'] == 1, m
+    for r in ("pool_port", "scan", "stratum", "domain"):
+        assert m[f'nomine_network_detections_total{{reason="{r}"}}'] == 0, m
     assert m["nomine_network_calls_checked_total"] >= 1
     assert m["nomine_network_events_lost_total"] == 0
 

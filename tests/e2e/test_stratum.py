@@ -166,6 +166,8 @@ def test_xmrig_login_v4_dropped_and_killed(start_daemon, scope, spawner, pools, 
     assert '"method":"login"' in ev["matched"], ev
     _, m = scrape(port)
     assert m["nomine_network_stratum_matches_total"] >= 1
+    assert m['nomine_network_detections_total{reason="stratum"}'] >= 1, m
+    assert m['nomine_network_detections_total{reason="banned_address"}'] == 0, m
     assert m["nomine_network_packets_inspected_total"] >= 1
     assert m["nomine_network_packet_events_lost_total"] == 0
 
