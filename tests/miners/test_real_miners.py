@@ -17,14 +17,16 @@ Each way of starting a miner runs twice:
   "xmrig" on command lines and Stratum's and XMRig's strings in files),
   scoped to the test's cgroup: which detector stops it (the event's
   "source": "exec" for the command line, "executable" for the file's
-  bytes, "monero" for RandomX), how long after start, and what reached the
-  pool before. (The built-in
+  bytes, "network" for its Stratum login on the wire, "monero" for
+  RandomX), how long after start, and what reached the pool before. (The built-in
   config goes in as its file, config/default.yaml, beside a file naming the
   private containerd's state directory, so the events carry the pod.)
 
-With the executable detector every variant is stopped before it mines:
-no share reaches the pool, no hashing thread starts, no block is found.
-Run with --disable executable (NOMINE_MINERS_NO_SCAN=1), the test asserts
+With every detector on, every variant is stopped before it mines: no
+share reaches the pool (no login either), no hashing thread starts, no
+block is found. Cases run with --disable executable have the network
+detector stop the pool miners at their login; with --disable network too
+(and for the UPX-packed one, which the scan cannot read), the test asserts
 the RandomX detector's kill instead and its summary says how far short of
 that bar it falls. Timings are on the monotonic clock from the moment the
 container's task is known to containerd (its PID), which is just before
@@ -322,16 +324,34 @@ def kill_event(d, run, timeout):
                       timeout, what=f"the kill of the miner (pid {run.pid})")
 
 
+NET_SOURCE = "network"
+
+
+def expected(v, scan, net):
+    """The detector that stops variant v first: the file scan where it
+    knows the file, else the network detector where the miner opens a pool
+    session (its Stratum login, dropped on the wire), else today's."""
+    if scan and v.with_scan:
+        return v.with_scan
+    if net and v.proof == "share" and v.today != "exec":
+        return NET_SOURCE
+    return v.today
+
+
 # every variant with all detectors; the ones the file scan stops, also
-# without it, so that the RandomX detector's stop of real miners stays shown
-CASES = [(n, True) for n in VARIANTS] + [(n, False) for n, v in VARIANTS.items()
-                                         if v.with_scan and v.no_scan_case]
+# without it (the network detector then stops those that reach for a pool);
+# and every one the network detector stops, also without it, so that the
+# RandomX detector's stop of real miners stays shown
+CASES = [(n, True, True) for n in VARIANTS]
+CASES += [(n, False, True) for n, v in VARIANTS.items() if v.with_scan and v.no_scan_case]
+CASES += [(n, s, False) for n, s, _ in list(CASES) if expected(VARIANTS[n], s, True) == NET_SOURCE]
 
 
-@pytest.mark.parametrize("name,scan", CASES,
-                         ids=[n + ("" if scan else "-no-scan") for n, scan in CASES])
+@pytest.mark.parametrize("name,scan,net", CASES,
+                         ids=[n + ("" if scan else "-no-scan") + ("" if net else "-no-net")
+                              for n, scan, net in CASES])
 def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,  # noqa: F811
-                           scan):
+                           scan, net):
     """(b)-(f): under nomine's built-in config, which detector stops the
     miner, when, and what reached the pool first."""
     v = VARIANTS[name]
@@ -341,13 +361,15 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,
                "10-containers.json": {"containerdStateDir": str(containerd.task_dir)}}
     if v.config:
         configs["20-case.json"] = v.config
-    d = start_daemon(configs=configs, args=[] if scan else ["--disable", EXE_SCAN_DETECTOR])
+    args = ([] if scan else ["--disable", EXE_SCAN_DETECTOR]) + \
+        ([] if net else ["--disable", NET_SOURCE])
+    d = start_daemon(configs=configs, args=args)
     detectors = d.started["features"]["detectors"]
     assert set(detectors) <= KNOWN_DETECTORS, \
         f"nomine has detectors this test does not know: {set(detectors) - KNOWN_DETECTORS}"
     scanning = detectors.get(EXE_SCAN_DETECTOR, {}).get("variant") == "scan"
     assert scanning == scan, detectors
-    want = v.with_scan if scanning and v.with_scan else v.today
+    want = expected(v, scanning, net)
     run, pool = miner(name)
     t_mine = start_monerod_mining(run, pool) if v.proof == "block" else None
     died = run.wait_exit(KILL_TIMEOUT)
@@ -370,6 +392,13 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,
         assert after < EXEC_KILL_BOUND, f"dead {after:.2f} s after start"
         assert not pool.find("connect"), pool.events
         how = f"matched {ev.get('matched')!r}, in the kernel at exec"
+    elif want == NET_SOURCE:
+        # its Stratum login, dropped on the wire: the pool hears nothing
+        assert ev["reason"] == "stratum" and ev["dropped"] is True, ev
+        assert not logins and not shares, (logins, shares)
+        assert after < RANDOMX_KILL_BOUND, f"dead only {after:.2f} s after start"
+        how = (f"its Stratum login dropped on the wire ({ev['matched'][:48]!r}...), "
+               f"stopped_in_kernel {ev['stopped_in_kernel']}")
     elif want == EXE_SCAN_SOURCE:
         assert not shares and not hashing, (shares, hashing, run.output())
         how = (f"the executable's bytes, matched {ev.get('matched')!r}, "
@@ -409,4 +438,6 @@ def test_stopped_by_nomine(start_daemon, containerd, miner, scope, report, name,
     report(f"{name}: stopped by {ev['source']} ({how}); dead {after:.2f} s after start, "
            f"event at {event_at:.2f} s; {whose}; {reached}"
            + ("" if scanning or not v.with_scan else
-              "; with the file scan on (the default) it dies before its first hash"))
+              "; with the file scan on (the default) it dies before its first hash")
+           + ("" if net else "; with the network detector on (the default) its Stratum "
+              "login is dropped first"))
