@@ -123,7 +123,10 @@ void net_respond(struct net_respond *r, const struct nm_net_event *ev)
 	r->by_reason[reason_of(ev)]++;
 
 	/* the kernel sends a scan once per burst already */
-	if (!(ev->flags & NM_NET_SCAN) && net_respond_repeated(r, ev->tgid, ev->ts_ns)) {
+	/* without a process (connect-deny) every event has tgid 0: none is
+	 * another's repeat */
+	if (ev->tgid && !(ev->flags & NM_NET_SCAN) &&
+	    net_respond_repeated(r, ev->tgid, ev->ts_ns)) {
 		r->repeats++;
 		return;
 	}

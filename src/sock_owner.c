@@ -113,6 +113,45 @@ static int holds(pid_t pid, unsigned long inode)
 	return found;
 }
 
+size_t sock_owner_bound(const char *table, int tcp, unsigned int port, unsigned long *out,
+			size_t max)
+{
+	const char *line = table;
+	size_t n = 0;
+
+	while (line && *line && n < max) {
+		unsigned int lport, state;
+		unsigned long inode;
+
+		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x "
+			   "%*x %*u %*u %lu", &lport, &state, &inode) == 3 &&
+		    lport == port && inode && (!tcp || state == 0x0a /* TCP_LISTEN */))
+			out[n++] = inode;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return n;
+}
+
+int sock_owner_serves(pid_t pid, unsigned int port)
+{
+	static const char *const tables[] = { "net/udp", "net/udp6", "net/tcp", "net/tcp6" };
+	unsigned long inodes[16];
+	int found = 0;
+
+	for (size_t t = 0; t < 4 && !found; t++) {
+		uint8_t *buf = NULL;
+		size_t len = 0, n = 0;
+
+		if (!proc_read_file(pid, tables[t], &buf, &len))
+			n = sock_owner_bound((const char *)buf, t >= 2, port, inodes, 16);
+		free(buf);
+		for (size_t i = 0; i < n && !found; i++)
+			found = holds(pid, inodes[i]);
+	}
+	return found;
+}
+
 /* The socket's inode in pid's network namespace, or 0. */
 static unsigned long inode_in(pid_t pid, const struct sock_key *k)
 {

@@ -26,4 +26,15 @@ unsigned long sock_owner_inode(const char *table, const struct sock_key *k);
  * or the socket is gone). Reads /proc; for an event, not a hot path. */
 pid_t sock_owner_find(const char *mount, uint64_t cgroup_id, const struct sock_key *k);
 
+/* The inodes of the sockets bound to local port `port` in a /proc/PID/net
+ * tcp, tcp6, udp or udp6 text (TCP: listening ones only), at most max of
+ * them into out; returns how many. Pure: unit-tested. */
+size_t sock_owner_bound(const char *table, int tcp, unsigned int port, unsigned long *out,
+			size_t max);
+
+/* 1 if pid holds a socket bound to local port `port` (UDP, or TCP
+ * listening) in its network namespace: a server of that port, such as a
+ * DNS resolver forwarding a query it was asked; else 0. */
+int sock_owner_serves(pid_t pid, unsigned int port);
+
 #endif

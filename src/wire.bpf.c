@@ -41,6 +41,7 @@ const volatile __u32 can_signal = 1;
 struct owner {
 	__u32 tgid;
 	__u32 flags;
+	__u64 since_ns;         /* boot time of the record: a pid reused later is not it */
 	char comm[16];
 };
 
@@ -172,6 +173,7 @@ static __always_inline void owner_note(struct bpf_sock *sk)
 	if (!o)
 		return;
 	o->tgid = id >> 32;
+	o->since_ns = bpf_ktime_get_boot_ns();
 	if (know_comm)
 		bpf_get_current_comm(o->comm, sizeof(o->comm));
 	stat_inc(NM_WIRE_STAT_OWNERS);
@@ -376,6 +378,7 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 		e->flags |= NM_WIRE_MAPPED;
 	if (o) {
 		e->tgid = o->tgid;
+		e->owner_since_ns = o->since_ns;
 		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
 		e->flags |= NM_WIRE_OWNED;
 	}
@@ -405,9 +408,11 @@ static __always_inline int block(struct __sk_buff *skb, struct bpf_sock *sk, str
 		 * kills it with its descendants (a killed process's children
 		 * are reparented before user space could find them), or
 		 * resumes it when allowedExecutables, an allow pattern or an
-		 * exemption spares it. */
-		if (know_task && can_signal && o && e->sender_tgid == o->tgid &&
-		    !bpf_send_signal(SIGSTOP))
+		 * exemption spares it. Stratum only: a banned DNS query may
+		 * come from a resolver forwarding what it was asked (CoreDNS,
+		 * node-local-dns), which must not stop; user space tells. */
+		if (reason == NM_WIRE_STRATUM && know_task && can_signal && o &&
+		    e->sender_tgid == o->tgid && !bpf_send_signal(SIGSTOP))
 			e->flags |= NM_WIRE_STOPPED;
 	}
 	bpf_ringbuf_submit(e, 0);
@@ -449,8 +454,10 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 	struct scratch *sc;
 	int at;
 
-	if (o && (o->flags & OWN_BANNED) && !audit)
-		return 0;       /* a retransmit, or more after the match: the pool gets nothing */
+	if (o && (o->flags & OWN_BANNED) && !audit &&
+	    cgroup_class_of(bpf_skb_cgroup_id(skb)) != NM_CG_EXEMPT)
+		return 0;       /* a retransmit, or more after the match: the pool gets nothing
+				 * (unless user space has since found the cgroup exempt) */
 	if (!set)
 		return 1;
 	/* the message starts 2 bytes into the stream, whether the length
@@ -458,7 +465,10 @@ static __always_inline int tcp_data(struct __sk_buff *skb, struct bpf_sock *sk, 
 	if (p->dport == 53 && set->domain && p->at <= 2 && p->len > 2 - p->at &&
 	    (at = dns_check(skb, sk, p, p->data + 2 - p->at, p->len - (2 - p->at))) >= 0)
 		return at;
-	if (!set->stratum)
+	/* the first data only: the segment at the stream's start (or its
+	 * retransmit); later segments of the first flight are not Stratum's
+	 * opening line */
+	if (!set->stratum || p->at != 0)
 		return 1;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)

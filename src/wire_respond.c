@@ -8,6 +8,7 @@
 #include "domain_evidence.h"
 #include "flag_respond.h"
 #include "log.h"
+#include "proc.h"
 #include "sock_owner.h"
 #include "wire_respond.h"
 
@@ -108,6 +109,41 @@ static pid_t owner_from_proc(const struct net_respond *r, const struct nm_wire_e
 	return sock_owner_find(r->cgroup_mount, ev->cgroup_id, &k);
 }
 
+/* 1 when the process now at s->tgid started after the kernel recorded the
+ * socket's owner: its pid was reused, it is not the owner. Pins s to the
+ * process found (start_ticks), so that what follows acts on it only. */
+static int pid_reused(struct subject *s, const struct nm_wire_event *ev)
+{
+	struct proc_stat st;
+
+	if (proc_read_stat(s->tgid, &st))
+		return 0;       /* gone: flag_respond says so */
+	if (ev->owner_since_ns && s->tgid == (pid_t)ev->tgid &&
+	    st.start_ticks > proc_ns_to_ticks(ev->owner_since_ns))
+		return 1;
+	s->start_ticks = st.start_ticks;
+	return 0;
+}
+
+/* A resolver in scope (it serves port 53) forwarding a banned name it was
+ * asked: its query was dropped, it is reported and left running (a banned
+ * name must not be a way to kill the cluster's DNS). */
+static void log_resolver(struct net_respond *r, const struct nm_wire_event *ev,
+			 const struct subject *s)
+{
+	json_t *o = evidence_of(r, ev);
+	char comm[sizeof(ev->comm) + 1];
+
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev->comm);
+	log_set_str(o, "source", "network");
+	log_set_int(o, "pid", s->tgid);
+	log_set_str(o, "comm", comm);
+	log_set_int(o, "cgroup_id", (long long)ev->cgroup_id);
+	json_object_set_new(o, "resolver", json_true());
+	log_set_str(o, "action", r->act->audit ? "audit" : "dropped");
+	log_emit_event(o, "info", "Dropped a resolver's query for a banned name");
+}
+
 void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 {
 	struct subject s = { .tgid = (pid_t)ev->tgid, .source = "network", .in_scope = -1,
@@ -120,12 +156,19 @@ void wire_respond(struct net_respond *r, const struct nm_wire_event *ev)
 	action_classify_cgroup(r->act, ev->cgroup_id);
 	if (!s.tgid)
 		s.tgid = owner_from_proc(r, ev);
-	if (s.tgid && net_respond_repeated(r, (uint32_t)s.tgid, ev->ts_ns)) {
+	/* a process the kernel stopped is answered every time: a repeat left
+	 * unanswered would leave a spared one stopped for good */
+	if (s.tgid && !(ev->flags & NM_WIRE_STOPPED) &&
+	    net_respond_repeated(r, (uint32_t)s.tgid, ev->ts_ns)) {
 		r->repeats++;
 		return;
 	}
-	if (!s.tgid) {
+	if (!s.tgid || pid_reused(&s, ev)) {
 		log_kernel_only(r, ev);
+		return;
+	}
+	if (ev->reason == NM_WIRE_DOMAIN && sock_owner_serves(s.tgid, 53)) {
+		log_resolver(r, ev, &s);
 		return;
 	}
 	evidence = evidence_of(r, ev);

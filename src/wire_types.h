@@ -48,6 +48,7 @@ struct nm_wire_event {
 	unsigned int uid;              /* owner's */
 	unsigned int sender_tgid;      /* 0: not a process context */
 	unsigned int flags;
+	unsigned long long owner_since_ns; /* boot time the owner was recorded; 0: none */
 	unsigned short port;           /* host byte order */
 	unsigned char family;          /* 4 or 6 */
 	unsigned char protocol;        /* IPPROTO_TCP, IPPROTO_UDP */

@@ -277,13 +277,16 @@ def test_network_exempt_namespace_is_not_refused(start_daemon, containerd, conta
         rc, out = c.exec("/bin/dialer", "127.0.0.2", "3333", str(linger))
         return rc, out.strip()
 
-    # never classified: refused once, the caller spared (the exemption holds)
+    # never classified: refused once, the caller spared (the exemption
+    # holds); unless something else of the container (its init's exec) had
+    # it classified already, when the first call goes through as well
     mark = d.mark()
     rc, out = dial(system, linger=5)
-    assert (rc, out) == (0, f"error {errno.EPERM}"), (rc, out, d.dump())
+    assert rc == 0, (rc, out, d.dump())
     ev = d.wait_for(lambda e: e.get("source") == "network", since=mark, what="the report")
     assert ev["action"] == "spared" and ev["exemptby"] == "namespace kube-system", ev
-    assert ev["call_refused"] is True and ev["container_id"] == system.id, ev
+    assert ev["call_refused"] is (out == f"error {errno.EPERM}"), (out, ev)
+    assert ev["container_id"] == system.id, ev
     # classified now: let through, three times, with no kill and no refusal
     for _ in range(3):
         mark = d.mark()
@@ -310,8 +313,9 @@ def test_stratum_exempt_namespace_passes(start_daemon, containerd, containers, h
     """The packet program honours exemptions as the connect programs do: a
     Stratum login from a container of an exempt namespace reaches the pool
     once its cgroup is classified (the first one, unclassified, is dropped
-    and its sender stopped, then resumed: spared); from a user's pod it is
-    dropped every time and the sender killed. Both containers share the
+    and its sender stopped, then resumed: spared, and its retransmit goes
+    through); from a user's pod it is dropped every time and the sender
+    killed. Both containers share the
     host's network namespace to reach the test's pool on loopback."""
     import shutil
     from test_stratum import Pool, XMRIG_LOGIN
@@ -327,22 +331,24 @@ def test_stratum_exempt_namespace_passes(start_daemon, containerd, containers, h
             rc, out = c.exec("/bin/dialer", "127.0.0.1", str(pool.port), str(linger), login)
             return rc, out.strip()
 
-        # unclassified: dropped, stopped in the kernel, then resumed (spared)
+        # unclassified: dropped, stopped in the kernel, then resumed (spared);
+        # the cgroup is classified exempt from that report, so the
+        # segment's retransmit goes through: the connection is not lost
         mark = d.mark()
-        rc, out = send(system, linger=1)
+        rc, out = send(system, linger=2)
         assert rc == 0 and out.startswith("sent "), (rc, out, d.dump())
         ev = d.wait_for(lambda e: e.get("reason") == "stratum", since=mark, what="the report")
         assert ev["action"] == "spared" and ev["exemptby"] == "namespace kube-system", ev
-        assert ev["dropped"] is True and ev["container_id"] == system.id, ev
-        assert pool.received() == b"", "the first, unclassified, login went through"
-        # classified now: the login reaches the pool, reported, nobody stopped
+        assert ev["container_id"] == system.id, ev   # dropped unless classified already
+        assert pool.received().count(b'"method":"login"') == 1, "the retransmit was lost"
+        # classified now: the login reaches the pool at once, reported, nobody stopped
         mark = d.mark()
         rc, out = send(system, linger=1)
         assert rc == 0 and out.startswith("sent "), (rc, out, d.dump())
         ev = d.wait_for(lambda e: e.get("reason") == "stratum", since=mark, what="the report")
         assert ev["dropped"] is False and ev["stopped_in_kernel"] is False, ev
         assert ev["action"] == "spared", ev
-        assert b'"method":"login"' in pool.received(wait=1.0), "the exempt login was dropped"
+        assert pool.received().count(b'"method":"login"') == 2, "the exempt login was dropped"
 
         # a user's pod: dropped and killed
         mark = d.mark()
@@ -351,7 +357,7 @@ def test_stratum_exempt_namespace_passes(start_daemon, containerd, containers, h
         ev = d.wait_for(lambda e: e.get("action") == "killed", since=mark, what="the kill")
         assert ev["reason"] == "stratum" and ev["dropped"] is True, ev
         assert ev["container_id"] == user.id and "exemptby" not in ev, ev
-        assert pool.received().count(b'"method":"login"') == 1, "the user's login reached the pool"
+        assert pool.received().count(b'"method":"login"') == 2, "the user's login reached the pool"
         assert system.running() and user.running()
     finally:
         pool.close()

@@ -80,6 +80,10 @@ for label in name.split("."):
     q += bytes([len(label)]) + label.encode()
 q += b"\x00\x00\x01\x00\x01"
 fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+if os.environ.get("SERVE53"):
+    # a resolver: it serves port 53 itself (and forwards what it is asked)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.2", 53))
 try:
     if proto == "udp":
         s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(2)
@@ -328,3 +332,23 @@ def test_builtin_list_bans_a_known_pool(start_daemon, scope, spawner, resolver):
     ev = d.wait_for(lambda e: e.get("source") == "network" and e.get("pid") == p.pid,
                     what="the DNS event")
     assert ev["banned_domain"] == "supportxmr.com", ev
+
+
+def test_a_resolver_forwarding_a_banned_name_is_not_killed(start_daemon, scope, spawner,
+                                                           resolver, banned):
+    """A resolver in scope (it serves port 53: CoreDNS, node-local-dns)
+    forwarding a banned name a client out of scope asked it: its query is
+    dropped and reported, but it is not stopped or killed: a banned name
+    must not be a way to take the cluster's DNS down."""
+    pool = pool_name()
+    d = start_daemon(config(banned, [pool]))
+    p, out = ask(spawner, scope, resolver, "udp", "127.0.0.1", "a." + pool, linger="1",
+                 SERVE53="1")
+    assert p.returncode == 0 and out == f"error {errno.EPERM}\n", (p.returncode, out, d.dump())
+    assert resolver.received() == []
+    ev = d.wait_for(lambda e: e.get("source") == "network" and e.get("pid") == p.pid,
+                    what="the resolver's report")
+    assert ev["resolver"] is True and ev["action"] == "dropped", ev
+    assert ev["reason"] == "domain" and ev["dropped"] is True, ev
+    assert ev["stopped_in_kernel"] is False, ev
+    assert not d.find(lambda e: e.get("action") == "killed"), d.dump()

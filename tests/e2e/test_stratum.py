@@ -45,6 +45,13 @@ elif mode == "child":
         time.sleep(float(os.environ.get("LINGER", "5")))
         os._exit(0)
     os.wait()
+elif mode == "twice":
+    # a second session at once: stopped in the kernel again (a repeat)
+    send()
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect((host, port))
+    send()
 else:
     send()
 time.sleep(float(os.environ.get("LINGER", "5")))
@@ -312,6 +319,24 @@ def test_allowed_executable_resumed(start_daemon, scope, spawner, pools, banned)
     assert pool.received() == b""
     ev = stratum_event(d, p.pid)
     assert ev["action"] == "spared" and ev["stopped_in_kernel"] is True, ev
+
+
+def test_spared_process_stopped_twice_is_resumed_twice(start_daemon, scope, spawner, pools,
+                                                        banned):
+    """A spared process that opens a second Stratum session at once is
+    stopped by the kernel again: that repeat is answered too (resumed), not
+    left stopped for good."""
+    import os
+    pool = pools("127.0.0.1")
+    exe = os.path.realpath("/usr/bin/python3")
+    d = start_daemon(config(banned, allowedExecutables=[exe]))
+    p, out = send(spawner, scope, "127.0.0.1", pool.port, XMRIG_LOGIN, mode="twice", linger="1")
+    assert p.returncode == 0 and out.count("sent") == 2, (p.returncode, out, d.dump())
+    assert pool.received() == b""
+    d.wait_for(lambda e: e.get("reason") == "stratum" and e.get("pid") == p.pid and
+               e.get("action") == "spared", what="the first spare")
+    assert len(d.find(lambda e: e.get("reason") == "stratum" and e.get("pid") == p.pid and
+                      e.get("stopped_in_kernel") is True)) == 2, d.dump()
 
 
 def test_variant_without_signal(start_daemon, scope, spawner, pools, banned):

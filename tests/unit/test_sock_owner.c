@@ -71,6 +71,43 @@ static void test_ipv6_and_mapped(void **state)
 	assert_int_equal(sock_owner_inode(TCP6, &six), 0);
 }
 
+/* A resolver's table: UDP bound to 127.0.0.53:53 and to another port; TCP
+ * listening on :53, and a connection from port 53 (not a server's). */
+static const char UDP[] =
+	"   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	"timeout inode ref pointer drops\n"
+	"  100: 3500007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000   991"
+	"        0 3001 2 0000000000000000 0\n"
+	"  101: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0"
+	"        0 3002 2 0000000000000000 0\n";
+
+static const char TCP53[] =
+	"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	"timeout inode\n"
+	"   0: 00000000:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0"
+	"        0 4001 1 0000000000000000 100 0 0 10 0\n"
+	"   1: 0100007F:0035 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0"
+	"        0 4002 1 0000000000000000 20 4 30 10 -1\n";
+
+static void test_bound_port(void **state)
+{
+	unsigned long in[4];
+
+	(void)state;
+	assert_int_equal(sock_owner_bound(UDP, 0, 53, in, 4), 1);
+	assert_int_equal(in[0], 3001);
+	assert_int_equal(sock_owner_bound(UDP, 0, 5353, in, 4), 1);
+	assert_int_equal(in[0], 3002);
+	/* TCP: the listener only, not a connection that happens to use 53 */
+	assert_int_equal(sock_owner_bound(TCP53, 1, 53, in, 4), 1);
+	assert_int_equal(in[0], 4001);
+	assert_int_equal(sock_owner_bound(TCP, 1, 53, in, 4), 0);
+	/* bounded by max; garbage and an empty table find nothing */
+	assert_int_equal(sock_owner_bound(UDP, 0, 53, in, 0), 0);
+	assert_int_equal(sock_owner_bound("\n\n garbage 1: x:y\n", 0, 53, in, 4), 0);
+	assert_int_equal(sock_owner_bound("", 0, 53, in, 4), 0);
+}
+
 static void test_evidence_escapes(void **state)
 {
 	struct nm_wire_event ev = { .family = 4, .protocol = IPPROTO_TCP, .port = 3333,
@@ -98,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv6_and_mapped),
+		cmocka_unit_test(test_bound_port),
 		cmocka_unit_test(test_evidence_escapes),
 	};
 
