@@ -111,6 +111,12 @@ static void open_parts(struct net_detector *nd, struct net_watch_opts *o,
 		strcpy(nd->why, "disabled (--disable network)");
 		return;
 	}
+	if (!o->mount || !o->mount[0]) {
+		/* cgroup socket programs attach to cgroup v2 directories */
+		strcpy(nd->why, "no cgroup v2 mount on this host");
+		log_msg("error", "network detector unavailable: %s", nd->why);
+		return;
+	}
 	o->cb = on_event;
 	o->ctx = nd;
 	open_wire(nd, o, wo);

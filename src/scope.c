@@ -104,13 +104,15 @@ int scope_init(struct scope *s, char *const *paths, size_t n, char *err, size_t 
 	int rc, e;
 
 	memset(s, 0, sizeof(*s));
-	if (n == 0)
-		return 0;
 	if (n > NM_SCOPE_MAX) {
 		snprintf(err, errlen, "at most %d --scope-cgroup paths", NM_SCOPE_MAX);
 		return -E2BIG;
 	}
+	/* found unscoped too: the network detector's cgroup programs attach
+	 * at the v2 root then (none on a v1-only host: they say so) */
 	rc = scope_find_cgroup2("/proc/self/mountinfo", s->mount, sizeof(s->mount));
+	if (n == 0)
+		return 0;
 	if (rc) {
 		snprintf(err, errlen, "--scope-cgroup needs cgroup v2, and no cgroup2 mount was found");
 		return rc;

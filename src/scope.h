@@ -14,8 +14,9 @@ struct scope {
 	unsigned int n;              /* 0: everything is in scope */
 };
 
-/* Finds the cgroup v2 mount (also under hybrid layouts) and resolves each
- * path, which must exist. Returns 0, or a negative errno with a reason in
+/* Finds the cgroup v2 mount (also under hybrid layouts; also with no paths,
+ * when mount stays "" without one) and resolves each path, which must
+ * exist. Returns 0, or a negative errno with a reason in
  * err: -E2BIG more than NM_SCOPE_MAX paths, -EINVAL an invalid path,
  * -ENAMETOOLONG, -ENOENT no cgroup2 mount or a missing cgroup (or stat's
  * errno; -ENOTDIR not a directory), -ENOMEM. */

@@ -289,6 +289,23 @@ def test_audit_mode_allows_and_reports(start_daemon, scope, spawner, pools, bann
     assert ev["action"] == "audit" and ev["call_refused"] is False, ev
 
 
+def test_unscoped_attaches_at_the_root(start_daemon, scope, spawner, pools, banned):
+    """Without --scope-cgroup (a DaemonSet's default) the network detector's
+    programs attach at the cgroup v2 root: every process is seen. Run in
+    audit mode only (nothing is refused or killed machine-wide), the
+    connect and the packet programs both load and a banned call from any
+    cgroup is reported."""
+    pool = pools("tcp", "127.0.0.2")
+    d = start_daemon(config(banned, ["127.0.0.2"]), args=["--audit"], scopes=[])
+    net = d.started["features"]["detectors"]["network"]
+    assert net["variant"] == "connect-kill+stratum-stop", d.started
+    p, out = call(spawner, scope, "tcp", "127.0.0.2", pool.port)
+    assert p.returncode == 0 and "sent" in out, (p.returncode, out)
+    ev = d.wait_for(lambda e: e.get("source") == "network" and e.get("pid") == p.pid,
+                    what="the audit event")
+    assert ev["action"] == "audit" and ev["call_refused"] is False, ev
+
+
 def test_allowed_executable_spared(start_daemon, scope, spawner, pools, banned):
     """allowedExecutables applies as for the RandomX detector: the call is
     still refused (the kernel cannot ask), the process lives."""
