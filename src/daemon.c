@@ -728,6 +728,7 @@ static void reload(struct daemon *d)
 	char err[CONFIG_ERR_MAX];
 	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
 	struct net_list nl;
+	int refused;
 	json_t *o;
 
 	watch_configs(d);
@@ -739,8 +740,14 @@ static void reload(struct daemon *d)
 		d->last_reload_ok = 0;
 		return;
 	}
-	if (configure_containers(d, policy_config(np), err, sizeof(err)) ||
-	    net_detector_prepare(&nl, policy_config(np), err, sizeof(err))) {
+	/* the network lists first: they read files and can still refuse the
+	 * reload, which configure_containers' new exemptions must not outlive */
+	refused = net_detector_prepare(&nl, policy_config(np), err, sizeof(err)) != 0;
+	if (!refused && configure_containers(d, policy_config(np), err, sizeof(err))) {
+		net_list_free(&nl);
+		refused = 1;
+	}
+	if (refused) {
 		policy_free(np);
 		o = json_object();
 		log_set_str(o, "error", err);
