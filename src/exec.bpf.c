@@ -52,12 +52,8 @@ struct {
 	__type(value, __u32);
 } exe_bad SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NM_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
+#define NM_STATS_N NM_STAT_MAX
+#include "stats.bpf.h"
 
 /* Per-CPU exec counter: ids are (count << 12 | cpu), unique without atomics.
  * User space allocates its own ids with bit 63 set. */
@@ -67,14 +63,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } exec_seq SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline __u64 next_exec_id(void)
 {
