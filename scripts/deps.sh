@@ -10,7 +10,7 @@ build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick python3-yaml bc prometheus librandomx-dev
       containerd runc busybox-static qemu-system-x86 cpio npm
-      umoci systemd debian-archive-keyring)
+      umoci systemd debian-archive-keyring iproute2)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
