@@ -33,7 +33,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
 DEPDIR = $(OUT)/.deps
 DEPFLAGS = -MMD -MP -MF $(DEPDIR)/$(notdir $@).d
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml -lmicrohttpd -lnettle -lm
+LDLIBS := -lbpf -lelf -lz -lpcre2-8 -ljansson -lyaml -lmicrohttpd -lnettle -lcurl -lm
 
 # The kernel types the BPF programs compile against: committed per
 # architecture (scripts/vmlinux-h makes it from a Debian kernel's BTF), so a

@@ -6,11 +6,12 @@
 set -euo pipefail
 
 build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev nettle-dev)
+       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev nettle-dev libcurl4-openssl-dev)
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick python3-yaml bc prometheus librandomx-dev
       containerd runc busybox-static qemu-system-x86 cpio npm
-      umoci systemd debian-archive-keyring iproute2)
+      umoci systemd debian-archive-keyring iproute2 jupyterhub
+      prometheus-alertmanager)
 
 case "${1:-build}" in
 build) want=("${build[@]}") ;;
@@ -33,5 +34,8 @@ if ((${#missing[@]})); then
 	# package started on a systemd machine would be a server left running.
 	if [[ " ${missing[*]} " == *" containerd "* ]] && [ -d /run/systemd/system ]; then
 		systemctl disable --now containerd.service >&2 || true
+	fi
+	if [[ " ${missing[*]} " == *" prometheus-alertmanager "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now prometheus-alertmanager.service >&2 || true
 	fi
 fi
