@@ -13,6 +13,9 @@
 #include "exec_event.h"
 #include "log.h"
 #include "proc.h"
+#include "evidence.h"
+#include "incident.h"
+#include "respond.h"
 #include "tunables.h"
 #include "mono_clock.h"
 
@@ -51,6 +54,7 @@ struct who {
 	uint8_t *env;            /* /proc/PID/environ, when the kernel sent none */
 	size_t env_len;
 	int env_tried;
+	struct evidence_live *live; /* read before the kill, for the evidence record */
 };
 
 static struct container *who_container(struct action_ctx *a, const struct subject *s,
@@ -76,10 +80,14 @@ static void who_read_env(struct action_ctx *a, const struct subject *s, struct w
 		w->env = NULL;
 }
 
-/* Adds the container and hub user to o, then emits it. */
+/* Adds the container and hub user to o, then emits it; a kill (or, in
+ * audit mode, a would-be kill) then goes to the responders. */
 static void emit_who(struct action_ctx *a, const struct subject *s, struct who *w, json_t *o,
 		     const char *action, const char *level, const char *event)
 {
+	struct incident *in = NULL;
+	int audit = !strcmp(action, "audit");
+
 	if (a->ctrs) {
 		who_read_env(a, s, w);
 		containers_describe(a->ctrs, who_container(a, s, w),
@@ -89,7 +97,14 @@ static void emit_who(struct action_ctx *a, const struct subject *s, struct who *
 	w->env = NULL;
 	if (a->describe_exe && !json_object_get(o, "executable"))
 		a->describe_exe(a->describe_ctx, s, o);
+	if (a->responder && (audit || !strcmp(action, "killed"))) {
+		in = respond_prepare(a->responder, o, w->live, audit);
+		w->live = NULL;
+	}
+	evidence_live_free(w->live);
+	w->live = NULL;
 	emit(o, action, level, event);
+	respond_submit(a->responder, in);
 }
 
 /* Tells the kernel the class of the process's cgroup, when it is sure: a
@@ -231,12 +246,20 @@ static const struct action_ops *ops_of(const struct action_ctx *a)
 }
 
 /* Stops the process at once, so that reading its environment (bounded)
- * gives it no more time to run than the kill itself would. */
+ * and, for an evidence record, its connections and ancestors gives it no
+ * more time to run than the kill itself would. */
 static void stop_and_read_env(struct action_ctx *a, const struct subject *s, struct who *w)
 {
+	int live = respond_wants_live(a->responder);
+
+	if (live) {
+		ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
+		w->live = evidence_capture(s->tgid, s->start_ticks, s->ppid);
+	}
 	if (!a->ctrs || !containers_want_env(a->ctrs) || s->env)
 		return;
-	ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
+	if (!live)
+		ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
 	who_read_env(a, s, w);
 	/* Read in the middle of an execve (the new image's stack not set up
 	 * yet), the environment is empty: read again once the stop landed. */
@@ -270,6 +293,8 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	if (ret == -EPERM) {
 		free(w->env);
 		w->env = NULL;
+		evidence_live_free(w->live);
+		w->live = NULL;
 		json_decref(o);
 		return ret;
 	}
@@ -350,6 +375,9 @@ static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_
 	double t0 = mono_s();
 
 	a->killed_in_kernel++;
+	/* dead at exec: what lives on is its ancestors */
+	if (respond_wants_live(a->responder))
+		w.live = evidence_capture(s->tgid, s->start_ticks, s->ppid);
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");

@@ -45,6 +45,7 @@ struct subject {
 };
 
 struct containers;
+struct responder;
 
 /* What reaches processes. Tests replace them so that nothing real is
  * signalled; NULL in action_ctx means the real ones. */
@@ -78,6 +79,8 @@ struct action_ctx {
 	 * an event that does not say it yet; NULL: nothing */
 	void (*describe_exe)(void *ctx, const struct subject *s, json_t *o);
 	void *describe_ctx;
+	/* what follows a kill besides the kill (respond.h), or NULL */
+	struct responder *responder;
 	/* counters, for the start-up and reload summaries and tests */
 	unsigned long long checked, killed, killed_in_kernel, spared, audited, missed;
 	unsigned long long reported;    /* subjects with report_only */

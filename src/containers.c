@@ -419,6 +419,14 @@ void containers_describe(const struct containers *cs, const struct container *c,
 				user_from = "container";
 				break;
 			}
+		/* and the named server, where the spawner said which (the
+		 * responders stop that one) */
+		for (size_t i = 0; user_from && i < c->meta.nenv; i++)
+			if (!strncmp(c->meta.env[i], "JUPYTERHUB_SERVER_NAME=", 23) &&
+			    c->meta.env[i][23]) {
+				log_set_str(o, "server_name", c->meta.env[i] + 23);
+				break;
+			}
 	}
 	if (env)
 		env_pick(envo, env, env_len, cs->env, cs->nenv);

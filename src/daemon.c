@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include "http.h"
+#include "respond.h"
+#include "resp_sink.h"
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -91,6 +94,7 @@ struct daemon {
 	int randomx_possible;         /* x86_64 with the tracepoint */
 	struct net_detector net;      /* banned addresses */
 	struct net_list net_first;    /* the start-up config's, until the detector opens */
+	struct responder *resp;       /* what follows a kill (respond.h) */
 };
 
 struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
@@ -727,6 +731,7 @@ static void reload(struct daemon *d)
 {
 	char err[CONFIG_ERR_MAX];
 	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
+	struct respond_settings rs;
 	struct net_list nl;
 	int refused;
 	json_t *o;
@@ -740,11 +745,17 @@ static void reload(struct daemon *d)
 		d->last_reload_ok = 0;
 		return;
 	}
-	/* the network lists first: they read files and can still refuse the
-	 * reload, which configure_containers' new exemptions must not outlive */
-	refused = net_detector_prepare(&nl, policy_config(np), err, sizeof(err)) != 0;
+	/* the network lists and the responders' secrets first: they read files
+	 * and can still refuse the reload, which configure_containers' new
+	 * exemptions must not outlive */
+	refused = respond_settings_load(&rs, policy_config(np), err, sizeof(err)) != 0;
+	if (!refused && net_detector_prepare(&nl, policy_config(np), err, sizeof(err))) {
+		respond_settings_free(&rs);
+		refused = 1;
+	}
 	if (!refused && configure_containers(d, policy_config(np), err, sizeof(err))) {
 		net_list_free(&nl);
+		respond_settings_free(&rs);
 		refused = 1;
 	}
 	if (refused) {
@@ -762,6 +773,11 @@ static void reload(struct daemon *d)
 	install_exemptions(d);
 	install_tables(d, np);
 	net_detector_set(&d->net, &nl);
+	if (respond_apply(d->resp, &rs, d->o->audit, err, sizeof(err))) {
+		respond_settings_free(&rs);
+		log_msg("error", "Config reload: the responders keep their previous settings: %s",
+			err);
+	}
 	watch_configs(d);       /* the address files' globs may have changed */
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
@@ -927,6 +943,22 @@ static void fill_ready(struct daemon *d, struct metric_values *v)
 			 "kernel allows: %s", det, why && why[0] ? why : "not loaded");
 }
 
+static void fill_responders(struct daemon *d, struct metric_values *v)
+{
+	const struct resp_stats *st;
+
+	for (unsigned int i = 0; (st = respond_stats(d->resp, i)) &&
+	     v->nresponders < sizeof(v->responders) / sizeof(v->responders[0]); i++) {
+		v->responders[v->nresponders].name = st->name;
+		v->responders[v->nresponders].done = atomic_load(&st->done);
+		v->responders[v->nresponders].failed = atomic_load(&st->failed);
+		v->responders[v->nresponders].dropped = atomic_load(&st->dropped);
+		v->responders[v->nresponders].retries = atomic_load(&st->retries);
+		v->responders[v->nresponders].queued = atomic_load(&st->queued);
+		v->nresponders++;
+	}
+}
+
 static void fill_metrics(struct metric_values *v, void *ctx)
 {
 	struct daemon *d = ctx;
@@ -968,6 +1000,7 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->spared = d->act.spared;
 	v->audited = d->act.audited;
 	v->missed = d->act.missed;
+	fill_responders(d, v);
 	v->reloads_ok = d->reloads_ok;
 	v->reloads_refused = d->reloads_refused;
 	v->banned_strings = policy_nbanned(d->policy);
@@ -991,6 +1024,7 @@ static void housekeeping(struct daemon *d)
 
 	if (d->metrics)
 		metrics_run(d->metrics);
+	respond_housekeeping(d->resp);
 	if (d->xw) {
 		char msg[600];
 
@@ -1131,6 +1165,8 @@ static int setup_fds(struct daemon *d)
 static void teardown(struct daemon *d)
 {
 	metrics_close(d->metrics);
+	respond_free(d->resp);      /* before the log's last lines */
+	d->resp = NULL;
 	exe_watch_close(d->xw);
 	exe_rules_put(d->xrules);
 	randomx_watch_close(d->mw);
@@ -1160,10 +1196,37 @@ static int silence_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* The responders of the start-up config: a token or URL file that cannot
+ * be read, or an evidence directory that cannot be made, stops the start
+ * (exit 2, as a bad config). */
+static int start_responders(struct daemon *d, const struct daemon_opts *o, char *err,
+			    size_t errlen)
+{
+	struct respond_settings rs;
+
+	if (http_init()) {
+		log_fatal("Start-up failed", "libcurl could not be initialised");
+		return 1;
+	}
+	if (!(d->resp = respond_new())) {
+		log_fatal("Start-up failed", "responders: out of memory");
+		return 1;
+	}
+	d->act.responder = d->resp;
+	if (respond_settings_load(&rs, policy_config(d->policy), err, errlen) ||
+	    respond_apply(d->resp, &rs, o->audit, err, errlen)) {
+		respond_settings_free(&rs);
+		log_fatal("Invalid config", "%s", err);
+		return 2;
+	}
+	return 0;
+}
+
 /* Shared start-up of run and scan. Returns 0 or an exit code. */
 static int start(struct daemon *d, const struct daemon_opts *o)
 {
 	char err[CONFIG_ERR_MAX];
+	int rc;
 	sigset_t set;
 
 	/* Blocked from the start, a SIGTERM during the BPF load waits for the
@@ -1213,6 +1276,8 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 		log_fatal("Invalid config", "%s", err);
 		return 2;
 	}
+	if ((rc = start_responders(d, o, err, sizeof(err))))
+		return rc;
 	d->act.ctrs = d->ctrs;
 	d->act.unified_mount = d->unified_mount;
 	d->act.freezer_mount = d->freezer_mount;

@@ -23,6 +23,21 @@ struct incident {
 	double first_s, last_s;
 	const char *evidence;   /* path of its evidence record, or NULL */
 	int audit;              /* audit mode: a would-be kill, nothing is done */
+	/* what was read of the process before its kill, for the evidence
+	 * record (evidence_live), released with the incident; or NULL */
+	void *live;
+	void (*live_free)(void *live);
+	int refs;               /* incident_ref/unref (atomically) */
 };
+
+/* A new incident (one reference) with copies of the strings (NULL stays
+ * NULL) and a reference to event; count 1, first_s = last_s = now's
+ * realtime. NULL when out of memory. */
+struct incident *incident_new(json_t *event, const char *user, const char *server_name,
+			      const char *who, const char *reason, const char *evidence);
+struct incident *incident_ref(struct incident *in);
+void incident_unref(struct incident *in);
+/* Incidents allocated and not freed yet, in every thread. */
+unsigned long incident_alive(void);
 
 #endif

@@ -115,9 +115,12 @@ void log_emit_event(json_t *obj, const char *level, const char *event)
 	json_object_set_new(obj, "timestamp", json_string(ts));
 	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (s) {
+		/* responder threads log too: one line is written whole */
+		flockfile(out);
 		fputs(s, out);
 		fputc('\n', out);
 		fflush(out);
+		funlockfile(out);
 		free(s);
 	}
 	json_decref(obj);

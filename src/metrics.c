@@ -135,6 +135,46 @@ static size_t render_kills(const struct action_stats *st, char *buf, size_t n, s
 
 /* What cryptnono lacks: kills by namespace, kill latency, lost events,
  * readiness, the last reload's outcome. */
+/* nomine_responses_total{responder,outcome}: "dropped" is what was given
+ * up (a full queue, a target still failing at the end of its retries, a
+ * flood beyond responseQueueLength); responder "all" counts incidents
+ * dropped before any responder saw them. */
+static size_t render_responders(const struct metric_values *v, char *buf, size_t n, size_t o)
+{
+	static const char *const outcomes[] = { "done", "failed", "dropped" };
+
+	for (size_t i = 0; i < v->nresponders; i++) {
+		uint64_t val[3] = { v->responders[i].done, v->responders[i].failed,
+				    v->responders[i].dropped };
+		char l[128];
+
+		for (size_t k = 0; k < 3; k++) {
+			snprintf(l, sizeof(l), "{responder=\"%s\",outcome=\"%s\"}",
+				 v->responders[i].name, outcomes[k]);
+			o = put(buf, n, o, "nomine_responses_total", "counter", i || k ? NULL :
+				"Responses after kills (evidence records, hub actions, "
+				"notifications, the command hook) by responder and outcome.", l,
+				val[k]);
+		}
+	}
+	for (size_t i = 0; i < v->nresponders; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{responder=\"%s\"}", v->responders[i].name);
+		o = put(buf, n, o, "nomine_response_retries_total", "counter", i ? NULL :
+			"Attempts of a response repeated after a failure that may pass (no answer, "
+			"5xx, 429).", l, v->responders[i].retries);
+	}
+	for (size_t i = 0; i < v->nresponders; i++) {
+		char l[96];
+
+		snprintf(l, sizeof(l), "{responder=\"%s\"}", v->responders[i].name);
+		o = put(buf, n, o, "nomine_response_queue_length", "gauge", i ? NULL :
+			"Incidents waiting for a responder.", l, v->responders[i].queued);
+	}
+	return o;
+}
+
 static size_t render_nomine(const struct metric_values *v, char *buf, size_t n, size_t o)
 {
 	static const enum stats_detector timed[] = { STATS_EXEC, STATS_RANDOMX,
@@ -272,6 +312,7 @@ size_t metrics_render(const struct metric_values *v, char *buf, size_t n)
 			"banned name; refused, dropped or (audit, exempt) reported.", l,
 			v->net_reasons[i].value);
 	}
+	o = render_responders(v, buf, n, o);
 	o = put(buf, n, o, "nomine_exec_records_lost_total", "counter",
 		"Exec records the ring buffer had no room for (a sweep follows).", NULL,
 		v->records_lost);

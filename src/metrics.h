@@ -61,6 +61,12 @@ struct metric_values {
 	int ready;                    /* every detector the kernel can run is attached */
 	char unready[768];            /* else which one, and why (one line) */
 	int last_reload_ok;           /* the last reload (or the start) applied */
+	/* the responders (respond.h) by name: outcomes, retries, queue */
+	struct {
+		const char *name;
+		uint64_t done, failed, dropped, retries, queued;
+	} responders[40];
+	size_t nresponders;
 };
 
 /* Writes the exposition text into buf (NUL-terminated). Returns its length,

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* respond.c - incidents from kill lines, fanned out to the responders. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "evidence.h"
+#include "incident.h"
+#include "log.h"
+#include "notify_gate.h"
+#include "resp_sink.h"
+#include "resp_targets.h"
+#include "respond.h"
+
+#define STATS_MAX 40            /* responder names ever used, kept for /metrics */
+#define GATE_KEYS 4096          /* (who, reason) pairs the dedupe remembers */
+
+struct responder {
+	pthread_mutex_t mu;      /* everything below, against the evidence and gate threads */
+	struct respond_settings set;
+	int active, audit;
+	struct resp_sink *hub_stop, *hub_block, *hook, *evidence;
+	struct resp_sink **notify;       /* webhooks, then Alertmanager */
+	size_t nnotify;
+	struct resp_sink **retired;
+	size_t nretired;
+	struct evidence_store *store;
+	/* the notification gate and its thread */
+	struct notify_gate *gate;
+	pthread_t gate_tid;
+	int gate_running, gate_stop;
+	pthread_cond_t gate_cv;
+	struct resp_stats stats[STATS_MAX];
+	unsigned int nstats;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct resp_stats *stats_for(struct responder *r, const char *name)
+{
+	for (unsigned int i = 0; i < r->nstats; i++)
+		if (!strcmp(r->stats[i].name, name))
+			return &r->stats[i];
+	if (r->nstats == STATS_MAX)
+		return &r->stats[STATS_MAX - 1];   /* shared overflow row */
+	snprintf(r->stats[r->nstats].name, sizeof(r->stats[0].name), "%s", name);
+	return &r->stats[r->nstats++];
+}
+
+struct responder *respond_new(void)
+{
+	struct responder *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+
+	if (!r)
+		return NULL;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->gate_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	/* the dropped-as-a-whole row exists from the start, for /metrics */
+	stats_for(r, "all");
+	return r;
+}
+
+/* ---- the notification gate's thread ------------------------------------ */
+
+static void push_notifications(struct responder *r, struct gate_msg *m)
+{
+	const char *user = json_string_value(json_object_get(m->event, "user"));
+	const char *ev = json_string_value(json_object_get(m->event, "evidence"));
+	struct incident *in = incident_new(m->event, user, NULL, m->who, m->reason, ev);
+
+	if (in) {
+		in->count = m->count;
+		in->first_s = m->first_s;
+		in->last_s = m->last_s;
+		for (size_t i = 0; i < r->nnotify; i++)
+			resp_sink_push(r->notify[i], in);
+		incident_unref(in);
+	}
+	json_decref(m->event);
+	free(m->who);
+	free(m->reason);
+}
+
+static void *gate_thread(void *arg)
+{
+	struct responder *r = arg;
+	struct gate_msg m;
+	double next;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->gate_stop) {
+		if (r->gate && notify_gate_next(r->gate, mono(), &m, &next)) {
+			push_notifications(r, &m);
+			continue;
+		}
+		if (!r->gate || isinf(next)) {
+			pthread_cond_wait(&r->gate_cv, &r->mu);
+		} else {
+			struct timespec ts;
+			double whole;
+
+			ts.tv_nsec = (long)(modf(next, &whole) * 1e9);
+			ts.tv_sec = (time_t)whole;
+			pthread_cond_timedwait(&r->gate_cv, &r->mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* ---- fan-out ------------------------------------------------------------ */
+
+/* Every response but the evidence record. Locked or not: takes r->mu. */
+static void dispatch(struct responder *r, struct incident *in)
+{
+	pthread_mutex_lock(&r->mu);
+	if (in->user && r->hub_stop)
+		resp_sink_push(r->hub_stop, in);
+	if (in->user && r->hub_block)
+		resp_sink_push(r->hub_block, in);
+	if (r->hook)
+		resp_sink_push(r->hook, in);
+	if (r->gate) {
+		if (notify_gate_add(r->gate, in->who, in->reason, in->event, mono(), in->first_s))
+			atomic_fetch_add(&stats_for(r, "all")->dropped, 1);
+		pthread_cond_signal(&r->gate_cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The evidence responder's next step: the record is written (or failed),
+ * now the rest may clean up. */
+static void after_evidence(void *ctx, struct incident *in)
+{
+	dispatch(ctx, in);
+}
+
+/* ---- incidents ---------------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* "user alice", "container <id>" or "host": whom one message is about. */
+static void who_of(json_t *o, const char *user, char *buf, size_t n)
+{
+	const char *cid = jstr(o, "container_id");
+
+	if (user)
+		snprintf(buf, n, "user %s", user);
+	else if (cid)
+		snprintf(buf, n, "container %.64s", cid);
+	else
+		snprintf(buf, n, "host");
+}
+
+/* The detector, and the network detector's reason: "exec", "network stratum". */
+static void reason_of(json_t *o, char *buf, size_t n)
+{
+	const char *src = jstr(o, "source"), *why = jstr(o, "reason");
+
+	snprintf(buf, n, "%s%s%.48s", src ? src : "unknown", why ? " " : "", why ? why : "");
+}
+
+struct incident *respond_prepare(struct responder *r, json_t *o, void *live, int audit)
+{
+	char who[160], reason[80], *path = NULL;
+	const char *user = NULL, *server = NULL;
+	struct incident *in = NULL;
+
+	if (!r || !r->active)
+		goto out;
+	pthread_mutex_lock(&r->mu);
+	if (incident_alive() >= 2ul * r->set.queue_len) {
+		/* a flood: memory stays bounded, the kills go on */
+		atomic_fetch_add(&stats_for(r, "all")->dropped, 1);
+		pthread_mutex_unlock(&r->mu);
+		goto out;
+	}
+	if (r->store && !audit) {
+		path = evidence_name(r->store, (pid_t)json_integer_value(json_object_get(o, "pid")));
+		if (path)
+			log_set_str(o, "evidence", path);
+	}
+	pthread_mutex_unlock(&r->mu);
+	/* only the container's spec names a hub user to act on */
+	if (jstr(o, "user_source") && !strcmp(jstr(o, "user_source"), "container")) {
+		user = jstr(o, "user");
+		server = jstr(o, "server_name");
+	}
+	who_of(o, user, who, sizeof(who));
+	reason_of(o, reason, sizeof(reason));
+	in = incident_new(o, user, server, who, reason, path);
+	free(path);
+	if (!in)
+		goto out;
+	in->audit = audit;
+	in->live = live;
+	in->live_free = (void (*)(void *))evidence_live_free;
+	live = NULL;
+out:
+	if (live)
+		evidence_live_free(live);
+	return in;
+}
+
+/* Audit mode: one line saying what would have been done. */
+static void log_would(struct responder *r, const struct incident *in)
+{
+	json_t *o = json_object(), *what = json_array();
+	char name[64];
+
+	pthread_mutex_lock(&r->mu);
+	if (r->store)
+		json_array_append_new(what, json_string("evidence"));
+	if (in->user && r->hub_stop)
+		json_array_append_new(what, json_string("hub-stop-server"));
+	if (in->user && r->hub_block)
+		json_array_append_new(what, json_string("hub-block-user"));
+	for (size_t i = 0; i < r->nnotify; i++) {
+		snprintf(name, sizeof(name), "%s", resp_sink_name(r->notify[i]));
+		json_array_append_new(what, json_string(name));
+	}
+	if (r->hook)
+		json_array_append_new(what, json_string("command-hook"));
+	pthread_mutex_unlock(&r->mu);
+	if (!json_array_size(what)) {
+		json_decref(what);
+		json_decref(o);
+		return;
+	}
+	if (in->user)
+		log_set_str(o, "user", in->user);
+	if (in->server_name)
+		log_set_str(o, "server_name", in->server_name);
+	log_set_str(o, "who", in->who);
+	log_set_str(o, "reason", in->reason);
+	log_set_int(o, "pid", json_integer_value(json_object_get(in->event, "pid")));
+	json_object_set_new(o, "responses", what);
+	log_set_str(o, "action", "would-respond");
+	log_emit_event(o, "info", "Would respond (audit mode)");
+}
+
+void respond_submit(struct responder *r, struct incident *in)
+{
+	int queued;
+
+	if (!in)
+		return;
+	if (in->audit) {
+		log_would(r, in);
+	} else {
+		pthread_mutex_lock(&r->mu);
+		queued = r->evidence && in->evidence && resp_sink_push(r->evidence, in) >= 0;
+		pthread_mutex_unlock(&r->mu);
+		if (!queued)
+			dispatch(r, in);
+	}
+	incident_unref(in);
+}
+
+/* ---- settings in force --------------------------------------------------- */
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Same responders and limits: nothing to rebuild. */
+static int same_settings(const struct respond_settings *a, const struct respond_settings *b)
+{
+	size_t i;
+
+	if (!same_str(a->hub_url, b->hub_url) || !same_str(a->hub_token, b->hub_token) ||
+	    !same_str(a->hub_group, b->hub_group) || a->hub_stop != b->hub_stop ||
+	    a->nwebhooks != b->nwebhooks || !same_str(a->alertmanager_url, b->alertmanager_url) ||
+	    a->hook_timeout_s != b->hook_timeout_s || a->hook_concurrency != b->hook_concurrency ||
+	    !same_str(a->evidence_dir, b->evidence_dir) ||
+	    a->evidence_records != b->evidence_records || a->evidence_bytes != b->evidence_bytes ||
+	    a->evidence_copy_max != b->evidence_copy_max || a->timeout_s != b->timeout_s ||
+	    a->retry_s != b->retry_s || a->queue_len != b->queue_len ||
+	    !a->hook_argv != !b->hook_argv)
+		return 0;
+	for (i = 0; i < a->nwebhooks; i++)
+		if (!same_str(a->webhooks[i].url, b->webhooks[i].url) ||
+		    a->webhooks[i].format != b->webhooks[i].format)
+			return 0;
+	for (i = 0; a->hook_argv && (a->hook_argv[i] || b->hook_argv[i]); i++)
+		if (!same_str(a->hook_argv[i], b->hook_argv[i]))
+			return 0;
+	return 1;
+}
+
+static int same_gate(const struct respond_settings *a, const struct respond_settings *b)
+{
+	return a->dedupe_s == b->dedupe_s && a->burst == b->burst &&
+	       a->per_minute == b->per_minute;
+}
+
+/* The responders a new settings set asks for; NULL members where none. */
+struct built {
+	struct resp_sink *hub_stop, *hub_block, *hook, *evidence;
+	struct resp_sink **notify;
+	size_t nnotify;
+	struct evidence_store *store;
+};
+
+static void built_free(struct built *b)
+{
+	resp_sink_free(b->hub_stop);
+	resp_sink_free(b->hub_block);
+	resp_sink_free(b->hook);
+	resp_sink_free(b->evidence);
+	for (size_t i = 0; i < b->nnotify; i++)
+		resp_sink_free(b->notify[i]);
+	free(b->notify);
+	memset(b, 0, sizeof(*b));
+}
+
+static int add_sink(struct responder *r, struct resp_sink **out, int rc, struct resp_sink_cfg *c)
+{
+	if (rc)
+		return rc;
+	*out = resp_sink_new(c, stats_for(r, c->name));
+	return *out ? 0 : -errno;
+}
+
+static int build(struct responder *r, const struct respond_settings *s, struct built *b,
+		 char *err, size_t errlen)
+{
+	struct resp_sink_cfg c;
+	int rc = 0;
+
+	memset(b, 0, sizeof(*b));
+	if (s->hub_url && s->hub_stop)
+		rc = add_sink(r, &b->hub_stop, resp_target_hub_stop(&c, s), &c);
+	if (!rc && s->hub_url && s->hub_group)
+		rc = add_sink(r, &b->hub_block, resp_target_hub_block(&c, s), &c);
+	if (!rc && s->hook_argv)
+		rc = add_sink(r, &b->hook, resp_target_hook(&c, s), &c);
+	b->notify = calloc(s->nwebhooks + 1, sizeof(*b->notify));
+	if (!rc && !b->notify)
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && i < s->nwebhooks; i++, b->nnotify++)
+		rc = add_sink(r, &b->notify[i], resp_target_webhook(&c, s, i), &c);
+	if (!rc && s->alertmanager_url) {
+		rc = add_sink(r, &b->notify[b->nnotify], resp_target_alertmanager(&c, s), &c);
+		if (!rc)
+			b->nnotify++;
+	}
+	if (!rc && s->evidence_dir) {
+		b->store = evidence_store_new(s->evidence_dir, s->evidence_records,
+					      s->evidence_bytes, s->evidence_copy_max, err, errlen);
+		if (!b->store)
+			rc = -EINVAL;
+		else
+			rc = add_sink(r, &b->evidence,
+				      resp_target_evidence(&c, s, b->store, after_evidence, r), &c);
+	}
+	if (rc && rc != -EINVAL)
+		snprintf(err, errlen, "cannot start the responders: %s", strerror(-rc));
+	if (rc)
+		built_free(b);
+	return rc;
+}
+
+static void retire(struct responder *r, struct resp_sink *s)
+{
+	struct resp_sink **n;
+
+	if (!s)
+		return;
+	resp_sink_retire(s);
+	n = realloc(r->retired, (r->nretired + 1) * sizeof(*n));
+	if (!n) {
+		resp_sink_free(s);     /* out of memory: drop what it holds */
+		return;
+	}
+	r->retired = n;
+	r->retired[r->nretired++] = s;
+}
+
+static void stop_gate(struct responder *r)
+{
+	if (!r->gate_running)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->gate_stop = 1;
+	pthread_cond_broadcast(&r->gate_cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->gate_tid, NULL);
+	r->gate_running = 0;
+	r->gate_stop = 0;
+}
+
+int respond_apply(struct responder *r, struct respond_settings *s, int audit, char *err,
+		  size_t errlen)
+{
+	struct notify_gate *gate = NULL, *old_gate = NULL;
+	struct built b = { 0 };
+	int rc, rebuild = !r->active || !same_settings(&r->set, s) || audit != r->audit;
+	int regate = !r->active || !same_gate(&r->set, s);
+
+	/* in audit mode nothing is made: no directory, no thread */
+	if (rebuild && !audit && (rc = build(r, s, &b, err, errlen)))
+		return rc;
+	if (rebuild && audit)
+		memset(&b, 0, sizeof(b));
+	if (regate && (s->nwebhooks || s->alertmanager_url) &&
+	    !(gate = notify_gate_new(s->dedupe_s, s->burst, s->per_minute, GATE_KEYS))) {
+		if (rebuild)
+			built_free(&b);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	stop_gate(r);
+	pthread_mutex_lock(&r->mu);
+	if (rebuild) {
+		retire(r, r->hub_stop);
+		retire(r, r->hub_block);
+		retire(r, r->hook);
+		retire(r, r->evidence);
+		for (size_t i = 0; i < r->nnotify; i++)
+			retire(r, r->notify[i]);
+		free(r->notify);
+		r->hub_stop = b.hub_stop;
+		r->hub_block = b.hub_block;
+		r->hook = b.hook;
+		r->evidence = b.evidence;
+		r->notify = b.notify;
+		r->nnotify = b.nnotify;
+		r->store = b.store;
+	}
+	if (regate) {
+		old_gate = r->gate;
+		r->gate = gate;
+	}
+	if (!s->nwebhooks && !s->alertmanager_url) {
+		if (!old_gate)
+			old_gate = r->gate;
+		r->gate = NULL;
+	}
+	respond_settings_free(&r->set);
+	r->set = *s;
+	memset(s, 0, sizeof(*s));
+	r->audit = audit;
+	r->active = r->set.hub_url || r->set.nwebhooks || r->set.alertmanager_url ||
+		    r->set.hook_argv || r->set.evidence_dir;
+	pthread_mutex_unlock(&r->mu);
+	if (old_gate && notify_gate_pending(old_gate))
+		atomic_fetch_add(&stats_for(r, "all")->dropped, notify_gate_pending(old_gate));
+	notify_gate_free(old_gate);
+	if (r->gate && !pthread_create(&r->gate_tid, NULL, gate_thread, r))
+		r->gate_running = 1;
+	return 0;
+}
+
+int respond_active(const struct responder *r)
+{
+	return r && r->active;
+}
+
+int respond_wants_live(const struct responder *r)
+{
+	return r && r->active && r->store && !r->audit;
+}
+
+void respond_housekeeping(struct responder *r)
+{
+	size_t k = 0;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nretired; i++) {
+		if (resp_sink_done(r->retired[i]))
+			resp_sink_free(r->retired[i]);
+		else
+			r->retired[k++] = r->retired[i];
+	}
+	r->nretired = k;
+}
+
+const struct resp_stats *respond_stats(const struct responder *r, unsigned int i)
+{
+	return r && i < r->nstats ? &r->stats[i] : NULL;
+}
+
+void respond_free(struct responder *r)
+{
+	struct built b;
+
+	if (!r)
+		return;
+	stop_gate(r);
+	b = (struct built){ r->hub_stop, r->hub_block, r->hook, r->evidence, r->notify,
+			    r->nnotify, NULL };
+	built_free(&b);
+	for (size_t i = 0; i < r->nretired; i++)
+		resp_sink_free(r->retired[i]);
+	free(r->retired);
+	notify_gate_free(r->gate);
+	respond_settings_free(&r->set);
+	pthread_cond_destroy(&r->gate_cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
