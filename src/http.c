@@ -5,6 +5,20 @@
 #include <curl/curl.h>
 #include "http.h"
 
+static int aborting;     /* http_abort_all: every transfer ends now */
+
+void http_abort_all(void)
+{
+	__atomic_store_n(&aborting, 1, __ATOMIC_RELAXED);
+}
+
+/* libcurl asks this about once a second and whenever data moves. */
+static int check_abort(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)ctx, (void)dt, (void)dn, (void)ut, (void)un;
+	return __atomic_load_n(&aborting, __ATOMIC_RELAXED);
+}
+
 int http_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
@@ -106,6 +120,8 @@ enum http_outcome http_request(const char *method, const char *url, const char *
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "nomine/" NOMINE_VERSION);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, ans);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_abort);
 	if (hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	if (body) {

@@ -28,6 +28,9 @@ enum http_outcome {
 /* Once, before any thread calls http_request. Returns 0 or -1. */
 int http_init(void);
 void http_cleanup(void);
+/* Ends every transfer under way (within a second) and every later one at
+ * once: for a daemon that is stopping. */
+void http_abort_all(void);
 
 /* Checks that url is an absolute http:// or https:// URL with a host.
  * Returns 0, or -1 with the reason in err. */

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "command_hook.h"
 #include "evidence.h"
+#include "http.h"
 #include "incident.h"
 #include "log.h"
 #include "notify_gate.h"
@@ -505,6 +507,9 @@ void respond_free(struct responder *r)
 
 	if (!r)
 		return;
+	/* nomine is stopping: transfers and hooks under way end now */
+	http_abort_all();
+	command_hook_abort_all();
 	stop_gate(r);
 	b = (struct built){ r->hub_stop, r->hub_block, r->hook, r->evidence, r->notify,
 			    r->nnotify, NULL };
