@@ -209,6 +209,7 @@ bench: $(OUT)/nomine $(BENCH_BINS) $(E2E_HELPERS)
 	$(Q)bench/container_kill_latency $(OUT)
 	$(Q)bench/exe_scan $(OUT)
 	$(Q)bench/net_cost $(OUT)
+	$(Q)bench/respond_latency $(OUT)
 
 -include $(wildcard $(OUT)/.deps/*.d)
 
