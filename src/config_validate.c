@@ -682,7 +682,8 @@ static int on_value(struct parse *p, const struct ev *e)
 	if (e->kind != EV_SEQ_START)
 		return cfg_fail(p, e->line, "%s must be a list of %s, got %s", k->name,
 				k->type == CONFIG_T_PORTS ? "port numbers" :
-				k->type == CONFIG_T_WEBHOOKS ? "mappings" : "strings", type_name(e));
+				k->type == CONFIG_T_WEBHOOKS ? "mappings ({url or urlFile, format})" :
+				"strings", type_name(e));
 	if (k->type == CONFIG_T_ARGV) {         /* set once, from its key's line */
 		int rc = check_once(p, e, k);
 
@@ -710,7 +711,7 @@ static int on_item(struct parse *p, const struct ev *e)
 	if (k->type == CONFIG_T_WEBHOOKS) {
 		if (e->kind != EV_MAP_START)
 			return cfg_fail(p, e->line, "%s must be a list of mappings ({url or urlFile, "
-					"format}), got %s%s", k->name, type_name(e), quote_hint(e));
+					"format}), got %s", k->name, type_name(e));
 		p->wh_line = e->line;
 		p->st = ST_FIELD;
 		return 0;
