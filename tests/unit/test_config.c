@@ -19,57 +19,10 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "config_test_util.h"
 #include "randomx_detect.h"
 
 /* ---- helpers ---- */
-
-static char tmpdir[64];
-
-static int mktmp(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/nomine-test-config-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int rmtmp(void **state)
-{
-	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Returns a static "tmpdir/rel" (valid until the next call). */
-static const char *tpath(const char *rel)
-{
-	static char buf[4][512];
-	static int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, rel);
-	return p;
-}
-
-static void write_bytes(const char *rel, const char *data, size_t len)
-{
-	FILE *f = fopen(tpath(rel), "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	write_bytes(rel, text, strlen(text));
-}
 
 static void check_banned(const struct config *c, size_t i, const char *s, enum config_mode mode,
 			 const char *file, int line)

@@ -22,49 +22,7 @@
 
 #include "config.h"
 #include "config_keys.h"
-
-static char tmpdir[64];
-
-static int mktmp(void **state)
-{
-	(void)state;
-	strcpy(tmpdir, "/tmp/nomine-test-resp-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int rmtmp(void **state)
-{
-	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A static "tmpdir/rel" (valid for the next 7 calls). */
-static const char *tpath(const char *rel)
-{
-	static char buf[8][512];
-	static int next;
-	char *p = buf[next++ % 8];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, rel);
-	return p;
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	FILE *f = fopen(tpath(rel), "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-	assert_int_equal(fclose(f), 0);
-}
+#include "config_test_util.h"
 
 static int parse(struct config *c, const char *name, const char *text, int json, char *err)
 {
