@@ -7,8 +7,31 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A single value as a number (text keys: 0), whatever its kind. */
+static double value(const struct config *cfg, const struct config_key *k)
+{
+	if (k->type == CONFIG_T_BOOL || k->type == CONFIG_T_CHOICE)   /* 1 or 2; index + 1 */
+		return config_key_set_at(cfg, k) ? *(const unsigned int *)((const char *)cfg +
+									 k->field) : 0;
+	if (k->type == CONFIG_T_INT || k->type == CONFIG_T_REAL)
+		return config_number(cfg, k->name);
+	return 0;
+}
+
+/* A single value's string (the field itself), or NULL for number keys. */
+static const char *text(const struct config *cfg, const struct config_key *k)
+{
+	if (k->type == CONFIG_T_PATH)
+		return config_path(cfg, k->name);
+	if (k->type == CONFIG_T_URL || k->type == CONFIG_T_GROUP)
+		return config_key_set_at(cfg, k) ?
+		       *(char *const *)((const char *)cfg + k->field) : NULL;
+	return NULL;
+}
 
 /* Whether single value k is the same in both (unset in both, or the same
  * value from the same place). */
@@ -20,9 +43,7 @@ static int same_single(const struct config *a, const struct config *b, const str
 		return !at && !bt;
 	if (at->file != bt->file || at->line != bt->line)
 		return 0;
-	if (k->type == CONFIG_T_PATH)
-		return config_path(a, k->name) == config_path(b, k->name);
-	return config_number(a, k->name) == config_number(b, k->name);
+	return value(a, k) == value(b, k) && text(a, k) == text(b, k);
 }
 
 /* A single value changes only when a file that parsed sets it for the
@@ -31,15 +52,22 @@ static void check_single(const struct config *cfg, const struct config *old,
 			 const struct config_key *k, int rc, const char *file)
 {
 	const struct config_origin *at = config_key_set_at(cfg, k);
-	double v = config_number(cfg, k->name);
+	double v = value(cfg, k);
+	const char *t = text(cfg, k);
+	char why[256];
 
 	if (same_single(cfg, old, k))
 		return;
 	if (rc != 0 || config_key_set_at(old, k) || at->file != file || at->line < 1)
 		abort();
-	if (k->type != CONFIG_T_PATH && !(v >= k->min && v <= k->max))
+	if ((k->type == CONFIG_T_INT || k->type == CONFIG_T_REAL || k->type == CONFIG_T_BOOL) &&
+	    !(v >= k->min && v <= k->max))
 		abort();
 	if (k->type == CONFIG_T_INT && v != (unsigned int)v)
+		abort();
+	if (k->type == CONFIG_T_URL && (strlen(t) > k->maxlen || http_url_check(t, why, sizeof(why))))
+		abort();
+	if (k->type == CONFIG_T_GROUP && (strlen(t) > k->maxlen || strchr(t, '/')))
 		abort();
 }
 
@@ -59,6 +87,7 @@ static void check(const struct config *cfg, const struct config *old, int rc, co
 		if (cfg->nbanned != old->nbanned || cfg->nallowed != old->nallowed ||
 		    cfg->nbanned_patterns != old->nbanned_patterns ||
 		    cfg->nallowed_exes != old->nallowed_exes || cfg->nfiles != old->nfiles ||
+		    cfg->nwebhooks != old->nwebhooks || cfg->nhook_argv != old->nhook_argv ||
 		    strncmp(err, "f:", 2))
 			abort();
 		return;
@@ -92,6 +121,18 @@ static void check(const struct config *cfg, const struct config *old, int rc, co
 		    strstr(cfg->allowed_exes[i].path, "/./") ||
 		    cfg->allowed_exes[i].at.file != file || cfg->allowed_exes[i].at.line < 1)
 			abort();
+	/* webhooks: exactly one of url and urlFile, with an origin */
+	for (i = old->nwebhooks; i < cfg->nwebhooks; i++)
+		if (!cfg->webhooks[i].url == !cfg->webhooks[i].url_file ||
+		    (cfg->webhooks[i].url_file && cfg->webhooks[i].url_file[0] != '/') ||
+		    cfg->webhooks[i].format > CONFIG_WEBHOOK_ZULIP ||
+		    cfg->webhooks[i].at.file != file || cfg->webhooks[i].at.line < 1)
+			abort();
+	/* commandHook: from one file, 1..64 items, the first absolute */
+	if (cfg->nhook_argv != old->nhook_argv &&
+	    (old->nhook_argv || cfg->nhook_argv > 64 || cfg->hook_argv[0][0] != '/' ||
+	     cfg->hook_argv[cfg->nhook_argv] || cfg->hook_at.file != file))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[CONFIG_ERR_MAX] = "";
 	static const char seed[] = "bannedCommandStrings: [seed]\nallowedExecutables: [/seed]\n";
 	static const char seed_monero[] = "moneroThreshold: 5\nmoneroWindowSeconds: 0.5\n"
-		"containerKillAfter: 2\nhostRoot: /h\n";
+		"containerKillAfter: 2\nhostRoot: /h\nhubApiUrl: http://h/\nhubBlockGroup: g\n"
+		"commandHook: [/h]\nwebhooks: [{urlFile: /u}]\nhubStopServer: true\n";
 	int json, rc;
 
 	if (size < 1)

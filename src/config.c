@@ -60,6 +60,13 @@ static int grow_list(struct config *cfg, const struct config_key *k, size_t add)
 		if (m)
 			cfg->allowed_exes = m;
 		break;
+	case CONFIG_T_WEBHOOKS:
+		m = cfg_grow(cfg->webhooks, cfg->nwebhooks, add, sizeof(*cfg->webhooks));
+		if (m)
+			cfg->webhooks = m;
+		break;
+	case CONFIG_T_ARGV:     /* set once: made whole by commit */
+		return 0;
 	default:
 		m = cfg_grow(cfg->names[k->list], cfg->nnames[k->list], add,
 			     sizeof(*cfg->names[k->list]));
@@ -105,6 +112,15 @@ static void move_item(struct config *cfg, struct item *it, const char *file, enu
 		cfg->allowed_exes[cfg->nallowed_exes].path = it->bytes;
 		cfg->allowed_exes[cfg->nallowed_exes++].at = at;
 		break;
+	case CONFIG_T_WEBHOOKS:
+		cfg->webhooks[cfg->nwebhooks++] = (struct config_webhook){
+			.url = it->url_file ? NULL : it->bytes,
+			.url_file = it->url_file ? it->bytes : NULL,
+			.format = (enum config_webhook_format)it->format, .at = at };
+		break;
+	case CONFIG_T_ARGV:
+		cfg->hook_argv[cfg->nhook_argv++] = it->bytes;
+		break;
 	default:
 		cfg->names[k->list][cfg->nnames[k->list]].name = it->bytes;
 		cfg->names[k->list][cfg->nnames[k->list]].secret = it->label != NULL;
@@ -130,7 +146,7 @@ static void set_single(struct config *cfg, const struct config_key *k, struct pa
 	case CONFIG_T_REAL:
 		*(double *)(base + k->field) = p->num[i];
 		break;
-	default:                /* CONFIG_T_PATH */
+	default:                /* CONFIG_T_PATH, CONFIG_T_URL, CONFIG_T_GROUP */
 		*(char **)(base + k->field) = p->path[i];
 		p->path[i] = NULL;
 	}
@@ -162,7 +178,8 @@ static int label_secrets(struct parse *p, const char *name)
 static int commit(struct config *cfg, const char *name, struct parse *p)
 {
 	size_t i, n[CONFIG_KEYS_MAX] = { 0 };
-	char *file = strdup(name);
+	char *file = strdup(name), **argv = NULL;
+	int hook_line = 0;
 	void *m;
 
 	if (label_secrets(p, name))
@@ -172,19 +189,33 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 	if (!file || !(m = cfg_grow(cfg->files, cfg->nfiles, 1, sizeof(*cfg->files))))
 		goto fail;
 	cfg->files = m;
-	for (i = 0; i < config_nkeys; i++)
-		if (config_key_is_list(&config_keys[i]) && grow_list(cfg, &config_keys[i], n[i]))
+	for (i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->type == CONFIG_T_ARGV && p->set_line[i]) {
+			/* no file set it before: the validator refused a second */
+			if (!(argv = calloc(n[i] + 1, sizeof(*argv))))
+				goto fail;
+			hook_line = p->set_line[i];
+		} else if (config_key_is_list(k) && grow_list(cfg, k, n[i])) {
 			goto fail;
+		}
+	}
 	cfg->files[cfg->nfiles++] = file;
+	if (argv) {
+		cfg->hook_argv = argv;
+		cfg->hook_at = (struct config_origin){ file, hook_line };
+	}
 	for (i = 0; i < p->nitems; i++)
 		move_item(cfg, &p->items[i], file, p->mode);
 	for (i = 0; i < config_nkeys; i++)
-		if (p->set_line[i])
+		if (p->set_line[i] && !config_key_is_list(&config_keys[i]))
 			set_single(cfg, &config_keys[i], p, i, file);
 	for (int l = 0; l < CONFIG_NLISTS; l++)
 		cfg->names_set[l] |= p->names_seen[l];
 	return 0;
 fail:
+	free(argv);
 	free(file);
 	return -ENOMEM;
 }
@@ -235,8 +266,20 @@ void config_free(struct config *cfg)
 			free(cfg->names[l][i].name);
 		free(cfg->names[l]);
 	}
-	for (i = 0; i < CONFIG_NPATHS; i++)
-		free(cfg->paths[i]);
+	for (i = 0; i < config_nkeys; i++) {     /* the string single values */
+		enum config_type t = config_keys[i].type;
+
+		if (t == CONFIG_T_PATH || t == CONFIG_T_URL || t == CONFIG_T_GROUP)
+			free(*(char **)((char *)cfg + config_keys[i].field));
+	}
+	for (i = 0; i < cfg->nwebhooks; i++) {
+		free(cfg->webhooks[i].url);
+		free(cfg->webhooks[i].url_file);
+	}
+	for (i = 0; i < cfg->nhook_argv; i++)
+		free(cfg->hook_argv[i]);
+	free(cfg->webhooks);
+	free(cfg->hook_argv);
 	free(cfg->banned);
 	free(cfg->banned_patterns);
 	free(cfg->allowed);

@@ -17,7 +17,7 @@
 
 #define CONFIG_STRING_MAX 4096      /* longest banned string, bytes */
 #define CONFIG_PATTERN_MAX 65536    /* longest allow or banned pattern, bytes */
-#define CONFIG_ERR_MAX 1024
+#define CONFIG_ERR_MAX 2048      /* the unknown-key message lists every key */
 #define CONFIG_BUILTIN_NAME "<built-in>/default.yaml"
 
 enum config_mode { CONFIG_WORD = 0, CONFIG_SUBSTRING = 1 };
@@ -84,6 +84,18 @@ enum config_path {
 	CONFIG_NPATHS
 };
 
+/* Responses (issue 14): where a notification goes. */
+enum config_webhook_format { CONFIG_WEBHOOK_JSON, CONFIG_WEBHOOK_SLACK, CONFIG_WEBHOOK_ZULIP };
+
+/* One item of "webhooks": exactly one of url and url_file is set. The URL
+ * is a secret (a Slack or Zulip URL carries its key): show it nowhere. */
+struct config_webhook {
+	char *url;          /* inline URL, or NULL */
+	char *url_file;     /* absolute path of a file holding the URL, or NULL */
+	enum config_webhook_format format;
+	struct config_origin at;
+};
+
 struct config {
 	struct config_string *banned;
 	size_t nbanned;
@@ -133,15 +145,51 @@ struct config {
 	 * packet program matches the Stratum protocol */
 	unsigned int stratum;
 	struct config_origin stratum_at;
+	/* Responses after a kill (issue 14); single values as above, read
+	 * them with config_text, config_path, config_bool, config_number.
+	 * JupyterHub: "hubApiUrl", "hubApiTokenFile", "hubStopServer" (1 yes,
+	 * 2 no), "hubBlockGroup" (the group, "" for false). */
+	char *hub_api_url, *hub_token_file, *hub_block_group;
+	unsigned int hub_stop_server;
+	struct config_origin hub_api_url_at, hub_token_file_at, hub_block_group_at;
+	struct config_origin hub_stop_server_at;
+	struct config_webhook *webhooks;   /* "webhooks", in file order */
+	size_t nwebhooks;
+	char *alertmanager_url;            /* "alertmanagerUrl" */
+	struct config_origin alertmanager_url_at;
+	/* "notifyDedupeSeconds", "notifyBurst", "notifyPerMinute" */
+	double notify_dedupe_s, notify_per_minute;
+	unsigned int notify_burst;
+	struct config_origin notify_dedupe_at, notify_per_minute_at, notify_burst_at;
+	char **hook_argv;                  /* "commandHook", NULL-terminated, or NULL */
+	size_t nhook_argv;
+	struct config_origin hook_at;
+	/* "commandHookTimeoutSeconds", "commandHookConcurrency" */
+	double hook_timeout_s;
+	unsigned int hook_concurrency;
+	struct config_origin hook_timeout_at, hook_concurrency_at;
+	/* "evidenceDir", "evidenceMaxRecords", "evidenceMaxMiB",
+	 * "evidenceExecutableMaxMiB" (unset: executables are hashed, not copied) */
+	char *evidence_dir;
+	unsigned int evidence_max_records, evidence_max_mib, evidence_exe_max_mib;
+	struct config_origin evidence_dir_at, evidence_max_records_at, evidence_max_mib_at;
+	struct config_origin evidence_exe_max_mib_at;
+	/* "responseTimeoutSeconds", "responseRetrySeconds", "responseQueueLength" */
+	double response_timeout_s, response_retry_s;
+	unsigned int response_queue_len;
+	struct config_origin response_timeout_at, response_retry_at, response_queue_len_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
 };
 
 /* Loads every path in order (a file, or a directory: each *.json, *.yaml and
  * *.yml inside, in name order, skipping names that start with '.', as
- * Kubernetes ConfigMap mounts keep their internals there). Returns 0, or a
- * negative errno with "file:line: reason" in err; cfg is then empty: -EINVAL
- * a file's contents (or an unsupported file type), -ENOENT a missing path or
+ * Kubernetes ConfigMap mounts keep their internals there), then checks the
+ * keys that depend on each other or name secret files (config_responses.c).
+ * Returns 0, or a negative errno with "file:line: reason" in err; cfg is
+ * then empty: -EINVAL a file's contents (or an unsupported file type, or a
+ * response key without its partner, or a token or URL file that cannot be
+ * used), -ENOENT a missing path or
  * a directory without config files, -EFBIG a file over 64 MiB, -ENOMEM, or
  * what open/stat/read/readdir failed with. Patterns are not compiled here
  * (policy_build reports bad regexes with their origin). */
@@ -176,5 +224,13 @@ const char *config_choice(const struct config *cfg, const char *key);
 /* The value of path key `key` ("hostRoot", "dockerStateDir", ...): the one
  * a file set, else the key's default. NULL if key is not a path key. */
 const char *config_path(const struct config *cfg, const char *key);
+
+/* The string of a URL or text key ("hubApiUrl", "alertmanagerUrl",
+ * "hubBlockGroup"): the one a file set (hubBlockGroup: true gives
+ * "nomine-blocked"), else NULL. */
+const char *config_text(const struct config *cfg, const char *key);
+
+/* Where a file set single-value key `key`, or NULL while none has. */
+const struct config_origin *config_origin(const struct config *cfg, const char *key);
 
 #endif

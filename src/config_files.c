@@ -259,7 +259,10 @@ int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err
 			return rc;
 		}
 	}
-	return 0;
+	rc = cfg_check_responses(cfg, err, errlen);
+	if (rc)
+		config_free(cfg);
+	return rc;
 }
 
 int config_load_builtin(struct config *cfg, char *err, size_t errlen)

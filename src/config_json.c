@@ -39,13 +39,14 @@ static int json_mark(struct parse *p, enum ev_kind kind)
 }
 
 /* Recursion stops early: the validator refuses anything deeper than
- * mapping > list > string, so depth never passes 3 on a valid path. */
+ * mapping > list > mapping > string (a "webhooks" item's field), so depth
+ * never passes 4 on a valid path. */
 static int json_value(struct parse *p, json_t *v, int depth)
 {
 	size_t i;
 	int rc;
 
-	if (depth > 3)
+	if (depth > 4)
 		return cfg_fail(p, 1, "nested too deeply");
 	if (json_is_string(v))
 		return json_scalar(p, v, json_string_value(v), json_string_length(v));
@@ -98,6 +99,8 @@ static int same_result(const struct parse *a, const struct parse *b)
 	for (i = 0; i < a->nitems; i++)
 		if (a->items[i].len != b->items[i].len ||
 		    a->items[i].key != b->items[i].key ||
+		    a->items[i].url_file != b->items[i].url_file ||
+		    a->items[i].format != b->items[i].format ||
 		    memcmp(a->items[i].bytes, b->items[i].bytes, a->items[i].len))
 			return 0;
 	return 1;

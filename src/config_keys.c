@@ -7,7 +7,9 @@
 #include "domain_hash.h"
 #include "tunables.h"
 
-#define EXE_PATH_MAX 4096       /* longest path, bytes (PATH_MAX) */
+#define EXE_PATH_MAX CONFIG_PATH_MAX
+#define URL_MAX 2048            /* longest URL, bytes (what browsers and proxies take) */
+#define HUB_GROUP_MAX 255       /* longest JupyterHub group name, bytes (its database column) */
 
 /* A single value's field in struct config and the field of its origin. */
 #define FIELD(value, origin) \
@@ -98,6 +100,54 @@ const struct config_key config_keys[] = {
 	{ .name = "dockerStateDir", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
 	  .maxlen = EXE_PATH_MAX, .def_path = "/var/lib/docker/containers",
 	  FIELD(paths[CONFIG_DOCKER_DIR], paths_at[CONFIG_DOCKER_DIR]) },
+	/* Responses after a kill (issue 14). Which keys need each other, and
+	 * the token and URL files, are checked once every file is read
+	 * (config_responses.c). */
+	{ .name = "hubApiUrl", .type = CONFIG_T_URL, .merge = CONFIG_M_ONCE,
+	  .maxlen = URL_MAX, FIELD(hub_api_url, hub_api_url_at) },
+	{ .name = "hubApiTokenFile", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, FIELD(hub_token_file, hub_token_file_at) },
+	{ .name = "hubStopServer", .type = CONFIG_T_BOOL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 2, .def = 1, FIELD(hub_stop_server, hub_stop_server_at) },
+	{ .name = "hubBlockGroup", .type = CONFIG_T_GROUP, .merge = CONFIG_M_ONCE,
+	  .maxlen = HUB_GROUP_MAX, .def_path = "nomine-blocked",
+	  FIELD(hub_block_group, hub_block_group_at) },
+	{ .name = "webhooks", .type = CONFIG_T_WEBHOOKS, .merge = CONFIG_M_APPEND,
+	  .maxlen = URL_MAX },
+	{ .name = "alertmanagerUrl", .type = CONFIG_T_URL, .merge = CONFIG_M_ONCE,
+	  .maxlen = URL_MAX, FIELD(alertmanager_url, alertmanager_url_at) },
+	/* 15 minutes: the GuardDuty chain acts once per finding as often */
+	{ .name = "notifyDedupeSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 604800, .def = 900, FIELD(notify_dedupe_s, notify_dedupe_at) },
+	/* 4 at once, then 1 a minute: mybinder's chat relay */
+	{ .name = "notifyBurst", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 1000, .def = 4, FIELD(notify_burst, notify_burst_at) },
+	{ .name = "notifyPerMinute", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.01, .max = 6000, .def = 1, FIELD(notify_per_minute, notify_per_minute_at) },
+	{ .name = "commandHook", .type = CONFIG_T_ARGV, .merge = CONFIG_M_ONCE,
+	  .maxlen = CONFIG_STRING_MAX, .max_items = 64, FIELD(hook_argv, hook_at) },
+	{ .name = "commandHookTimeoutSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.1, .max = 3600, .def = 30, FIELD(hook_timeout_s, hook_timeout_at) },
+	{ .name = "commandHookConcurrency", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 64, .def = 2, FIELD(hook_concurrency, hook_concurrency_at) },
+	{ .name = "evidenceDir", .type = CONFIG_T_PATH, .merge = CONFIG_M_ONCE,
+	  .maxlen = EXE_PATH_MAX, FIELD(evidence_dir, evidence_dir_at) },
+	{ .name = "evidenceMaxRecords", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 1000000, .def = 1000,
+	  FIELD(evidence_max_records, evidence_max_records_at) },
+	{ .name = "evidenceMaxMiB", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 1048576, .def = 1024, FIELD(evidence_max_mib, evidence_max_mib_at) },
+	/* default 0: executables are hashed, not copied */
+	{ .name = "evidenceExecutableMaxMiB", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 4096, .def = 0,
+	  FIELD(evidence_exe_max_mib, evidence_exe_max_mib_at) },
+	{ .name = "responseTimeoutSeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 0.1, .max = 300, .def = 10, FIELD(response_timeout_s, response_timeout_at) },
+	{ .name = "responseRetrySeconds", .type = CONFIG_T_REAL, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 86400, .def = 600, FIELD(response_retry_s, response_retry_at) },
+	{ .name = "responseQueueLength", .type = CONFIG_T_INT, .merge = CONFIG_M_ONCE,
+	  .min = 1, .max = 100000, .def = 1000,
+	  FIELD(response_queue_len, response_queue_len_at) },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -126,8 +176,10 @@ const struct config_origin *config_key_set_at(const struct config *cfg,
 	int set;
 
 	/* per-file keys (matchMode, secret) have no field: never set here */
-	if (!cfg || k->merge == CONFIG_M_PER_FILE || config_key_is_list(k))
+	if (!cfg || k->merge == CONFIG_M_PER_FILE)
 		return NULL;
+	if (config_key_is_list(k))      /* only commandHook is set once */
+		return k->type == CONFIG_T_ARGV && cfg->hook_argv ? &cfg->hook_at : NULL;
 	v = field_of(cfg, k->field);
 	set = k->type == CONFIG_T_INT || k->type == CONFIG_T_BOOL || k->type == CONFIG_T_CHOICE ?
 	      *(const unsigned int *)v != 0 :
@@ -181,4 +233,23 @@ const char *config_path(const struct config *cfg, const char *key)
 	if (!config_key_set_at(cfg, k))
 		return k->def_path;
 	return *(char *const *)field_of(cfg, k->field);
+}
+
+const char *config_text(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+	const char *v;
+
+	if (!k || (k->type != CONFIG_T_URL && k->type != CONFIG_T_GROUP) ||
+	    !config_key_set_at(cfg, k))
+		return NULL;
+	v = *(char *const *)field_of(cfg, k->field);
+	return v[0] ? v : NULL;         /* hubBlockGroup: false */
+}
+
+const struct config_origin *config_origin(const struct config *cfg, const char *key)
+{
+	const struct config_key *k = config_key_find(key, strlen(key));
+
+	return k ? config_key_set_at(cfg, k) : NULL;
 }

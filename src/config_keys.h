@@ -13,7 +13,9 @@
 #include "config.h"
 
 /* How many rows the per-file parse state has room for. */
-#define CONFIG_KEYS_MAX 48
+#define CONFIG_KEYS_MAX 64
+
+#define CONFIG_PATH_MAX 4096    /* longest path, bytes (PATH_MAX) */
 
 enum config_type {
 	/* lists of strings, items appended to an array of struct config
@@ -30,6 +32,9 @@ enum config_type {
 	CONFIG_T_PORTS,         /* integers 1..65535 (kept as decimal text), into names[list] */
 	CONFIG_T_DOMAINS,       /* domain names (domain_name.h), into names[list] */
 	CONFIG_T_SHA256,        /* 64 hex digits, into names[list] */
+	CONFIG_T_WEBHOOKS,      /* mappings {url | urlFile, format}, into webhooks */
+	CONFIG_T_ARGV,          /* a command's argv, the first an absolute path, from one
+				 * file only, into hook_argv */
 	/* single values */
 	CONFIG_T_MODE,          /* "word" | "substring" */
 	CONFIG_T_BOOL,          /* true | false: per file ("secret"), or once, an unsigned
@@ -39,6 +44,9 @@ enum config_type {
 	CONFIG_T_PATH,          /* absolute normalized path, a char * field */
 	CONFIG_T_CHOICE,        /* one of the row's choices, an unsigned int field: its
 				 * index + 1 */
+	CONFIG_T_URL,           /* an http:// or https:// URL with a host, a char * field */
+	CONFIG_T_GROUP,         /* true (def_path), false (stored as "") or a JupyterHub
+				 * group name, a char * field */
 };
 
 enum config_merge {
@@ -51,15 +59,17 @@ struct config_key {
 	const char *name;       /* as written in files and messages */
 	enum config_type type;
 	enum config_merge merge;
-	size_t maxlen;          /* lists, PATH: bytes per string (at least 1) */
+	size_t maxlen;          /* lists, PATH, URL, GROUP: bytes per string (at least 1) */
 	double min, max;        /* INT, REAL: accepted values */
 	double def;             /* INT, REAL: the value when no file sets it */
-	const char *def_path;   /* PATH: the value when no file sets it */
+	const char *def_path;   /* PATH: the value when no file sets it (NULL: none);
+				 * GROUP: the group "true" means */
 	const char *const *choices; /* CHOICE: the words, NULL-terminated; def is an index */
 	/* INT, REAL, PATH: offsets in struct config of the value (0 or NULL
 	 * while unset) and of its origin */
 	size_t field, at;
 	enum config_list list;  /* K8S_NAMES, ENV_NAMES: which names[] */
+	size_t max_items;       /* ARGV: most items (at least 1) */
 };
 
 extern const struct config_key config_keys[];
@@ -68,14 +78,14 @@ extern const size_t config_nkeys;
 /* The row named by the n bytes at name, or NULL. */
 const struct config_key *config_key_find(const char *name, size_t n);
 
-/* Where a file set single-value key k (INT, REAL or PATH) in cfg, or NULL
- * while none has (always for other keys). cfg may be NULL. */
+/* Where a file set single-value key k (or the set-once list commandHook) in
+ * cfg, or NULL while none has (always for other keys). cfg may be NULL. */
 const struct config_origin *config_key_set_at(const struct config *cfg,
 					      const struct config_key *k);
 
 static inline int config_key_is_list(const struct config_key *k)
 {
-	return k->type <= CONFIG_T_SHA256;
+	return k->type <= CONFIG_T_ARGV;
 }
 
 static inline int config_key_is_names(const struct config_key *k)

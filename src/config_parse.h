@@ -14,7 +14,7 @@
 #include "config.h"
 #include "config_keys.h"
 
-#define REASON_MAX 768         /* the unknown-key message lists every key */
+#define REASON_MAX 1536        /* the unknown-key message lists every key */
 #define QUOTE_MAX 64            /* user bytes shown in one message */
 #define QUOTED_MAX (QUOTE_MAX * 4 + 8)  /* cfg_quote's output, escaped */
 
@@ -42,7 +42,14 @@ struct ev {
 	double dval;            /* NUM_REAL */
 };
 
-enum state { ST_STREAM, ST_TOP, ST_KEY, ST_VALUE, ST_ITEM, ST_DOC_END, ST_AFTER_DOC, ST_DONE };
+enum state {
+	ST_STREAM, ST_TOP, ST_KEY, ST_VALUE, ST_ITEM,
+	ST_FIELD, ST_FIELD_VALUE,       /* inside a mapping item of "webhooks" */
+	ST_DOC_END, ST_AFTER_DOC, ST_DONE
+};
+
+/* The fields of a "webhooks" item. */
+enum webhook_field { WH_URL, WH_URL_FILE, WH_FORMAT, WH_NFIELDS };
 
 /* One list item, waiting for the file to pass. */
 struct item {
@@ -51,6 +58,8 @@ struct item {
 	int line;
 	size_t key;             /* its row in config_keys */
 	char *label;            /* "file:line" of a secret banned item, made at commit */
+	int url_file;           /* webhooks: bytes is the urlFile, not the url */
+	int format;             /* webhooks: enum config_webhook_format */
 };
 
 /* One file being validated: its state, what it produced, or why it failed.
@@ -60,6 +69,12 @@ struct parse {
 	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
 	size_t key;             /* the key whose value comes next */
+	int key_line;           /* where that key is */
+	size_t key_items;       /* items of that key's list so far */
+	/* the "webhooks" item being read: its fields, where it starts */
+	char *wh[WH_NFIELDS];
+	int wh_line;
+	enum webhook_field wh_field;    /* the field whose value comes next */
 	int seen[CONFIG_KEYS_MAX];
 	enum config_mode mode;
 	int secret;             /* "secret: true": banned items shown by origin */
@@ -103,6 +118,12 @@ int cfg_walk_yaml(struct parse *p, const char *buf, size_t len);
 /* Feeds buf, read as strict JSON, to p, with libyaml's lines where it read
  * the same file. Returns 0 or a negative errno (p->failed). */
 int cfg_parse_json(struct parse *p, const char *buf, size_t len);
+
+/* config_responses.c */
+/* The checks across keys and files once every file is read: partners set
+ * together, token and URL files usable. Returns 0, or -EINVAL with
+ * "file:line: reason" in err (never a token or a URL in full). */
+int cfg_check_responses(const struct config *cfg, char *err, size_t errlen);
 
 /* config.c */
 /* realloc for n + add elements of size (never asks for 0); NULL with errno

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "domain_name.h"
+#include "http.h"
 #include "net_addr.h"
 
 int cfg_fail(struct parse *p, int line, const char *fmt, ...)
@@ -229,6 +230,44 @@ static int check_name(struct parse *p, const struct ev *e, const struct config_k
 	return 0;
 }
 
+/* A new empty item of the current key at line, or NULL (p failed). */
+static struct item *new_item(struct parse *p, int line)
+{
+	struct item *it;
+
+	if (p->nitems == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct item *n = realloc(p->items, cap * sizeof(*n));
+
+		if (!n) {
+			(void)cfg_fail_nomem(p, line);
+			return NULL;
+		}
+		p->items = n;
+		p->cap = cap;
+	}
+	it = &p->items[p->nitems++];
+	memset(it, 0, sizeof(*it));
+	it->line = line;
+	it->key = p->key;
+	p->key_items++;
+	return it;
+}
+
+/* commandHook: the program is an absolute path (no $PATH search in a
+ * daemon), and the list is bounded. */
+static int check_argv_item(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX];
+
+	if (p->key_items == 0 && e->bytes[0] != '/')
+		return cfg_fail(p, e->line, "%s: the first item (the program) must be an absolute "
+				"path, got %s", k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	if (p->key_items >= k->max_items)
+		return cfg_fail(p, e->line, "%s has more than %zu items", k->name, k->max_items);
+	return 0;
+}
+
 static int add_item(struct parse *p, const struct ev *e)
 {
 	const struct config_key *k = &config_keys[p->key];
@@ -246,32 +285,20 @@ static int add_item(struct parse *p, const struct ev *e)
 		return rc;
 	if (config_key_is_names(k) && (rc = check_name(p, e, k)))
 		return rc;
-	if (p->nitems == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct item *n = realloc(p->items, cap * sizeof(*n));
-
-		if (!n)
-			return cfg_fail_nomem(p, e->line);
-		p->items = n;
-		p->cap = cap;
-	}
-	it = &p->items[p->nitems];
-	it->bytes = malloc(e->len + 1);
+	if (k->type == CONFIG_T_ARGV && (rc = check_argv_item(p, e, k)))
+		return rc;
+	if (!(it = new_item(p, e->line)))
+		return p->failed;
+	it->bytes = strndup(e->bytes, e->len);
 	if (!it->bytes)
 		return cfg_fail_nomem(p, e->line);
-	memcpy(it->bytes, e->bytes, e->len);
-	it->bytes[e->len] = '\0';
 	it->len = e->len;
-	it->line = e->line;
-	it->key = p->key;
-	it->label = NULL;
-	p->nitems++;
 	return 0;
 }
 
 static int unknown_key(struct parse *p, const struct ev *e)
 {
-	char q[QUOTED_MAX], valid[1024];
+	char q[QUOTED_MAX], valid[REASON_MAX];
 	size_t o = 0;
 
 	for (size_t i = 0; i < config_nkeys && o < sizeof(valid); i++)
@@ -300,6 +327,8 @@ static int on_key(struct parse *p, const struct ev *e)
 		return cfg_fail(p, e->line, "duplicate key \"%s\"", k->name);
 	p->seen[i] = 1;
 	p->key = i;
+	p->key_line = e->line;
+	p->key_items = 0;
 	p->st = ST_VALUE;
 	return 0;
 }
@@ -347,25 +376,33 @@ static int store_number(struct parse *p, const struct ev *e, const struct config
 	return 0;
 }
 
+/* A boolean's value as YAML 1.1 and 1.2 readers (and JSON) agree on it:
+ * 1 true, 2 false, 0 a word they disagree on (yes, on, y...). */
+static int bool_word(const struct ev *e)
+{
+	static const char *const yes[] = { "true", "True", "TRUE" };
+	static const char *const no[] = { "false", "False", "FALSE" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len))
+			return 1;
+		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len))
+			return 2;
+	}
+	return 0;
+}
+
 /* A boolean, spelt as YAML 1.1 and 1.2 readers (and JSON) agree: "secret"
  * for its own file, or a single value (1 true, 2 false) set once. */
 static int on_bool(struct parse *p, const struct ev *e, const struct config_key *k)
 {
-	static const char *const yes[] = { "true", "True", "TRUE" };
-	static const char *const no[] = { "false", "False", "FALSE" };
 	char q[QUOTED_MAX];
-	int v = 0;
+	int v;
 
 	if (e->kind != EV_SCALAR || e->type != SC_BOOL)
 		return cfg_fail(p, e->line, "%s must be true or false, got %s", k->name,
 				type_name(e));
-	for (size_t i = 0; i < 3 && !v; i++) {
-		if (e->len == strlen(yes[i]) && !memcmp(e->bytes, yes[i], e->len))
-			v = 1;
-		if (e->len == strlen(no[i]) && !memcmp(e->bytes, no[i], e->len))
-			v = 2;
-	}
-	if (!v)
+	if (!(v = bool_word(e)))
 		return cfg_fail(p, e->line, "%s must be true or false, got %s (YAML readers "
 				"disagree on it)", k->name, cfg_quote(q, sizeof(q), e->bytes, e->len));
 	if (k->merge != CONFIG_M_PER_FILE)
@@ -450,6 +487,181 @@ static int on_path(struct parse *p, const struct ev *e, const struct config_key 
 	return 0;
 }
 
+/* Keeps string value s (owned) of single key k, set once, at its line. */
+static int store_text(struct parse *p, const struct ev *e, const struct config_key *k, char *s)
+{
+	int rc;
+
+	if (!s)
+		return cfg_fail_nomem(p, e->line);
+	if ((rc = check_once(p, e, k))) {
+		free(s);
+		return rc;
+	}
+	p->path[p->key] = s;
+	p->set_line[p->key] = e->line;
+	p->st = ST_KEY;
+	return 0;
+}
+
+/* A URL (hubApiUrl, alertmanagerUrl, a webhook's url) as a NUL-terminated
+ * copy, or NULL with p failed. Never quoted in a message: it may carry a
+ * key (a Slack webhook's URL is its own password). */
+static char *url_value(struct parse *p, const struct ev *e, const char *what, size_t maxlen)
+{
+	char why[256], *url;
+
+	if (e->kind != EV_SCALAR || e->type != SC_STRING) {
+		(void)cfg_fail(p, e->line, "%s must be a string, got %s%s", what, type_name(e),
+			       quote_hint(e));
+		return NULL;
+	}
+	if (e->len == 0 || e->len > maxlen || memchr(e->bytes, '\0', e->len)) {
+		(void)cfg_fail(p, e->line, "%s must be a URL of 1..%zu bytes without NUL", what,
+			       maxlen);
+		return NULL;
+	}
+	if (!(url = strndup(e->bytes, e->len))) {
+		(void)cfg_fail_nomem(p, e->line);
+		return NULL;
+	}
+	if (http_url_check(url, why, sizeof(why))) {
+		free(url);
+		cfg_sanitize(why);
+		(void)cfg_fail(p, e->line, "%s must be an http:// or https:// URL with a host: %s",
+			       what, why);
+		return NULL;
+	}
+	return url;
+}
+
+static int on_url(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char *url = url_value(p, e, k->name, k->maxlen);
+
+	return url ? store_text(p, e, k, url) : p->failed;
+}
+
+/* hubBlockGroup: true (the row's group), false (kept as "") or a group
+ * name the hub's API takes in a URL path: no '/', no control bytes, no
+ * space at either end (the hub would not find the group again). */
+static int on_group(struct parse *p, const struct ev *e, const struct config_key *k)
+{
+	char q[QUOTED_MAX];
+	int v;
+
+	if (e->kind == EV_SCALAR && e->type == SC_BOOL) {
+		if (!(v = bool_word(e)))
+			return cfg_fail(p, e->line, "%s must be true, false or a group name, got %s "
+					"(YAML readers disagree on it)", k->name,
+					cfg_quote(q, sizeof(q), e->bytes, e->len));
+		return store_text(p, e, k, strdup(v == 1 ? k->def_path : ""));
+	}
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be true, false or a group name, got %s%s",
+				k->name, type_name(e), quote_hint(e));
+	for (size_t i = 0; i < e->len; i++)
+		if (e->bytes[i] == '/' || (unsigned char)e->bytes[i] < 0x20 ||
+		    e->bytes[i] == 0x7f)
+			return cfg_fail(p, e->line, "%s must be a group name without '/' or "
+					"control characters, got %s", k->name,
+					cfg_quote(q, sizeof(q), e->bytes, e->len));
+	if (e->len == 0 || e->len > k->maxlen || e->bytes[0] == ' ' || e->bytes[e->len - 1] == ' ')
+		return cfg_fail(p, e->line, "%s must be a group name of 1..%zu bytes without "
+				"spaces at either end, got %s", k->name, k->maxlen,
+				cfg_quote(q, sizeof(q), e->bytes, e->len));
+	return store_text(p, e, k, strndup(e->bytes, e->len));
+}
+
+/* ---- webhooks: a list of mappings {url | urlFile, format} ---- */
+
+static const char *const wh_names[WH_NFIELDS] = { "url", "urlFile", "format" };
+static const char *const wh_formats[] = { "json", "slack", "zulip", NULL };
+
+static void wh_clear(struct parse *p)
+{
+	for (int f = 0; f < WH_NFIELDS; f++) {
+		free(p->wh[f]);
+		p->wh[f] = NULL;
+	}
+}
+
+/* A field name of the item, or its end. */
+static int on_field(struct parse *p, const struct ev *e)
+{
+	const char *key = config_keys[p->key].name;
+	char q[QUOTED_MAX];
+	struct item *it;
+	int file;
+
+	if (e->kind == EV_SCALAR && e->type == SC_STRING) {
+		for (int f = 0; f < WH_NFIELDS; f++) {
+			if (strlen(wh_names[f]) != e->len || memcmp(wh_names[f], e->bytes, e->len))
+				continue;
+			if (p->wh[f])
+				return cfg_fail(p, e->line, "%s item: duplicate field \"%s\"", key,
+						wh_names[f]);
+			p->wh_field = (enum webhook_field)f;
+			p->st = ST_FIELD_VALUE;
+			return 0;
+		}
+		return cfg_fail(p, e->line, "%s item: unknown field %s (valid fields: url, urlFile, "
+				"format)", key, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	}
+	if (e->kind != EV_MAP_END)
+		return cfg_fail(p, e->line, "%s item: fields must be strings, got %s", key,
+				type_name(e));
+	if (!p->wh[WH_URL] == !p->wh[WH_URL_FILE])
+		return cfg_fail(p, p->wh_line, "%s item must have exactly one of url and urlFile",
+				key);
+	if (!(it = new_item(p, p->wh_line)))
+		return p->failed;
+	file = p->wh[WH_URL_FILE] != NULL;
+	it->url_file = file;
+	it->bytes = p->wh[file ? WH_URL_FILE : WH_URL];
+	it->len = strlen(it->bytes);
+	p->wh[file ? WH_URL_FILE : WH_URL] = NULL;
+	for (int i = 0; p->wh[WH_FORMAT] && wh_formats[i]; i++)
+		if (!strcmp(p->wh[WH_FORMAT], wh_formats[i]))
+			it->format = i;
+	wh_clear(p);
+	p->st = ST_ITEM;
+	return 0;
+}
+
+static int on_field_value(struct parse *p, const struct ev *e)
+{
+	const struct config_key *k = &config_keys[p->key];
+	char what[64], q[QUOTED_MAX];
+	int ok = 0;
+
+	snprintf(what, sizeof(what), "%s item %s", k->name, wh_names[p->wh_field]);
+	if (p->wh_field == WH_URL) {
+		p->wh[WH_URL] = url_value(p, e, what, k->maxlen);
+		p->st = ST_FIELD;
+		return p->failed;
+	}
+	if (e->kind != EV_SCALAR || e->type != SC_STRING)
+		return cfg_fail(p, e->line, "%s must be a string, got %s%s", what, type_name(e),
+				quote_hint(e));
+	if (p->wh_field == WH_FORMAT) {
+		for (int i = 0; wh_formats[i]; i++)
+			ok |= strlen(wh_formats[i]) == e->len && !memcmp(wh_formats[i], e->bytes, e->len);
+		if (!ok)
+			return cfg_fail(p, e->line, "%s must be \"json\", \"slack\" or \"zulip\", "
+					"got %s", what, cfg_quote(q, sizeof(q), e->bytes, e->len));
+	} else if (e->len == 0 || e->len > CONFIG_PATH_MAX || memchr(e->bytes, '\0', e->len) ||
+		   e->bytes[0] != '/' || !normal_path(e->bytes, e->len)) {
+		return cfg_fail(p, e->line, "%s must be an absolute normalized path of 1..%d "
+				"bytes, got %s", what, CONFIG_PATH_MAX,
+				cfg_quote(q, sizeof(q), e->bytes, e->len));
+	}
+	if (!(p->wh[p->wh_field] = strndup(e->bytes, e->len)))
+		return cfg_fail_nomem(p, e->line);
+	p->st = ST_FIELD;
+	return 0;
+}
+
 static int on_value(struct parse *p, const struct ev *e)
 {
 	const struct config_key *k = &config_keys[p->key];
@@ -461,25 +673,49 @@ static int on_value(struct parse *p, const struct ev *e)
 	case CONFIG_T_REAL: return on_number(p, e, k);
 	case CONFIG_T_PATH: return on_path(p, e, k);
 	case CONFIG_T_CHOICE: return on_choice(p, e, k);
+	case CONFIG_T_URL: return on_url(p, e, k);
+	case CONFIG_T_GROUP: return on_group(p, e, k);
 	default: break;         /* a list */
 	}
 	if (config_key_is_names(k))
 		p->names_seen[k->list] = 1;
 	if (e->kind != EV_SEQ_START)
 		return cfg_fail(p, e->line, "%s must be a list of %s, got %s", k->name,
-				k->type == CONFIG_T_PORTS ? "port numbers" : "strings", type_name(e));
+				k->type == CONFIG_T_PORTS ? "port numbers" :
+				k->type == CONFIG_T_WEBHOOKS ? "mappings ({url or urlFile, format})" :
+				"strings", type_name(e));
+	if (k->type == CONFIG_T_ARGV) {         /* set once, from its key's line */
+		int rc = check_once(p, e, k);
+
+		if (rc)
+			return rc;
+		p->set_line[p->key] = p->key_line;
+	}
 	p->st = ST_ITEM;
 	return 0;
 }
 
 static int on_item(struct parse *p, const struct ev *e)
 {
+	const struct config_key *k = &config_keys[p->key];
+
 	if (e->kind == EV_SEQ_END) {
+		if (k->type == CONFIG_T_ARGV && p->key_items == 0)
+			return cfg_fail(p, p->key_line, "%s must have 1..%zu items (the program "
+					"and its arguments), got none", k->name, k->max_items);
 		p->st = ST_KEY;
 		return 0;
 	}
-	if (config_keys[p->key].type == CONFIG_T_PORTS)
+	if (k->type == CONFIG_T_PORTS)
 		return add_port(p, e);
+	if (k->type == CONFIG_T_WEBHOOKS) {
+		if (e->kind != EV_MAP_START)
+			return cfg_fail(p, e->line, "%s must be a list of mappings ({url or urlFile, "
+					"format}), got %s", k->name, type_name(e));
+		p->wh_line = e->line;
+		p->st = ST_FIELD;
+		return 0;
+	}
 	if (e->kind != EV_SCALAR || e->type != SC_STRING)
 		return cfg_fail(p, e->line, "%s must be a list of strings, got %s%s",
 				config_keys[p->key].name, type_name(e), quote_hint(e));
@@ -511,6 +747,8 @@ int cfg_feed(struct parse *p, const struct ev *e)
 	case ST_KEY: return on_key(p, e);
 	case ST_VALUE: return on_value(p, e);
 	case ST_ITEM: return on_item(p, e);
+	case ST_FIELD: return on_field(p, e);
+	case ST_FIELD_VALUE: return on_field_value(p, e);
 	case ST_DOC_END:
 		p->st = ST_AFTER_DOC;
 		return 0;
@@ -533,6 +771,7 @@ void cfg_parse_free(struct parse *p)
 		free(p->items[i].label);
 	}
 	free(p->items);
+	wh_clear(p);
 	p->items = NULL;
 	p->nitems = p->cap = 0;
 	for (i = 0; i < CONFIG_KEYS_MAX; i++) {
