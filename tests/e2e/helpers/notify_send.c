@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "http.h"
+#include "log.h"
 #include "notify_format.h"
 
 static int format_of(const char *s, enum notify_format *f)
@@ -44,15 +45,17 @@ int main(int argc, char **argv)
 			"[CMDLINE [USER]]\n");
 		return 2;
 	}
-	ev = json_pack("{s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+	ev = json_pack("{s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s,"
 		       " s:{s:s, s:s, s:s}, s:s, s:s}",
-		       "pid", 4242, "ppid", 1, "uid", 1000, "exe", "/tmp/.x/xmrig",
-		       "cmdline", cmdline, "matched", "stratum+tcp", "source", "exec",
+		       "pid", 4242, "ppid", 1, "uid", 1000, "exe", "/tmp/.x/xmrig", "matched", "stratum+tcp", "source", "exec",
 		       "action", "killed", "user", user, "user_source", "container",
 		       "labels", "io.kubernetes.pod.namespace", "jhub",
 		       "io.kubernetes.pod.name", "jupyter-alice",
 		       "io.kubernetes.container.name", "notebook",
 		       "image", "quay.io/jupyter/base-notebook", "node", "n1");
+	/* any bytes, as the daemon logs them */
+	if (ev)
+		log_set_bytes(ev, "cmdline", cmdline, strlen(cmdline));
 	struct incident in = { .event = ev, .user = user, .who = "user alice", .reason = "exec",
 			       .count = 3, .first_s = now - 12 * 60, .last_s = now,
 			       .evidence = "/var/lib/nomine/evidence/canned.json" };
