@@ -4,7 +4,8 @@
 both on 127.0.0.1 with free ports, in a temporary directory of their own
 (sqlite db, cookie secret, proxy token, generated config).
 
-The user servers are tiny: a Spawner subclass, defined in the generated
+The user servers are tiny (a user whose name starts with "slow" has a
+spawn and a stop that take 4 s, so their pending states can be seen): a Spawner subclass, defined in the generated
 config, starts `/usr/bin/python3 -m http.server` on a free loopback port (any
 non-5xx answer is the hub's readiness check), so no system users are needed.
 
@@ -75,6 +76,7 @@ def docs_snippet(path=DOCS):
 
 # The fixture's part of jupyterhub_config.py; the snippet follows it.
 CONFIG = r'''
+import asyncio
 import ctypes
 import os
 import signal
@@ -107,6 +109,8 @@ class TinyServerSpawner(Spawner):
             return s.getsockname()[1]
 
     async def start(self):
+        if self.user.name.startswith("slow"):     # a spawn that stays pending
+            await asyncio.sleep(4)
         port = self._port()
         # same process group as the hub: the fixture's killpg reaches it
         self.proc = subprocess.Popen(
@@ -125,6 +129,8 @@ class TinyServerSpawner(Spawner):
         return proc.poll()
 
     async def stop(self, now=False):
+        if self.user.name.startswith("slow"):     # a stop that stays pending
+            await asyncio.sleep(4)
         proc = getattr(self, "proc", None)
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -137,6 +143,8 @@ class TinyServerSpawner(Spawner):
 
 
 c.JupyterHub.spawner_class = TinyServerSpawner
+# the API answers 202 for a spawn or stop still under way after 1 s
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 1, "slow_stop_timeout": 1}}
 c.Spawner.http_timeout = 20
 c.Spawner.start_timeout = 20
 c.JupyterHub.services = [{{"name": "test-admin", "api_token": {admin_token!r}}}]

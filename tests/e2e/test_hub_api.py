@@ -8,6 +8,7 @@ the scope for. No nomine daemon here: see test_hub.py."""
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ def hub_call():
 def narrow_hub(hub_factory):  # noqa: F811
     """A hub with the narrower tokens too; alice and bob with running servers."""
     h = hub_factory(NARROW)
+    h.add_user("carol")
     for name in ("alice", "bob"):
         h.add_user(name)
         assert h.spawn(name).status in (201, 202)
@@ -76,6 +78,26 @@ def test_stop_named_server(hub, hub_call):  # noqa: F811
     r = call(hub_call, hub, "stop", "bob", "never-made")
     assert (r["outcome"], r["status"]) == ("done", 404), r
     assert "has no server named" in r["body"]
+
+
+def test_stop_pending_spawn_and_pending_stop(hub, hub_call):  # noqa: F811
+    """A server still starting cannot be stopped yet (retry); a stop still
+    under way is done."""
+    hub.add_user("slow-sam")
+    a = hub.spawn("slow-sam")
+    assert a.status == 202, a
+    r = call(hub_call, hub, "stop", "slow-sam")
+    assert (r["outcome"], r["status"]) == ("retry", 400), r
+    assert "is pending spawn" in r["body"]
+    hub.wait_running("slow-sam")
+    r = call(hub_call, hub, "stop", "slow-sam")
+    assert (r["outcome"], r["status"]) == ("done", 202), r
+    r = call(hub_call, hub, "stop", "slow-sam")
+    assert (r["outcome"], r["status"]) == ("done", 202), r
+    deadline = time.monotonic() + 10
+    while hub.server_running("slow-sam") or hub.user("slow-sam")["servers"]:
+        assert time.monotonic() < deadline, hub.user("slow-sam")
+        time.sleep(0.1)
 
 
 def test_stop_unknown_user(hub, hub_call):  # noqa: F811
@@ -148,6 +170,15 @@ def test_documented_scopes_are_enough_and_narrower_fail(narrow_hub, hub_call):
     body = refused("bob-only", "stop", "alice", status=404)
     assert h.server_running("alice")
     assert h.groups_of("alice") == []
+    # the documented token does nothing else: no start, no reading of users
+    # or of other groups, no group made
+    n = h.tokens["nomine"]
+    assert h.api("POST", "/users/carol/server", token=n).status == 403
+    assert h.api("GET", "/users", token=n).status == 403
+    assert h.api("GET", "/users/alice", token=n).status in (403, 404)
+    assert h.api("GET", "/groups/other", token=n).status == 404
+    assert h.api("POST", "/groups/new-group", token=n).status == 403
+    assert h.api("POST", "/groups/other/users", {"users": ["bob"]}, token=n).status == 404
     # each narrow token still does what its scopes allow
     r = call(hub_call, h, "block", BLOCK_GROUP, "alice", token="no-delete")
     assert r["outcome"] == "done", r
