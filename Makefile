@@ -126,10 +126,11 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libnomine.a $(OUT)/.deps/%.d | $(OUT)/test
 E2E_OUT := $(OUT)/e2e
 E2E_CFLAGS := -O2 -Wall -Wextra -Werror
 E2E_PLAIN := $(patsubst tests/e2e/helpers/%.c,$(E2E_OUT)/%,\
-		$(filter-out %/rxhash.c %/dialer.c %/notify_send.c,$(wildcard tests/e2e/helpers/*.c)))
+		$(filter-out %/rxhash.c %/dialer.c %/notify_send.c %/hub_call.c,\
+		$(wildcard tests/e2e/helpers/*.c)))
 E2E_HELPERS := $(E2E_PLAIN) $(E2E_OUT)/trials $(E2E_OUT)/marker_dynamic \
 	       $(E2E_OUT)/marker_static $(E2E_OUT)/kworker-sync $(E2E_OUT)/fploop \
-	       $(E2E_OUT)/dialer $(E2E_OUT)/notify_send
+	       $(E2E_OUT)/dialer $(E2E_OUT)/notify_send $(E2E_OUT)/hub_call
 
 $(E2E_OUT):
 	$(Q)mkdir -p $@
@@ -156,6 +157,11 @@ $(E2E_OUT)/marker_static: tests/e2e/kernel_helpers/marker.c | $(E2E_OUT)
 $(E2E_OUT)/dialer: tests/e2e/helpers/dialer.c | $(E2E_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(E2E_CFLAGS) -static $< -o $@
+
+# One call of src/hub_api.c against the tests' real JupyterHub.
+$(E2E_OUT)/hub_call: tests/e2e/helpers/hub_call.c $(OUT)/libnomine.a | $(E2E_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
 
 # A RandomX hasher named like a kernel thread (librandomx-dev).
 $(E2E_OUT)/kworker-sync: tests/e2e/helpers/rxhash.c | $(E2E_OUT)
