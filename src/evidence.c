@@ -319,8 +319,18 @@ static int exe_source(const json_t *event, const struct evidence_live *live, con
 	int fd;
 
 	if (live && live->exe_fd >= 0) {
+		char self[64];
+
+		/* reopened for reading through the O_PATH descriptor: the same
+		 * file, deleted or a memfd as it may be */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", live->exe_fd);
+		fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (fd < 0) {
+			*why = "the captured executable cannot be read";
+			return -1;
+		}
 		*from = "fd";
-		return live->exe_fd;
+		return fd;
 	}
 	if (!path || path[0] != '/') {
 		*why = "no executable captured and no path in the event";
@@ -401,8 +411,7 @@ static json_t *executable(struct evidence_store *s, const char *stem, const json
 			free(full);
 		}
 	}
-	if (fd != (live ? live->exe_fd : -1))
-		close(fd);
+	close(fd);
 	return x;
 }
 

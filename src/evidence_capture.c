@@ -200,7 +200,10 @@ static void process(struct evidence_live *l, pid_t tgid, uint64_t start_ticks)
 	start_time(start_ticks, when, sizeof(when));
 	log_set_str(o, "start_time", when);
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tgid);
-	exe_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_PATH: the file's own open is not called. A FUSE file's open would
+	 * wait on its server, which may be this very stopped process; the
+	 * worker reopens the file for reading after the kill. */
+	exe_fd = open(path, O_PATH | O_CLOEXEC);
 	set_exe(o, tgid);
 	set_cgroup(o, tgid);
 	json_object_set_new(o, "connections", connections(tgid, fd, o));

@@ -6,7 +6,7 @@
 #include <jansson.h>
 
 struct evidence_live {
-	int exe_fd;             /* -1: the process was gone */
+	int exe_fd;             /* O_PATH on /proc/PID/exe; -1: the process was gone */
 	json_t *process;        /* {"pid", "alive", "exe", "cgroup", "connections", ...} */
 	json_t *ancestors;      /* [{"pid", "ppid", "exe", "argv", ...}, ...] */
 };
