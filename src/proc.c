@@ -16,6 +16,9 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 int proc_read_file(pid_t pid, const char *name, uint8_t **buf, size_t *len)
 {
@@ -188,21 +191,38 @@ uint64_t proc_ns_to_ticks(uint64_t ns)
 	return ns / (1000000000ull / (uint64_t)hz);
 }
 
-int proc_pidfd_open(pid_t pid, uint64_t start_ticks)
+int proc_pidfd_open_stat(pid_t pid, struct proc_stat *st)
 {
-	struct proc_stat st;
-	int fd;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return -errno;
-	/* The pidfd pins the process; /proc/PID is checked after it is open,
-	 * so a match proves the pidfd names the process we judged. */
-	if (proc_read_stat(pid, &st) || st.start_ticks != start_ticks || st.state == 'Z') {
+	/* The pidfd pins the process; /proc/PID is read after it is open, so
+	 * what is read is of the process the pidfd names. */
+	if (proc_read_stat(pid, st) || st->state == 'Z') {
 		close(fd);
 		return -ESRCH;
 	}
 	return fd;
+}
+
+int proc_pidfd_open(pid_t pid, uint64_t start_ticks)
+{
+	struct proc_stat st;
+	int fd = proc_pidfd_open_stat(pid, &st);
+
+	if (fd >= 0 && st.start_ticks != start_ticks) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int proc_pidfd_getfd(int pidfd, int fd)
+{
+	int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+
+	return got < 0 ? -errno : got;
 }
 
 int proc_pidfd_signal(int pidfd, int sig)

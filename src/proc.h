@@ -50,6 +50,15 @@ uint64_t proc_ns_to_ticks(uint64_t ns);
  * is gone or the PID now names another process. */
 int proc_pidfd_open(pid_t pid, uint64_t start_ticks);
 
+/* Opens a pidfd on pid, then fills st from its /proc/PID/stat: the stat
+ * of the very process the pidfd pins. Returns the pidfd, or a negative
+ * errno (-ESRCH: gone, or a zombie). */
+int proc_pidfd_open_stat(pid_t pid, struct proc_stat *st);
+
+/* A duplicate of the process's descriptor fd (pidfd_getfd, Linux 5.6,
+ * close-on-exec), or a negative errno. */
+int proc_pidfd_getfd(int pidfd, int fd);
+
 /* pidfd_send_signal(fd, sig). Returns 0 or a negative errno (-ESRCH: the
  * process is gone). */
 int proc_pidfd_signal(int pidfd, int sig);

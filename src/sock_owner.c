@@ -14,41 +14,30 @@
 #include <string.h>
 #include <unistd.h>
 #include "proc.h"
+#include "proc_conns.h"
 #include "sock_owner.h"
 
 #define OWNER_PIDS_MAX 4096     /* processes of one cgroup looked at */
 #define FILEID_KERNFS 0xfe      /* the handle type of a cgroup directory */
 
-/* The address as the kernel prints it in /proc/net/tcp*: each 32-bit word
- * of network-order bytes printed as a host (little-endian) integer. */
-static void hex_addr(const uint8_t *a, size_t n, char *out)
-{
-	for (size_t w = 0; w < n; w += 4)
-		sprintf(out + 2 * w, "%02X%02X%02X%02X", a[w + 3], a[w + 2], a[w + 1], a[w]);
-}
-
 unsigned long sock_owner_inode(const char *table, const struct sock_key *k)
 {
 	uint8_t v6[16] = { [10] = 0xff, [11] = 0xff };
 	const uint8_t *a = k->daddr;
-	size_t n = k->family == 4 ? 4 : 16;
-	char want[33], loc[33], rem[33];
+	int family = k->family;
 	const char *line = table;
 
 	if (k->family == 4 && k->mapped) {
 		memcpy(v6 + 12, k->daddr, 4);   /* listed in tcp6 as ::ffff:a.b.c.d */
 		a = v6;
-		n = 16;
+		family = 6;
 	}
-	hex_addr(a, n, want);
 	while (line && *line) {
-		unsigned int lport, rport;
-		unsigned long inode;
+		struct conn_line l;
 
-		if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %32[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x "
-			   "%*x %*u %*u %lu", loc, &lport, rem, &rport, &inode) == 5 &&
-		    lport == k->sport && rport == k->dport && !strcasecmp(rem, want) && inode)
-			return inode;
+		if (conn_line_parse(line, &l) && l.family == family && l.lport == k->sport &&
+		    l.rport == k->dport && !memcmp(l.raddr, a, family == 4 ? 4 : 16) && l.inode)
+			return l.inode;
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}
@@ -120,13 +109,11 @@ size_t sock_owner_bound(const char *table, int tcp, unsigned int port, unsigned 
 	size_t n = 0;
 
 	while (line && *line && n < max) {
-		unsigned int lport, state;
-		unsigned long inode;
+		struct conn_line l;
 
-		if (sscanf(line, " %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x "
-			   "%*x %*u %*u %lu", &lport, &state, &inode) == 3 &&
-		    lport == port && inode && (!tcp || state == 0x0a /* TCP_LISTEN */))
-			out[n++] = inode;
+		if (conn_line_parse(line, &l) && l.lport == port && l.inode &&
+		    (!tcp || l.state == 0x0a /* TCP_LISTEN */))
+			out[n++] = l.inode;
 		line = strchr(line, '\n');
 		line = line ? line + 1 : NULL;
 	}

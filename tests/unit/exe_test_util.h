@@ -8,26 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define SCRATCH_PREFIX "/tmp/nomine-test-exe-"
+#include "scratch_dir.h"
 #include "config.h"
 #include "exe_scan.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	strcpy(dir, "/tmp/nomine-test-exe-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
 
 static struct exe_rules *rules_of(const char *yaml)
 {
