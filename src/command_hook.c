@@ -8,6 +8,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -84,6 +85,9 @@ static int spawn_hook(struct hook_run *h, char *const argv[], int child_in, int 
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
+	/* a worker made by a real-time thread (the RandomX detector's) would
+	 * pass its policy on: the hook runs as an ordinary process */
+	struct sched_param normal = { .sched_priority = 0 };
 	sigset_t none, all;
 	int rc;
 
@@ -101,8 +105,10 @@ static int spawn_hook(struct hook_run *h, char *const argv[], int child_in, int 
 	    !(rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) &&
 	    !(rc = posix_spawn_file_actions_addchdir_np(&fa, "/")) &&
 	    !(rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF)) &&
+					      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSCHEDULER)) &&
 	    !(rc = posix_spawnattr_setsigmask(&at, &none)) &&
+	    !(rc = posix_spawnattr_setschedpolicy(&at, SCHED_OTHER)) &&
+	    !(rc = posix_spawnattr_setschedparam(&at, &normal)) &&
 	    !(rc = posix_spawnattr_setsigdefault(&at, &all)))
 		rc = posix_spawn(&h->pid, argv[0], &fa, &at, argv, hook_env);
 	posix_spawnattr_destroy(&at);

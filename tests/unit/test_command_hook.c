@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -435,6 +436,37 @@ static void test_env_and_state(void **state)
 	unsetenv("NOMINE_SECRET_TEST");
 }
 
+static void *fifo_thread(void *arg)
+{
+	char *argv[] = { "/bin/grep", "^policy", "/proc/self/sched", NULL };
+	struct sched_param sp = { .sched_priority = 1 };
+	struct hook_result *r = arg;
+
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+		return NULL;
+	command_hook_run(argv, NULL, 0, 5, r);
+	return r;
+}
+
+/* Run from a real-time thread, the hook is an ordinary process (policy 0,
+ * SCHED_OTHER). Needs CAP_SYS_NICE to make the thread real-time. */
+static void test_not_realtime(void **state)
+{
+	struct hook_result r;
+	pthread_t t;
+	void *ran;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(pthread_create(&t, NULL, fifo_thread, &r), 0);
+	assert_int_equal(pthread_join(t, &ran), 0);
+	if (!ran)
+		skip();
+	assert_int_equal(r.exit_status, 0);
+	assert_non_null(strstr(r.output, "policy"));
+	assert_int_equal(atoi(strchr(r.output, ':') + 1), SCHED_OTHER);
+}
+
 struct worker {
 	pthread_t t;
 	int id, failures;
@@ -529,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_output_cut_on_boundary),
 		cmocka_unit_test(test_no_fd_leak),
 		cmocka_unit_test(test_env_and_state),
+		cmocka_unit_test(test_not_realtime),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_nothing_left),
 	};
