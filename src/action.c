@@ -80,6 +80,21 @@ static void who_read_env(struct action_ctx *a, const struct subject *s, struct w
 		w->env = NULL;
 }
 
+/* The kernel's identity of the executable at exec: its device (the
+ * kernel's encoding, major << 20 | minor) and inode, beside what the scan
+ * says of it. */
+static void put_exe_identity(json_t *o, const struct nm_exe_id *id)
+{
+	json_t *x = json_object_get(o, "executable");
+
+	if (!json_is_object(x)) {
+		x = json_object();
+		json_object_set_new(o, "executable", x);
+	}
+	json_object_set_new(x, "dev", json_integer(id->dev));
+	json_object_set_new(x, "inode", json_integer((json_int_t)id->ino));
+}
+
 /* Adds the container and hub user to o, then emits it; a kill (or, in
  * audit mode, a would-be kill) then goes to the responders. */
 static void emit_who(struct action_ctx *a, const struct subject *s, struct who *w, json_t *o,
@@ -97,7 +112,10 @@ static void emit_who(struct action_ctx *a, const struct subject *s, struct who *
 	w->env = NULL;
 	if (a->describe_exe && !json_object_get(o, "executable"))
 		a->describe_exe(a->describe_ctx, s, o);
+	if (s->exe_id)
+		put_exe_identity(o, s->exe_id);
 	if (a->responder && (audit || !strcmp(action, "killed"))) {
+		evidence_capture_ancestors(w->live, s->ppid, s->start_ticks);
 		in = respond_prepare(a->responder, o, w->live, audit);
 		w->live = NULL;
 	}
@@ -254,7 +272,8 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
 
 	if (live) {
 		ops_of(a)->signal(s->tgid, s->start_ticks, SIGSTOP);
-		w->live = evidence_capture(s->tgid, s->start_ticks, s->ppid);
+		/* its ancestors are read after the kill (emit_who) */
+		w->live = evidence_capture(s->tgid, s->start_ticks, 0);
 	}
 	if (!a->ctrs || !containers_want_env(a->ctrs) || s->env)
 		return;
@@ -375,9 +394,9 @@ static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_
 	double t0 = mono_s();
 
 	a->killed_in_kernel++;
-	/* dead at exec: what lives on is its ancestors */
+	/* dead at exec: what lives on is its ancestors (read in emit_who) */
 	if (respond_wants_live(a->responder))
-		w.live = evidence_capture(s->tgid, s->start_ticks, s->ppid);
+		w.live = evidence_capture(0, s->start_ticks, 0);
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");

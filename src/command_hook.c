@@ -184,11 +184,20 @@ static void set_output(struct hook_result *r, const char *raw, size_t n)
 	free(s);
 }
 
+/* Set when nomine stops: hooks under way are killed within a poll round. */
+static int aborting;
+
+void command_hook_abort_all(void)
+{
+	__atomic_store_n(&aborting, 1, __ATOMIC_RELAXED);
+}
+
+/* Rounds of at most 200 ms, so that an abort is seen soon. */
 static int poll_ms(double until, double now)
 {
 	double ms = ceil((until - now) * 1000);
 
-	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+	return ms < 0 ? 0 : ms > 200 ? 200 : (int)ms;
 }
 
 /* The loop until the hook exited (or was killed) and its output is done. */
@@ -202,7 +211,8 @@ static void watch_hook(struct hook_run *h, double start, double timeout_s)
 		int n = 0, ip = -1, op = -1, timeout = -1;
 		double now = mono_s();
 
-		if (!exited && !h->r->timed_out && now >= deadline) {
+		if (!exited && !h->r->timed_out &&
+		    (now >= deadline || __atomic_load_n(&aborting, __ATOMIC_RELAXED))) {
 			/* the leader is not reaped yet: its pid still names the group */
 			kill(-h->pid, SIGKILL);
 			h->r->timed_out = 1;
@@ -214,6 +224,8 @@ static void watch_hook(struct hook_run *h, double start, double timeout_s)
 			timeout = poll_ms(drain_end, now);
 		else if (!h->r->timed_out)
 			timeout = poll_ms(deadline, now);
+		else
+			timeout = 200;
 		if (!exited)
 			p[n++] = (struct pollfd){ .fd = h->pidfd, .events = POLLIN };
 		if (h->in_fd >= 0) {

@@ -40,4 +40,8 @@ int command_hook_run(char *const argv[], const char *input, size_t len, double t
 
 #define COMMAND_HOOK_DRAIN_S 0.2
 
+/* Kills every hook under way (as at its timeout) and every later one at
+ * once: for a daemon that is stopping. */
+void command_hook_abort_all(void);
+
 #endif

@@ -20,13 +20,18 @@
 
 struct evidence_live;   /* what is read of a process before its kill */
 /* Reads, of process tgid pinned by start_ticks, while it is stopped (the caller sent SIGSTOP):
- * an O_RDONLY fd on its executable (/proc/PID/exe), its open network connections (TCP/UDP,
+ * an O_PATH fd on its executable (/proc/PID/exe), its open network connections (TCP/UDP,
  * v4/v6: local, remote, state; at most 64), its /proc/PID/cgroup. And its ancestors from ppid
  * up to PID 1 (at most 16): pid, ppid, exe, argv (capped 4 KiB, attacker bytes escaped), start
  * time (clock ticks and an RFC 3339 wall time), uid, cgroup. tgid may already be dead (killed in
  * the kernel at exec): then only the ancestors (from ppid) are read. Bounded work, never blocks
  * on anything but /proc reads. NULL only when out of memory. */
 struct evidence_live *evidence_capture(pid_t tgid, uint64_t start_ticks, pid_t ppid);
+/* Reads the ancestors into l (replacing what it had), from ppid up: for a
+ * capture made with ppid 0 before the kill, so that the stopped process
+ * waits only for what the kill takes away (its connections, its
+ * executable), not for its ancestors, which the kill leaves alone. */
+void evidence_capture_ancestors(struct evidence_live *l, pid_t ppid, uint64_t child_start);
 void evidence_live_free(struct evidence_live *l);
 
 struct evidence_store;

@@ -243,6 +243,16 @@ struct evidence_live *evidence_capture(pid_t tgid, uint64_t start_ticks, pid_t p
 	return l;
 }
 
+void evidence_capture_ancestors(struct evidence_live *l, pid_t ppid, uint64_t child_start)
+{
+	json_t *a;
+
+	if (!l || ppid <= 0 || !(a = ancestors(ppid, child_start)))
+		return;
+	json_decref(l->ancestors);
+	l->ancestors = a;
+}
+
 void evidence_live_free(struct evidence_live *l)
 {
 	if (!l)
