@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,6 +170,8 @@ static void test_mib_input_read_whole(void **state)
 static void test_mib_input_unread(void **state)
 {
 	char *argv[] = { "/bin/sh", "-c", "exit 0", NULL };
+	/* closes its stdin and lives on: the write meets EPIPE for sure */
+	char *closer[] = { "/bin/sh", "-c", "exec 0<&-; /bin/sleep 0.3", NULL };
 	char *in = mib_input();
 	struct hook_result r;
 	sigset_t before, after, pending;
@@ -178,6 +182,9 @@ static void test_mib_input_unread(void **state)
 	assert_int_equal(r.exit_status, 0);
 	assert_int_equal(r.timed_out, 0);
 	assert_true(r.seconds < 1);
+	assert_int_equal(command_hook_run(closer, in, MIB, 5, &r), 0);
+	assert_int_equal(r.exit_status, 0);
+	assert_true(r.seconds >= 0.3 && r.seconds < 1.3);
 	pthread_sigmask(SIG_SETMASK, NULL, &after);
 	assert_int_equal(sigismember(&after, SIGPIPE), sigismember(&before, SIGPIPE));
 	sigpending(&pending);
@@ -467,6 +474,48 @@ static void test_not_realtime(void **state)
 	assert_int_equal(atoi(strchr(r.output, ':') + 1), SCHED_OTHER);
 }
 
+/* The daemon's way with signals survives a hook: SIGHUP/SIGINT/SIGTERM
+ * blocked and read from a signalfd, no SIGCHLD handler. The runner reaps
+ * only its own child: another child of the caller, ended during the hook,
+ * is still there to be waited for. */
+static void test_daemon_signals_untouched(void **state)
+{
+	char *other_argv[] = { "/bin/sleep", "0.1", NULL };
+	char *argv[] = { "/bin/sleep", "0.5", NULL };
+	struct hook_result r;
+	sigset_t set, before, after;
+	struct sigaction chld_before, chld_after;
+	pid_t other;
+	int sfd, status = -1;
+
+	(void)state;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, &before);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	assert_true(sfd >= 0);
+	sigaction(SIGCHLD, NULL, &chld_before);
+	pthread_sigmask(SIG_SETMASK, NULL, &before);
+
+	assert_int_equal(posix_spawn(&other, other_argv[0], NULL, NULL, other_argv, environ), 0);
+	assert_int_equal(command_hook_run(argv, NULL, 0, 5, &r), 0);
+	assert_int_equal(r.exit_status, 0);
+	assert_int_equal(waitpid(other, &status, WNOHANG), other);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	pthread_sigmask(SIG_SETMASK, NULL, &after);
+	for (int sig = 1; sig < 32; sig++)
+		assert_int_equal(sigismember(&after, sig), sigismember(&before, sig));
+	sigaction(SIGCHLD, NULL, &chld_after);
+	assert_ptr_equal((void *)chld_after.sa_handler, (void *)chld_before.sa_handler);
+	assert_true(read(sfd, &(struct signalfd_siginfo){ 0 }, sizeof(struct signalfd_siginfo)) < 0 &&
+		    errno == EAGAIN);
+	close(sfd);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 struct worker {
 	pthread_t t;
 	int id, failures;
@@ -562,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_no_fd_leak),
 		cmocka_unit_test(test_env_and_state),
 		cmocka_unit_test(test_not_realtime),
+		cmocka_unit_test(test_daemon_signals_untouched),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_nothing_left),
 	};
