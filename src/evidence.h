@@ -52,7 +52,15 @@ char *evidence_name(struct evidence_store *s, pid_t tgid);
  * "from": "fd" | "path"}}. The executable is hashed through the captured fd (works for deleted
  * files and memfds), else by the event's exe path only if it still has the event's
  * "executable" identity (dev/inode) when the event gives one. Then removes the oldest records over
- * the caps. Runs in a worker thread; 0 or a negative errno with err. */
+ * the caps. Runs in a worker thread; 0 or a negative errno with err.
+ * The record just written always stays, even alone over max_bytes. Only names the store
+ * made are counted or removed. Beside the spec'd fields: "executable" may carry "error" (not
+ * hashed: why), "copy_skipped" ({"reason", "cap"}), "matches_event" (its sha256 equals the
+ * event's "executable"."sha256"); the event's identity is "executable": {"dev" (the kernel's
+ * major << 20 | minor, as struct nm_exe_id), "inode"}. "process" is {"pid", "start_ticks",
+ * "alive", and if alive "start_time", "exe", "cgroup", "connections": [{"proto": "tcp" | "tcp6"
+ * | "udp" | "udp6", "local", "remote" ("127.0.0.1:80", "[::1]:80"), "state"}],
+ * "connections_incomplete" when a bound cut the list}. */
 int evidence_write(struct evidence_store *s, const char *path, const json_t *event,
 		   const struct evidence_live *live, char *err, size_t errlen);
 
