@@ -396,7 +396,7 @@ static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_
 	a->killed_in_kernel++;
 	/* dead at exec: what lives on is its ancestors (read in emit_who) */
 	if (respond_wants_live(a->responder))
-		w.live = evidence_capture(0, s->start_ticks, 0);
+		w.live = evidence_capture(s->tgid, s->start_ticks, 0);
 	log_set_int(o, "descendants_killed", 0);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");

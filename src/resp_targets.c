@@ -277,16 +277,22 @@ static enum http_outcome try_hook(void *ctx, struct incident *in, int attempt, c
 				  size_t errlen)
 {
 	struct hook_ctx *h = ctx;
-	char *input = json_dumps(in->event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *line = json_dumps(in->event, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *input = line ? malloc(strlen(line) + 2) : NULL;
 	struct hook_result res;
 	json_t *o;
 	int rc;
 
 	(void)attempt;
 	if (!input) {
+		free(line);
 		snprintf(err, errlen, "out of memory");
 		return HTTP_RETRY;
 	}
+	/* the line as logged, newline included */
+	strcpy(input, line);
+	strcat(input, "\n");
+	free(line);
 	rc = command_hook_run(h->argv, input, strlen(input), h->timeout_s, &res);
 	free(input);
 	o = json_object();

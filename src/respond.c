@@ -157,7 +157,8 @@ static const char *jstr(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* "user alice", "container <id>" or "host": whom one message is about. */
+/* "user alice", "container <id>" or "host pid <pid>": whom one message is
+ * about (a host process has no owner to group its kills by). */
 static void who_of(json_t *o, const char *user, char *buf, size_t n)
 {
 	const char *cid = jstr(o, "container_id");
@@ -167,7 +168,8 @@ static void who_of(json_t *o, const char *user, char *buf, size_t n)
 	else if (cid)
 		snprintf(buf, n, "container %.64s", cid);
 	else
-		snprintf(buf, n, "host");
+		snprintf(buf, n, "host pid %lld",
+			 (long long)json_integer_value(json_object_get(o, "pid")));
 }
 
 /* The detector, and the network detector's reason: "exec", "network stratum". */
