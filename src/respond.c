@@ -222,24 +222,28 @@ out:
 	return in;
 }
 
-/* Audit mode: one line saying what would have been done. */
+/* Audit mode: one line saying what would have been done (from the
+ * settings: in audit mode no responder is started). */
 static void log_would(struct responder *r, const struct incident *in)
 {
 	json_t *o = json_object(), *what = json_array();
-	char name[64];
+	const struct respond_settings *s = &r->set;
+	char name[32];
 
 	pthread_mutex_lock(&r->mu);
-	if (r->store)
+	if (s->evidence_dir)
 		json_array_append_new(what, json_string("evidence"));
-	if (in->user && r->hub_stop)
+	if (in->user && s->hub_url && s->hub_stop)
 		json_array_append_new(what, json_string("hub-stop-server"));
-	if (in->user && r->hub_block)
+	if (in->user && s->hub_url && s->hub_group)
 		json_array_append_new(what, json_string("hub-block-user"));
-	for (size_t i = 0; i < r->nnotify; i++) {
-		snprintf(name, sizeof(name), "%s", resp_sink_name(r->notify[i]));
+	for (size_t i = 0; i < s->nwebhooks; i++) {
+		snprintf(name, sizeof(name), "webhook %zu", i);
 		json_array_append_new(what, json_string(name));
 	}
-	if (r->hook)
+	if (s->alertmanager_url)
+		json_array_append_new(what, json_string("alertmanager"));
+	if (s->hook_argv)
 		json_array_append_new(what, json_string("command-hook"));
 	pthread_mutex_unlock(&r->mu);
 	if (!json_array_size(what)) {

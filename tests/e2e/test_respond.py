@@ -144,7 +144,7 @@ def test_audit_says_what_it_would_do(start_daemon, scope, spawner, banned, tmp_p
         p, _, _, _ = spawner.run(scope, ["/bin/sh", "-c", f"echo {banned}"])
         assert p.returncode == 0
         ev = d.wait_for(lambda e: e.get("action") == "would-respond", what="would-respond")
-        assert ev["responses"] == ["webhook 0", "command-hook"], ev
+        assert ev["responses"] == ["evidence", "webhook 0", "command-hook"], ev
         time.sleep(1.5)
         try:
             got.append(srv.accept())
