@@ -317,6 +317,7 @@ class Hub:
         alive = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None
         if alive:
             os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGCONT)        # a paused hub too
         deadline = time.monotonic() + 15
         while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
             if time.monotonic() > deadline:
@@ -352,6 +353,14 @@ class Hub:
                     pass
                 self.proxy.wait()
                 self.proxy_log.close()
+
+    def pause_hub(self):
+        """A hub that hangs: its process stopped (SIGSTOP). Connections are
+        still accepted by the kernel, and never answered."""
+        os.kill(self.hub.pid, signal.SIGSTOP)
+
+    def resume_hub(self):
+        os.kill(self.hub.pid, signal.SIGCONT)
 
     def restart_hub(self):
         """Starts the hub again on the same ports and db (after stop_hub)."""
