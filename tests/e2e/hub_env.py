@@ -91,7 +91,7 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
 c.JupyterHub.db_url = "sqlite:///{base}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "{base}/cookie_secret"
-c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_servers = {cleanup}
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = {proxy_token!r}
@@ -101,32 +101,60 @@ c.JupyterHub.last_activity_interval = 3600
 
 
 class TinyServerSpawner(Spawner):
-    """A user server that is only `python3 -m http.server` on loopback."""
+    """A user server that is only `python3 -m http.server` on loopback. Its
+    pid and port are the spawner's state, so a hub started again finds the
+    servers that outlived it (keep_servers)."""
+
+    pid = 0
+    port = 0
 
     def _port(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
+    def get_state(self):
+        state = super().get_state()
+        if self.pid:
+            state.update(pid=self.pid, port=self.port)
+        return state
+
+    def load_state(self, state):
+        super().load_state(state)
+        self.pid = state.get("pid", 0)
+        self.port = state.get("port", 0)
+
+    def clear_state(self):
+        super().clear_state()
+        self.pid = self.port = 0
+
     async def start(self):
         if self.user.name.startswith("slow"):     # a spawn that stays pending
             await asyncio.sleep(4)
-        port = self._port()
+        self.port = self._port()
         # same process group as the hub: the fixture's killpg reaches it
         self.proc = subprocess.Popen(
-            ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", str(port),
-             "--directory", "{base}/www"],
+            ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
+             str(self.port), "--directory", "{base}/www"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=lambda: ctypes.CDLL(None).prctl(1, signal.SIGKILL))  # dies with the hub
+            preexec_fn=None if {keep_servers} else
+            lambda: ctypes.CDLL(None).prctl(1, signal.SIGKILL))  # dies with the hub
+        self.pid = self.proc.pid
         with open("{base}/server-pids", "a") as f:
-            f.write(f"{{self.proc.pid}}\n")
-        return ("127.0.0.1", port)
+            f.write(f"{{self.pid}}\n")
+        return ("127.0.0.1", self.port)
 
     async def poll(self):
         proc = getattr(self, "proc", None)
-        if proc is None:
+        if proc is not None:            # our child: poll reaps it
+            return proc.poll()
+        if not self.pid:
             return 0
-        return proc.poll()
+        try:                            # a server of an earlier hub
+            os.kill(self.pid, 0)
+            return None
+        except ProcessLookupError:
+            return 0
 
     async def stop(self, now=False):
         if self.user.name.startswith("slow"):     # a stop that stays pending
@@ -139,6 +167,11 @@ class TinyServerSpawner(Spawner):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        elif proc is None and self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.proc = None
 
 
@@ -173,10 +206,14 @@ class Answer:
 class Hub:
     """One JupyterHub and its proxy. extra_tokens: {name: [scopes]}, each a
     service of that name with a role of exactly those scopes, whose token is
-    in self.tokens[name] (and a file in self.token_files[name])."""
+    in self.tokens[name] (and a file in self.token_files[name]).
+    keep_servers: the user servers outlive the hub (as in a cluster, where
+    the hub's pod restarts and the users' pods run on): stop_hub() leaves
+    them running, restart_hub() finds them; stop() kills them by PID."""
 
-    def __init__(self, base, extra_tokens=None):
+    def __init__(self, base, extra_tokens=None, keep_servers=False):
         self.base = Path(base)
+        self.keep_servers = keep_servers
         self.proxy_port = free_port()
         self.proxy_api_port = free_port()
         self.hub_port = free_port()
@@ -202,7 +239,8 @@ class Hub:
         return CONFIG.format(proxy_port=self.proxy_port, hub_port=self.hub_port,
                              proxy_api_port=self.proxy_api_port, base=self.base,
                              proxy_token=self.proxy_token, admin_token=self.admin_token,
-                             extra="\n".join(extra)) + docs_snippet()
+                             extra="\n".join(extra), keep_servers=self.keep_servers,
+                             cleanup=not self.keep_servers) + docs_snippet()
 
     def start(self):
         for tool in (JUPYTERHUB, PROXY):
@@ -269,35 +307,44 @@ class Hub:
         return [int(x) for x in p.read_text().split()] if p.exists() else []
 
     def stop_hub(self):
-        """Ends the hub (SIGTERM: it stops its servers; then SIGKILL to its
-        process group), and every user server it started, by PID."""
-        if self.hub is None:
+        """Ends the hub: SIGTERM (it stops its servers, unless keep_servers),
+        SIGKILL after 15 s; then, unless keep_servers, SIGKILL to its process
+        group, sent before the hub is reaped, so the group's id cannot be
+        anyone else's yet."""
+        if self.hub is None or self.hub.returncode is not None:
             return
-        if self.hub.poll() is None:
-            self.hub.send_signal(signal.SIGTERM)
-            try:
-                self.hub.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.hub.pid, signal.SIGKILL)   # its session: pgid == pid
-        except ProcessLookupError:
-            pass
-        if self.hub.poll() is None:
-            self.hub.wait()
+        pid = self.hub.pid
+        alive = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None
+        if alive:
+            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGCONT)        # a paused hub too
+        deadline = time.monotonic() + 15
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                deadline += 3600
+            time.sleep(0.05)
+        if not self.keep_servers:
+            os.killpg(pid, signal.SIGKILL)      # its session: pgid == pid
+        self.hub.wait()
+        self.hub_log.close()
+
+    def _kill_servers(self):
+        """Every user server still running, by PID: those whose command line
+        names this hub's own directory."""
+        mark = f"{self.base}/www".encode()
         for pid in self._server_pids():
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    mine = b"http.server" in f.read() and os.getpgid(pid) == self.hub.pid
-                if mine:
-                    os.kill(pid, signal.SIGKILL)
+                    if mark in f.read().split(b"\0"):
+                        os.kill(pid, signal.SIGKILL)
             except (OSError, ProcessLookupError):
                 pass
-        self.hub_log.close()
 
     def stop(self):
         try:
             self.stop_hub()
+            self._kill_servers()
         finally:
             if self.proxy is not None:
                 try:
@@ -306,6 +353,14 @@ class Hub:
                     pass
                 self.proxy.wait()
                 self.proxy_log.close()
+
+    def pause_hub(self):
+        """A hub that hangs: its process stopped (SIGSTOP). Connections are
+        still accepted by the kernel, and never answered."""
+        os.kill(self.hub.pid, signal.SIGSTOP)
+
+    def resume_hub(self):
+        os.kill(self.hub.pid, signal.SIGCONT)
 
     def restart_hub(self):
         """Starts the hub again on the same ports and db (after stop_hub)."""
@@ -368,8 +423,8 @@ def hub_factory(tmp_path_factory):
     """Starts hubs (each with its own extra tokens); all stopped at the end."""
     hubs = []
 
-    def make(extra_tokens=None):
-        h = Hub(tmp_path_factory.mktemp("hub"), extra_tokens)
+    def make(extra_tokens=None, keep_servers=False):
+        h = Hub(tmp_path_factory.mktemp("hub"), extra_tokens, keep_servers)
         hubs.append(h)
         try:
             h.start()

@@ -14,6 +14,11 @@ and hubBlockGroup.
 - JUPYTERHUB_SERVER_NAME in the spec names the server stopped;
 - a process that only exported JUPYTERHUB_USER=bob is killed, and nothing
   is done to bob at the hub;
+- a hub that is down (its process gone, the users' servers running on) or
+  hangs (stopped: connections accepted, never answered) while kills happen
+  delays no kill (exec to death of a process in the scope, measured with
+  the hub up and out, alternated), and the stop and block happen once the
+  hub is back;
 - in audit mode nothing is killed and nothing is done at the hub: one
   "would-respond" line lists what would have been.
 
@@ -174,3 +179,52 @@ def test_audit_would_respond_and_does_nothing(hub_keys, start_daemon, containerd
     assert hub.server_running("alice") and hub.groups_of("alice") == []
     assert not hub_events(d), d.dump()
     assert not d.find(lambda e: e.get("action") == "killed"), d.dump()
+
+
+@pytest.mark.parametrize("outage", ["down", "hung"])
+def test_hub_outage_delays_no_kill(hub_keys, start_daemon, containerd, containers,  # noqa: F811
+                                   scope, spawner, hub_factory, banned, outage):
+    h = hub_factory(keep_servers=True)
+    h.add_user("alice")
+    assert h.spawn("alice").status in (201, 202)
+    h.wait_running("alice")
+    d = start_daemon(hub_config(containerd, h, banned, hubBlockGroup=True))
+    c = containers(env={"JUPYTERHUB_USER": "alice"})
+
+    def host_kill_seconds():
+        p, _out, _err, secs = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
+        assert p.returncode == -signal.SIGKILL, d.dump()
+        return secs
+
+    def hub_out():
+        h.stop_hub() if outage == "down" else h.pause_hub()
+
+    def hub_back():
+        h.restart_hub() if outage == "down" else h.resume_hub()
+
+    up, out = [], []
+    for _ in range(3):          # alternated: hub up, hub out
+        up.append(host_kill_seconds())
+        hub_out()
+        try:
+            # a kill in alice's container: work for the hub responders,
+            # which now meet a hub that is not there
+            rc, o = c.exec("/bin/sh", "-c", banned_cmd(banned))
+            assert "inner=137" in o, (rc, o, d.dump())
+            for _ in range(3):
+                out.append(host_kill_seconds())
+        finally:
+            hub_back()
+    up.sort()
+    out.sort()
+    med_up, med_out = up[len(up) // 2], out[len(out) // 2]
+    assert med_out < med_up + 0.1 and out[-1] < 1.0, \
+        f"kills slowed by a hub {outage}: up {up}, out {out}\n{d.dump()}"
+    # the hub is back: the stop and the block went through in the end
+    took = wait_until(lambda: not h.server_running("alice") and
+                      h.groups_of("alice") == [BLOCK_GROUP], 30)
+    assert took is not None, f"hub back, but no stop or block\n{d.dump()}\n{h.logtext()}"
+    for action, status in (("server-stopped", 204), ("user-blocked", 200)):
+        ev = d.wait_for(lambda e: e.get("action") == action and e.get("status") == status,
+                        timeout=10, what=f"{action} with status {status}")
+        check_hub_event(ev, h, "alice", status)

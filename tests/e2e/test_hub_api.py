@@ -214,6 +214,29 @@ def test_hub_down_is_retried(hub, hub_call):  # noqa: F811
     assert (r["outcome"], r["status"]) == ("done", 200), r
 
 
+def test_hub_down_servers_running(hub_factory, hub_call):  # noqa: F811
+    """The hub's process is gone, the users' servers run on (keep_servers):
+    the stop is retried, and done once the hub is back."""
+    h = hub_factory(keep_servers=True)
+    h.add_user("alice")
+    assert h.spawn("alice").status in (201, 202)
+    h.wait_running("alice")
+    pid = int(h._server_pids()[-1])
+    h.stop_hub()
+    os.kill(pid, 0)                                  # still running
+    r = call(hub_call, h, "stop", "alice")
+    assert (r["outcome"], r["status"]) == ("retry", 0), r
+    h.restart_hub()
+    assert h.server_running("alice")
+    r = call(hub_call, h, "stop", "alice")
+    assert (r["outcome"], r["status"]) == ("done", 204), r
+    assert not h.server_running("alice")
+    with pytest.raises(ProcessLookupError):
+        for _ in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.05)
+
+
 def test_token_file_errors_never_show_the_token(hub, hub_call, tmp_path):  # noqa: F811
     for name, data in (("empty", ""), ("split", "abc\ndef\n"), ("big", "k" * 5000)):
         p = tmp_path / name
