@@ -27,6 +27,9 @@ struct incident {
 	 * record (evidence_live), released with the incident; or NULL */
 	void *live;
 	void (*live_free)(void *live);
+	/* steps a multi-step responder (the hub's) finished, kept across
+	 * its retries; no other responder touches it */
+	unsigned int steps_done;
 	int refs;               /* incident_ref/unref (atomically) */
 };
 

@@ -17,7 +17,8 @@
 
 struct hub_ctx {
 	struct hub_api api;
-	char *url, *token, *group;
+	char *url, *token, *group;   /* group: NULL, no block */
+	int stop;                    /* hubStopServer */
 };
 
 static void hub_free(void *p)
@@ -48,6 +49,7 @@ static struct hub_ctx *hub_new(const struct respond_settings *s)
 		return NULL;
 	}
 	h->api = (struct hub_api){ .url = h->url, .token = h->token, .timeout_s = s->timeout_s };
+	h->stop = s->hub_stop;
 	return h;
 }
 
@@ -105,55 +107,55 @@ static enum http_outcome hub_outcome(enum http_outcome r, const struct incident 
 	return r;
 }
 
-static enum http_outcome try_hub_stop(void *ctx, struct incident *in, int attempt, char *err,
-				      size_t errlen)
+#define HUB_BLOCKED 1u
+#define HUB_STOPPED 2u
+
+/* Block first, then stop: a stopped user who is not blocked yet could
+ * start again in between. Each step is logged once, when it is final; a
+ * retry repeats only what is not done. */
+static enum http_outcome try_hub(void *ctx, struct incident *in, int attempt, char *err,
+				 size_t errlen)
 {
 	struct hub_ctx *h = ctx;
 	struct http_answer a;
-	enum http_outcome r = hub_stop_server(&h->api, in->user, in->server_name, &a);
+	enum http_outcome r;
 
-	return hub_outcome(r, in, &a, attempt, "server-stopped", "server-stop-failed", NULL, err,
-			   errlen);
+	if (h->group && !(in->steps_done & HUB_BLOCKED)) {
+		r = hub_block_user(&h->api, h->group, in->user, &a);
+		if (hub_outcome(r, in, &a, attempt, "user-blocked", "user-block-failed", h->group,
+				err, errlen) == HTTP_RETRY)
+			return HTTP_RETRY;
+		/* refused (the group is missing, say): the stop still goes */
+		in->steps_done |= HUB_BLOCKED;
+	}
+	if (h->stop && !(in->steps_done & HUB_STOPPED)) {
+		r = hub_stop_server(&h->api, in->user, in->server_name, &a);
+		if (hub_outcome(r, in, &a, attempt, "server-stopped", "server-stop-failed", NULL,
+				err, errlen) == HTTP_RETRY)
+			return HTTP_RETRY;
+		in->steps_done |= HUB_STOPPED;
+		return r;
+	}
+	return HTTP_DONE;
 }
 
-static enum http_outcome try_hub_block(void *ctx, struct incident *in, int attempt, char *err,
-				       size_t errlen)
-{
-	struct hub_ctx *h = ctx;
-	struct http_answer a;
-	enum http_outcome r = hub_block_user(&h->api, h->group, in->user, &a);
-
-	return hub_outcome(r, in, &a, attempt, "user-blocked", "user-block-failed", h->group,
-			   err, errlen);
-}
-
-/* One waiting stop per user and server: a flood stops a server once. */
+/* One waiting incident per user: a flood stops a server once. */
 static const char *hub_key(const struct incident *in)
 {
 	return in->user ? in->who : NULL;
 }
 
-static int hub_target(struct resp_sink_cfg *c, const struct respond_settings *s,
-		      const char *name, resp_try_fn fn)
+int resp_target_hub(struct resp_sink_cfg *c, const struct respond_settings *s)
 {
 	struct hub_ctx *h = hub_new(s);
 
 	if (!h)
 		return -ENOMEM;
-	*c = (struct resp_sink_cfg){ .name = name, .try_once = fn, .ctx = h, .free_ctx = hub_free,
-				     .threads = 1, .queue_len = s->queue_len,
-				     .retry_s = s->retry_s, .key_of = hub_key };
+	*c = (struct resp_sink_cfg){ .name = "hub", .try_once = try_hub, .ctx = h,
+				     .free_ctx = hub_free, .threads = 1,
+				     .queue_len = s->queue_len, .retry_s = s->retry_s,
+				     .key_of = hub_key };
 	return 0;
-}
-
-int resp_target_hub_stop(struct resp_sink_cfg *c, const struct respond_settings *s)
-{
-	return hub_target(c, s, "hub-stop-server", try_hub_stop);
-}
-
-int resp_target_hub_block(struct resp_sink_cfg *c, const struct respond_settings *s)
-{
-	return hub_target(c, s, "hub-block-user", try_hub_block);
 }
 
 /* ---- webhooks and Alertmanager ---------------------------------------------- */

@@ -12,8 +12,9 @@ struct evidence_store;
 
 /* Each fills *c from s (copies what it needs: s may change on reload).
  * Returns 0 or -ENOMEM. */
-int resp_target_hub_stop(struct resp_sink_cfg *c, const struct respond_settings *s);
-int resp_target_hub_block(struct resp_sink_cfg *c, const struct respond_settings *s);
+/* The hub: block the user (hubBlockGroup), then stop the server
+ * (hubStopServer), for incidents with a hub user. */
+int resp_target_hub(struct resp_sink_cfg *c, const struct respond_settings *s);
 int resp_target_webhook(struct resp_sink_cfg *c, const struct respond_settings *s, size_t i);
 int resp_target_alertmanager(struct resp_sink_cfg *c, const struct respond_settings *s);
 int resp_target_hook(struct resp_sink_cfg *c, const struct respond_settings *s);

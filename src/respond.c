@@ -24,7 +24,7 @@ struct responder {
 	pthread_mutex_t mu;      /* everything below, against the evidence and gate threads */
 	struct respond_settings set;
 	int active, audit;
-	struct resp_sink *hub_stop, *hub_block, *hook, *evidence;
+	struct resp_sink *hub, *hook, *evidence;
 	struct resp_sink **notify;       /* webhooks, then Alertmanager */
 	size_t nnotify;
 	struct resp_sink **retired;
@@ -129,10 +129,8 @@ static void *gate_thread(void *arg)
 static void dispatch(struct responder *r, struct incident *in)
 {
 	pthread_mutex_lock(&r->mu);
-	if (in->user && r->hub_stop)
-		resp_sink_push(r->hub_stop, in);
-	if (in->user && r->hub_block)
-		resp_sink_push(r->hub_block, in);
+	if (in->user && r->hub)
+		resp_sink_push(r->hub, in);
 	if (r->hook)
 		resp_sink_push(r->hook, in);
 	if (r->gate) {
@@ -233,10 +231,10 @@ static void log_would(struct responder *r, const struct incident *in)
 	pthread_mutex_lock(&r->mu);
 	if (s->evidence_dir)
 		json_array_append_new(what, json_string("evidence"));
-	if (in->user && s->hub_url && s->hub_stop)
-		json_array_append_new(what, json_string("hub-stop-server"));
 	if (in->user && s->hub_url && s->hub_group)
 		json_array_append_new(what, json_string("hub-block-user"));
+	if (in->user && s->hub_url && s->hub_stop)
+		json_array_append_new(what, json_string("hub-stop-server"));
 	for (size_t i = 0; i < s->nwebhooks; i++) {
 		snprintf(name, sizeof(name), "webhook %zu", i);
 		json_array_append_new(what, json_string(name));
@@ -321,7 +319,7 @@ static int same_gate(const struct respond_settings *a, const struct respond_sett
 
 /* The responders a new settings set asks for; NULL members where none. */
 struct built {
-	struct resp_sink *hub_stop, *hub_block, *hook, *evidence;
+	struct resp_sink *hub, *hook, *evidence;
 	struct resp_sink **notify;
 	size_t nnotify;
 	struct evidence_store *store;
@@ -329,8 +327,7 @@ struct built {
 
 static void built_free(struct built *b)
 {
-	resp_sink_free(b->hub_stop);
-	resp_sink_free(b->hub_block);
+	resp_sink_free(b->hub);
 	resp_sink_free(b->hook);
 	resp_sink_free(b->evidence);
 	for (size_t i = 0; i < b->nnotify; i++)
@@ -354,10 +351,8 @@ static int build(struct responder *r, const struct respond_settings *s, struct b
 	int rc = 0;
 
 	memset(b, 0, sizeof(*b));
-	if (s->hub_url && s->hub_stop)
-		rc = add_sink(r, &b->hub_stop, resp_target_hub_stop(&c, s), &c);
-	if (!rc && s->hub_url && s->hub_group)
-		rc = add_sink(r, &b->hub_block, resp_target_hub_block(&c, s), &c);
+	if (s->hub_url && (s->hub_stop || s->hub_group))
+		rc = add_sink(r, &b->hub, resp_target_hub(&c, s), &c);
 	if (!rc && s->hook_argv)
 		rc = add_sink(r, &b->hook, resp_target_hook(&c, s), &c);
 	b->notify = calloc(s->nwebhooks + 1, sizeof(*b->notify));
@@ -438,15 +433,13 @@ int respond_apply(struct responder *r, struct respond_settings *s, int audit, ch
 	stop_gate(r);
 	pthread_mutex_lock(&r->mu);
 	if (rebuild) {
-		retire(r, r->hub_stop);
-		retire(r, r->hub_block);
+		retire(r, r->hub);
 		retire(r, r->hook);
 		retire(r, r->evidence);
 		for (size_t i = 0; i < r->nnotify; i++)
 			retire(r, r->notify[i]);
 		free(r->notify);
-		r->hub_stop = b.hub_stop;
-		r->hub_block = b.hub_block;
+		r->hub = b.hub;
 		r->hook = b.hook;
 		r->evidence = b.evidence;
 		r->notify = b.notify;
@@ -517,8 +510,7 @@ void respond_free(struct responder *r)
 	http_abort_all();
 	command_hook_abort_all();
 	stop_gate(r);
-	b = (struct built){ r->hub_stop, r->hub_block, r->hook, r->evidence, r->notify,
-			    r->nnotify, NULL };
+	b = (struct built){ r->hub, r->hook, r->evidence, r->notify, r->nnotify, NULL };
 	built_free(&b);
 	for (size_t i = 0; i < r->nretired; i++)
 		resp_sink_free(r->retired[i]);
