@@ -56,10 +56,11 @@ static struct hub_ctx *hub_new(const struct respond_settings *s)
 /* The hub's answer on a line: its status and the start of its body. */
 static void put_answer(json_t *o, const struct http_answer *a)
 {
-	if (a->status)
+	/* an answer, even an empty one (204), is the target's word */
+	if (a->status) {
 		log_set_int(o, "status", a->status);
-	if (a->body_len)
 		log_set_bytes(o, "answer", a->body, a->body_len);
+	}
 	if (a->error[0])
 		log_set_str(o, "error", a->error);
 }
