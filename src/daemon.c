@@ -705,8 +705,8 @@ static void run_sweep(struct daemon *d, const char *why)
 		log_msg("debug", "sweep (%s) judged %u processes", why, n);
 }
 
-/* (Re)watches the config files and the address files of the config in
- * force: a change to either reloads. */
+/* (Re)watches the config files, and the address files and responders'
+ * secret files of the config in force: a change to any reloads. */
 static void watch_configs(struct daemon *d)
 {
 	char *paths[CONFIG_WATCH_MAX];
@@ -714,7 +714,9 @@ static void watch_configs(struct daemon *d)
 
 	for (size_t i = 0; i < d->o->nconfigs && n < CONFIG_WATCH_MAX / 2; i++)
 		paths[n++] = d->o->configs[i];
-	nglob = net_list_watch_paths(policy_config(d->policy), paths + n, CONFIG_WATCH_MAX / 2);
+	nglob = net_list_watch_paths(policy_config(d->policy), paths + n, CONFIG_WATCH_MAX / 4);
+	nglob += respond_watch_paths(policy_config(d->policy), paths + n + nglob,
+				     CONFIG_WATCH_MAX - n - nglob);
 	if (d->watch.fd >= 0)
 		epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->watch.fd, NULL);
 	config_watch_close(&d->watch);

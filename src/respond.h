@@ -50,6 +50,11 @@ int respond_settings_load(struct respond_settings *s, const struct config *cfg, 
 			  size_t errlen);
 void respond_settings_free(struct respond_settings *s);
 
+/* The secret files of cfg (the hub token, webhook URL files), malloc'ed
+ * into out (at most max): a Secret rotated by the kubelet reloads them.
+ * Returns how many. */
+size_t respond_watch_paths(const struct config *cfg, char **out, size_t max);
+
 struct responder;
 
 struct responder *respond_new(void);

@@ -143,3 +143,16 @@ void respond_settings_free(struct respond_settings *s)
 	free(s->evidence_dir);
 	memset(s, 0, sizeof(*s));
 }
+
+size_t respond_watch_paths(const struct config *cfg, char **out, size_t max)
+{
+	const char *token = config_path(cfg, "hubApiTokenFile");
+	size_t n = 0;
+
+	if (token && config_text(cfg, "hubApiUrl") && n < max && (out[n] = strdup(token)))
+		n++;
+	for (size_t i = 0; i < cfg->nwebhooks && n < max; i++)
+		if (cfg->webhooks[i].url_file && (out[n] = strdup(cfg->webhooks[i].url_file)))
+			n++;
+	return n;
+}

@@ -12,6 +12,7 @@ host processes each make their own key.
 
 Each message sent is logged as {"action": "notified", "target": "webhook 0"
 | "alertmanager", "status": <HTTP status>, "count": <events folded>}."""
+import os
 import secrets
 import signal
 import time
@@ -188,3 +189,24 @@ def test_hanging_receiver_delays_no_kill(receiver, hook_url, start_daemon, scope
     finally:
         receiver.hang(False)
     check_secret_not_logged(d, hook_url)
+
+
+def test_rotated_url_file_reloads(receiver, start_daemon, scope, spawner, banned, tmp_path):
+    """A webhook's URL file replaced as the kubelet rotates a Secret (a new
+    file renamed over the old): nomine reloads on its own and the next
+    message goes to the new URL."""
+    path = tmp_path / "url"
+    path.write_text(receiver.url("/old") + "\n")
+    d = start_daemon({"bannedCommandStrings": [banned],
+                      "webhooks": [{"urlFile": str(path)}]})
+    p, *_ = spawner.run(scope, ["sh", "-c", f": {banned}"])
+    receiver.wait(1, path="/old")
+    mark = d.mark()
+    tmp = tmp_path / ".url-new"
+    tmp.write_text(receiver.url("/new") + "\n")
+    os.rename(tmp, path)
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, timeout=10,
+               what="the reload the rotated file causes")
+    spawner.run(scope, ["sh", "-c", f": {banned}"])
+    receiver.wait(1, path="/new")
+    assert len(receiver.received("/old")) == 1
