@@ -101,6 +101,18 @@ static char *clean(struct facts *f, const char *s, size_t len, size_t cap)
 	return out;
 }
 
+/* The length of s's longest prefix of at most max bytes that ends between
+ * characters (s is valid UTF-8): a short container id must stay valid. */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (s[n])
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	return n;
+}
+
 static char *clean_str(struct facts *f, const char *s, size_t cap)
 {
 	return s ? clean(f, s, strlen(s), cap) : NULL;
@@ -277,7 +289,8 @@ static char *summary_of(const struct facts *f)
 	if (f->pod)
 		fprintf(m, " in pod %s%s%s", f->ns ? f->ns : "", f->ns ? "/" : "", f->pod);
 	else if (f->container_id)
-		fprintf(m, " in container %.12s", f->container_id);
+		fprintf(m, " in container %.*s", (int)utf8_prefix(f->container_id, 12),
+			f->container_id);
 	if (f->node)
 		fprintf(m, " on node %s", f->node);
 	fprintf(m, ": %s", f->reason ? f->reason : "banned");
