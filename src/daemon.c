@@ -1353,6 +1353,10 @@ int daemon_scan(const struct daemon_opts *o)
 		d.lt = lineage_open(features_lineage_kind(&d.feat, &why), err, sizeof(err));
 		d.killer.lt = d.lt;
 		sweep_run(&d.act, d.policy, NULL, NULL);
+		/* the kills' responses, before the process ends */
+		if (!respond_drain(d.resp, 3 * config_number(policy_config(d.policy),
+							       "responseTimeoutSeconds")))
+			log_msg("warning", "responses still under way when the scan ended: dropped");
 	}
 	teardown(&d);
 	return rc;

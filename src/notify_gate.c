@@ -173,3 +173,11 @@ unsigned long notify_gate_pending(const struct notify_gate *g)
 		n += g->p[i].pending;
 	return n;
 }
+
+int notify_gate_due(const struct notify_gate *g, double now)
+{
+	for (unsigned int i = 0; i < g->n; i++)
+		if (g->p[i].pending && g->p[i].due <= now)
+			return 1;
+	return 0;
+}

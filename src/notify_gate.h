@@ -37,6 +37,9 @@ int notify_gate_add(struct notify_gate *g, const char *who, const char *reason, 
  * time (monotonic) something may be due next (HUGE_VAL: nothing waits). */
 int notify_gate_next(struct notify_gate *g, double now, struct gate_msg *m, double *next_s);
 
+/* 1 when a message is due at now (whatever the token bucket says). */
+int notify_gate_due(const struct notify_gate *g, double now);
+
 /* Events folded and not sent yet, over every pair. */
 unsigned long notify_gate_pending(const struct notify_gate *g);
 

@@ -29,6 +29,7 @@ struct resp_sink {
 	int retired, stopping;
 	int full_logged;        /* a run of queue-full drops was logged */
 	unsigned int running;   /* workers alive */
+	unsigned int busy;      /* workers on an incident */
 	pthread_t *tid;
 	unsigned int nthreads;
 };
@@ -124,11 +125,13 @@ static void *worker(void *arg)
 		j = s->ring[s->head];
 		s->head = (s->head + 1) % s->cfg.queue_len;
 		s->n--;
+		s->busy++;
 		atomic_store(&s->st->queued, s->n);
 		pthread_mutex_unlock(&s->mu);
 		run_job(s, &j);
 		incident_unref(j.in);
 		pthread_mutex_lock(&s->mu);
+		s->busy--;
 	}
 	s->running--;
 	pthread_mutex_unlock(&s->mu);
@@ -234,6 +237,16 @@ void resp_sink_retire(struct resp_sink *s)
 	s->retired = 1;
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+int resp_sink_idle(struct resp_sink *s)
+{
+	int idle;
+
+	pthread_mutex_lock(&s->mu);
+	idle = !s->n && !s->busy;
+	pthread_mutex_unlock(&s->mu);
+	return idle;
 }
 
 int resp_sink_done(struct resp_sink *s)

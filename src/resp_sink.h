@@ -48,6 +48,8 @@ int resp_sink_push(struct resp_sink *s, struct incident *in);
 
 /* Takes no more; the workers finish the queue (retries included) and exit. */
 void resp_sink_retire(struct resp_sink *s);
+/* 1 when nothing waits and no worker is on an incident. */
+int resp_sink_idle(struct resp_sink *s);
 /* 1 when a retired sink's workers have all exited. */
 int resp_sink_done(struct resp_sink *s);
 /* Stops the workers after their current attempt (what waits is dropped and

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "command_hook.h"
 #include "evidence.h"
 #include "http.h"
@@ -493,6 +494,38 @@ void respond_housekeeping(struct responder *r)
 			r->retired[k++] = r->retired[i];
 	}
 	r->nretired = k;
+}
+
+/* Every responder idle and no notification waiting to be made. Locked. */
+static int all_idle(struct responder *r)
+{
+	struct resp_sink *one[] = { r->evidence, r->hub, r->hook };
+
+	if (r->gate && notify_gate_due(r->gate, mono()))
+		return 0;
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		if (one[i] && !resp_sink_idle(one[i]))
+			return 0;
+	for (size_t i = 0; i < r->nnotify; i++)
+		if (!resp_sink_idle(r->notify[i]))
+			return 0;
+	return 1;
+}
+
+int respond_drain(struct responder *r, double timeout_s)
+{
+	double end = mono() + timeout_s;
+	int idle = 1;
+
+	while (r && r->active) {
+		pthread_mutex_lock(&r->mu);
+		idle = all_idle(r);
+		pthread_mutex_unlock(&r->mu);
+		if (idle || mono() >= end)
+			break;
+		usleep(20000);
+	}
+	return idle;
 }
 
 const struct resp_stats *respond_stats(const struct responder *r, unsigned int i)

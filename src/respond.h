@@ -84,6 +84,13 @@ struct incident *respond_prepare(struct responder *r, json_t *o, void *live, int
  * logs what they would be). Takes in. */
 void respond_submit(struct responder *r, struct incident *in);
 
+/* Waits until every responder is idle (the evidence written, the hub
+ * called, messages sent, hooks run) or timeout_s passed: for a one-shot
+ * scan, which exits right after its kills. Returns 1 when idle. Note that
+ * a message folded into a dedupe window waits for the window's end, which
+ * a drain does not wait for. */
+int respond_drain(struct responder *r, double timeout_s);
+
 /* Retired responders whose queues drained are freed: call now and then. */
 void respond_housekeeping(struct responder *r);
 
