@@ -35,6 +35,7 @@ struct responder {
 	struct notify_gate *gate;
 	pthread_t gate_tid;
 	int gate_running, gate_stop;
+	int gate_full_logged;            /* a run of drops at the gate was logged */
 	pthread_cond_t gate_cv;
 	struct resp_stats stats[STATS_MAX];
 	unsigned int nstats;
@@ -129,17 +130,34 @@ static void *gate_thread(void *arg)
 /* Every response but the evidence record. Locked or not: takes r->mu. */
 static void dispatch(struct responder *r, struct incident *in)
 {
+	int full, log_full = 0;
+
 	pthread_mutex_lock(&r->mu);
 	if (in->user && r->hub)
 		resp_sink_push(r->hub, in);
 	if (r->hook)
 		resp_sink_push(r->hook, in);
 	if (r->gate) {
-		if (notify_gate_add(r->gate, in->who, in->reason, in->event, mono(), in->first_s))
+		full = notify_gate_add(r->gate, in->who, in->reason, in->event, mono(),
+				       in->first_s) != 0;
+		if (full)
 			atomic_fetch_add(&stats_for(r, "all")->dropped, 1);
+		log_full = full && !r->gate_full_logged;
+		r->gate_full_logged = full;
 		pthread_cond_signal(&r->gate_cv);
 	}
 	pthread_mutex_unlock(&r->mu);
+	if (log_full) {
+		json_t *o = json_object();
+
+		log_set_str(o, "responder", "notifications");
+		log_set_str(o, "who", in->who);
+		log_set_str(o, "why", "every user, container and process the dedupe remembers "
+			    "still has events to send; further drops until one has room are only "
+			    "counted");
+		log_set_str(o, "action", "response-dropped");
+		log_emit_event(o, "warning", "Response dropped");
+	}
 }
 
 /* The evidence responder's next step: the record is written (or failed),

@@ -196,3 +196,28 @@ def test_secrets_never_logged(start_daemon, scope, spawner, banned, tmp_path):
     raw = b"".join(e["_raw"] for e in d.events) + d.stderr
     assert secret.encode() not in raw
     assert str(port).encode() + b"/services" not in raw
+
+
+def test_scan_waits_for_its_responses(nomine_bin, scope, spawner, banned, tmp_path):
+    """`nomine scan` exits right after its kills: it waits for their
+    responses first (the record written, the hook run)."""
+    import subprocess
+    ran = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\nsleep 0.5\ncat > {ran}\n")
+    hook.chmod(0o755)
+    evdir = tmp_path / "evidence"
+    conf = tmp_path / "c.json"
+    conf.write_text(json.dumps({"bannedCommandStrings": [banned], "commandHook": [str(hook)],
+                                "evidenceDir": str(evdir)}))
+    p = spawner.spawn(scope, ["sh", "-c", f"sleep 10; : {banned}"])
+    time.sleep(0.3)
+    r = subprocess.run([str(nomine_bin), "scan", "--config", str(conf), "--scope-cgroup",
+                        scope.name], capture_output=True, timeout=60)
+    assert r.returncode == 0, r
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    kill = next(e for e in lines if e.get("action") == "killed")
+    assert kill["pid"] == p.pid
+    assert os.path.exists(kill["evidence"]), kill
+    assert json.loads(ran.read_text())["pid"] == p.pid
+    assert any(e.get("action") == "hook-ran" for e in lines), r.stdout
