@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "secret_file.h"
 
-#define SECRET_FILE_MAX 4096    /* a token or a URL: far less; more is a wrong file */
 
 /* "file:line: " of at, into err. */
 static int fail_at(char *err, size_t errlen, const struct config_origin *at, const char *what)
@@ -26,72 +26,21 @@ static int fail_at(char *err, size_t errlen, const struct config_origin *at, con
 	return -EINVAL;
 }
 
-/* Reads the secret file at path into buf (NUL-terminated, whitespace
- * trimmed at both ends). Returns 0, or -1 with why in why. */
-static int read_secret(const char *path, char *buf, size_t buflen, char *why, size_t whylen)
-{
-	struct stat st;
-	ssize_t n;
-	size_t len = 0, start = 0;
-	int fd;
-
-	/* O_NONBLOCK: a FIFO put there must not hang a reload */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		close(fd);
-		return -1;
-	}
-	while (len < buflen && (n = read(fd, buf + len, buflen - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "%s", strerror(errno));
-			close(fd);
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	if (len >= buflen) {
-		snprintf(why, whylen, "larger than %d bytes", SECRET_FILE_MAX);
-		return -1;
-	}
-	while (len > 0 && strchr(" \t\r\n\v\f", buf[len - 1]) && buf[len - 1])
-		len--;
-	while (start < len && strchr(" \t\r\n\v\f", buf[start]) && buf[start])
-		start++;
-	memmove(buf, buf + start, len - start);
-	buf[len - start] = '\0';
-	if (buf[0] == '\0') {
-		snprintf(why, whylen, "empty");
-		return -1;
-	}
-	if (strlen(buf) != len - start) {
-		snprintf(why, whylen, "contains a NUL byte");
-		return -1;
-	}
-	return 0;
-}
-
 /* The secret file of `what` (set at at) must be usable; a URL file must
  * hold a URL. */
 static int check_secret(const struct config_origin *at, const char *what, const char *path,
 			int url, char *err, size_t errlen)
 {
-	char buf[SECRET_FILE_MAX + 1], why[200], msg[CONFIG_ERR_MAX];
+	char why[200], msg[CONFIG_ERR_MAX];
 	const char *bad = "";
-	int rc = read_secret(path, buf, sizeof(buf), why, sizeof(why));
+	char *val = secret_file_read(path, why, sizeof(why));
+	int rc = val ? 0 : -1;
 
-	if (!rc && url && http_url_check(buf, why, sizeof(why))) {
+	if (val && url && http_url_check(val, why, sizeof(why))) {
 		rc = -1;        /* why never shows the URL */
 		bad = "does not hold a usable URL: ";
 	}
-	explicit_bzero(buf, sizeof(buf));
+	secret_free(val);
 	if (!rc)
 		return 0;
 	snprintf(msg, sizeof(msg), "%s %s: %s%s", what, path, bad, why);

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "hub_api.h"
+#include "secret_file.h"
 
-#define TOKEN_MAX 4096
 
 /* Percent-encodes s for one path segment: all but RFC 3986's unreserved
  * characters, so a '/' or '?' in a name stays inside its segment. */
@@ -176,58 +176,12 @@ enum http_outcome hub_block_user(const struct hub_api *h, const char *group, con
 	return a->status ? hub_block_outcome(a->status, a->body) : HTTP_RETRY;
 }
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 char *hub_read_token(const char *path, char *err, size_t errlen)
 {
-	char buf[TOKEN_MAX + 2];
-	size_t len = 0, start = 0, i;
-	ssize_t n = 0;
-	char *tok = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char why[200];
+	char *tok = secret_file_read(path, why, sizeof(why));
 
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* one byte more than the largest file taken tells "too big" */
-	while (len < sizeof(buf) - 1 &&
-	       ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
-		len += n > 0 ? (size_t)n : 0;
-	if (n < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	close(fd);
-	if (n < 0)
-		goto out;
-	if (len > TOKEN_MAX) {
-		snprintf(err, errlen, "%s: larger than %d bytes: not a token file", path, TOKEN_MAX);
-		goto out;
-	}
-	while (len && is_space(buf[len - 1]))
-		len--;
-	while (start < len && is_space(buf[start]))
-		start++;
-	if (start == len) {
-		snprintf(err, errlen, "%s: empty", path);
-		goto out;
-	}
-	/* it goes into an HTTP header line: nothing that could end or split it */
-	for (i = start; i < len; i++) {
-		unsigned char ch = (unsigned char)buf[i];
-
-		if (ch < 0x21 || ch == 0x7f) {
-			snprintf(err, errlen, "%s: the token holds a space or control character",
-				 path);
-			goto out;
-		}
-	}
-	tok = strndup(buf + start, len - start);
 	if (!tok)
-		snprintf(err, errlen, "out of memory");
-out:
-	explicit_bzero(buf, sizeof(buf));
+		snprintf(err, errlen, "%s: %s", path, why);
 	return tok;
 }

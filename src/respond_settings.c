@@ -10,6 +10,7 @@
 #include "hub_api.h"
 #include "http.h"
 #include "respond.h"
+#include "secret_file.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -33,8 +34,7 @@ static int webhooks(struct respond_settings *s, const struct config *cfg, char *
 		if (w->url) {
 			o->url = strdup(w->url);
 		} else {
-			/* the same reader as the hub token: trimmed, bounded */
-			o->url = hub_read_token(w->url_file, why, sizeof(why));
+			o->url = secret_file_read(w->url_file, why, sizeof(why));
 			if (!o->url) {
 				snprintf(err, errlen, "%s: webhook urlFile %s: %s", at, w->url_file,
 					 why);
