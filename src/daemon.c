@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include "http.h"
 #include "respond.h"
@@ -1198,6 +1199,20 @@ static int silence_libbpf(enum libbpf_print_level level, const char *fmt, va_lis
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Pidfds, the evidence capture's descriptors and the responders' sockets
+ * all count against RLIMIT_NOFILE, whose soft limit is often 1024: running
+ * out would turn a kill into "the process is gone". The hard limit is ours
+ * to take. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* The responders of the start-up config: a token or URL file that cannot
  * be read, or an evidence directory that cannot be made, stops the start
  * (exit 2, as a bad config). */
@@ -1240,6 +1255,7 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	memset(d, 0, sizeof(*d));
 	d->o = o;
+	raise_fd_limit();
 	d->epfd = d->sigfd = d->sweepfd = d->reloadfd = d->housefd = d->watch.fd = -1;
 	log_init(stdout);
 	libbpf_set_print(silence_libbpf);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,7 +26,9 @@
 #define TMP_EXT ".tmp"
 #define STEM_MAX 80
 #define COPY_CHUNK (64 * 1024)
-#define HASH_SECONDS 60.0
+/* The record waits for the hash, and every response that may clean up
+ * waits for the record: a padded executable must not hold them long. */
+#define HASH_SECONDS 3.0
 
 struct evidence_store {
 	char *dir;
@@ -308,27 +311,49 @@ static int event_identity(const json_t *event, unsigned long long *dev, unsigned
 	return 1;
 }
 
+#define FUSE_MAGIC 0x65735546     /* statfs f_type of FUSE file systems */
+
+/* Opens for reading the file behind an O_PATH descriptor, if it is a
+ * regular file that is not on FUSE: an open there asks the file system's
+ * server, which a user can run (and stop) themselves. -1 with why. */
+static int read_opath(int opath, const char **why)
+{
+	char self[64];
+	struct statfs fs;
+	struct stat st;
+	int fd;
+
+	if (fstat(opath, &st) || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -1;
+	}
+	if (fstatfs(opath, &fs) == 0 && (unsigned long)fs.f_type == FUSE_MAGIC) {
+		*why = "on a FUSE file system: not read";
+		return -1;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", opath);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		*why = "cannot be read";
+	return fd;
+}
+
 /* The fd to hash: the captured one, else the event's path if it is still
- * the event's file. -1 with why. */
+ * the event's file. The path is the offender's to change: it is opened
+ * without following a final symlink and without reading (a device's open
+ * can act), then read only once it is the very file the kernel saw. -1
+ * with why. */
 static int exe_source(const json_t *event, const struct evidence_live *live, const char **from,
 		      const char **why)
 {
 	const char *path = json_string_value(json_object_get(event, "exe"));
 	unsigned long long dev, ino;
 	struct stat st;
-	int fd;
+	int opath, fd;
 
 	if (live && live->exe_fd >= 0) {
-		char self[64];
-
-		/* reopened for reading through the O_PATH descriptor: the same
-		 * file, deleted or a memfd as it may be */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", live->exe_fd);
-		fd = open(self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-		if (fd < 0) {
-			*why = "the captured executable cannot be read";
-			return -1;
-		}
+		/* the same file, deleted or a memfd as it may be */
+		fd = read_opath(live->exe_fd, why);
 		*from = "fd";
 		return fd;
 	}
@@ -336,18 +361,23 @@ static int exe_source(const json_t *event, const struct evidence_live *live, con
 		*why = "no executable captured and no path in the event";
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
+	if (!event_identity(event, &dev, &ino)) {
+		*why = "no executable captured and no identity to check its path against";
+		return -1;
+	}
+	opath = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (opath < 0) {
 		*why = "the event's path cannot be opened";
 		return -1;
 	}
-	if (event_identity(event, &dev, &ino) &&
-	    (fstat(fd, &st) || st.st_ino != ino ||
-	     st.st_dev != makedev((unsigned int)(dev >> 20), (unsigned int)(dev & 0xfffff)))) {
-		close(fd);
+	if (fstat(opath, &st) || st.st_ino != ino ||
+	    st.st_dev != makedev((unsigned int)(dev >> 20), (unsigned int)(dev & 0xfffff))) {
+		close(opath);
 		*why = "the event's path now names another file";
 		return -1;
 	}
+	fd = read_opath(opath, why);
+	close(opath);
 	*from = "path";
 	return fd;
 }

@@ -16,7 +16,7 @@
 #define EVIDENCE_ARGV_MAX 4096
 /* An executable larger than this is not hashed (a record must be written
  * in bounded time). */
-#define EVIDENCE_HASH_MAX (1ull << 30)
+#define EVIDENCE_HASH_MAX (256ull << 20)
 
 struct evidence_live;   /* what is read of a process before its kill */
 /* Reads, of process tgid pinned by start_ticks, while it is stopped (the caller sent SIGSTOP):

@@ -59,8 +59,14 @@ void incident_unref(struct incident *in)
 	if (!in || __atomic_sub_fetch(&in->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	json_decref(in->event);
-	if (in->live && in->live_free)
-		in->live_free(in->live);
+	incident_drop_live(in);
 	free(in);
 	__atomic_sub_fetch(&alive, 1, __ATOMIC_RELAXED);
+}
+
+void incident_drop_live(struct incident *in)
+{
+	if (in->live && in->live_free)
+		in->live_free(in->live);
+	in->live = NULL;
 }

@@ -40,6 +40,9 @@ struct incident *incident_new(json_t *event, const char *user, const char *serve
 			      const char *who, const char *reason, const char *evidence);
 struct incident *incident_ref(struct incident *in);
 void incident_unref(struct incident *in);
+/* Releases what was read before the kill (its fds, its JSON) once no
+ * record will read it: the incident may wait in other queues long after. */
+void incident_drop_live(struct incident *in);
 /* Incidents allocated and not freed yet, in every thread. */
 unsigned long incident_alive(void);
 

@@ -183,16 +183,13 @@ fail:
 	return NULL;
 }
 
-/* A waiting incident with the same key as in, or NULL. Locked. */
+/* A waiting incident alike to in, or NULL. Locked. */
 static struct job *same_key(struct resp_sink *s, const struct incident *in)
 {
-	const char *k = s->cfg.key_of ? s->cfg.key_of(in) : NULL;
-
-	for (unsigned int i = 0; k && i < s->n; i++) {
+	for (unsigned int i = 0; s->cfg.same && i < s->n; i++) {
 		struct job *j = &s->ring[(s->head + i) % s->cfg.queue_len];
-		const char *jk = s->cfg.key_of(j->in);
 
-		if (jk && !strcmp(jk, k))
+		if (s->cfg.same(j->in, in))
 			return j;
 	}
 	return NULL;

@@ -31,9 +31,10 @@ struct resp_sink_cfg {
 	unsigned int threads;    /* concurrent attempts, at least 1 */
 	unsigned int queue_len;  /* incidents waiting, at most */
 	double retry_s;          /* how long an incident is retried after it came */
-	/* keep at most one waiting incident per key (key_of(in), NULL: none): a
-	 * flood of kills of one user stops their server once, not a thousand times */
-	const char *(*key_of)(const struct incident *in);
+	/* keep at most one waiting incident of those same() says are alike
+	 * (NULL: all differ): a flood of kills of one user stops their server
+	 * once, not a thousand times */
+	int (*same)(const struct incident *a, const struct incident *b);
 };
 
 struct resp_sink;

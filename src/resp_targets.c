@@ -140,10 +140,13 @@ static enum http_outcome try_hub(void *ctx, struct incident *in, int attempt, ch
 	return HTTP_DONE;
 }
 
-/* One waiting incident per user: a flood stops a server once. */
-static const char *hub_key(const struct incident *in)
+/* One waiting incident per user and server: a flood stops a server once. */
+static int hub_same(const struct incident *a, const struct incident *b)
 {
-	return in->user ? in->who : NULL;
+	const char *sa = a->server_name ? a->server_name : "";
+	const char *sb = b->server_name ? b->server_name : "";
+
+	return a->user && b->user && !strcmp(a->user, b->user) && !strcmp(sa, sb);
 }
 
 int resp_target_hub(struct resp_sink_cfg *c, const struct respond_settings *s)
@@ -155,7 +158,7 @@ int resp_target_hub(struct resp_sink_cfg *c, const struct respond_settings *s)
 	*c = (struct resp_sink_cfg){ .name = "hub", .try_once = try_hub, .ctx = h,
 				     .free_ctx = hub_free, .threads = 1,
 				     .queue_len = s->queue_len, .retry_s = s->retry_s,
-				     .key_of = hub_key };
+				     .same = hub_same };
 	return 0;
 }
 
@@ -384,6 +387,9 @@ static enum http_outcome try_evidence(void *ctx, struct incident *in, int attemp
 		log_set_str(o, "action", "evidence-failed");
 		log_emit_event(o, "error", "Could not write the evidence record");
 	}
+	/* the only reader of what was captured: its exe fd must not wait
+	 * in the other queues */
+	incident_drop_live(in);
 	/* written (or not): the responses that may clean up go now */
 	e->next(e->next_ctx, in);
 	return HTTP_DONE;

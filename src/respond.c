@@ -36,6 +36,8 @@ struct responder {
 	pthread_t gate_tid;
 	int gate_running, gate_stop;
 	int gate_full_logged;            /* a run of drops at the gate was logged */
+	int flood_logged;                /* a run of drops at the incident cap was logged */
+	int stopping;                    /* respond_free: an evidence worker dispatches nothing */
 	pthread_cond_t gate_cv;
 	struct resp_stats stats[STATS_MAX];
 	unsigned int nstats;
@@ -81,7 +83,11 @@ struct responder *respond_new(void)
 
 static void push_notifications(struct responder *r, struct gate_msg *m)
 {
-	const char *user = json_string_value(json_object_get(m->event, "user"));
+	const char *src = json_string_value(json_object_get(m->event, "user_source"));
+	/* a user the process only claimed stays in the event, not in the
+	 * message's user (nor an alert's label) */
+	const char *user = src && !strcmp(src, "container") ?
+			   json_string_value(json_object_get(m->event, "user")) : NULL;
 	const char *ev = json_string_value(json_object_get(m->event, "evidence"));
 	struct incident *in = incident_new(m->event, user, NULL, m->who, m->reason, ev);
 
@@ -133,6 +139,10 @@ static void dispatch(struct responder *r, struct incident *in)
 	int full, log_full = 0;
 
 	pthread_mutex_lock(&r->mu);
+	if (r->stopping) {
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
 	if (in->user && r->hub)
 		resp_sink_push(r->hub, in);
 	if (r->hook)
@@ -197,6 +207,19 @@ static void reason_of(json_t *o, char *buf, size_t n)
 	snprintf(buf, n, "%s%s%.48s", src ? src : "unknown", why ? " " : "", why ? why : "");
 }
 
+/* The first incident of a flood beyond the cap, once per run of them. */
+static void log_flood(json_t *kill)
+{
+	json_t *o = json_object();
+
+	log_set_str(o, "responder", "all");
+	json_object_set(o, "pid", json_object_get(kill, "pid"));
+	log_set_str(o, "why", "more incidents alive than twice responseQueueLength: this kill "
+		    "and the next ones get no response until some are done (only counted)");
+	log_set_str(o, "action", "response-dropped");
+	log_emit_event(o, "warning", "Response dropped");
+}
+
 struct incident *respond_prepare(struct responder *r, json_t *o, void *live, int audit)
 {
 	char who[160], reason[80], *path = NULL;
@@ -208,10 +231,16 @@ struct incident *respond_prepare(struct responder *r, json_t *o, void *live, int
 	pthread_mutex_lock(&r->mu);
 	if (incident_alive() >= 2ul * r->set.queue_len) {
 		/* a flood: memory stays bounded, the kills go on */
+		int first = !r->flood_logged;
+
 		atomic_fetch_add(&stats_for(r, "all")->dropped, 1);
+		r->flood_logged = 1;
 		pthread_mutex_unlock(&r->mu);
+		if (first)
+			log_flood(o);
 		goto out;
 	}
+	r->flood_logged = 0;
 	if (r->store && !audit) {
 		path = evidence_name(r->store, (pid_t)json_integer_value(json_object_get(o, "pid")));
 		if (path)
@@ -292,8 +321,11 @@ void respond_submit(struct responder *r, struct incident *in)
 		pthread_mutex_lock(&r->mu);
 		queued = r->evidence && in->evidence && resp_sink_push(r->evidence, in) >= 0;
 		pthread_mutex_unlock(&r->mu);
-		if (!queued)
+		if (!queued) {
+			/* no record will read it: its fds go now */
+			incident_drop_live(in);
 			dispatch(r, in);
+		}
 	}
 	incident_unref(in);
 }
@@ -363,8 +395,8 @@ static int add_sink(struct responder *r, struct resp_sink **out, int rc, struct 
 	return *out ? 0 : -errno;
 }
 
-static int build(struct responder *r, const struct respond_settings *s, struct built *b,
-		 char *err, size_t errlen)
+static int build(struct responder *r, const struct respond_settings *s, int keep_evidence,
+		 struct built *b, char *err, size_t errlen)
 {
 	struct resp_sink_cfg c;
 	int rc = 0;
@@ -384,7 +416,7 @@ static int build(struct responder *r, const struct respond_settings *s, struct b
 		if (!rc)
 			b->nnotify++;
 	}
-	if (!rc && s->evidence_dir) {
+	if (!rc && s->evidence_dir && !keep_evidence) {
 		b->store = evidence_store_new(s->evidence_dir, s->evidence_records,
 					      s->evidence_bytes, s->evidence_copy_max, err, errlen);
 		if (!b->store)
@@ -400,6 +432,9 @@ static int build(struct responder *r, const struct respond_settings *s, struct b
 	return rc;
 }
 
+/* Retired sinks finish their queues; only the daemon's thread touches the
+ * list (apply, housekeeping, free), never under r->mu: freeing a sink
+ * joins workers that may be waiting for r->mu. */
 static void retire(struct responder *r, struct resp_sink *s)
 {
 	struct resp_sink **n;
@@ -429,50 +464,59 @@ static void stop_gate(struct responder *r)
 	r->gate_stop = 0;
 }
 
+/* The evidence responder can stay as it is: a new store on the same
+ * directory would remove the temporary file the old one is writing. */
+static int same_evidence(const struct respond_settings *a, const struct respond_settings *b)
+{
+	return a->evidence_dir && same_str(a->evidence_dir, b->evidence_dir) &&
+	       a->evidence_records == b->evidence_records &&
+	       a->evidence_bytes == b->evidence_bytes &&
+	       a->evidence_copy_max == b->evidence_copy_max && a->queue_len == b->queue_len &&
+	       a->retry_s == b->retry_s;
+}
+
 int respond_apply(struct responder *r, struct respond_settings *s, int audit, char *err,
 		  size_t errlen)
 {
 	struct notify_gate *gate = NULL, *old_gate = NULL;
+	struct resp_sink *old[4] = { NULL }, **old_notify = NULL;
+	size_t nold_notify = 0;
 	struct built b = { 0 };
-	int rc, rebuild = !r->active || !same_settings(&r->set, s) || audit != r->audit;
-	int regate = !r->active || !same_gate(&r->set, s);
+	int notifying = s->nwebhooks || s->alertmanager_url;
+	int rebuild = !r->active || !same_settings(&r->set, s) || audit != r->audit;
+	int keep_ev = rebuild && r->active && !audit && !r->audit && same_evidence(&r->set, s);
+	int regate = !r->active || !same_gate(&r->set, s) || (notifying && !r->gate);
+	int rc;
 
 	/* in audit mode nothing is made: no directory, no thread */
-	if (rebuild && !audit && (rc = build(r, s, &b, err, errlen)))
+	if (rebuild && !audit && (rc = build(r, s, keep_ev, &b, err, errlen)))
 		return rc;
-	if (rebuild && audit)
-		memset(&b, 0, sizeof(b));
-	if (regate && (s->nwebhooks || s->alertmanager_url) &&
+	if (regate && notifying &&
 	    !(gate = notify_gate_new(s->dedupe_s, s->burst, s->per_minute, GATE_KEYS))) {
-		if (rebuild)
-			built_free(&b);
+		built_free(&b);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	stop_gate(r);
 	pthread_mutex_lock(&r->mu);
 	if (rebuild) {
-		retire(r, r->hub);
-		retire(r, r->hook);
-		retire(r, r->evidence);
-		for (size_t i = 0; i < r->nnotify; i++)
-			retire(r, r->notify[i]);
-		free(r->notify);
+		old[0] = r->hub;
+		old[1] = r->hook;
+		old[2] = keep_ev ? NULL : r->evidence;
+		old_notify = r->notify;
+		nold_notify = r->nnotify;
 		r->hub = b.hub;
 		r->hook = b.hook;
-		r->evidence = b.evidence;
+		if (!keep_ev) {
+			r->evidence = b.evidence;
+			r->store = b.store;
+		}
 		r->notify = b.notify;
 		r->nnotify = b.nnotify;
-		r->store = b.store;
 	}
-	if (regate) {
+	if (regate || !notifying) {
 		old_gate = r->gate;
-		r->gate = gate;
-	}
-	if (!s->nwebhooks && !s->alertmanager_url) {
-		if (!old_gate)
-			old_gate = r->gate;
-		r->gate = NULL;
+		r->gate = notifying ? gate : NULL;
 	}
 	respond_settings_free(&r->set);
 	r->set = *s;
@@ -481,6 +525,11 @@ int respond_apply(struct responder *r, struct respond_settings *s, int audit, ch
 	r->active = r->set.hub_url || r->set.nwebhooks || r->set.alertmanager_url ||
 		    r->set.hook_argv || r->set.evidence_dir;
 	pthread_mutex_unlock(&r->mu);
+	for (size_t i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+		retire(r, old[i]);
+	for (size_t i = 0; i < nold_notify; i++)
+		retire(r, old_notify[i]);
+	free(old_notify);
 	if (old_gate && notify_gate_pending(old_gate))
 		atomic_fetch_add(&stats_for(r, "all")->dropped, notify_gate_pending(old_gate));
 	notify_gate_free(old_gate);
@@ -557,15 +606,23 @@ void respond_free(struct responder *r)
 
 	if (!r)
 		return;
-	/* nomine is stopping: transfers and hooks under way end now */
+	/* nomine is stopping: transfers and hooks under way end now, and an
+	 * evidence worker that finishes a record dispatches nothing more */
 	http_abort_all();
 	command_hook_abort_all();
 	stop_gate(r);
-	b = (struct built){ r->hub, r->hook, r->evidence, r->notify, r->nnotify, NULL };
-	built_free(&b);
+	pthread_mutex_lock(&r->mu);
+	r->stopping = 1;
+	pthread_mutex_unlock(&r->mu);
+	/* the evidence workers first: they are the only ones that reach the
+	 * other responders */
+	resp_sink_free(r->evidence);
+	r->evidence = NULL;
 	for (size_t i = 0; i < r->nretired; i++)
 		resp_sink_free(r->retired[i]);
 	free(r->retired);
+	b = (struct built){ r->hub, r->hook, NULL, r->notify, r->nnotify, NULL };
+	built_free(&b);
 	notify_gate_free(r->gate);
 	respond_settings_free(&r->set);
 	pthread_cond_destroy(&r->gate_cv);

@@ -210,3 +210,23 @@ def test_rotated_url_file_reloads(receiver, start_daemon, scope, spawner, banned
     spawner.run(scope, ["sh", "-c", f": {banned}"])
     receiver.wait(1, path="/new")
     assert len(receiver.received("/old")) == 1
+
+
+def test_webhook_added_by_reload_sends(receiver, hook_url, start_daemon, scope, spawner,
+                                       banned, tmp_path):
+    """Responses already on (a hook), a reload adds a webhook: its messages
+    go out. A user the process only claimed is not the message's user."""
+    hook = tmp_path / "hook.sh"
+    hook.write_text("#!/bin/sh\ncat > /dev/null\n")
+    hook.chmod(0o755)
+    base = {"bannedCommandStrings": [banned], "commandHook": [str(hook)]}
+    d = start_daemon(base)
+    mark = d.mark()
+    d.write_config("config.json", dict(base, webhooks=[{"urlFile": hook_url["file"]}]))
+    d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, timeout=10,
+               what="the reload")
+    p, *_ = spawner.run(scope, ["sh", "-c", f": {banned}"], env={"JUPYTERHUB_USER": "bob"})
+    msg = receiver.wait(1)[0].json()
+    assert msg["event"]["pid"] == p.pid, msg
+    assert msg["event"]["user"] == "bob" and msg["event"]["user_source"] == "process", msg
+    assert msg["nomine"]["user"] is None, msg

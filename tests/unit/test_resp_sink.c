@@ -116,9 +116,9 @@ static void test_full_queue_never_blocks(void **state)
 	assert_int_equal(incident_alive(), 0);
 }
 
-static const char *key_who(const struct incident *in)
+static int same_who(const struct incident *a, const struct incident *b)
 {
-	return in->who;
+	return !strcmp(a->who, b->who);
 }
 
 /* A flood about one user leaves one waiting incident for them. */
@@ -128,7 +128,7 @@ static void test_key_folds(void **state)
 	struct resp_stats st = { 0 };
 	struct resp_sink_cfg c = { .name = "t", .try_once = try_scripted, .ctx = &sc,
 				   .threads = 1, .queue_len = 10, .retry_s = 5,
-				   .key_of = key_who };
+				   .same = same_who };
 	struct resp_sink *s = resp_sink_new(&c, &st);
 	int folded = 0;
 
