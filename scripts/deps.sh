@@ -5,8 +5,10 @@
 #   scripts/deps.sh test     to build and run every test and benchmark
 set -euo pipefail
 
+# ca-certificates: the CA bundle the image carries for libcurl (deploy/image/rootfs-files)
 build=(gcc make clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev nettle-dev libcurl4-openssl-dev)
+       libpcre2-dev libjansson-dev libyaml-dev libmicrohttpd-dev nettle-dev libcurl4-openssl-dev
+       ca-certificates)
 test=("${build[@]}" libcmocka-dev libclang-rt-14-dev python3 python3-pytest
       python3-ahocorasick python3-yaml bc prometheus librandomx-dev
       containerd runc busybox-static qemu-system-x86 cpio npm

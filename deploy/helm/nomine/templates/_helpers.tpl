@@ -93,6 +93,7 @@ switched off, detectors.<name>.enabled=false, becomes --disable.) */}}
 {{- if contains "cryptnono" .Values.image.repository }}
 {{- fail (printf "image.repository=%s is cryptnono's image: remove image.repository and image.tag from your values (nomine's chart names its own image)" .Values.image.repository) }}
 {{- end }}
+{{- include "nomine.checkResponses" . }}
 {{- end }}
 
 {{- /* One config file of detectors.execwhacker.configs.<name> (or of
@@ -104,4 +105,97 @@ nomine.matchMode when set. */}}
 {{- $_ := set $cfg "matchMode" .root.Values.nomine.matchMode }}
 {{- end }}
 {{- toPrettyJson $cfg }}
+{{- end }}
+
+{{- /* Where the Secrets of nomine.responses are mounted: each one whole, as
+a directory /etc/nomine/secrets/<name> (no subPath, so a rotated Secret
+reaches the file), and its key is the file nomine is told to read. */}}
+{{- define "nomine.responseSecretDir" -}}/etc/nomine/secrets{{- end }}
+
+{{- /* The Secrets nomine.responses names (the hub token's, the webhooks'),
+as a YAML list of names, each once, in the order first named. */}}
+{{- define "nomine.responseSecrets" -}}
+{{- $r := .Values.nomine.responses }}
+{{- $names := list }}
+{{- with $r.hubApiTokenSecret.name }}
+{{- $names = append $names . }}
+{{- end }}
+{{- range $r.webhooks }}
+{{- with .urlSecret }}
+{{- $names = append $names .name }}
+{{- end }}
+{{- end }}
+{{- toYaml (uniq $names) }}
+{{- end }}
+
+{{- /* What nomine would refuse at start-up among nomine.responses, refused
+at render time instead, naming the value (nomine's own checks, with file
+and line, stay: docs/config.md "Responses"). */}}
+{{- define "nomine.checkResponses" -}}
+{{- $r := .Values.nomine.responses }}
+{{- $tok := $r.hubApiTokenSecret }}
+{{- if and $tok.name (not $tok.key) }}
+{{- fail "nomine.responses.hubApiTokenSecret.key: the key of the Secret that holds the hub token is missing" }}
+{{- end }}
+{{- if and $tok.key (not $tok.name) }}
+{{- fail "nomine.responses.hubApiTokenSecret.name: the Secret that holds the hub token is missing" }}
+{{- end }}
+{{- if and $r.hubApiUrl (not $tok.name) }}
+{{- fail "nomine.responses.hubApiUrl needs nomine.responses.hubApiTokenSecret (name and key of the Secret holding the hub API token)" }}
+{{- end }}
+{{- if and $tok.name (not $r.hubApiUrl) }}
+{{- fail "nomine.responses.hubApiTokenSecret needs nomine.responses.hubApiUrl" }}
+{{- end }}
+{{- range $key := list "hubStopServer" "hubBlockGroup" }}
+{{- if and (not (kindIs "invalid" (index $r $key))) (not $r.hubApiUrl) }}
+{{- fail (printf "nomine.responses.%s needs nomine.responses.hubApiUrl" $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- /* nomine.responses as nomine's config keys (a dict, as YAML): what is
+unset (null, "", []) is left to nomine's defaults; the Secrets become the
+files they are mounted as, the evidence hostPath the evidenceDir. */}}
+{{- define "nomine.responseSettings" -}}
+{{- $r := .Values.nomine.responses }}
+{{- $dir := include "nomine.responseSecretDir" . }}
+{{- $out := dict }}
+{{- with $r.hubApiUrl }}
+{{- $_ := set $out "hubApiUrl" . }}
+{{- $_ := set $out "hubApiTokenFile" (printf "%s/%s/%s" $dir $r.hubApiTokenSecret.name $r.hubApiTokenSecret.key) }}
+{{- end }}
+{{- $hooks := list }}
+{{- range $r.webhooks }}
+{{- $w := dict }}
+{{- if .urlSecret }}
+{{- $_ := set $w "urlFile" (printf "%s/%s/%s" $dir .urlSecret.name .urlSecret.key) }}
+{{- else }}
+{{- $_ := set $w "url" .url }}
+{{- end }}
+{{- with .format }}
+{{- $_ := set $w "format" . }}
+{{- end }}
+{{- $hooks = append $hooks $w }}
+{{- end }}
+{{- with $hooks }}
+{{- $_ := set $out "webhooks" . }}
+{{- end }}
+{{- with $r.alertmanagerUrl }}
+{{- $_ := set $out "alertmanagerUrl" . }}
+{{- end }}
+{{- with $r.commandHook }}
+{{- $_ := set $out "commandHook" . }}
+{{- end }}
+{{- if $r.evidence.enabled }}
+{{- $_ := set $out "evidenceDir" $r.evidence.hostPath }}
+{{- end }}
+{{- range $key := list "hubStopServer" "hubBlockGroup" "notifyDedupeSeconds" "notifyBurst"
+  "notifyPerMinute" "commandHookTimeoutSeconds" "commandHookConcurrency" "evidenceMaxRecords"
+  "evidenceMaxMiB" "evidenceExecutableMaxMiB" "responseTimeoutSeconds" "responseRetrySeconds"
+  "responseQueueLength" }}
+{{- if not (kindIs "invalid" (index $r $key)) }}
+{{- $_ := set $out $key (index $r $key) }}
+{{- end }}
+{{- end }}
+{{- toJson $out }}
 {{- end }}
