@@ -18,9 +18,10 @@ DATA_TMP = "..data_tmp"
 
 
 class Volume:
-    def __init__(self, path):
+    def __init__(self, path, mode=0o644):
         self.path = Path(path)
         self.path.mkdir(parents=True)
+        self.mode = mode    # the volume's defaultMode (Kubernetes' default: 0644)
         self.files = {}     # what is published: {name: text}
 
     def write(self, files):
@@ -33,7 +34,7 @@ class Volume:
         for name, text in files.items():
             f = ts / name
             f.write_text(text)
-            f.chmod(0o644)           # the volumes' defaultMode, 420
+            f.chmod(self.mode)
         tmp = self.path / DATA_TMP
         os.symlink(stamp, tmp)
         for name in files:

@@ -17,6 +17,7 @@ import yaml
 
 import chart
 from chart import VALUES, container, pod_spec, render, template
+from kubelet_volume import Volume
 
 CRYPTNONO_VALUES = sorted(VALUES.glob("*.yaml"))
 CAPABILITIES = ["BPF", "PERFMON", "KILL", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE",
@@ -400,3 +401,177 @@ def test_schema_knows_every_config_key(nomine_bin, tmp_path):
         assert listed == keys - chart_owned, (where, sorted(keys - chart_owned - listed),
                                               sorted(listed - keys))
 
+
+
+# --------------------------------------------------------------------------
+# responses after a kill (nomine.responses, issue 14)
+
+RESPONSES = {
+    "hubApiUrl": "http://hub.jupyterhub.svc:8081/hub/api",
+    "hubApiTokenSecret": {"name": "nomine-hub", "key": "token"},
+    "hubBlockGroup": True,
+    "webhooks": [{"urlSecret": {"name": "nomine-webhooks", "key": "slack"}, "format": "slack"},
+                 {"urlSecret": {"name": "nomine-webhooks", "key": "zulip"}, "format": "zulip"},
+                 {"urlSecret": {"name": "nomine-hub", "key": "generic"}},
+                 {"url": "http://incidents.internal:8080/nomine", "format": "json"}],
+    "alertmanagerUrl": "http://alertmanager.monitoring.svc:9093",
+    "notifyDedupeSeconds": 600, "notifyBurst": 2, "notifyPerMinute": 0.5,
+    "commandHook": ["/opt/hook/busybox", "sh", "/opt/hook/delete-pod.sh"],
+    "commandHookTimeoutSeconds": 20, "commandHookConcurrency": 1,
+    "evidence": {"enabled": True, "hostPath": "/var/lib/nomine/evidence"},
+    "evidenceMaxRecords": 500, "evidenceMaxMiB": 256, "evidenceExecutableMaxMiB": 64,
+    "responseTimeoutSeconds": 5, "responseRetrySeconds": 300, "responseQueueLength": 200,
+}
+HOOK_VOLUMES = {
+    "extraVolumes": [{"name": "hook", "configMap": {"name": "nomine-hook", "defaultMode": 0o755}},
+                     {"name": "hook-state", "hostPath": {"path": "/var/lib/nomine/hook",
+                                                         "type": "DirectoryOrCreate"}}],
+    "extraVolumeMounts": [{"name": "hook", "mountPath": "/opt/hook"},
+                          {"name": "hook-state", "mountPath": "/var/lib/nomine/hook",
+                           "readOnly": False}],
+}
+
+
+def responses_values(tmp_path, responses=RESPONSES, **nomine):
+    f = tmp_path / "responses.yaml"
+    f.write_text(yaml.safe_dump({"nomine": {"responses": responses, **nomine}}))
+    return f
+
+
+def run_check(nomine_bin, configs):
+    return subprocess.run([str(nomine_bin), "check", *[a for c in configs for a in ("--config", c)],
+                           "--", "echo", "x"], capture_output=True, text=True, timeout=30)
+
+
+def test_responses_reach_nomines_config_with_secrets_mounted_whole(nomine_bin, tmp_path):
+    """Every key of nomine.responses reaches the chart's config file under
+    nomine's name; each Secret named (the hub token's, the webhooks': two
+    keys of one Secret, and the token's Secret again) is mounted once,
+    whole, read-only and 0400, and its keys are the files nomine is told of;
+    the evidence hostPath is the one writable mount added; the extra
+    volumes are there, read-only unless asked otherwise. Laid out as the
+    kubelet lays them out, `nomine check` accepts that config, and refuses
+    it, at the config's line, when the Secret lacks the key."""
+    values = responses_values(tmp_path, **HOOK_VOLUMES)
+    r = chart.run_helm("lint", chart.CHART, "--strict", "-f", values)
+    assert r.returncode == 0 and not re.search(r"\[(WARNING|ERROR)\]", r.stdout), r.stdout
+    docs = render([values])
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    own = {k: v for k, v in RESPONSES.items() if k not in ("hubApiTokenSecret", "webhooks",
+                                                            "evidence")}
+    assert {k: settings[k] for k in own} == own
+    assert settings["hubApiTokenFile"] == "/etc/nomine/secrets/nomine-hub/token"
+    assert settings["webhooks"] == [
+        {"urlFile": "/etc/nomine/secrets/nomine-webhooks/slack", "format": "slack"},
+        {"urlFile": "/etc/nomine/secrets/nomine-webhooks/zulip", "format": "zulip"},
+        {"urlFile": "/etc/nomine/secrets/nomine-hub/generic"},
+        {"url": "http://incidents.internal:8080/nomine", "format": "json"}]
+    assert settings["evidenceDir"] == "/var/lib/nomine/evidence"
+    assert not any(k.endswith("Secret") or k == "evidence" for k in settings), settings
+
+    spec, c = pod_spec(docs), container(docs)
+    vols = {v["name"]: v for v in spec["volumes"]}
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    for m in c["volumeMounts"]:
+        assert "subPath" not in m and "subPathExpr" not in m, m
+    secret_vols = {v["secret"]["secretName"]: v for v in spec["volumes"] if "secret" in v}
+    assert set(secret_vols) == {"nomine-hub", "nomine-webhooks"}
+    for name, v in secret_vols.items():
+        assert v["secret"] == {"secretName": name, "defaultMode": 0o400}, v
+        assert mounts[v["name"]] == {"name": v["name"], "mountPath": f"/etc/nomine/secrets/{name}",
+                                     "readOnly": True}
+    assert vols["evidence"]["hostPath"] == {"path": "/var/lib/nomine/evidence",
+                                            "type": "DirectoryOrCreate"}
+    assert mounts["evidence"] == {"name": "evidence", "mountPath": "/var/lib/nomine/evidence",
+                                  "readOnly": False}
+    for v in HOOK_VOLUMES["extraVolumes"]:
+        assert vols[v["name"]] == v
+    assert mounts["hook"] == {"name": "hook", "mountPath": "/opt/hook", "readOnly": True}
+    assert mounts["hook-state"]["readOnly"] is False
+    writable = {m["name"] for m in c["volumeMounts"] if not m.get("readOnly")}
+    assert writable == {"evidence", "hook-state"}, writable
+    # the hook runs as the daemon: posix_spawn needs no capability more
+    assert c["securityContext"]["capabilities"] == {"drop": ["ALL"], "add": CAPABILITIES}
+
+    # the pod's files: config volumes, the Secrets the kubelet's way, the evidence dir
+    root = tmp_path / "pod"
+    configs = chart.config_dirs(docs, root)
+    cfg_file = Path(configs[0]) / "90-nomine.json"
+    cfg_file.write_text(cfg_file.read_text()
+                        .replace('"/etc/nomine/', f'"{root}/etc/nomine/')
+                        .replace('"/var/lib/nomine/', f'"{root}/var/lib/nomine/'))
+    (root / "var/lib/nomine/evidence").mkdir(parents=True)
+    secrets = {name: Volume(root / "etc/nomine/secrets" / name, mode=v["secret"]["defaultMode"])
+               for name, v in secret_vols.items()}
+    secrets["nomine-hub"].write({"token": "nmtoken-0123456789abcdef\n",
+                                 "generic": "http://incidents.internal:8080/generic\n"})
+    secrets["nomine-webhooks"].write({"slack": "https://hooks.slack.invalid/services/T0/B0/x\n",
+                                      "zulip": "https://zulip.invalid/api/v1/external/slack?k=1"})
+    token = root / "etc/nomine/secrets/nomine-hub/token"
+    assert token.is_symlink() and (token.stat().st_mode & 0o777) == 0o400
+    r = run_check(nomine_bin, configs)
+    assert r.returncode == 0 and json.loads(r.stdout) == {"verdict": "allow"}, r.stderr
+    assert "nmtoken" not in r.stdout + r.stderr
+
+    # a rotated Secret is the same path with new bytes (a ..data swap)
+    secrets["nomine-hub"].write({"token": "nmtoken-rotated\n",
+                                 "generic": "http://incidents.internal:8080/generic\n"})
+    assert token.read_text() == "nmtoken-rotated\n"
+    assert run_check(nomine_bin, configs).returncode == 0
+    # the Secret without the key the values name: refused at the config's line
+    secrets["nomine-webhooks"].write({"slack": "https://hooks.slack.invalid/services/T0/B0/x\n"})
+    r = run_check(nomine_bin, configs)
+    zulip = root / "etc/nomine/secrets/nomine-webhooks/zulip"
+    assert r.returncode == 2, r
+    assert re.match(rf"nomine: {re.escape(str(cfg_file))}:\d+: webhooks item urlFile "
+                    rf"{re.escape(str(zulip))}: ", r.stderr), r.stderr
+
+
+def test_responses_off_by_default_and_one_at_a_time():
+    """Nothing of the responses without values; evidence alone adds its
+    mount and key and no Secret; a webhook inline adds no volume."""
+    docs = render()
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert not set(settings) & (set(RESPONSES) | {"hubApiTokenFile", "evidenceDir"}), settings
+    names = {v["name"] for v in pod_spec(docs)["volumes"]}
+    assert not {n for n in names if n.startswith("response-") or n == "evidence"}, names
+    docs = render(sets=["nomine.responses.evidence.enabled=true",
+                        "nomine.responses.evidence.hostPath=/mnt/disks/evidence",
+                        "nomine.responses.webhooks[0].url=http://127.0.0.1:8080/x"])
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert settings["evidenceDir"] == "/mnt/disks/evidence"
+    assert settings["webhooks"] == [{"url": "http://127.0.0.1:8080/x"}]
+    assert "hubApiUrl" not in settings and "hubStopServer" not in settings
+    vols = [v for v in pod_spec(docs)["volumes"] if "secret" in v or v["name"] == "evidence"]
+    assert vols == [{"name": "evidence", "hostPath": {"path": "/mnt/disks/evidence",
+                                                      "type": "DirectoryOrCreate"}}]
+
+
+@pytest.mark.parametrize("sets,message", [
+    (["nomine.responses.hubApiUrl=http://hub:8081/hub/api"], "hubApiTokenSecret"),
+    (["nomine.responses.hubApiTokenSecret.name=s", "nomine.responses.hubApiTokenSecret.key=k"],
+     "needs nomine.responses.hubApiUrl"),
+    (["nomine.responses.hubApiUrl=http://hub:8081/hub/api",
+      "nomine.responses.hubApiTokenSecret.name=s"], "hubApiTokenSecret.key"),
+    (["nomine.responses.hubBlockGroup=true"], "hubBlockGroup needs"),
+    (["nomine.responses.hubStopServer=false"], "hubStopServer needs"),
+    (["nomine.responses.hubApiUrl=hub:8081"], "hubApiUrl"),
+    (["nomine.responses.webhooks[0].url=http://x/",
+      "nomine.responses.webhooks[0].urlSecret.name=s",
+      "nomine.responses.webhooks[0].urlSecret.key=k"], "webhooks.0"),
+    (["nomine.responses.webhooks[0].urlSecret.name=s"], "urlSecret: key is required"),
+    (["nomine.responses.webhooks[0].urlSecret.name=Bad_Name",
+      "nomine.responses.webhooks[0].urlSecret.key=k"], "webhooks.0.urlSecret.name"),
+    (["nomine.responses.webhooks[0].url=http://x/", "nomine.responses.webhooks[0].format=teams"],
+     "format"),
+    (["nomine.responses.webhook[0].url=http://x/"], "webhook"),
+    (["nomine.responses.commandHook={hook.sh}"], "commandHook.0"),
+    (["nomine.responses.evidence.hostPath=evidence"], "evidence.hostPath"),
+    (["nomine.responses.notifyBurst=0"], "notifyBurst"),
+    (["nomine.extraVolumeMounts[0].name=x"], "mountPath"),
+], ids=["url-no-token", "token-no-url", "token-no-key", "block-no-hub", "stop-no-hub",
+        "bad-url", "url-and-secret", "secret-no-key", "secret-name", "format", "typo",
+        "hook-relative", "evidence-relative", "burst", "mount-no-path"])
+def test_chart_refuses_responses_nomine_would_not_run(sets, message):
+    r = template(sets=sets)
+    assert r.returncode != 0 and message in r.stderr, r.stderr
