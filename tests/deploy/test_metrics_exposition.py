@@ -19,6 +19,7 @@ from conftest import assert_killed
 SOURCES = ("execwhacker.bpf", "psutil.process_iter")
 ALLOWEDBY = ("is-substring", "allowed-pattern", "no-match")
 DETECTORS = ("exec", "randomx", "sweep", "executable", "network")
+OUTCOMES = ("done", "failed", "dropped")
 LATENCY_LE = ("0.0001", "0.001", "0.01", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
               "30", "60", "300", "+Inf")
 
@@ -56,6 +57,12 @@ CONTRACT = {
     "nomine_exec_records_lost_total": ("counter", set(), [{}]),
     "nomine_randomx_reports_total": ("counter", set(), [{}]),
     "nomine_randomx_reports_lost_total": ("counter", set(), [{}]),
+    # responses after a kill (issue 14): "all" (incidents dropped before
+    # any responder) is there from the start, each configured responder too
+    "nomine_responses_total": ("counter", {"responder", "outcome"},
+                               [{"responder": "all", "outcome": o} for o in OUTCOMES]),
+    "nomine_response_retries_total": ("counter", {"responder"}, [{"responder": "all"}]),
+    "nomine_response_queue_length": ("gauge", {"responder"}, [{"responder": "all"}]),
 }
 SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
@@ -146,6 +153,8 @@ def check_contract(m):
         assert s["allowedby"] in ALLOWEDBY and s["source"] in SOURCES, s
     for s in m.series("nomine_kills_total"):
         assert s["detector"] in DETECTORS, s
+    for s in m.series("nomine_responses_total"):
+        assert s["outcome"] in OUTCOMES, s
     assert {s["detector"] for s in m.series("nomine_kill_latency_seconds_count")} == \
         {"exec", "randomx", "executable"}
 
@@ -320,3 +329,43 @@ def test_randomx_kill_counted_and_timed(start_daemon, scope, spawner, helpers, b
         m.value("nomine_kill_latency_seconds_sum", detector="randomx") < 30
     assert cn(m, "killed") == cn(m0, "killed")
     assert m.value("cryptnono_execwhacker_log_and_kill_execution_seconds_count") == 0
+
+
+def test_responses_counted_by_responder_and_outcome(start_daemon, scope, spawner, banned,
+                                                    tmp_path):
+    """A kill with an evidence directory and a webhook whose loopback port
+    refuses connections: the evidence record is counted done, the webhook
+    is retried once and, past responseRetrySeconds, dropped and logged (what the alert
+    NomineResponsesDropped reads); every responder's series is there from
+    the start, the queues drain, and promtool accepts responder names with
+    a space in them."""
+    port = free_port()
+    dead = free_port()                  # closed again: connection refused
+    d = start_daemon({"bannedCommandStrings": [banned], "evidenceDir": str(tmp_path / "ev"),
+                      "webhooks": [{"url": f"http://127.0.0.1:{dead}/hook"}],
+                      # the first retry 1 s on, the next (2 s later) past the window
+                      "responseRetrySeconds": 2.5, "responseTimeoutSeconds": 0.5},
+                     args=["--metrics-listen", f"127.0.0.1:{port}"])
+    d.wait_idle()
+    m0 = scrape(port)
+    check_contract(m0)
+    for responder in ("all", "evidence", "webhook 0"):
+        for o in OUTCOMES:
+            assert m0.value("nomine_responses_total", responder=responder, outcome=o) == 0
+        assert m0.value("nomine_response_retries_total", responder=responder) == 0
+        assert m0.value("nomine_response_queue_length", responder=responder) == 0
+    p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
+    assert_killed(p, elapsed)
+    d.wait_kill(p.pid)
+    m = wait_metric(port, lambda m: m.value("nomine_responses_total", responder="webhook 0",
+                                            outcome="dropped") == 1, "the webhook dropped", 15)
+    assert m.value("nomine_responses_total", responder="evidence", outcome="done") == 1
+    assert m.value("nomine_response_retries_total", responder="webhook 0") == 1
+    ev = d.wait_for(lambda e: e.get("action") == "response-dropped", what="Response dropped")
+    assert ev["responder"] == "webhook 0" and ev["attempts"] == 2, ev
+    assert m.value("nomine_responses_total", responder="webhook 0", outcome="done") == 0
+    assert m.value("nomine_responses_total", responder="all", outcome="dropped") == 0
+    assert all(m.value("nomine_response_queue_length", **s) == 0
+               for s in m.series("nomine_response_queue_length"))
+    check_contract(m)
+    promtool_check(m.text, tmp_path)
