@@ -30,7 +30,8 @@ NODE = "test-node"           # the `node` target label the test's scrape config 
 # The labels a panel may group by: bounded sets only (no pid, no pod, no
 # command line, no matched string, no pattern).
 BOUNDED_LABELS = {"detector", "namespace", "source", "allowedby", "variant", "result",
-                  "in_kernel", "le", "version", "job", "instance", "node", "kubernetes_node"}
+                  "in_kernel", "le", "version", "job", "instance", "node", "kubernetes_node",
+                  "responder", "outcome"}
 # Grafana's own variables, as they come for a short time range.
 BUILTINS = {"__rate_interval": "1m", "__range": "5m", "__interval": "15s"}
 
@@ -134,7 +135,8 @@ def test_dashboard_is_importable_and_bounded():
                  "nomine_detector_refused", "cryptnono_execwhacker_processes_checked_total",
                  "cryptnono_execwhacker_processes_killed_total",
                  "cryptnono_execwhacker_processes_missed_total",
-                 "cryptnono_execwhacker_processes_allowed_total"):
+                 "cryptnono_execwhacker_processes_allowed_total", "nomine_responses_total",
+                 "nomine_response_retries_total", "nomine_response_queue_length"):
         assert name in text, f"no panel reads {name}"
 
 
