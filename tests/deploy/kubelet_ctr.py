@@ -108,6 +108,8 @@ def run_flags(pod, container, volume_dirs, host_pid_ns, cgroupns="private"):
             src = v["hostPath"]["path"]
             if v["hostPath"].get("type") == "Directory":    # the kubelet checks it
                 assert os.path.isdir(src), f"hostPath {src} is not a directory"
+            elif v["hostPath"].get("type") == "DirectoryOrCreate":   # or makes it
+                os.makedirs(src, mode=0o755, exist_ok=True)
         else:
             assert "configMap" in v or "secret" in v, v
             src = volume_dirs[m["name"]]

@@ -26,17 +26,24 @@ reloads without a restart, kills a new exec of it, and its reload sweep
 kills a process that was already running with it; a values change nomine
 refuses (a broken allow pattern) is swapped in next: refused, the old
 config still kills and the refused update's string does not, and
-nomine_config_last_reload_successful is 0."""
+nomine_config_last_reload_successful is 0.
+
+A second pod runs nomine.responses (issue 14) as an operator would set them:
+webhook URLs from a Secret, evidence on a hostPath, a command hook brought
+by extraVolumes; the kill there is followed by each response, and an HTTPS
+webhook shows the image's libcurl finds its CA bundle."""
 import ctypes
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import tarfile
 import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import yaml
@@ -394,3 +401,149 @@ def wait_exit(p, timeout):
     except subprocess.TimeoutExpired:
         return None
     return p.returncode
+
+
+class Receiver:
+    """An HTTP (or, with a certificate, HTTPS) server on 127.0.0.1:port of
+    the network namespace the calling thread is in, serving from a thread
+    of its own: every POST body is kept, answered 200. Closed by close()."""
+
+    def __init__(self, port, cert=None):
+        import http.server
+        import ssl
+        import threading
+        bodies = self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*cert)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def self_signed(tmp_path):
+    """(certificate, key) for 127.0.0.1 that no CA in any bundle signed."""
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def test_chart_pod_runs_its_responses(pod, containerd, containers, scope,  # noqa: F811
+                                      tmp_path):
+    """nomine.responses as an operator sets them, in the real pod: webhook
+    URLs from a Secret (laid out the kubelet's way, 0400), evidence on a
+    hostPath, a command hook brought by extraVolumes (a static busybox: the
+    image has no shell) writing to a writable extra volume. A kill in
+    another container gives, from the pod's own network namespace, one
+    message to the plain webhook; an evidence record (0600 in a 0700
+    directory the kubelet made); the hook's run with the event on its
+    standard input, under the chart's capabilities and nothing more. The
+    HTTPS webhook to a server whose certificate no CA signed fails on that
+    certificate, not on a missing CA bundle: libcurl in the image found
+    the bundle where it was built to look."""
+    port = prometheus_server.free_port()
+    banned = new_banned()
+    plain_port, tls_port = prometheus_server.free_port(), prometheus_server.free_port()
+    hook_dir, out_dir = tmp_path / "hook", tmp_path / "hook-out"
+    evidence = tmp_path / "node" / "evidence"
+    hook_dir.mkdir()
+    shutil.copy("/bin/busybox", hook_dir / "busybox")
+    (hook_dir / "hook.sh").write_text("/opt/hook/busybox cat > /var/lib/nomine/hook/event.json\n")
+    values = yaml.safe_load(values_file(
+        tmp_path / "base.yaml", scope=scope, port=port, banned_cm=[banned],
+        banned_secret=new_banned(), allow_pattern="^nmnever$",
+        state_dir=containerd.task_dir).read_text())
+    values["nomine"].update({
+        "responses": {
+            "webhooks": [{"urlSecret": {"name": "nomine-webhooks", "key": "plain"}},
+                         {"urlSecret": {"name": "nomine-webhooks", "key": "tls"},
+                          "format": "slack"}],
+            "commandHook": ["/opt/hook/busybox", "sh", "/opt/hook/hook.sh"],
+            "evidence": {"enabled": True, "hostPath": str(evidence)},
+            # the HTTPS webhook: one retry 1 s on, then dropped with its error
+            "responseRetrySeconds": 1.5, "responseTimeoutSeconds": 2},
+        "extraVolumes": [{"name": "hook", "hostPath": {"path": str(hook_dir)}},
+                         {"name": "hook-out", "hostPath": {"path": str(out_dir),
+                                                           "type": "DirectoryOrCreate"}}],
+        "extraVolumeMounts": [{"name": "hook", "mountPath": "/opt/hook"},
+                              {"name": "hook-out", "mountPath": "/var/lib/nomine/hook",
+                               "readOnly": False}]})
+    f = tmp_path / "values.yaml"
+    f.write_text(yaml.safe_dump(values))
+    docs = chart.render([f])
+    c, spec = chart.container(docs), chart.pod_spec(docs)
+    assert_scoped(c["args"], scope)
+    volumes = {}
+    for v in spec["volumes"]:
+        if "configMap" in v:
+            volumes[v["name"]] = Volume(tmp_path / "volumes" / v["name"])
+        elif "secret" in v:
+            volumes[v["name"]] = Volume(tmp_path / "volumes" / v["name"],
+                                        mode=v["secret"].get("defaultMode", 0o644))
+    publish(docs, volumes)
+    (webhooks,) = [n for n, v in volumes.items()
+                   if n.startswith("response-secret-")]
+    volumes[webhooks].write({"plain": f"http://127.0.0.1:{plain_port}/nomine\n",
+                             "tls": f"https://127.0.0.1:{tls_port}/slack\n"})
+    assert not evidence.exists()
+
+    d = pod(docs, volumes, "private")
+    assert_runs_as_rendered(d, c, "private")
+    receivers = []
+    try:
+        with netns(f"/proc/{d.pid}/ns/net"):
+            receivers = [Receiver(plain_port), Receiver(tls_port, self_signed(tmp_path))]
+        victim = containers(namespace="hub", pod="jupyter-ada", name="notebook")
+        mark = d.mark()
+        rc, out = victim.exec("/bin/sh", "-c", split_cmd(banned))
+        assert rc == 0 and "inner=137" in out, (rc, out, d.dump())
+        killed = d.wait_for(lambda e: e.get("event") == "Killed process", since=mark,
+                            what="Killed process")
+        hook = d.wait_for(lambda e: e.get("action") == "hook-ran", since=mark, timeout=10,
+                          what="the command hook")
+        assert hook["exit_status"] == 0 and not hook["timed_out"], hook
+        d.wait_for(lambda e: e.get("action") == "notified" and e.get("target") == "webhook 0",
+                   since=mark, timeout=10, what="the plain webhook")
+        dropped = d.wait_for(lambda e: e.get("action") == "response-dropped", since=mark,
+                             timeout=10, what="the HTTPS webhook given up")
+    finally:
+        for r in receivers:
+            r.close()
+    # one message, the kill's, from the pod's network namespace
+    (body,) = receivers[0].bodies
+    msg = json.loads(body)
+    assert msg["nomine"]["count"] == 1 and msg["event"]["pid"] == killed["pid"], msg
+    assert receivers[1].bodies == []
+    # TLS got as far as the peer's certificate: the CA bundle was loaded
+    assert dropped["responder"] == "webhook 1", dropped
+    assert "certificate" in dropped["error"] and "CA cert" not in dropped["error"], dropped
+    # the hook read the event from its standard input
+    event = json.loads((out_dir / "event.json").read_text())
+    assert event["pid"] == killed["pid"] and event["action"] == "killed", event
+    # the evidence record the log line names, root's only
+    record = Path(killed["evidence"])
+    assert record.parent == evidence and record.is_file(), killed
+    assert evidence.stat().st_mode & 0o777 == 0o700
+    assert record.stat().st_mode & 0o777 == 0o600
+    assert json.loads(record.read_text())["event"]["pid"] == killed["pid"]
+    assert d.alive()
+    d.check_clean_stop()
+    print(f"HTTPS webhook to a self-signed server: {dropped['error']}")
