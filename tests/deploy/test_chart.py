@@ -575,3 +575,24 @@ def test_responses_off_by_default_and_one_at_a_time():
 def test_chart_refuses_responses_nomine_would_not_run(sets, message):
     r = template(sets=sets)
     assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
+def test_documented_responses_values_render(tmp_path):
+    """The values block of docs/responses.md ("With the Helm chart") passes
+    the schema and lint, and gives the keys its comments say."""
+    text = (chart.REPO / "docs" / "responses.md").read_text()
+    section = re.search(r"^## With the Helm chart\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    (block,) = re.findall(r"^```yaml\n(.*?)^```", section.group(1), re.S | re.M)
+    f = tmp_path / "documented.yaml"
+    f.write_text(block)
+    r = chart.run_helm("lint", chart.CHART, "--strict", "-f", f)
+    assert r.returncode == 0 and not re.search(r"\[(WARNING|ERROR)\]", r.stdout), r.stdout
+    docs = render([f])
+    settings = json.loads(chart.only(docs, "ConfigMap", "-config")["data"]["90-nomine.json"])
+    assert settings["hubApiTokenFile"] == "/etc/nomine/secrets/nomine-hub/token"
+    assert settings["webhooks"][0] == {"urlFile": "/etc/nomine/secrets/nomine-webhooks/slack",
+                                       "format": "slack"}
+    assert settings["evidenceDir"] == "/var/lib/nomine/evidence"
+    assert {m["mountPath"] for m in container(docs)["volumeMounts"]} >= {
+        "/etc/nomine/secrets/nomine-hub", "/etc/nomine/secrets/nomine-webhooks",
+        "/var/lib/nomine/evidence", "/opt/hook"}
