@@ -458,15 +458,16 @@ def test_chart_pod_runs_its_responses(pod, containerd, containers, scope,  # noq
     standard input, under the chart's capabilities and nothing more. The
     HTTPS webhook to a server whose certificate no CA signed fails on that
     certificate, not on a missing CA bundle: libcurl in the image found
-    the bundle where it was built to look."""
+    the bundle where it was built to look. The Secret rotated the kubelet's
+    way moves the next message to the new URL, without a restart."""
     port = prometheus_server.free_port()
     banned = new_banned()
-    plain_port, tls_port = prometheus_server.free_port(), prometheus_server.free_port()
+    plain_port, tls_port, new_port = (prometheus_server.free_port() for _ in range(3))
     hook_dir, out_dir = tmp_path / "hook", tmp_path / "hook-out"
     evidence = tmp_path / "node" / "evidence"
     hook_dir.mkdir()
     shutil.copy("/bin/busybox", hook_dir / "busybox")
-    (hook_dir / "hook.sh").write_text("/opt/hook/busybox cat > /var/lib/nomine/hook/event.json\n")
+    (hook_dir / "hook.sh").write_text("/opt/hook/busybox cat >> /var/lib/nomine/hook/events.json\n")
     values = yaml.safe_load(values_file(
         tmp_path / "base.yaml", scope=scope, port=port, banned_cm=[banned],
         banned_secret=new_banned(), allow_pattern="^nmnever$",
@@ -510,7 +511,8 @@ def test_chart_pod_runs_its_responses(pod, containerd, containers, scope,  # noq
     receivers = []
     try:
         with netns(f"/proc/{d.pid}/ns/net"):
-            receivers = [Receiver(plain_port), Receiver(tls_port, self_signed(tmp_path))]
+            receivers = [Receiver(plain_port), Receiver(tls_port, self_signed(tmp_path)),
+                         Receiver(new_port)]
         victim = containers(namespace="hub", pod="jupyter-ada", name="notebook")
         mark = d.mark()
         rc, out = victim.exec("/bin/sh", "-c", split_cmd(banned))
@@ -524,6 +526,20 @@ def test_chart_pod_runs_its_responses(pod, containerd, containers, scope,  # noq
                    since=mark, timeout=10, what="the plain webhook")
         dropped = d.wait_for(lambda e: e.get("action") == "response-dropped", since=mark,
                              timeout=10, what="the HTTPS webhook given up")
+        # the Secret rotated the kubelet's way (a ..data swap): nomine
+        # reloads it, and the next kill's message goes to the new URL
+        mark = d.mark()
+        volumes[webhooks].write({"plain": f"http://127.0.0.1:{new_port}/nomine\n",
+                                 "tls": f"https://127.0.0.1:{tls_port}/slack\n"})
+        d.wait_for(lambda e: e.get("event") == "Config reloaded", since=mark, timeout=10,
+                   what="the reload the rotated Secret causes")
+        other = containers(namespace="hub", pod="jupyter-bob", name="notebook")
+        rc, out = other.exec("/bin/sh", "-c", split_cmd(banned))
+        assert rc == 0 and "inner=137" in out, (rc, out, d.dump())
+        d.wait_for(lambda e: e.get("action") == "notified" and e.get("target") == "webhook 0",
+                   since=mark, timeout=10, what="the message to the rotated URL")
+        d.wait_for(lambda e: e.get("action") == "hook-ran", since=mark, timeout=10,
+                   what="the second kill's hook")
     finally:
         for r in receivers:
             r.close()
@@ -532,12 +548,14 @@ def test_chart_pod_runs_its_responses(pod, containerd, containers, scope,  # noq
     msg = json.loads(body)
     assert msg["nomine"]["count"] == 1 and msg["event"]["pid"] == killed["pid"], msg
     assert receivers[1].bodies == []
+    assert len(receivers[2].bodies) == 1, receivers[2].bodies
     # TLS got as far as the peer's certificate: the CA bundle was loaded
     assert dropped["responder"] == "webhook 1", dropped
     assert "certificate" in dropped["error"] and "CA cert" not in dropped["error"], dropped
-    # the hook read the event from its standard input
-    event = json.loads((out_dir / "event.json").read_text())
-    assert event["pid"] == killed["pid"] and event["action"] == "killed", event
+    # the hook read each event from its standard input, one line each
+    events = [json.loads(ln) for ln in (out_dir / "events.json").read_text().splitlines()]
+    assert len(events) == 2 and events[0]["pid"] == killed["pid"], events
+    assert all(e["action"] == "killed" for e in events), events
     # the evidence record the log line names, root's only
     record = Path(killed["evidence"])
     assert record.parent == evidence and record.is_file(), killed
