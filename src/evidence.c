@@ -340,9 +340,9 @@ static int read_opath(int opath, const char **why)
 
 /* The fd to hash: the captured one, else the event's path if it is still
  * the event's file. The path is the offender's to change: it is opened
- * without following a final symlink and without reading (a device's open
- * can act), then read only once it is the very file the kernel saw. -1
- * with why. */
+ * O_PATH, which calls no file system's or driver's open (a device's open
+ * can act), then read only once it is the very file the kernel saw (a
+ * symlink swapped in leads elsewhere: refused). -1 with why. */
 static int exe_source(const json_t *event, const struct evidence_live *live, const char **from,
 		      const char **why)
 {
@@ -365,7 +365,7 @@ static int exe_source(const json_t *event, const struct evidence_live *live, con
 		*why = "no executable captured and no identity to check its path against";
 		return -1;
 	}
-	opath = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	opath = open(path, O_PATH | O_CLOEXEC);
 	if (opath < 0) {
 		*why = "the event's path cannot be opened";
 		return -1;
