@@ -220,6 +220,16 @@ fail:
 	return -ENOMEM;
 }
 
+size_t config_nitems(const struct config *cfg)
+{
+	size_t n = cfg->nbanned + cfg->nbanned_patterns + cfg->nallowed + cfg->nallowed_exes +
+		   cfg->nwebhooks + cfg->nhook_argv;
+
+	for (int l = 0; l < CONFIG_NLISTS; l++)
+		n += cfg->nnames[l];
+	return n;
+}
+
 int config_parse_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
 			int json, char *err, size_t errlen)
 {
@@ -228,6 +238,7 @@ int config_parse_buffer(struct config *cfg, const char *name, const char *buf, s
 
 	memset(&p, 0, sizeof(p));
 	p.prev = cfg;
+	p.prev_items = config_nitems(cfg);
 	if (json)
 		(void)cfg_parse_json(&p, buf, len);
 	else

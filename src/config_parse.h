@@ -66,6 +66,7 @@ struct item {
  * Arrays indexed by key are indexed by the row in config_keys. */
 struct parse {
 	const struct config *prev;  /* what earlier files set, or NULL */
+	size_t prev_items;      /* list items earlier files gave: CONFIG_ITEMS_MAX */
 	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
 	size_t key;             /* the key whose value comes next */

@@ -235,6 +235,13 @@ static struct item *new_item(struct parse *p, int line)
 {
 	struct item *it;
 
+	/* refused while parsing: a file of millions of items costs no more
+	 * than the limit before it is refused */
+	if (p->prev_items + p->nitems >= CONFIG_ITEMS_MAX) {
+		(void)cfg_fail(p, line, "more than %d list items (banned strings, patterns, "
+			       "names...) in the config's files together", CONFIG_ITEMS_MAX);
+		return NULL;
+	}
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		struct item *n = realloc(p->items, cap * sizeof(*n));
