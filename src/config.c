@@ -213,6 +213,7 @@ static int commit(struct config *cfg, const char *name, struct parse *p)
 			set_single(cfg, &config_keys[i], p, i, file);
 	for (int l = 0; l < CONFIG_NLISTS; l++)
 		cfg->names_set[l] |= p->names_seen[l];
+	cfg->banned_bytes = p->banned_bytes;
 	return 0;
 fail:
 	free(argv);
@@ -239,6 +240,7 @@ int config_parse_buffer(struct config *cfg, const char *name, const char *buf, s
 	memset(&p, 0, sizeof(p));
 	p.prev = cfg;
 	p.prev_items = config_nitems(cfg);
+	p.banned_bytes = cfg->banned_bytes;
 	if (json)
 		(void)cfg_parse_json(&p, buf, len);
 	else

@@ -180,18 +180,22 @@ struct config {
 	struct config_origin response_timeout_at, response_retry_at, response_queue_len_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
+	size_t banned_bytes;    /* of bannedCommandStrings and bannedExecutableStrings */
 };
 
 /* Limits of one config_load (docs/config.md, "Limits"): the bytes of all
  * its files together (one file alone is held to the same), the config files
- * one directory may hold, and the list items (banned strings, patterns,
- * names, hashes...) of all files together. Chosen from measurements: 1M
- * banned strings load in about 5 s with a peak of about 1.9 times the
- * final tables. */
+ * one directory may hold, the list items (banned strings, patterns, names,
+ * hashes...) and the bytes of banned strings of all files together. Chosen
+ * from measurements: at either item limit the tables take about 240-400 MB
+ * and loading peaks at 1.3 times what stays (docs/config.md). */
 #define CONFIG_TOTAL_MIB 64
 #define CONFIG_TOTAL_MIB_TEXT "64"
 #define CONFIG_DIR_FILES_MAX 10000
 #define CONFIG_ITEMS_MAX 1000000
+/* The bytes of banned strings (command and executable) of all files: what
+ * the automatons grow with (up to about 24 bytes of tables per byte). */
+#define CONFIG_BANNED_MIB 16
 
 /* Loads every path in order (a file, or a directory: each *.json, *.yaml and
  * *.yml inside, in name order, skipping names that start with '.', as
@@ -206,8 +210,8 @@ struct config {
  * 64 MiB in all, -E2BIG a directory with more than CONFIG_DIR_FILES_MAX
  * config files, -EAGAIN a file that changed size while read (a writer at
  * work), -ELOOP a symbolic link loop, -ENOMEM, or what open/stat/read/
- * readdir failed with. More than CONFIG_ITEMS_MAX list items is -EINVAL at
- * the item that passes the limit. Patterns are not compiled here
+ * readdir failed with. More than CONFIG_ITEMS_MAX list items or
+ * CONFIG_BANNED_MIB of banned strings is -EINVAL at the item that passes. Patterns are not compiled here
  * (policy_build reports bad regexes with their origin). */
 int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err, size_t errlen);
 

@@ -67,6 +67,7 @@ struct item {
 struct parse {
 	const struct config *prev;  /* what earlier files set, or NULL */
 	size_t prev_items;      /* list items earlier files gave: CONFIG_ITEMS_MAX */
+	size_t banned_bytes;    /* of banned strings, earlier files' included */
 	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
 	size_t key;             /* the key whose value comes next */

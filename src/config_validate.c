@@ -294,6 +294,12 @@ static int add_item(struct parse *p, const struct ev *e)
 		return rc;
 	if (k->type == CONFIG_T_ARGV && (rc = check_argv_item(p, e, k)))
 		return rc;
+	if (k->type == CONFIG_T_STRINGS || k->type == CONFIG_T_BYTES) {
+		if (e->len > ((size_t)CONFIG_BANNED_MIB << 20) - p->banned_bytes)
+			return cfg_fail(p, e->line, "more than %d MiB of banned strings in the "
+					"config's files together", CONFIG_BANNED_MIB);
+		p->banned_bytes += e->len;
+	}
 	if (!(it = new_item(p, e->line)))
 		return p->failed;
 	it->bytes = strndup(e->bytes, e->len);

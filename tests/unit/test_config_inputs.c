@@ -309,6 +309,42 @@ static void test_item_limit(void **state)
 	free(text);
 }
 
+/* Banned strings (command and executable) are held to CONFIG_BANNED_MIB
+ * together, over files: 4096-byte strings pass it on the string that does. */
+static void test_banned_bytes_limit(void **state)
+{
+	size_t n = ((size_t)CONFIG_BANNED_MIB << 20) / 4096 / 2, size = (n + 2) * 4100 + 64;
+	char *text = malloc(size), *paths[2], err[CONFIG_ERR_MAX] = "", want[1024];
+	struct config c;
+	size_t at;
+
+	(void)state;
+	assert_non_null(text);
+	for (int f = 0; f < 2; f++) {
+		at = (size_t)snprintf(text, size, f ? "bannedExecutableStrings:\n" :
+				      "bannedCommandStrings:\n");
+		for (size_t i = 0; i < n + (size_t)f; i++) {
+			at += (size_t)snprintf(text + at, size - at, "- %c%07zu", 'a' + f, i);
+			memset(text + at, 'x', 4088);
+			at += 4088;
+			text[at++] = '\n';
+		}
+		write_bytes(f ? "b.yaml" : "a.yaml", text, at);
+	}
+	free(text);
+	paths[0] = strdup(tpath("a.yaml"));
+	paths[1] = strdup(tpath("b.yaml"));
+	assert_int_equal(config_load(&c, paths, 1, err, sizeof(err)), 0);
+	assert_int_equal(c.banned_bytes, n * 4096);
+	config_free(&c);
+	snprintf(want, sizeof(want), "%s:%zu: more than %d MiB of banned strings in the config's "
+		 "files together", paths[1], n + 2, CONFIG_BANNED_MIB);
+	assert_int_equal(config_load(&c, paths, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+	free(paths[0]);
+	free(paths[1]);
+}
+
 /* The 64 MiB are for all files together: two files of 40 MiB are refused
  * at the second, named. */
 static void test_total_limit(void **state)
@@ -347,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_grows_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_directory_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_item_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_banned_bytes_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_total_limit, setup, teardown),
 	};
 
