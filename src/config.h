@@ -188,7 +188,7 @@ struct config {
  * one directory may hold, the list items (banned strings, patterns, names,
  * hashes...) and the bytes of banned strings of all files together. Chosen
  * from measurements: at either item limit the tables take about 240-400 MB
- * and loading peaks at 1.3 times what stays (docs/config.md). */
+ * and loading peaks at 1.3-1.4 times what stays (docs/config.md, "Limits"). */
 #define CONFIG_TOTAL_MIB 64
 #define CONFIG_TOTAL_MIB_TEXT "64"
 #define CONFIG_DIR_FILES_MAX 10000
