@@ -73,11 +73,10 @@ static int cmp_names(const void *a, const void *b)
 
 /* A directory entry is loaded if it is visible, has a config extension and
  * is (or links to) a regular file. Broken links and directories are
- * skipped; other names
- * cost no system call, so a directory of 100,000 other files stays cheap.
- * Returns 0 (the answer in *yes), or -EINVAL for a config name that is not
- * a regular file (a FIFO, socket or device: refused, not skipped, so a
- * mistake there is seen). */
+ * skipped; other names cost no system call, so a directory of 100,000 other
+ * files stays cheap. Returns 0 (the answer in *yes), or a negative errno
+ * (fstatat's, or -EINVAL for a config name that is a FIFO, socket or
+ * device: refused, not skipped, so a mistake there is seen). */
 static int wanted(int dfd, const char *name, int *yes)
 {
 	struct stat st;
@@ -127,7 +126,8 @@ static int list_dir(const char *dir, char ***out, size_t *nout, char *err, size_
 	for (errno = 0; (de = readdir(d)); errno = 0) {
 		if ((rc = wanted(dirfd(d), de->d_name, &yes))) {
 			file_read_why(rc, why, sizeof(why));
-			cfg_set_err(err, errlen, "%s/%s: %s", dir, de->d_name, why);
+			cfg_set_err(err, errlen, "%s%s%s: %s", dir,
+				    dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name, why);
 			goto out;
 		}
 		if (!yes)
