@@ -180,7 +180,22 @@ struct config {
 	struct config_origin response_timeout_at, response_retry_at, response_queue_len_at;
 	char **files;       /* every file read, in order (names used in errors) */
 	size_t nfiles;
+	size_t banned_bytes;    /* of bannedCommandStrings and bannedExecutableStrings */
 };
+
+/* Limits of one config_load (docs/config.md, "Limits"): the bytes of all
+ * its files together (one file alone is held to the same), the config files
+ * one directory may hold, the list items (banned strings, patterns, names,
+ * hashes...) and the bytes of banned strings of all files together. Chosen
+ * from measurements: at either item limit the tables take about 240-400 MB
+ * and loading peaks at 1.3-1.4 times what stays (docs/config.md, "Limits"). */
+#define CONFIG_TOTAL_MIB 64
+#define CONFIG_TOTAL_MIB_TEXT "64"
+#define CONFIG_DIR_FILES_MAX 10000
+#define CONFIG_ITEMS_MAX 1000000
+/* The bytes of banned strings (command and executable) of all files: what
+ * the automatons grow with (up to about 24 bytes of tables per byte). */
+#define CONFIG_BANNED_MIB 16
 
 /* Loads every path in order (a file, or a directory: each *.json, *.yaml and
  * *.yml inside, in name order, skipping names that start with '.', as
@@ -189,9 +204,14 @@ struct config {
  * Returns 0, or a negative errno with "file:line: reason" in err; cfg is
  * then empty: -EINVAL a file's contents (or an unsupported file type, or a
  * response key without its partner, or a token or URL file that cannot be
- * used), -ENOENT a missing path or
- * a directory without config files, -EFBIG a file over 64 MiB, -ENOMEM, or
- * what open/stat/read/readdir failed with. Patterns are not compiled here
+ * used, or a path that is not a regular file or directory: a FIFO, a
+ * socket or a device, never opened or waited on), -ENOENT a missing path or
+ * a directory without config files, -EFBIG a file over 64 MiB or files over
+ * 64 MiB in all, -E2BIG a directory with more than CONFIG_DIR_FILES_MAX
+ * config files, -EAGAIN a file that changed size while read (a writer at
+ * work), -ELOOP a symbolic link loop, -ENOMEM, or what open/stat/read/
+ * readdir failed with. More than CONFIG_ITEMS_MAX list items or
+ * CONFIG_BANNED_MIB of banned strings is -EINVAL at the item that passes. Patterns are not compiled here
  * (policy_build reports bad regexes with their origin). */
 int config_load(struct config *cfg, char *const *paths, size_t npaths, char *err, size_t errlen);
 
@@ -205,6 +225,9 @@ int config_load_builtin(struct config *cfg, char *err, size_t errlen);
  * unchanged. */
 int config_parse_buffer(struct config *cfg, const char *name, const char *buf, size_t len,
 			int json, char *err, size_t errlen);
+
+/* The list items cfg holds, as CONFIG_ITEMS_MAX counts them. */
+size_t config_nitems(const struct config *cfg);
 
 void config_free(struct config *cfg);
 

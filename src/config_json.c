@@ -132,6 +132,8 @@ int cfg_parse_json(struct parse *p, const char *buf, size_t len)
 	json_decref(root);
 	memset(&y, 0, sizeof(y));
 	y.prev = p->prev;
+	y.prev_items = p->prev_items;
+	y.banned_bytes = p->prev ? p->prev->banned_bytes : 0;
 	y.json = 1;
 	(void)cfg_walk_yaml(&y, buf, len);
 	if (same_result(p, &y)) {

@@ -66,6 +66,8 @@ struct item {
  * Arrays indexed by key are indexed by the row in config_keys. */
 struct parse {
 	const struct config *prev;  /* what earlier files set, or NULL */
+	size_t prev_items;      /* list items earlier files gave: CONFIG_ITEMS_MAX */
+	size_t banned_bytes;    /* of banned strings, earlier files' included */
 	int json;               /* the libyaml walk of a JSON file: JSON numbers */
 	enum state st;
 	size_t key;             /* the key whose value comes next */
@@ -126,8 +128,9 @@ int cfg_parse_json(struct parse *p, const char *buf, size_t len);
 int cfg_check_responses(const struct config *cfg, char *err, size_t errlen);
 
 /* config.c */
-/* realloc for n + add elements of size (never asks for 0); NULL with errno
- * set (ENOMEM) on failure. */
+/* Room for n + add elements of size in arr, which holds n and was grown
+ * only by cfg_grow (or is NULL): a realloc when its room is short. NULL
+ * with errno set (ENOMEM) on failure. */
 void *cfg_grow(void *arr, size_t n, size_t add, size_t size);
 __attribute__((format(printf, 3, 4)))
 void cfg_set_err(char *err, size_t errlen, const char *fmt, ...);

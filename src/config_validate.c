@@ -235,6 +235,13 @@ static struct item *new_item(struct parse *p, int line)
 {
 	struct item *it;
 
+	/* refused while parsing: a file of millions of items costs no more
+	 * than the limit before it is refused */
+	if (p->prev_items + p->nitems >= CONFIG_ITEMS_MAX) {
+		(void)cfg_fail(p, line, "more than %d list items (banned strings, patterns, "
+			       "names...) in the config's files together", CONFIG_ITEMS_MAX);
+		return NULL;
+	}
 	if (p->nitems == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		struct item *n = realloc(p->items, cap * sizeof(*n));
@@ -287,6 +294,12 @@ static int add_item(struct parse *p, const struct ev *e)
 		return rc;
 	if (k->type == CONFIG_T_ARGV && (rc = check_argv_item(p, e, k)))
 		return rc;
+	if (k->type == CONFIG_T_STRINGS || k->type == CONFIG_T_BYTES) {
+		if (e->len > ((size_t)CONFIG_BANNED_MIB << 20) - p->banned_bytes)
+			return cfg_fail(p, e->line, "more than %d MiB of banned strings in the "
+					"config's files together", CONFIG_BANNED_MIB);
+		p->banned_bytes += e->len;
+	}
 	if (!(it = new_item(p, e->line)))
 		return p->failed;
 	it->bytes = strndup(e->bytes, e->len);

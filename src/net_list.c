@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* net_list.c - a config's banned networks: its addresses and its address files. */
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "file_read.h"
 #include "net_list.h"
 #include "net_types.h"
 
@@ -77,50 +75,6 @@ int net_list_add_buffer(struct net_list *l, const char *name, const char *buf, s
 	return 0;
 }
 
-/* Reads a whole regular file (at most NET_FILE_MAX bytes). */
-static int read_file(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc = 0;
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)NET_FILE_MAX) {
-		rc = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* a file that grows meanwhile is read up to its size at fstat */
-	while (got < (size_t)st.st_size &&
-	       (r = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	*out = buf;
-	*len = got;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
 static int add_glob(struct net_list *l, const struct config_name *g, char *err, size_t errlen)
 {
 	glob_t gl;
@@ -136,19 +90,24 @@ static int add_glob(struct net_list *l, const struct config_name *g, char *err, 
 			 ": a directory could not be read");
 		return rc == GLOB_NOSPACE ? -ENOMEM : -EIO;
 	}
+	if (gl.gl_pathc > CONFIG_DIR_FILES_MAX) {
+		snprintf(err, errlen, "%s:%d: bannedAddressFiles: \"%s\" matches more than %d files",
+			 g->at.file, g->at.line, g->name, CONFIG_DIR_FILES_MAX);
+		globfree(&gl);
+		return -E2BIG;
+	}
 	rc = 0;
 	for (size_t i = 0; !rc && i < gl.gl_pathc; i++) {
 		const char *path = gl.gl_pathv[i];
 		size_t plen = strlen(path), len = 0;
-		char *buf = NULL;
+		char *buf = NULL, why[128];
 
 		if (plen && path[plen - 1] == '/')
 			continue;       /* GLOB_MARK: a directory */
-		rc = read_file(path, &buf, &len);
+		rc = file_read_regular(path, NET_FILE_MAX, &buf, &len, why, sizeof(why));
 		if (rc) {
 			snprintf(err, errlen, "%s:1: cannot read address file (from %s:%d): %s", path,
-				 g->at.file, g->at.line, rc == -EINVAL ? "not a regular file" :
-				 strerror(-rc));
+				 g->at.file, g->at.line, why);
 			break;
 		}
 		rc = net_list_add_buffer(l, path, buf, len, err, errlen);

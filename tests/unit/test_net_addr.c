@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,7 +305,22 @@ static void test_files(void **state)
 	snprintf(want, sizeof(want), "%s/fifo.list", dir);
 	assert_int_equal(mkfifo(want, 0600), 0);
 	assert_int_equal(build(&c, &l, "fifo.list", "", err), -EINVAL);
-	assert_non_null(strstr(err, "not a regular file"));
+	assert_non_null(strstr(err, "not a regular file (a FIFO, socket or device)"));
+	config_free(&c);
+	/* a glob over more than CONFIG_DIR_FILES_MAX files is refused unread */
+	snprintf(want, sizeof(want), "%s/many", dir);
+	assert_int_equal(mkdir(want, 0755), 0);
+	for (int i = 0; i <= CONFIG_DIR_FILES_MAX; i++) {
+		char name[300];
+
+		snprintf(name, sizeof(name), "%s/many/%05d.list", dir, i);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	assert_int_equal(build(&c, &l, "many/*.list", "", err), -E2BIG);
+	assert_non_null(strstr(err, "matches more than 10000 files"));
 	config_free(&c);
 	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
 	assert_int_equal(system(want), 0);
