@@ -3,9 +3,10 @@
  * space receives it from the ring buffer, decoded from the input: records
  * of a few execs with fuzzed headers (lengths, offsets, kinds, flags),
  * truncated, duplicated, reordered, environment records of execs already
- * handed over, flushes at fuzzed clock values; or (first byte odd) raw
- * bytes as records, each of a size the input gives. Every record is
- * allocated to its exact size, so ASan sees any read past it.
+ * handed over, bursts of execs that fill every slot (evictions), flushes
+ * at fuzzed clock values; or (first byte odd) raw bytes as records, each
+ * of a size the input gives. Every record is allocated to its exact size,
+ * so ASan sees any read past it.
  *
  * What must hold: each exec is handed over at most once (while its id is
  * remembered), with an argv within its header's bounds; `complete` only
@@ -176,9 +177,9 @@ static uint32_t length(struct in *in, uint32_t honest)
 /* One record of one of a few execs: header fields honest or fuzzed,
  * data the pattern at the record's offset. */
 static void structured_record(struct exec_records *r, struct in *in, uint64_t base,
-			      uint64_t now, struct exec_record *rec)
+			      uint64_t now, struct exec_record *rec, uint32_t op, uint32_t sel)
 {
-	uint32_t op = take(in, 1), sel = take(in, 1), total, off, len, chunk_len;
+	uint32_t total, off, len, chunk_len;
 	uint32_t k = sel & 63;
 	uint64_t id = base + k * 4096;              /* as the kernel's (count << 12 | cpu) */
 	int env = (op & 1) != 0;
@@ -271,10 +272,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint32_t op = take(&in, 1);
 
 			if (op < 200) {
-				structured_record(r, &in, base, now, rec);
+				uint32_t rop = take(&in, 1);
+
+				structured_record(r, &in, base, now, rec, rop, take(&in, 1));
+			} else if (op < 210) {      /* a burst: the next honest record
+						     * of many execs (fills the slots) */
+				uint32_t n = take(&in, 1) % 64 + 1, k = take(&in, 1);
+
+				for (uint32_t i = 0; i < n; i++)
+					structured_record(r, &in, base, now, rec, 0, k + i);
 			} else if (op < 230) {      /* time passes; a flush */
 				now += (uint64_t)take(&in, 1) * 5000000ull;
-				exec_records_flush(r, now, (uint64_t)(op - 200) * 10000000ull);
+				exec_records_flush(r, now, (uint64_t)(op - 210) * 10000000ull);
 			} else if (op < 240) {      /* a clock that jumps anywhere */
 				now = (uint64_t)take(&in, 4) << (op & 31);
 				exec_records_flush(r, now, (uint64_t)take(&in, 2) * 1000000ull);
