@@ -430,6 +430,12 @@ void containers_describe(const struct containers *cs, const struct container *c,
 	}
 	if (env)
 		env_pick(envo, env, env_len, cs->env, cs->nenv);
+	/* the process's claim, before the spec's variables join envo: a
+	 * spec's empty "JUPYTERHUB_USER=" is no claim of the process */
+	if (!user_from && json_object_get(envo, "JUPYTERHUB_USER")) {
+		json_object_set(o, "user", json_object_get(envo, "JUPYTERHUB_USER"));
+		user_from = "process";
+	}
 	for (size_t i = 0; c && i < c->meta.nenv; i++) {
 		const char *eq = strchr(c->meta.env[i], '=');
 		char name[256];
@@ -440,10 +446,6 @@ void containers_describe(const struct containers *cs, const struct container *c,
 		name[eq - c->meta.env[i]] = '\0';
 		if (!json_object_get(envo, name))
 			log_set_str(envo, name, eq + 1);
-	}
-	if (!user_from && json_object_get(envo, "JUPYTERHUB_USER")) {
-		json_object_set(o, "user", json_object_get(envo, "JUPYTERHUB_USER"));
-		user_from = "process";
 	}
 	if (user_from)
 		log_set_str(o, "user_source", user_from);

@@ -8,7 +8,7 @@
 
 /* Records of different execs interleave when several CPUs exec at once;
  * each in-flight exec gets a slot until its last record arrives. */
-#define PENDING_SLOTS 64
+#define PENDING_SLOTS EXEC_RECORDS_SLOTS
 
 struct pending {
 	int used;
@@ -27,6 +27,11 @@ struct exec_records {
 	void *ctx;
 	uint64_t clock;           /* ages the slots: the oldest is evicted first */
 	struct pending slots[PENDING_SLOTS];
+	/* ids of the last execs handed over (a ring): a record of one that
+	 * comes after (past a gap, an eviction or a flush) would otherwise
+	 * take a new slot and hand the exec over again, once per record */
+	uint64_t done[EXEC_RECORDS_REMEMBERED];
+	unsigned int ndone, done_next;
 };
 
 struct exec_records *exec_records_new(exec_cb cb, void *ctx)
@@ -58,6 +63,10 @@ static void pending_deliver(struct exec_records *r, struct pending *p)
 
 	r->cb(&p->hdr, p->buf, p->have, env_ok ? p->buf + p->hdr.argv_len : NULL,
 	      env_ok ? p->env_have : 0, complete, r->ctx);
+	r->done[r->done_next] = p->hdr.exec_id;
+	r->done_next = (r->done_next + 1) % EXEC_RECORDS_REMEMBERED;
+	if (r->ndone < EXEC_RECORDS_REMEMBERED)
+		r->ndone++;
 	free(p->buf);
 	memset(p, 0, sizeof(*p));
 }
@@ -158,6 +167,14 @@ static void pending_add_argv(struct exec_records *r, struct pending *p,
 		pending_deliver(r, p);
 }
 
+static int handed_over(const struct exec_records *r, uint64_t exec_id)
+{
+	for (unsigned int i = 0; i < r->ndone; i++)
+		if (r->done[i] == exec_id)
+			return 1;
+	return 0;
+}
+
 int exec_records_feed(struct exec_records *r, const void *data, size_t size, uint64_t now_ns)
 {
 	const struct exec_record *rec = data;
@@ -167,10 +184,14 @@ int exec_records_feed(struct exec_records *r, const void *data, size_t size, uin
 	if (size < NM_RECORD_SIZE(0) || size < NM_RECORD_SIZE(rec->len))
 		return -EINVAL;
 	/* an env record whose argv was already delivered (records were lost)
-	 * must not take a slot from an exec in flight */
-	p = pending_slot(r, rec->exec_id, !(rec->flags & NM_EXEC_ENV_REC), &fresh);
-	if (!p)
+	 * must not take a slot from an exec in flight, nor may any record of
+	 * an exec already handed over (broken by a gap, evicted or flushed):
+	 * it would be handed over again, once per remaining record */
+	p = pending_slot(r, rec->exec_id, 0, &fresh);
+	if (!p && ((rec->flags & NM_EXEC_ENV_REC) || handed_over(r, rec->exec_id)))
 		return -ENOENT;
+	if (!p)
+		p = pending_slot(r, rec->exec_id, 1, &fresh);
 	if (fresh)
 		pending_start(r, p, rec, now_ns);
 	p->hdr.flags |= rec->flags & ~(unsigned int)(NM_EXEC_ENV_REC | NM_EXEC_ENV_FAIL);

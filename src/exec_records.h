@@ -19,6 +19,12 @@ typedef void (*exec_cb)(const struct exec_record *hdr, const uint8_t *argv, size
 
 struct exec_records;
 
+/* Execs in flight at once: one more evicts the oldest. */
+#define EXEC_RECORDS_SLOTS 64
+/* Execs handed over that are remembered: later records of theirs are
+ * dropped (-ENOENT) rather than handing the exec over again. */
+#define EXEC_RECORDS_REMEMBERED 1024
+
 /* Execs are handed to cb(..., ctx). Returns NULL (errno set) when out of
  * memory. */
 struct exec_records *exec_records_new(exec_cb cb, void *ctx);
@@ -29,8 +35,10 @@ void exec_records_free(struct exec_records *r);
  * (CLOCK_MONOTONIC) dates an exec's first record for exec_records_flush.
  * May call cb: for this exec when it is whole or broken, or for the oldest
  * pending one when every slot is taken. Returns 0, -EINVAL for a record
- * shorter than its header or its len, or -ENOENT for an environment record
- * whose exec was already handed over (dropped: it must not take a slot). */
+ * shorter than its header or its len, or -ENOENT (dropped: it must not
+ * take a slot) for a record of an exec already handed over (one of the
+ * last EXEC_RECORDS_REMEMBERED), or an environment record of no pending
+ * exec. So each exec is handed over once, however its records come. */
 int exec_records_feed(struct exec_records *r, const void *data, size_t size, uint64_t now_ns);
 
 /* Hands over every exec whose first record came more than max_age_ns

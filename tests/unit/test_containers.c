@@ -398,6 +398,22 @@ static void test_describe(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "BINDER_LAUNCH_HOST")),
 			    "https://mybinder.org/");
 	json_decref(o);
+	/* the spec's empty JUPYTERHUB_USER names nobody, and is no claim of the
+	 * process (found by fuzz_runtime_state: it came out as user "" from
+	 * "process"); it stays in the environment */
+	char *empty_user[] = { "JUPYTERHUB_USER=" };
+	c.meta.env = empty_user;
+	c.meta.nenv = 1;
+	o = describe(cs, &c, NULL, 0);
+	assert_null(json_object_get(o, "user"));
+	assert_null(json_object_get(o, "user_source"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "environment"),
+							      "JUPYTERHUB_USER")), "");
+	json_decref(o);
+	o = describe(cs, &c, "JUPYTERHUB_USER=mallory", 23);
+	assert_string_equal(json_string_value(json_object_get(o, "user")), "mallory");
+	assert_string_equal(json_string_value(json_object_get(o, "user_source")), "process");
+	json_decref(o);
 	/* no metadata: the pod uid from the cgroup path, nothing invented */
 	memset(&c, 0, sizeof(c));
 	c.ref = ref_of(CTR_RT_KUBE, ID);

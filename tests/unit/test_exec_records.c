@@ -13,7 +13,7 @@
 #include <string.h>
 #include "exec_records.h"
 
-#define SLOTS 64            /* exec_records.c's PENDING_SLOTS */
+#define SLOTS EXEC_RECORDS_SLOTS
 #define MS 1000000ull
 
 /* One exec as the callback received it. */
@@ -446,15 +446,78 @@ static void test_flush(void **state)
 	assert_incomplete(40);
 	assert_argv_only(41, 10);
 	assert_int_equal(exec_records_pending(r), 1);  /* 42 is younger */
-	/* its remaining record after the flush: a new slot, broken at once */
-	assert_int_equal(chunk(r, 40, 2 * NM_CHUNK_MAX, 0, 0, 1, t0 + age + 2), 0);
-	assert_int_equal(ngot, 3);
-	assert_false(got[2].complete);
+	/* its remaining record after the flush: dropped, not handed over again */
+	assert_int_equal(chunk(r, 40, 2 * NM_CHUNK_MAX, 0, 0, 1, t0 + age + 2), -ENOENT);
+	assert_int_equal(ngot, 2);
 	exec_records_flush(r, t0 + 100 * MS + age + 1, age);
-	assert_int_equal(ngot, 4);
-	assert_int_equal(got[3].exec_id, 42);
-	assert_false(got[3].complete);
+	assert_int_equal(ngot, 3);
+	assert_int_equal(got[2].exec_id, 42);
+	assert_false(got[2].complete);
 	assert_int_equal(exec_records_pending(r), 0);
+}
+
+/* Each exec is handed over once, whatever comes after: the records past a
+ * gap, after an eviction, after a flush, or a duplicate (found by
+ * fuzz_exec_records: each such record took a new slot, evicting an exec in
+ * flight when all were busy, and handed its exec over again, so a 6 MiB
+ * argv broken early was judged and logged up to 383 times). */
+static void test_once_per_exec(void **state)
+{
+	struct exec_records *r = *state;
+	const uint32_t len = 5 * NM_CHUNK_MAX;
+
+	/* a record lost in the middle: the rest are dropped */
+	assert_int_equal(chunk(r, 70, len, 0, 0, 0, 0), 0);
+	assert_int_equal(chunk(r, 70, len, 0, 0, 2, 0), 0);
+	assert_incomplete(70);
+	for (uint32_t i = 3; i < 5; i++)
+		assert_int_equal(chunk(r, 70, len, 0, 0, i, 0), -ENOENT);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(exec_records_pending(r), 0);
+
+	/* evicted in flight: its next records evict no other exec */
+	got_reset();
+	assert_int_equal(chunk(r, 71, len, 0, 0, 0, 0), 0);
+	for (uint64_t id = 800; id < 800 + SLOTS; id++)
+		assert_int_equal(chunk(r, id, len, 0, 0, 0, 0), 0);
+	assert_incomplete(71);
+	for (uint32_t i = 1; i < 5; i++)
+		assert_int_equal(chunk(r, 71, len, 0, 0, i, 0), -ENOENT);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(exec_records_pending(r), SLOTS);
+	for (uint32_t i = 1; i < 5; i++)
+		for (uint64_t id = 800; id < 800 + SLOTS; id++)
+			assert_int_equal(chunk(r, id, len, 0, 0, i, 0), 0);
+	for (uint64_t id = 800; id < 800 + SLOTS; id++)
+		assert_whole(id, len, 0);
+
+	/* flushed: the records that come late are dropped */
+	got_reset();
+	assert_int_equal(chunk(r, 72, len, 0, 0, 0, 0), 0);
+	exec_records_flush(r, 300 * MS, 200 * MS);
+	assert_incomplete(72);
+	assert_int_equal(chunk(r, 72, len, 0, 0, 1, 300 * MS), -ENOENT);
+	assert_int_equal(ngot, 1);
+
+	/* a record twice: the exec once */
+	got_reset();
+	send_exec(r, 73, 10, 0, 0);
+	assert_int_equal(chunk(r, 73, 10, 0, 0, 0, 0), -ENOENT);
+	assert_whole(73, 10, 0);
+	assert_int_equal(exec_records_pending(r), 0);
+
+	/* the memory is bounded: past EXEC_RECORDS_REMEMBERED hand-overs an
+	 * id is forgotten and its record taken again */
+	for (uint64_t id = 10000; id < 10000 + EXEC_RECORDS_REMEMBERED - 1; id++) {
+		send_exec(r, id, 0, 0, 0);
+		if (ngot > GOT_MAX / 2)
+			got_reset();
+	}
+	assert_int_equal(chunk(r, 73, 10, 0, 0, 0, 0), -ENOENT);
+	send_exec(r, 20000, 0, 0, 0);
+	got_reset();
+	assert_int_equal(chunk(r, 73, 10, 0, 0, 0, 0), 0);
+	assert_whole(73, 10, 0);
 }
 
 /* drain_all (the daemon stopping) hands over everything pending, as the
@@ -589,16 +652,18 @@ static void test_hostile_lengths(void **state)
 	static const uint32_t argv_lens[] = { 0, 1, 100, NM_CHUNK_MAX, NM_CHUNK_MAX + 1,
 					      3 * NM_CHUNK_MAX - 1, NM_ARGV_MAX };
 	uint32_t argv_len[16], env_len[16], have[16];
+	uint64_t id[16];
 
 	for (int e = 0; e < 16; e++) {
 		argv_len[e] = argv_lens[rnd(sizeof(argv_lens) / sizeof(argv_lens[0]))];
 		env_len[e] = rnd(3) ? edge(NM_ENV_MAX) : rnd(NM_ENV_MAX);
 		have[e] = 0;
+		id[e] = 1000 + (uint64_t)e;
 	}
 	for (int i = 0; i < 20000; i++) {
 		int e = (int)rnd(16);
 		struct spec s = {
-			.id = 1000 + (uint64_t)e, .argv_len = argv_len[e], .env_len = env_len[e],
+			.id = id[e], .argv_len = argv_len[e], .env_len = env_len[e],
 			.flags = rnd(3) ? 0 : NM_EXEC_ENV_REC,
 		};
 
@@ -619,7 +684,9 @@ static void test_hostile_lengths(void **state)
 			assert_int_equal(feed_sized(r, &s, NM_RECORD_SIZE(rnd(s.len)), 0), -EINVAL);
 			continue;
 		}
-		feed(r, &s, (uint64_t)i * MS);
+		/* an exec handed over takes no more records: the next exec */
+		if (feed(r, &s, (uint64_t)i * MS) == -ENOENT)
+			id[e] += 16;
 		have[e] = s.flags & NM_EXEC_ENV_REC ? 0 : s.off + s.len;
 		if (rnd(500) == 0)
 			exec_records_flush(r, (uint64_t)i * MS, rnd(100) * MS);
@@ -669,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_env_after_delivery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_slots_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_once_per_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drain_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_lengths, setup, teardown),
