@@ -158,8 +158,11 @@ $(E2E_OUT)/dialer: tests/e2e/helpers/dialer.c | $(E2E_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(E2E_CFLAGS) -static $< -o $@
 
-# One call of src/hub_api.c against the tests' real JupyterHub.
-$(E2E_OUT)/hub_call: tests/e2e/helpers/hub_call.c $(OUT)/libnomine.a | $(E2E_OUT)
+# Drivers of nomine's own code against the tests' real servers: hub_call
+# (src/hub_api.c against JupyterHub), notify_send (the notification bodies
+# and HTTP client, posting a canned incident to the receivers).
+$(E2E_OUT)/hub_call $(E2E_OUT)/notify_send: $(E2E_OUT)/%: tests/e2e/helpers/%.c \
+		$(OUT)/libnomine.a | $(E2E_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
 
@@ -168,11 +171,6 @@ $(E2E_OUT)/kworker-sync: tests/e2e/helpers/rxhash.c | $(E2E_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(E2E_CFLAGS) $< -lrandomx -lstdc++ -lpthread -o $@
 
-# The notification bodies and the HTTP client of nomine itself, posting a
-# canned incident to the test's receivers.
-$(E2E_OUT)/notify_send: tests/e2e/helpers/notify_send.c $(OUT)/libnomine.a | $(E2E_OUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libnomine.a $(LDFLAGS) $(LDLIBS) -o $@
 
 $(E2E_OUT)/fploop: tests/e2e/randomx_helpers/fploop.c | $(E2E_OUT)
 	$(call msg,CC,$@)

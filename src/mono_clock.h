@@ -20,4 +20,15 @@ static inline double mono_s(void)
 	return (double)mono_ns() / 1e9;
 }
 
+/* A CLOCK_MONOTONIC time in seconds as a timespec: a deadline for
+ * pthread_cond_timedwait on a condition variable set to that clock. */
+static inline struct timespec mono_timespec(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	return ts;
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "log.h"
+#include "mono_clock.h"
 #include "resp_sink.h"
 
 #define BACKOFF_FIRST_S 1.0
@@ -34,24 +35,13 @@ struct resp_sink {
 	unsigned int nthreads;
 };
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Waits on cv until the monotonic time `until` or a stop. */
 static void wait_until(struct resp_sink *s, double until)
 {
-	struct timespec ts;
-	double whole;
+	struct timespec ts = mono_timespec(until);
 
 	if (s->stopping)
 		return;
-	ts.tv_nsec = (long)(modf(until, &whole) * 1e9);
-	ts.tv_sec = (time_t)whole;
 	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 }
 
@@ -92,7 +82,7 @@ static void run_job(struct resp_sink *s, struct job *j)
 			atomic_fetch_add(&s->st->failed, 1);
 			return;
 		}
-		next = now_mono() + backoff;
+		next = mono_s() + backoff;
 		pthread_mutex_lock(&s->mu);
 		if (next > j->deadline || s->stopping) {
 			int stopping = s->stopping;
@@ -104,7 +94,7 @@ static void run_job(struct resp_sink *s, struct job *j)
 			return;
 		}
 		atomic_fetch_add(&s->st->retries, 1);
-		while (!s->stopping && now_mono() < next)
+		while (!s->stopping && mono_s() < next)
 			wait_until(s, next);
 		pthread_mutex_unlock(&s->mu);
 		backoff = fmin(backoff * 2, BACKOFF_MAX_S);
@@ -212,7 +202,7 @@ int resp_sink_push(struct resp_sink *s, struct incident *in)
 		struct job *j = &s->ring[(s->head + s->n) % s->cfg.queue_len];
 
 		j->in = incident_ref(in);
-		j->deadline = now_mono() + s->cfg.retry_s;
+		j->deadline = mono_s() + s->cfg.retry_s;
 		s->n++;
 		s->full_logged = 0;
 		atomic_store(&s->st->queued, s->n);

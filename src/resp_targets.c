@@ -65,6 +65,16 @@ static void put_answer(json_t *o, const struct http_answer *a)
 		log_set_str(o, "error", a->error);
 }
 
+/* Why an attempt will be retried (logged only if it is finally dropped). */
+static enum http_outcome retry_why(const struct http_answer *a, char *err, size_t errlen)
+{
+	if (a->error[0])
+		snprintf(err, errlen, "%s", a->error);
+	else
+		snprintf(err, errlen, "HTTP %ld", a->status);
+	return HTTP_RETRY;
+}
+
 static void put_incident(json_t *o, const struct incident *in)
 {
 	json_t *pid = json_object_get(in->event, "pid");
@@ -88,13 +98,8 @@ static enum http_outcome hub_outcome(enum http_outcome r, const struct incident 
 {
 	json_t *o;
 
-	if (r == HTTP_RETRY) {
-		if (a->error[0])
-			snprintf(err, errlen, "%s", a->error);
-		else
-			snprintf(err, errlen, "HTTP %ld", a->status);
-		return r;
-	}
+	if (r == HTTP_RETRY)
+		return retry_why(a, err, errlen);
 	o = json_object();
 	put_incident(o, in);
 	if (group)
@@ -196,13 +201,8 @@ static enum http_outcome try_post(void *ctx, struct incident *in, int attempt, c
 	}
 	r = http_request("POST", x->url, NULL, type, body, x->timeout_s, &a);
 	free(body);
-	if (r == HTTP_RETRY) {
-		if (a.error[0])
-			snprintf(err, errlen, "%s", a.error);
-		else
-			snprintf(err, errlen, "HTTP %ld", a.status);
-		return r;
-	}
+	if (r == HTTP_RETRY)
+		return retry_why(&a, err, errlen);
 	o = json_object();
 	log_set_str(o, "target", x->name);
 	log_set_str(o, "who", in->who);

@@ -13,6 +13,7 @@
 #include "http.h"
 #include "incident.h"
 #include "log.h"
+#include "mono_clock.h"
 #include "notify_gate.h"
 #include "resp_sink.h"
 #include "resp_targets.h"
@@ -42,14 +43,6 @@ struct responder {
 	struct resp_stats stats[STATS_MAX];
 	unsigned int nstats;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct resp_stats *stats_for(struct responder *r, const char *name)
 {
@@ -112,18 +105,15 @@ static void *gate_thread(void *arg)
 
 	pthread_mutex_lock(&r->mu);
 	while (!r->gate_stop) {
-		if (r->gate && notify_gate_next(r->gate, mono(), &m, &next)) {
+		if (r->gate && notify_gate_next(r->gate, mono_s(), &m, &next)) {
 			push_notifications(r, &m);
 			continue;
 		}
 		if (!r->gate || isinf(next)) {
 			pthread_cond_wait(&r->gate_cv, &r->mu);
 		} else {
-			struct timespec ts;
-			double whole;
+			struct timespec ts = mono_timespec(next);
 
-			ts.tv_nsec = (long)(modf(next, &whole) * 1e9);
-			ts.tv_sec = (time_t)whole;
 			pthread_cond_timedwait(&r->gate_cv, &r->mu, &ts);
 		}
 	}
@@ -148,7 +138,7 @@ static void dispatch(struct responder *r, struct incident *in)
 	if (r->hook)
 		resp_sink_push(r->hook, in);
 	if (r->gate) {
-		full = notify_gate_add(r->gate, in->who, in->reason, in->event, mono(),
+		full = notify_gate_add(r->gate, in->who, in->reason, in->event, mono_s(),
 				       in->first_s) != 0;
 		if (full)
 			atomic_fetch_add(&stats_for(r, "all")->dropped, 1);
@@ -568,7 +558,7 @@ static int all_idle(struct responder *r)
 {
 	struct resp_sink *one[] = { r->evidence, r->hub, r->hook };
 
-	if (r->gate && notify_gate_due(r->gate, mono()))
+	if (r->gate && notify_gate_due(r->gate, mono_s()))
 		return 0;
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
 		if (one[i] && !resp_sink_idle(one[i]))
@@ -581,14 +571,14 @@ static int all_idle(struct responder *r)
 
 int respond_drain(struct responder *r, double timeout_s)
 {
-	double end = mono() + timeout_s;
+	double end = mono_s() + timeout_s;
 	int idle = 1;
 
 	while (r && r->active) {
 		pthread_mutex_lock(&r->mu);
 		idle = all_idle(r);
 		pthread_mutex_unlock(&r->mu);
-		if (idle || mono() >= end)
+		if (idle || mono_s() >= end)
 			break;
 		usleep(20000);
 	}
