@@ -387,17 +387,22 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 	}
 }
 
-/* The kernel killed at exec: nothing ran, nothing can have been forked. */
+/* The kernel killed at exec: nothing ran after it, but what the process
+ * forked before that exec (and left running, however far away) dies too;
+ * the killer finds it from the kernel's lineage, and returns at once when
+ * the process never forked. */
 static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_t *o)
 {
 	struct who w = { 0 };
+	struct kill_report r = { 0 };
 	double t0 = mono_s();
 
 	a->killed_in_kernel++;
 	/* dead at exec: what lives on is its ancestors (read in emit_who) */
 	if (respond_wants_live(a->responder))
 		w.live = evidence_capture(s->tgid, s->start_ticks, 0);
-	log_set_int(o, "descendants_killed", 0);
+	ops_of(a)->kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
+	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");
 	count_kill(a, s, w.c, 0);   /* dead before its first instruction */

@@ -32,6 +32,7 @@
 #include "kernel_features.h"
 #include "kpolicy.h"
 #include "lineage.h"
+#include "mono_clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "randomx_detect.h"
@@ -52,6 +53,7 @@ struct daemon {
 	struct killer killer;
 	struct action_ctx act;
 	struct lineage_tracker *lt;
+	uint64_t collect_at;          /* mono_ns() of the next lineage collection */
 	struct exec_watch *ew;
 	struct config_watch watch;
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
@@ -440,7 +442,7 @@ static void log_features(struct daemon *d)
 static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char *err,
 				    size_t errlen)
 {
-	int spills_fd = -1;
+	int spills_fd = -1, lost_fd = -1;
 	struct exec_watch_opts eo = {
 		.scopes = d->scope.kernel, .nscopes = d->scope.n,
 		.report_all = d->o->debug, .cb = on_exec, .ctx = d,
@@ -454,9 +456,11 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 				 !strcmp(getenv("NOMINE_TEST_UNJUDGED"), "1"),
 		.lineage_fd = d->lt ? lineage_map_fd(d->lt) : -1,
 		.lineage_spill_fd = d->lt ? lineage_spill_fd(d->lt, &spills_fd) : -1,
+		.lineage_links_fd = d->lt ? lineage_links_fd(d->lt, &lost_fd) : -1,
 	};
 
 	eo.lineage_spills_fd = spills_fd;
+	eo.lineage_links_lost_fd = lost_fd;
 	return exec_watch_open(&eo, err, errlen);
 }
 
@@ -855,6 +859,11 @@ static void fill_kernel_counters(struct daemon *d, struct metric_values *v)
 		kernel_counter(v, "nomine_fork_lineage_failures_total",
 			       "Forks whose child got no lineage (no storage and no room in a map).",
 			       lineage_failures(d->lt));
+	if (d->lt)
+		kernel_counter(v, "nomine_lineage_links_lost_total",
+			       "Lineage links the kernel had no room for: descendants past that "
+			       "point of a chain are found from /proc only.",
+			       lineage_links_lost(d->lt));
 	if (d->xw) {
 		struct exe_watch_stats st;
 
@@ -1021,6 +1030,29 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	}
 }
 
+/* Links of ids whose every task died go, and what it cost is logged at
+ * debug level (a node forks thousands of times a minute). */
+static void collect_lineage(struct daemon *d)
+{
+	struct lineage_collect_report r;
+	uint64_t now = mono_ns(), took;
+	int e;
+
+	const char *every = getenv("NOMINE_TEST_LINEAGE_COLLECT_MS");
+
+	if (!d->lt || now < d->collect_at)
+		return;
+	/* tests only: a faster pace, to see links go in seconds */
+	d->collect_at = now + (every ? strtoull(every, NULL, 10) : NM_LINEAGE_COLLECT_MS) * 1000000ull;
+	e = lineage_collect(d->lt, &r);
+	took = mono_ns() - now;
+	if (e)
+		log_msg("warning", "lineage collection failed: %s", strerror(-e));
+	else if (d->o->debug)
+		log_msg("debug", "lineage: %zu tasks, %zu links, %zu removed in %.1f ms", r.tasks,
+			r.links, r.removed, (double)took / 1e6);
+}
+
 static void housekeeping(struct daemon *d)
 {
 	uint64_t lost, missed;
@@ -1028,6 +1060,7 @@ static void housekeeping(struct daemon *d)
 	if (d->metrics)
 		metrics_run(d->metrics);
 	respond_housekeeping(d->resp);
+	collect_lineage(d);
 	if (d->xw) {
 		char msg[600];
 

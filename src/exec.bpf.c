@@ -87,9 +87,7 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 		stat_inc(NM_STAT_NO_STORAGE);
 		return;
 	}
-	for (int i = NM_LINEAGE_DEPTH - 1; i > 0; i--)
-		l->ids[i] = l->ids[i - 1];
-	l->ids[0] = id;
+	lineage_push_linked(l, id, p);
 }
 
 /* Sends area[i * NM_CHUNK_MAX, ...) (argv, or with env the environment)

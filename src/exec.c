@@ -39,8 +39,8 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err, size_t errlen)
 {
-	struct bpf_map *lmaps[4];
-	int e, lfds[4];
+	struct bpf_map *lmaps[6];
+	int e, lfds[6];
 
 	w->skel = exec_bpf__open();
 	if (!w->skel) {
@@ -85,7 +85,11 @@ static int load(struct exec_watch *w, const struct exec_watch_opts *o, char *err
 	lfds[1] = o->lineage_kind == NM_LINEAGE_PID_MAP ? o->lineage_fd : -1;
 	lfds[2] = o->lineage_kind == NM_LINEAGE_TASK_STORAGE ? o->lineage_spill_fd : -1;
 	lfds[3] = o->lineage_kind == NM_LINEAGE_TASK_STORAGE ? o->lineage_spills_fd : -1;
-	for (int i = 0; i < 4; i++) {
+	lmaps[4] = w->skel->maps.lineage_links;
+	lmaps[5] = w->skel->maps.lineage_links_lost;
+	lfds[4] = o->lineage_kind != NM_LINEAGE_NONE ? o->lineage_links_fd : -1;
+	lfds[5] = o->lineage_kind != NM_LINEAGE_NONE ? o->lineage_links_lost_fd : -1;
+	for (int i = 0; i < 6; i++) {
 		if (lfds[i] < 0) {
 			bpf_map__set_autocreate(lmaps[i], false);
 		} else if ((e = bpf_map__reuse_fd(lmaps[i], lfds[i]))) {

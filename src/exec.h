@@ -19,6 +19,8 @@ struct exec_watch_opts {
 	int lineage_kind;               /* lineage_kind(): enum nm_lineage_kind */
 	int lineage_spill_fd;           /* lineage_spill_fd(), task storage only */
 	int lineage_spills_fd;
+	int lineage_links_fd;           /* lineage_links_fd() and its lost counter */
+	int lineage_links_lost_fd;
 	int verdict;                    /* load the program that judges in the kernel
 					 * (bpf_loop, 5.17+), else the one that only
 					 * captures argv for user space */

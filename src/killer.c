@@ -191,20 +191,76 @@ static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
 	free(roots.v);
 }
 
-/* One round over the kernel's list of doomed tasks. Returns how many new
- * processes were signalled. */
-static int kernel_round(struct killer *k, struct victims *done)
+/* One round over the kernel's lineage as it is now: every live task whose
+ * ancestry holds a doomed id is signalled, and its own newest id doomed
+ * too, so that what it forks while the kill goes on is found by the next
+ * round even if that outruns its window. Returns how many new processes
+ * were signalled. */
+static int lineage_round(struct killer *k, struct id_set *doomed, struct victims *done)
 {
-	struct doomed_task *t = NULL;
-	size_t n = 0;
+	struct lineage_task *t = NULL;
+	struct lineage_links links;
+	size_t *idx = NULL, nt = 0, n = 0;
 	int killed = 0;
 
-	if (lineage_find_doomed(k->lt, &t, &n))
+	if (lineage_tasks(k->lt, &t, &nt))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		killed += kill_one(k, done, (pid_t)t[i].tgid, proc_ns_to_ticks(t[i].start_ns));
+	lineage_links_init(&links, lineage_link_lookup, k->lt);
+	if (!lineage_doomed_tasks(t, nt, &links, doomed, &idx, &n)) {
+		for (size_t i = 0; i < n; i++) {
+			const struct lineage_task *v = &t[idx[i]];
+
+			if (!may_kill(k, (pid_t)v->tgid))
+				continue;
+			id_set_add(doomed, v->l.ids[0]);
+			killed += kill_one(k, done, (pid_t)v->tgid, proc_ns_to_ticks(v->start_ns));
+		}
+	}
+	free(idx);
 	free(t);
+	lineage_links_free(&links);
 	return killed;
+}
+
+/* Dooms the ids the process made (its fork's, its execs'): what everything
+ * it forked carries, however long ago and however it left the tree since.
+ * Found from exec_id (its exec's, when it is gone already) or from its
+ * live threads' windows. Returns 1 when it ever forked a process, 0 when it
+ * never did, -1 when no id of its own was found (nothing is known). */
+static int doom_owned(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		      struct id_set *doomed)
+{
+	struct lineage_task *t = NULL;
+	struct lineage_links links;
+	const struct lineage_link *own;
+	size_t nt = 0, before = doomed->n;
+	int forked = 0;
+
+	lineage_links_init(&links, lineage_link_lookup, k->lt);
+	own = lineage_link(&links, exec_id);
+	if (own && (pid_t)own->tgid == tgid && proc_ns_to_ticks(own->start_ns) == start_ticks)
+		lineage_owned_ids(&links, exec_id, own->tgid, own->start_ns, doomed, &forked);
+	if (start_ticks && !lineage_tasks(k->lt, &t, &nt)) {
+		for (size_t i = 0; i < nt; i++)
+			if ((pid_t)t[i].tgid == tgid && proc_ns_to_ticks(t[i].start_ns) == start_ticks)
+				lineage_owned_ids(&links, t[i].l.ids[0], t[i].tgid, t[i].start_ns,
+						  doomed, &forked);
+		free(t);
+	}
+	lineage_links_free(&links);
+	return doomed->n > before ? forked : -1;
+}
+
+/* 1 when the process started before nomine: what it forked before then has
+ * no lineage, and only /proc links it. */
+static int older_than_us(uint64_t start_ticks)
+{
+	static uint64_t ours;
+	struct proc_stat st;
+
+	if (!ours && !proc_read_stat(getpid(), &st))
+		ours = st.start_ticks;
+	return !ours || start_ticks <= ours;
 }
 
 /* Without kernel lineage: children of what was killed, from /proc. */
@@ -250,7 +306,7 @@ static void wait_gone(const struct victims *v, unsigned int *budget_ms)
  * carries the doomed id, and one more round finds any such straggler (the
  * round then waits for those in turn). Seen under emulation, where that
  * window is wide: 1 to 4 of 150 processes left in 3 runs of 5. */
-static unsigned int settle(struct killer *k, struct victims *done)
+static unsigned int settle(struct killer *k, struct id_set *doomed, struct victims *done)
 {
 	unsigned int total = 0, budget = NM_KILL_SETTLE_BUDGET_MS;
 
@@ -258,12 +314,12 @@ static unsigned int settle(struct killer *k, struct victims *done)
 		int n;
 
 		wait_gone(done, &budget);
-		n = kernel_round(k, done);
+		n = lineage_round(k, doomed, done);
 		if (n == 0)
 			break;
 		total += (unsigned int)n;
 		for (int round = 0; round < NM_KILL_ROUNDS_MAX && n; round++) {
-			n = kernel_round(k, done);
+			n = lineage_round(k, doomed, done);
 			total += (unsigned int)n;
 		}
 	}
@@ -274,7 +330,9 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 		struct kill_report *r)
 {
 	struct victims done = {0}, pre = {0};
+	struct id_set doomed = {0};
 	int fd, round, ret = 0;
+	uint64_t tag = 0;
 
 	memset(r, 0, sizeof(*r));
 	fd = proc_pidfd_open(tgid, start_ticks);
@@ -282,21 +340,30 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 		close(fd);
 		return -EPERM;
 	}
-	/* A sweep's process has no doomed exec: give it an id of its own and
-	 * hand it to its whole tree before anything dies, so that no child can
-	 * be orphaned out of reach by the root's death. */
-	if (fd >= 0 && !exec_id) {
-		if (k->lt)
-			lineage_mark(k->lt, fd, tgid, start_ticks, &exec_id);
-		tag_tree(k, tgid, start_ticks, exec_id, &pre);
-	} else if (fd >= 0 && k->lt && lineage_fork_misses(k->lt)) {
-		/* The kernel skipped runs of the fork programs: a child both
-		 * missed carries no lineage, and only /proc still links it to
-		 * this tree. Tagged (and killed) too, before the root dies. */
-		tag_tree(k, tgid, start_ticks, exec_id, &pre);
+	/* Everything the process forked carries an id it made: doomed, the
+	 * kernel's record finds them however they left its tree (setsid,
+	 * double forks, a subreaper, exec chains of any length), also when
+	 * the process itself is gone already (killed at its exec). */
+	if (k->lt) {
+		int forked = doom_owned(k, tgid, start_ticks, exec_id, &doomed);
+
+		/* gone (killed at its exec) without ever forking: nothing to find */
+		if (fd < 0 && forked == 0) {
+			id_set_free(&doomed);
+			return -ESRCH;
+		}
+		id_set_add(&doomed, exec_id);
 	}
-	if (k->lt && exec_id)
-		lineage_doom(k->lt, exec_id);
+	/* What the kernel's record cannot hold: a process without ids of its
+	 * own, or older than nomine (its children of before), or a fork the
+	 * kernel's programs missed. Its /proc tree gets an id of its own before
+	 * anything dies, so that no child can be orphaned out of reach. */
+	if (fd >= 0 && (!doomed.n || older_than_us(start_ticks) ||
+			(k->lt && lineage_fork_misses(k->lt)))) {
+		if (k->lt && !lineage_mark(k->lt, fd, tgid, start_ticks, &tag))
+			id_set_add(&doomed, tag);
+		tag_tree(k, tgid, start_ticks, tag, &pre);
+	}
 	if (fd >= 0) {
 		int e = proc_pidfd_signal(fd, SIGKILL);
 
@@ -311,17 +378,18 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	for (size_t i = 0; i < pre.n; i++)
 		r->descendants += kill_one(k, &done, pre.v[i].tgid, pre.v[i].start_ticks);
 	for (round = 0; round < NM_KILL_ROUNDS_MAX; round++) {
-		int n = k->lt && exec_id ? kernel_round(k, &done) : proc_round(k, &done);
+		int n = k->lt && doomed.n ? lineage_round(k, &doomed, &done) : proc_round(k, &done);
 
 		if (n == 0)
 			break;
 		r->descendants += (unsigned int)n;
 	}
 	r->converged = round < NM_KILL_ROUNDS_MAX;
-	if (k->lt && exec_id)
-		r->descendants += settle(k, &done);
+	if (k->lt && doomed.n)
+		r->descendants += settle(k, &doomed, &done);
 	if (!r->root_killed && !r->root_error && r->descendants == 0)
 		ret = -ESRCH;
+	id_set_free(&doomed);
 	free(done.v);
 	free(pre.v);
 	return ret;

@@ -24,9 +24,10 @@ struct kill_report {
 
 /* Kills tgid if it is still the process that started at start_ticks, and
  * every descendant in scope. exec_id is the kernel's id of the offending
- * exec, or 0 when unknown (a process found by a sweep), in which case the
- * descendants are found from /proc and marked for the kernel before the
- * root dies. Never signals nomine itself or PID 1. Returns 0, or a negative
+ * exec, or 0 (a process found by a sweep or a detector). Descendants are found
+ * from the kernel's lineage whatever their parent is now; those it cannot
+ * know (forked before nomine started) from /proc, marked before the root
+ * dies. Never signals nomine itself or PID 1. Returns 0, or a negative
  * errno when nothing could be done: -EPERM (the live process may not be
  * killed: out of scope, nomine itself or PID 1; nothing signalled), -ESRCH
  * (the process and its tree were gone). */

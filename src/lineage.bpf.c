@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* lineage.bpf.c - carries each process's exec ancestry across forks and lists
- * the live tasks that descend from a doomed exec. */
+/* lineage.bpf.c - carries each process's ancestry across forks (an id per new
+ * process, with a link to the one before it) and lists the live tasks with
+ * their windows for user space. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -11,13 +12,13 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define PF_EXITING 0x00000004
 
-/* Exec ids whose every descendant must die; filled by user space. */
+/* Fork ids, counted per CPU (NM_FORK_ID_BIT | count << 12 | cpu). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NM_DOOMED_MAX);
-	__type(key, __u64);
-	__type(value, __u8);
-} doomed SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fork_seq SEC(".maps");
 
 /* Lineage entries that could not be made (the pid map full: it never
  * evicts, since a task without an entry is only unknown while one with a
@@ -29,23 +30,62 @@ struct {
 	__type(value, __u64);
 } full SEC(".maps");
 
-/* Copies the parent's lineage to a new task. */
+static __always_inline __u64 next_fork_id(void)
+{
+	__u32 zero = 0;
+	__u64 *seq = bpf_map_lookup_elem(&fork_seq, &zero);
+
+	if (!seq)
+		return 0;
+	*seq += 1;
+	return NM_FORK_ID_BIT | (*seq << 12) | (bpf_get_smp_processor_id() & 0xfff);
+}
+
+static __always_inline void count_full(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&full, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* Gives a new task its window: the parent's, and for a new process (not a
+ * thread) an id of its own on top, so that a kill of it can take what it
+ * forks however many times that execs. A parent without a window started
+ * before nomine: it gets an id of its own first (everything it forks from
+ * now on is tracked). The second program to see the same fork finds the
+ * child done and leaves it. */
 static __always_inline void inherit(struct task_struct *parent, struct task_struct *child)
 {
+	bool process = BPF_CORE_READ(child, pid) == BPF_CORE_READ(child, tgid);
 	struct lineage *pl, *cl;
-	__u32 zero = 0;
-	__u64 *n;
 
-	pl = lineage_get(parent, false);
-	if (!pl)
+	if (lineage_get(child, false))
 		return;
+	pl = lineage_get(parent, false);
+	if (!pl && process) {
+		pl = lineage_get(parent, true);
+		if (pl)
+			lineage_push_linked(pl, next_fork_id(), parent);
+	}
 	cl = lineage_get(child, true);
-	if (cl) {
+	if (!cl) {
+		count_full();
+		return;
+	}
+	if (pl)
 		*cl = *pl;
-	} else {
-		n = bpf_map_lookup_elem(&full, &zero);
-		if (n)
-			*n += 1;
+	if (!process)
+		return;
+	lineage_push_linked(cl, next_fork_id(), child);
+	/* the parent has a descendant now: its kill must look for it */
+	if (pl) {
+		__u64 newest = lineage_newest_linked(pl);
+		struct lineage_link *link = bpf_map_lookup_elem(&lineage_links, &newest);
+
+		if (link)
+			link->flags |= NM_LINK_FORKED;
 	}
 }
 
@@ -87,34 +127,23 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 	return 0;
 }
 
-static __always_inline bool is_doomed(struct lineage *l)
-{
-	for (int i = 0; i < NM_LINEAGE_DEPTH; i++) {
-		__u64 id = l->ids[i];
-
-		if (!id)
-			return false;
-		if (bpf_map_lookup_elem(&doomed, &id))
-			return true;
-	}
-	return false;
-}
-
+/* Every live task with a window, for user space to walk (lineage_walk.c). */
 SEC("iter/task")
-int find_doomed(struct bpf_iter__task *ctx)
+int dump_lineage(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
-	struct doomed_task d;
+	struct lineage_task t;
 	struct lineage *l;
 
 	if (!task || (task->flags & PF_EXITING))
 		return 0;
 	l = lineage_get(task, false);
-	if (!l || !is_doomed(l))
+	if (!l)
 		return 0;
-	d.tgid = task->tgid;
-	d.pid = task->pid;
-	d.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	bpf_seq_write(ctx->meta->seq, &d, sizeof(d));
+	t.tgid = task->tgid;
+	t.pid = task->pid;
+	t.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	t.l = *l;
+	bpf_seq_write(ctx->meta->seq, &t, sizeof(t));
 	return 0;
 }

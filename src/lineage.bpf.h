@@ -45,6 +45,25 @@ struct {
 	__type(value, __u64);
 } lineage_spills SEC(".maps");
 
+/* Where each id came from (struct lineage_link): written at every fork of a
+ * process and every exec, read and pruned by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NM_LINK_MAX);
+	__type(key, __u64);
+	__type(value, struct lineage_link);
+} lineage_links SEC(".maps");
+
+/* Links that could not be written (the map full): a chain through that id
+ * ends there, so descendants past the window may be lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lineage_links_lost SEC(".maps");
+
 static __always_inline __u64 task_start_ticks(struct task_struct *p)
 {
 	return BPF_CORE_READ(p, start_boottime) / NM_TICK_NS;
@@ -115,6 +134,39 @@ static __always_inline struct lineage *lineage_get(struct task_struct *p, bool c
 	if (n)
 		*n += 1;
 	return entry_get(&lineage_spill, p, true);
+}
+
+/* The newest id of l the kernel made (ids user space added have no link). */
+static __always_inline __u64 lineage_newest_linked(const struct lineage *l)
+{
+	for (int i = 0; i < NM_LINEAGE_DEPTH; i++)
+		if (!(l->ids[i] & NM_USER_ID_BIT))
+			return l->ids[i];
+	return 0;
+}
+
+/* Pushes id into l and records where it came from: owner is the process
+ * (its thread group leader) that made it. */
+static __always_inline void lineage_push_linked(struct lineage *l, __u64 id,
+						struct task_struct *owner)
+{
+	struct lineage_link link = {
+		.parent = lineage_newest_linked(l),
+		.tgid = BPF_CORE_READ(owner, tgid),
+		.start_ns = BPF_CORE_READ(owner, group_leader, start_boottime),
+		.created_ns = bpf_ktime_get_ns(),
+	};
+	__u32 zero = 0;
+	__u64 *n;
+
+	for (int i = NM_LINEAGE_DEPTH - 1; i > 0; i--)
+		l->ids[i] = l->ids[i - 1];
+	l->ids[0] = id;
+	if (bpf_map_update_elem(&lineage_links, &id, &link, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&lineage_links_lost, &zero);
+		if (n)
+			*n += 1;
+	}
 }
 
 /* At an exec by a thread other than the leader (old_pid: its thread id

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* lineage.c - user side of lineage.bpf.c: load, doom ids, run the iterator. */
+/* lineage.c - user side of lineage.bpf.c: load, snapshot the windows and
+ * links, collect links no live task reaches. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,6 +19,8 @@ struct lineage_tracker {
 	struct bpf_link *iter_link;
 	uint64_t next_user_id;
 	enum nm_lineage_kind kind;
+	uint64_t *candidates;    /* links the last collection found unreachable */
+	size_t ncandidates;
 };
 
 struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_t errlen)
@@ -60,7 +64,7 @@ struct lineage_tracker *lineage_open(enum nm_lineage_kind kind, char *err, size_
 		snprintf(err, errlen, "failed to attach fork tracker: %s", strerror(-e));
 		goto fail;
 	}
-	lt->iter_link = bpf_program__attach_iter(lt->skel->progs.find_doomed, NULL);
+	lt->iter_link = bpf_program__attach_iter(lt->skel->progs.dump_lineage, NULL);
 	if (!lt->iter_link) {
 		e = -errno;
 		snprintf(err, errlen, "failed to attach task iterator: %s", strerror(-e));
@@ -78,6 +82,7 @@ void lineage_close(struct lineage_tracker *lt)
 	if (!lt)
 		return;
 	bpf_link__destroy(lt->iter_link);
+	free(lt->candidates);
 	if (lt->skel)
 		bpf_load_forget(lt->skel->obj);
 	lineage_bpf__destroy(lt->skel);
@@ -133,14 +138,6 @@ const char *lineage_kind_name(enum nm_lineage_kind kind)
 	}
 }
 
-int lineage_doom(struct lineage_tracker *lt, uint64_t id)
-{
-	uint8_t one = 1;
-
-	/* libbpf returns the negative errno itself */
-	return bpf_map_update_elem(bpf_map__fd(lt->skel->maps.doomed), &id, &one, BPF_ANY);
-}
-
 int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
 		uint64_t id)
 {
@@ -178,9 +175,10 @@ int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t sta
 	return lineage_add(lt, pidfd, tgid, start_ticks, *id);
 }
 
-int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n)
+/* Every live task's window, from the iterator. */
+int lineage_tasks(struct lineage_tracker *lt, struct lineage_task **out, size_t *n)
 {
-	struct doomed_task *v = NULL, *nv;
+	struct lineage_task *v = NULL, *nv;
 	size_t cap = 0, len = 0;
 	int fd, ret = 0;
 	ssize_t got;
@@ -190,7 +188,7 @@ int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, si
 		return fd;
 	for (;;) {
 		if (len == cap) {
-			cap = cap ? cap * 2 : 64;
+			cap = cap ? cap * 2 : 256;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
 				ret = -ENOMEM;
@@ -217,4 +215,171 @@ int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, si
 	*out = v;
 	*n = len;
 	return 0;
+}
+
+/* Every link, in batches where the kernel has them (5.6+), else key by key. */
+static int read_links(struct lineage_tracker *lt, struct lineage_kv **out, size_t *n)
+{
+	int fd = bpf_map__fd(lt->skel->maps.lineage_links);
+	size_t cap = NM_LINK_MAX, len = 0;
+	struct lineage_kv *v = malloc(cap * sizeof(*v));
+	uint64_t *keys = malloc(1024 * sizeof(*keys));
+	struct lineage_link *vals = malloc(1024 * sizeof(*vals));
+	uint64_t in = 0, batch = 0, key, next;
+	int e = 0, batched = 1;
+	void *inp = NULL;
+
+	if (!v || !keys || !vals) {
+		e = -ENOMEM;
+		goto done;
+	}
+	while (batched && len < cap) {
+		uint32_t count = 1024;
+
+		e = bpf_map_lookup_batch(fd, inp, &batch, keys, vals, &count, NULL);
+		for (uint32_t i = 0; i < count && len < cap; i++) {
+			v[len].id = keys[i];
+			v[len++].link = vals[i];
+		}
+		if (e == -ENOENT) {
+			e = 0;
+			break;
+		}
+		if (e == -EINVAL || e == -EOPNOTSUPP || e == -524 /* ENOTSUPP */) {
+			batched = 0;  /* before 5.6: key by key from the start */
+			len = 0;
+			e = 0;
+			break;
+		}
+		if (e)
+			goto done;
+		in = batch;
+		inp = &in;
+	}
+	if (!batched) {
+		void *prev = NULL;
+
+		while (len < cap && !bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (!bpf_map_lookup_elem(fd, &key, &v[len].link))
+				v[len++].id = key;
+		}
+	}
+done:
+	free(keys);
+	free(vals);
+	if (e) {
+		free(v);
+		return e;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int lineage_link_lookup(void *lt, uint64_t id, struct lineage_link *out)
+{
+	struct lineage_tracker *t = lt;
+
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lineage_links), &id, out);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+uint64_t lineage_links_lost(const struct lineage_tracker *lt)
+{
+	return percpu_sum(bpf_map__fd(lt->skel->maps.lineage_links_lost), 0);
+}
+
+int lineage_links_fd(const struct lineage_tracker *lt, int *lost_fd)
+{
+	if (lost_fd)
+		*lost_fd = bpf_map__fd(lt->skel->maps.lineage_links_lost);
+	return bpf_map__fd(lt->skel->maps.lineage_links);
+}
+
+static int in_sorted(const uint64_t *v, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] == id)
+			return 1;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Deletes keys, in batches where the kernel has them (5.6+). Returns how
+ * many went. */
+static size_t delete_links(int fd, uint64_t *keys, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		uint32_t count = (uint32_t)(n - done > 4096 ? 4096 : n - done);
+		int e = bpf_map_delete_batch(fd, keys + done, &count, NULL);
+
+		if (e == -EINVAL || e == -EOPNOTSUPP || e == -524 /* ENOTSUPP */)
+			break;
+		done += count;
+		if (e)
+			done++;  /* count stopped at a key already gone: skip it */
+	}
+	for (; done < n; done++)
+		bpf_map_delete_elem(fd, &keys[done]);
+	return n;
+}
+
+int lineage_collect(struct lineage_tracker *lt, struct lineage_collect_report *r)
+{
+	struct lineage_task *tasks = NULL;
+	struct lineage_kv *kv = NULL;
+	uint64_t *dead = NULL, *go = NULL, taken = now_ns();
+	size_t ntasks = 0, nkv = 0, n = 0, ngo = 0;
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	/* tasks before links: a link made in between is newer than taken and
+	 * never collected on this snapshot's account */
+	e = lineage_tasks(lt, &tasks, &ntasks);
+	if (!e)
+		e = read_links(lt, &kv, &nkv);
+	if (!e)
+		e = lineage_unreachable(tasks, ntasks, kv, nkv, taken, &dead, &n);
+	if (!e && !(go = malloc((lt->ncandidates + 1) * sizeof(*go))))
+		e = -ENOMEM;
+	if (e)
+		goto out;
+	r->links = nkv;
+	r->tasks = ntasks;
+	/* Only what two collections in a row found unreachable goes: a task
+	 * forked while the iterator ran, by a parent that then died before
+	 * the iterator reached it, is in neither's place in the first one */
+	for (size_t i = 0; i < lt->ncandidates; i++)
+		if (in_sorted(dead, n, lt->candidates[i]))
+			go[ngo++] = lt->candidates[i];
+	r->removed = delete_links(bpf_map__fd(lt->skel->maps.lineage_links), go, ngo);
+	free(lt->candidates);
+	lt->candidates = dead;
+	lt->ncandidates = n;
+	dead = NULL;
+out:
+	free(go);
+	free(dead);
+	free(tasks);
+	free(kv);
+	return e;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* lineage.h - loads lineage.bpf.c and answers "which live tasks descend from
- * these execs?" from the kernel's own record of forks. */
+/* lineage.h - loads lineage.bpf.c, the kernel's own record of forks and
+ * execs, and reads it for lineage_walk.c's questions. */
 #ifndef NOMINE_LINEAGE_H
 #define NOMINE_LINEAGE_H
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "lineage_types.h"
+#include "lineage_walk.h"
 
 struct lineage_tracker;
 
@@ -35,10 +36,6 @@ uint64_t lineage_failures(const struct lineage_tracker *lt);
 uint64_t lineage_fork_misses(const struct lineage_tracker *lt);
 const char *lineage_kind_name(enum nm_lineage_kind kind);
 
-/* Marks an exec id: every task carrying it in its ancestry is doomed.
- * This, lineage_mark and lineage_add return 0 or a negative errno. */
-int lineage_doom(struct lineage_tracker *lt, uint64_t id);
-
 /* Gives the process behind pidfd a fresh id of its own (allocated in user
  * space's half of the id space) and returns it in *id, so that everything it
  * forks from now on carries that id. */
@@ -46,13 +43,31 @@ int lineage_mark(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t sta
 		 uint64_t *id);
 
 /* Adds an existing id to the process behind pidfd (tgid, started at
- * start_ticks as /proc says). */
+ * start_ticks as /proc says). This and lineage_mark return 0 or a negative
+ * errno. */
 int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t start_ticks,
 		uint64_t id);
 
-/* Runs the iterator: *out (malloc'ed, caller frees) receives every live task
- * whose ancestry holds a doomed id, one entry per thread. Returns 0 or a
- * negative errno. */
-int lineage_find_doomed(struct lineage_tracker *lt, struct doomed_task **out, size_t *n);
+/* Every live task's window, from the iterator: *out (malloc'ed, caller
+ * frees) gets one entry per thread. Returns 0 or a negative errno. */
+int lineage_tasks(struct lineage_tracker *lt, struct lineage_task **out, size_t *n);
+
+/* A lineage_link_fn (lineage_walk.h) reading the kernel's map; ctx is the
+ * tracker. */
+int lineage_link_lookup(void *lt, uint64_t id, struct lineage_link *out);
+
+/* fd of the links map (and of its lost counter), for exec.bpf.c to share. */
+int lineage_links_fd(const struct lineage_tracker *lt, int *lost_fd);
+/* Links the kernel could not write (map full): chains may end early. */
+uint64_t lineage_links_lost(const struct lineage_tracker *lt);
+
+struct lineage_collect_report {
+	size_t tasks, links;  /* what the snapshot held */
+	size_t removed;       /* links removed */
+};
+
+/* Removes the links no live task can reach any more (found so by this
+ * snapshot and the one before). Returns 0 or a negative errno. */
+int lineage_collect(struct lineage_tracker *lt, struct lineage_collect_report *r);
 
 #endif

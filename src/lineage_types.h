@@ -3,10 +3,18 @@
 #ifndef NOMINE_LINEAGE_TYPES_H
 #define NOMINE_LINEAGE_TYPES_H
 
-/* How many exec ids of its ancestry a process carries: its own last exec
- * first, then the execs of the chain that led to it. */
+/* How many ids of its ancestry a process carries in its window: its own
+ * newest id first (from its last exec, or its fork), then those of the chain
+ * that led to it. Older ids are reached through struct lineage_link. */
 #define NM_LINEAGE_DEPTH 8
-#define NM_DOOMED_MAX 4096
+/* Links the kernel keeps between an id and the one before it (one per fork
+ * and per exec until user space collects the ones no live task reaches). */
+#define NM_LINK_MAX 262144
+
+/* The id spaces: exec ids count up from 1 per CPU; fork ids carry bit 62;
+ * ids user space hands out (lineage_mark) carry bit 63 and have no link. */
+#define NM_FORK_ID_BIT (1ull << 62)
+#define NM_USER_ID_BIT (1ull << 63)
 /* Threads the pid-keyed lineage map holds (kernels without task storage):
  * entries live only as long as their thread, and memory is taken per entry. */
 #define NM_LINEAGE_PID_MAX 262144
@@ -22,9 +30,10 @@ enum nm_lineage_kind {
 	NM_LINEAGE_PID_MAP = 2,       /* hash keyed by thread id, emptied at exit */
 };
 
-/* Task-local storage: set at exec (ids shift right, the new exec id goes to
- * ids[0]) and copied to every child at fork, so a process forked by a doomed
- * exec keeps its mark even after setsid and re-parenting. */
+/* Task-local storage, the window of a task's ancestry: copied to every child
+ * at fork, and a fresh id pushed (ids shift right, the new id goes to
+ * ids[0]) for each new process and at each exec, so that a process keeps the
+ * marks of what forked it even after setsid and re-parenting. */
 struct lineage {
 	unsigned long long ids[NM_LINEAGE_DEPTH];
 };
@@ -44,11 +53,28 @@ struct lineage_entry {
 /* /proc's clock tick (USER_HZ = 100 on every architecture). */
 #define NM_TICK_NS 10000000ull
 
-/* What the doomed-task iterator reports for each live task it finds. */
-struct doomed_task {
+/* Where an id came from: the id before it in its task's window (0: none,
+ * the task was the first of its chain nomine saw) and the process that made
+ * it (by fork or exec), so that user space can follow a chain of any length
+ * and tell which ids a process owns. */
+struct lineage_link {
+	unsigned long long parent;
+	unsigned long long start_ns;    /* start of the owner's thread group leader */
+	unsigned long long created_ns;  /* CLOCK_MONOTONIC, for the collector */
+	unsigned int tgid;              /* the owner */
+	unsigned int flags;             /* NM_LINK_FORKED */
+};
+
+/* The owner forked a process while this was its newest id: a kill of the
+ * owner has descendants to look for (without it, none can exist). */
+#define NM_LINK_FORKED 1u
+
+/* What the lineage iterator reports for each live task that has a window. */
+struct lineage_task {
 	unsigned int tgid;
 	unsigned int pid;
 	unsigned long long start_ns;  /* start of the thread group leader */
+	struct lineage l;
 };
 
 #endif

@@ -14,6 +14,10 @@
 #define NM_SWEEP_INTERVAL_S 600u
 /* Housekeeping tick: the metrics socket, stale exec records, frozen notes. */
 #define NM_HOUSEKEEPING_MS 250u
+/* The kernel's lineage links that no live task reaches any more are
+ * removed at this pace (a link goes after two collections in a row found
+ * it unreachable). */
+#define NM_LINEAGE_COLLECT_MS 10000u
 /* An exec whose records stopped coming is handed over after this: a lost
  * record never holds a verdict back longer. */
 #define NM_RECORD_FLUSH_MS 200u

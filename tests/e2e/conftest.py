@@ -39,7 +39,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-HELPERS = ("incg", "forker", "rewriter", "execveat_sh", "memfd_exec", "threadexec", "dialer")
+HELPERS = ("incg", "forker", "rewriter", "escaper", "execveat_sh", "memfd_exec", "threadexec", "dialer")
 STARTUP_TIMEOUT = 20        # per test daemon, at least (see exec_detector)
 PROBE_TIMEOUT = 180         # the session's probe: a refusing verifier can take 130 s
 STOP_TIMEOUT = 10

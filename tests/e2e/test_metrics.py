@@ -54,7 +54,7 @@ def test_metrics_count_kills_and_pass_promtool(start_daemon, scope, spawner, ban
         assert name in before, name
     assert before["nomine_exec_argv_read_failures_total"] == 0
     # both fork hooks of the lineage tracker are loaded
-    assert {"handle_fork", "handle_newtask", "find_doomed"} <= set(programs), programs
+    assert {"handle_fork", "handle_newtask", "dump_lineage"} <= set(programs), programs
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : {banned}"])
     assert_killed(p, elapsed)
     d.wait_kill(p.pid)

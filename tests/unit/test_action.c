@@ -324,13 +324,14 @@ static const struct row table[] = {
 	{ .name = "kernel clean, banned now", .line = BANNED, .kflags = KJ, KILLS },
 	{ .name = "kernel clean, allowed now", .line = ALLOWED, .kflags = KJ, SPARES },
 	{ .name = "kernel clean, clean", .line = CLEAN, .kflags = KJ },
-	/* the kernel killed at exec: logged, nothing left to do */
+	/* the kernel killed at exec: logged, and the killer takes what it
+	 * forked before that exec */
 	{ .name = "kernel killed", .line = BANNED, .kflags = KJ | NM_EXEC_KILLED,
-	  .action = "killed", .kill_in_kernel = YES },
+	  .action = "killed", .kill_in_kernel = YES, .calls = "kill" },
 	{ .name = "kernel killed, previous config", .line = CLEAN, .kflags = KJ | NM_EXEC_KILLED,
-	  .action = "killed", .kill_in_kernel = YES, .matched = PREVIOUS },
+	  .action = "killed", .kill_in_kernel = YES, .matched = PREVIOUS, .calls = "kill" },
 	{ .name = "kernel killed, allowed now", .line = ALLOWED, .kflags = KJ | NM_EXEC_KILLED,
-	  .action = "killed", .kill_in_kernel = YES },
+	  .action = "killed", .kill_in_kernel = YES, .calls = "kill" },
 	{ .name = "kernel killed, out of scope", .line = BANNED, .kflags = KJ | NM_EXEC_KILLED,
 	  .out_of_scope = 1 },
 	/* the kernel froze it for user space: killed or resumed */
@@ -402,6 +403,7 @@ static void test_kill_report(void **state)
 	assert_string_equal(str(o, "source"), "exec");
 	json_decref(o);
 	reset(f, 0);
+	kill_result = KILL_GONE;   /* the root died in the kernel: only descendants */
 	judge(f, BANNED, KJ | NM_EXEC_KILLED, 1);
 	o = logged(f);
 	assert_int_equal(json_integer_value(json_object_get(o, "descendants_killed")), 0);
