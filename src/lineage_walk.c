@@ -288,25 +288,19 @@ int lineage_unreachable(const struct lineage_task *tasks, size_t ntasks,
 	}
 	if (nkv)
 		qsort(kv, nkv, sizeof(*kv), by_id);
-	/* Every seen link's ancestors are seen once a task is done: a window
-	 * is a run of one chain, and the walk past it stops only at a link
-	 * already seen (whose ancestors are, by the same token). */
+	/* Every seen link's ancestors are seen once a task is done: the walk
+	 * up from each of its ids stops only at a link already seen (whose
+	 * ancestors are, by the same token). */
 	for (size_t t = 0; t < ntasks; t++) {
 		const struct lineage *w = &tasks[t].l;
-		long j, tail = -1;
 
 		for (int i = 0; i < NM_LINEAGE_DEPTH && w->ids[i]; i++) {
-			j = kv_find(kv, nkv, w->ids[i]);
-			if (j >= 0) {
+			long j = kv_find(kv, nkv, w->ids[i]);
+
+			while (j >= 0 && !seen[j]) {
 				seen[j] = 1;
-				tail = j;
+				j = kv_find(kv, nkv, kv[j].link.parent);
 			}
-		}
-		for (j = tail; j >= 0;) {
-			j = kv_find(kv, nkv, kv[j].link.parent);
-			if (j < 0 || seen[j])
-				break;
-			seen[j] = 1;
 		}
 	}
 	for (size_t j = 0; j < nkv; j++)

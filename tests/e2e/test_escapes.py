@@ -190,3 +190,17 @@ def test_links_are_collected_and_chains_kept(start_daemon, scope, spawner, helpe
     ev = d.wait_kill(info["root"], timeout=6)
     assert ev["source"] == "scan", ev
     assert_escapees_dead(info, d, "a sweep kill after collections")
+
+
+@pytest.mark.parametrize("shape", ["chain", "subreaper"])
+def test_sweep_kill_takes_escapees_pid_map_lineage(start_daemon, scope, spawner, helpers, banned,
+                                                   shape):
+    """The same with the lineage kernels without task storage keep (a hash by
+    thread id, emptied at each exit)."""
+    d = start_daemon({"bannedCommandStrings": [banned]}, args=["--sweep-interval", "1"],
+                     env={"NOMINE_TEST_LINEAGE": "pid-map"})
+    assert d.started["features"]["detectors"]["lineage"]["variant"] == "pid-map", d.started
+    info = start(spawner, scope, helpers, shape, f"rewrite:worker {banned} --threads 1")
+    ev = d.wait_kill(info["root"], timeout=6)
+    assert ev["source"] == "scan", ev
+    assert_escapees_dead(info, d, f"a sweep kill ({shape}, pid-map lineage)")
