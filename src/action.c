@@ -256,7 +256,8 @@ static void signal_process(pid_t tgid, uint64_t start_ticks, int sig)
 	}
 }
 
-static const struct action_ops real_ops = { .kill = killer_kill, .signal = signal_process };
+static const struct action_ops real_ops = { .kill = killer_kill, .kill_forked = killer_kill_forked,
+					    .signal = signal_process };
 
 static const struct action_ops *ops_of(const struct action_ctx *a)
 {
@@ -401,7 +402,7 @@ static void log_kernel_kill(struct action_ctx *a, const struct subject *s, json_
 	/* dead at exec: what lives on is its ancestors (read in emit_who) */
 	if (respond_wants_live(a->responder))
 		w.live = evidence_capture(s->tgid, s->start_ticks, 0);
-	ops_of(a)->kill(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
+	ops_of(a)->kill_forked(a->killer, s->tgid, s->start_ticks, s->exec_id, &r);
 	log_set_int(o, "descendants_killed", r.descendants);
 	json_object_set_new(o, "kill_in_kernel", json_true());
 	emit_who(a, s, &w, o, "killed", "info", "Killed process");

@@ -53,6 +53,10 @@ struct action_ops {
 	/* killer_kill(): the process and its descendants */
 	int (*kill)(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
 		    struct kill_report *r);
+	/* killer_kill_forked(): what a process the kernel killed at its exec
+	 * forked before it */
+	int (*kill_forked)(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+			   struct kill_report *r);
 	/* sig (SIGSTOP, SIGCONT) to tgid, if it is still the process that
 	 * started at start_ticks */
 	void (*signal)(pid_t tgid, uint64_t start_ticks, int sig);

@@ -240,7 +240,9 @@ static int doom_owned(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64
 	own = lineage_link(&links, exec_id);
 	if (own && (pid_t)own->tgid == tgid && proc_ns_to_ticks(own->start_ns) == start_ticks)
 		lineage_owned_ids(&links, exec_id, own->tgid, own->start_ns, doomed, &forked);
-	if (start_ticks && !lineage_tasks(k->lt, &t, &nt)) {
+	/* without an exec's id (a sweep, a detector), from its threads'
+	 * windows: every id newer than exec_id descends from it anyway */
+	if (doomed->n == before && start_ticks && !lineage_tasks(k->lt, &t, &nt)) {
 		for (size_t i = 0; i < nt; i++)
 			if ((pid_t)t[i].tgid == tgid && proc_ns_to_ticks(t[i].start_ns) == start_ticks)
 				lineage_owned_ids(&links, t[i].l.ids[0], t[i].tgid, t[i].start_ns,
@@ -326,8 +328,10 @@ static unsigned int settle(struct killer *k, struct id_set *doomed, struct victi
 	return total;
 }
 
-int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
-		struct kill_report *r)
+/* at_exec: the process died at that exec (the kernel killed it), so the
+ * ids up to exec_id are all it made, and their marks say if it forked. */
+static int kill_tree(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		     int at_exec, struct kill_report *r)
 {
 	struct victims done = {0}, pre = {0};
 	struct id_set doomed = {0};
@@ -347,8 +351,8 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	if (k->lt) {
 		int forked = doom_owned(k, tgid, start_ticks, exec_id, &doomed);
 
-		/* gone (killed at its exec) without ever forking: nothing to find */
-		if (fd < 0 && forked == 0) {
+		/* killed at its exec without ever forking: nothing to find */
+		if (at_exec && fd < 0 && forked == 0) {
 			id_set_free(&doomed);
 			return -ESRCH;
 		}
@@ -393,4 +397,16 @@ int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exe
 	free(done.v);
 	free(pre.v);
 	return ret;
+}
+
+int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		struct kill_report *r)
+{
+	return kill_tree(k, tgid, start_ticks, exec_id, 0, r);
+}
+
+int killer_kill_forked(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		       struct kill_report *r)
+{
+	return kill_tree(k, tgid, start_ticks, exec_id, 1, r);
 }

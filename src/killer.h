@@ -34,4 +34,11 @@ struct kill_report {
 int killer_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
 		struct kill_report *r);
 
+/* The same for a process the kernel killed at the exec exec_id: what it
+ * forked before that exec dies; returns at once (-ESRCH) when it never
+ * forked, which the kernel's marks on its ids tell without a look at any
+ * other task. */
+int killer_kill_forked(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		       struct kill_report *r);
+
 #endif

@@ -69,7 +69,8 @@ static void fake_frozen_done(void *ctx, pid_t tgid)
 	frozen_done_calls++;
 }
 
-static const struct action_ops fake_ops = { .kill = fake_kill, .signal = fake_signal };
+static const struct action_ops fake_ops = { .kill = fake_kill, .kill_forked = fake_kill,
+					    .signal = fake_signal };
 
 struct fixture {
 	struct policy *policy;
