@@ -4,7 +4,7 @@
  * included) and an arbitrary doomed set. Each question must end
  * and agree with a plain reference walk: the tasks found are exactly those
  * with a doomed id in the window or, for a full window, up the links from
- * its oldest kernel id; the links collected are exactly those no window
+ * its oldest id that has one; the links collected are exactly those no window
  * reaches through links and older than the snapshot; a process's own ids
  * are the run of its links from the one given. */
 #include <errno.h>
@@ -64,18 +64,21 @@ static const struct lineage_link *ref_link(uint64_t id)
 /* The reference: a visited-set walk up the links. */
 static int ref_doomed(const struct lineage_task *t, const struct id_set *doomed)
 {
-	uint64_t oldest = 0, seen[MAXL + 1], id;
+	uint64_t seen[MAXL + 1], id = 0;
 	size_t nseen = 0;
+	int depth = 0;
 
-	for (int i = 0; i < NM_LINEAGE_DEPTH && t->l.ids[i]; i++) {
-		if (id_set_has(doomed, t->l.ids[i]))
+	for (; depth < NM_LINEAGE_DEPTH && t->l.ids[depth]; depth++)
+		if (id_set_has(doomed, t->l.ids[depth]))
 			return 1;
-		if (!(t->l.ids[i] & NM_USER_ID_BIT))
-			oldest = t->l.ids[i];
-	}
-	if (!oldest || !t->l.ids[NM_LINEAGE_DEPTH - 1] || !ref_link(oldest))
+	if (depth < NM_LINEAGE_DEPTH)
 		return 0;
-	for (id = ref_link(oldest)->parent; id;) {
+	for (int i = depth - 1; i >= 0; i--)
+		if (!(t->l.ids[i] & NM_USER_ID_BIT) && ref_link(t->l.ids[i])) {
+			id = ref_link(t->l.ids[i])->parent;
+			break;
+		}
+	while (id) {
 		const struct lineage_link *k;
 
 		if (id_set_has(doomed, id))

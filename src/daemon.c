@@ -54,6 +54,9 @@ struct daemon {
 	struct action_ctx act;
 	struct lineage_tracker *lt;
 	uint64_t collect_at;          /* mono_ns() of the next lineage collection */
+	uint64_t collect_every_ms;    /* NM_LINEAGE_COLLECT_MS (tests: faster) */
+	uint64_t link_keep_ns;        /* NM_LINK_KEEP_NS (tests: shorter) */
+	uint64_t links_lost_seen;
 	struct exec_watch *ew;
 	struct config_watch watch;
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
@@ -552,6 +555,13 @@ static void open_bpf(struct daemon *d)
 	char err[600];
 
 	features_probe(&d->feat);
+	/* tests only: collections in seconds, and of links of any age */
+	d->collect_every_ms = getenv("NOMINE_TEST_LINEAGE_COLLECT_MS") ?
+			      strtoull(getenv("NOMINE_TEST_LINEAGE_COLLECT_MS"), NULL, 10) :
+			      NM_LINEAGE_COLLECT_MS;
+	d->link_keep_ns = getenv("NOMINE_TEST_LINEAGE_KEEP_MS") ?
+			  strtoull(getenv("NOMINE_TEST_LINEAGE_KEEP_MS"), NULL, 10) * 1000000ull :
+			  NM_LINK_KEEP_NS;
 
 	kind = features_lineage_kind(&d->feat, &why);
 	/* tests only: the pid-keyed lineage of kernels without task storage,
@@ -1038,16 +1048,21 @@ static void collect_lineage(struct daemon *d)
 	uint64_t now = mono_ns(), took;
 	int e;
 
-	const char *every = getenv("NOMINE_TEST_LINEAGE_COLLECT_MS");
-
 	if (!d->lt || now < d->collect_at)
 		return;
-	/* tests only: a faster pace, to see links go in seconds */
-	d->collect_at = now + (every ? strtoull(every, NULL, 10) : NM_LINEAGE_COLLECT_MS) * 1000000ull;
-	e = lineage_collect(d->lt, &r);
+	d->collect_at = now + d->collect_every_ms * 1000000ull;
+	e = lineage_collect(d->lt, d->link_keep_ns, &r);
 	took = mono_ns() - now;
 	if (e)
 		log_msg("warning", "lineage collection failed: %s", strerror(-e));
+	/* a full map cuts chains: said once per new loss, not only counted */
+	if (lineage_links_lost(d->lt) != d->links_lost_seen) {
+		log_msg("warning", "%llu lineage links had no room in the kernel (%u held): "
+			"descendants past those points of their chains are found from /proc only",
+			(unsigned long long)(lineage_links_lost(d->lt) - d->links_lost_seen),
+			NM_LINK_MAX);
+		d->links_lost_seen = lineage_links_lost(d->lt);
+	}
 	else if (d->o->debug)
 		log_msg("debug", "lineage: %zu tasks, %zu links, %zu removed in %.1f ms", r.tasks,
 			r.links, r.removed, (double)took / 1e6);

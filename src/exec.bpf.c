@@ -87,7 +87,7 @@ static __always_inline void lineage_push(struct task_struct *p, __u64 id)
 		stat_inc(NM_STAT_NO_STORAGE);
 		return;
 	}
-	lineage_push_linked(l, id, p);
+	lineage_push_exec(l, id, p);
 }
 
 /* Sends area[i * NM_CHUNK_MAX, ...) (argv, or with env the environment)

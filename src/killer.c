@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "killer.h"
+#include "log.h"
 #include "proc.h"
 #include "tunables.h"
 
@@ -191,6 +192,19 @@ static void tag_tree(struct killer *k, pid_t root, uint64_t start, uint64_t id,
 	free(roots.v);
 }
 
+/* Without kernel lineage: children of what was killed, from /proc. */
+static int proc_round(struct killer *k, struct victims *done)
+{
+	struct victims kids = {0};
+	int killed = 0;
+
+	proc_descendants(done, &kids);
+	for (size_t i = 0; i < kids.n; i++)
+		killed += kill_one(k, done, kids.v[i].tgid, kids.v[i].start_ticks);
+	free(kids.v);
+	return killed;
+}
+
 /* One round over the kernel's lineage as it is now: every live task whose
  * ancestry holds a doomed id is signalled, and its own newest id doomed
  * too, so that what it forks while the kill goes on is found by the next
@@ -201,56 +215,35 @@ static int lineage_round(struct killer *k, struct id_set *doomed, struct victims
 	struct lineage_task *t = NULL;
 	struct lineage_links links;
 	size_t *idx = NULL, nt = 0, n = 0;
-	int killed = 0;
+	int killed = 0, e;
 
-	if (lineage_tasks(k->lt, &t, &nt))
-		return 0;
+	e = lineage_tasks(k->lt, &t, &nt);
 	lineage_links_init(&links, lineage_link_lookup, k->lt);
-	if (!lineage_doomed_tasks(t, nt, &links, doomed, &idx, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			const struct lineage_task *v = &t[idx[i]];
-
-			if (!may_kill(k, (pid_t)v->tgid))
-				continue;
-			id_set_add(doomed, v->l.ids[0]);
-			killed += kill_one(k, done, (pid_t)v->tgid, proc_ns_to_ticks(v->start_ns));
-		}
+	if (!e)
+		e = lineage_doomed_tasks(t, nt, &links, doomed, &idx, &n);
+	if (e) {
+		/* the kernel's record unreadable now: /proc's is better than none */
+		log_msg("warning", "lineage unreadable (%s): descendants from /proc parent links",
+			strerror(-e));
+		killed = proc_round(k, done);
+		goto out;
 	}
+	for (size_t i = 0; i < n; i++) {
+		const struct lineage_task *v = &t[idx[i]];
+		uint64_t start = proc_ns_to_ticks(v->start_ns);
+
+		if (victims_has(done, (pid_t)v->tgid, start) || !may_kill(k, (pid_t)v->tgid))
+			continue;
+		if (id_set_add(doomed, v->l.ids[0]))
+			log_msg("warning", "out of memory: the kill may miss what %u forks now",
+				v->tgid);
+		killed += kill_one(k, done, (pid_t)v->tgid, start);
+	}
+out:
 	free(idx);
 	free(t);
 	lineage_links_free(&links);
 	return killed;
-}
-
-/* Dooms the ids the process made (its fork's, its execs'): what everything
- * it forked carries, however long ago and however it left the tree since.
- * Found from exec_id (its exec's, when it is gone already) or from its
- * live threads' windows. Returns 1 when it ever forked a process, 0 when it
- * never did, -1 when no id of its own was found (nothing is known). */
-static int doom_owned(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
-		      struct id_set *doomed)
-{
-	struct lineage_task *t = NULL;
-	struct lineage_links links;
-	const struct lineage_link *own;
-	size_t nt = 0, before = doomed->n;
-	int forked = 0;
-
-	lineage_links_init(&links, lineage_link_lookup, k->lt);
-	own = lineage_link(&links, exec_id);
-	if (own && (pid_t)own->tgid == tgid && proc_ns_to_ticks(own->start_ns) == start_ticks)
-		lineage_owned_ids(&links, exec_id, own->tgid, own->start_ns, doomed, &forked);
-	/* without an exec's id (a sweep, a detector), from its threads'
-	 * windows: every id newer than exec_id descends from it anyway */
-	if (doomed->n == before && start_ticks && !lineage_tasks(k->lt, &t, &nt)) {
-		for (size_t i = 0; i < nt; i++)
-			if ((pid_t)t[i].tgid == tgid && proc_ns_to_ticks(t[i].start_ns) == start_ticks)
-				lineage_owned_ids(&links, t[i].l.ids[0], t[i].tgid, t[i].start_ns,
-						  doomed, &forked);
-		free(t);
-	}
-	lineage_links_free(&links);
-	return doomed->n > before ? forked : -1;
 }
 
 /* 1 when the process started before nomine: what it forked before then has
@@ -265,18 +258,52 @@ static int older_than_us(uint64_t start_ticks)
 	return !ours || start_ticks <= ours;
 }
 
-/* Without kernel lineage: children of what was killed, from /proc. */
-static int proc_round(struct killer *k, struct victims *done)
+/* Dooms the ids the process made (its fork's, its execs'): what everything
+ * it forked carries, however long ago and however it left the tree since.
+ * Found from exec_id (its exec's, when it is gone already) or from its
+ * live threads' windows. Returns 1 when it ever forked a process, 0 when it
+ * never did, -1 when no id of its own was found (nothing is known). */
+static int doom_owned(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_t exec_id,
+		      struct id_set *doomed)
 {
-	struct victims kids = {0};
-	int killed = 0;
+	struct lineage_task *t = NULL;
+	struct lineage_kv *kv = NULL;
+	struct lineage_links links;
+	const struct lineage_link *own;
+	size_t nt = 0, nkv = 0, before = doomed->n;
+	int forked = 0;
 
-	proc_descendants(done, &kids);
-	for (size_t i = 0; i < kids.n; i++)
-		killed += kill_one(k, done, kids.v[i].tgid, kids.v[i].start_ticks);
-	free(kids.v);
-	return killed;
+	lineage_links_init(&links, lineage_link_lookup, k->lt);
+	own = lineage_link(&links, exec_id);
+	if (own && (pid_t)own->tgid == tgid && proc_ns_to_ticks(own->start_ns) == start_ticks)
+		lineage_owned_ids(&links, exec_id, own->tgid, own->start_ns, doomed, &forked);
+	/* without an exec's id (a sweep, a detector), from its threads'
+	 * windows: every id newer than exec_id descends from it anyway */
+	if (doomed->n == before && start_ticks && !lineage_tasks(k->lt, &t, &nt)) {
+		for (size_t i = 0; i < nt; i++)
+			if ((pid_t)t[i].tgid == tgid && proc_ns_to_ticks(t[i].start_ns) == start_ticks)
+				lineage_owned_ids(&links, lineage_window_newest(&t[i].l), t[i].tgid,
+						  t[i].start_ns, doomed, &forked);
+		free(t);
+	}
+	/* Older than nomine: its threads of before were given ids one by one,
+	 * each at its first fork, and a thread gone since is in no window; the
+	 * links' owners know them all */
+	if (start_ticks && older_than_us(start_ticks) && !lineage_links_all(k->lt, &kv, &nkv)) {
+		for (size_t i = 0; i < nkv; i++)
+			if ((pid_t)kv[i].link.tgid == tgid &&
+			    proc_ns_to_ticks(kv[i].link.start_ns) == start_ticks) {
+				id_set_add(doomed, kv[i].id);
+				if (kv[i].link.flags & NM_LINK_FORKED)
+					forked = 1;
+			}
+		free(kv);
+	}
+	lineage_links_free(&links);
+	return doomed->n > before ? forked : -1;
 }
+
+
 
 /* 1 while the process that started at start is alive (not a zombie). */
 static int alive(pid_t tgid, uint64_t start)
@@ -351,8 +378,12 @@ static int kill_tree(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_
 	if (k->lt) {
 		int forked = doom_owned(k, tgid, start_ticks, exec_id, &doomed);
 
-		/* killed at its exec without ever forking: nothing to find */
-		if (at_exec && fd < 0 && forked == 0) {
+		/* killed at its exec without ever forking: nothing to find (it
+		 * may still be exiting, it cannot fork any more); unless links
+		 * were lost, which can cut its run of ids short */
+		if (at_exec && forked == 0 && !lineage_links_lost(k->lt)) {
+			if (fd >= 0)
+				close(fd);
 			id_set_free(&doomed);
 			return -ESRCH;
 		}

@@ -12,10 +12,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define PF_EXITING 0x00000004
 
-/* Fork ids, counted per CPU (NM_FORK_ID_BIT | count << 12 | cpu). */
+/* Fork ids, counted per CPU and per program (NM_FORK_ID_BIT | program << 61
+ * | count << 12 | cpu): a run of one program preempted between its read and
+ * its write of the count can let the other program run on that CPU (each is
+ * kept from running inside itself only), and one count would give two
+ * processes one id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
 } fork_seq SEC(".maps");
@@ -30,15 +34,15 @@ struct {
 	__type(value, __u64);
 } full SEC(".maps");
 
-static __always_inline __u64 next_fork_id(void)
+static __always_inline __u64 next_fork_id(__u32 prog)
 {
-	__u32 zero = 0;
-	__u64 *seq = bpf_map_lookup_elem(&fork_seq, &zero);
+	__u64 *seq = bpf_map_lookup_elem(&fork_seq, &prog);
 
 	if (!seq)
 		return 0;
 	*seq += 1;
-	return NM_FORK_ID_BIT | (*seq << 12) | (bpf_get_smp_processor_id() & 0xfff);
+	return NM_FORK_ID_BIT | ((__u64)prog << 61) | (*seq << 12) |
+	       (bpf_get_smp_processor_id() & 0xfff);
 }
 
 static __always_inline void count_full(void)
@@ -52,23 +56,23 @@ static __always_inline void count_full(void)
 
 /* Gives a new task its window: the parent's, and for a new process (not a
  * thread) an id of its own on top, so that a kill of it can take what it
- * forks however many times that execs. A parent without a window started
- * before nomine: it gets an id of its own first (everything it forks from
- * now on is tracked). The second program to see the same fork finds the
- * child done and leaves it. */
-static __always_inline void inherit(struct task_struct *parent, struct task_struct *child)
+ * forks however many times that execs. A parent without an id the kernel
+ * made (started before nomine, or carrying only ids user space added) gets
+ * one of its own first, also when it starts a thread: everything it and its
+ * threads fork from now on is tracked. The second program to see the same
+ * fork finds the child done and leaves it. prog: which program (its own
+ * count of fork ids). */
+static __always_inline void inherit(struct task_struct *parent, struct task_struct *child,
+				    __u32 prog)
 {
 	bool process = BPF_CORE_READ(child, pid) == BPF_CORE_READ(child, tgid);
 	struct lineage *pl, *cl;
 
 	if (lineage_get(child, false))
 		return;
-	pl = lineage_get(parent, false);
-	if (!pl && process) {
-		pl = lineage_get(parent, true);
-		if (pl)
-			lineage_push_linked(pl, next_fork_id(), parent);
-	}
+	pl = lineage_get(parent, true);
+	if (pl && !lineage_newest_linked(pl))
+		lineage_push_linked(pl, next_fork_id(prog), parent);
 	cl = lineage_get(child, true);
 	if (!cl) {
 		count_full();
@@ -78,7 +82,7 @@ static __always_inline void inherit(struct task_struct *parent, struct task_stru
 		*cl = *pl;
 	if (!process)
 		return;
-	lineage_push_linked(cl, next_fork_id(), child);
+	lineage_push_linked(cl, next_fork_id(prog), child);
 	/* the parent has a descendant now: its kill must look for it */
 	if (pl) {
 		__u64 newest = lineage_newest_linked(pl);
@@ -102,16 +106,16 @@ int BPF_PROG(handle_newtask, struct task_struct *child, __u64 clone_flags)
 	/* task storage wants the trusted pointer (5.11+, as task storage);
 	 * the pid map reads fields only, and 5.10 has only the plain one */
 	if (lineage_kind == NM_LINEAGE_TASK_STORAGE)
-		inherit(bpf_get_current_task_btf(), child);
+		inherit(bpf_get_current_task_btf(), child, 0);
 	else
-		inherit((struct task_struct *)bpf_get_current_task(), child);
+		inherit((struct task_struct *)bpf_get_current_task(), child, 0);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	inherit(parent, child);
+	inherit(parent, child, 1);
 	return 0;
 }
 

@@ -169,6 +169,33 @@ static __always_inline void lineage_push_linked(struct lineage *l, __u64 id,
 	}
 }
 
+/* At an exec: the new id goes in with its link. When the id before it is
+ * the process's own and it forked nothing under it, nothing but this
+ * process ever carried that id: the new link skips it and its link goes,
+ * so a process that execs itself in a loop holds one link, not one per
+ * exec (the id stays in the window, matched there while it lasts). An
+ * exec runs alone in its process (the other threads are gone), so no fork
+ * can mark the old link in between. */
+static __always_inline void lineage_push_exec(struct lineage *l, __u64 id, struct task_struct *p)
+{
+	__u64 prev = lineage_newest_linked(l), skip_to = 0;
+	struct lineage_link *k = prev ? bpf_map_lookup_elem(&lineage_links, &prev) : NULL;
+	bool fold = k && k->tgid == BPF_CORE_READ(p, tgid) &&
+		    k->start_ns == BPF_CORE_READ(p, group_leader, start_boottime) &&
+		    !(k->flags & NM_LINK_FORKED);
+
+	if (fold)
+		skip_to = k->parent;
+	lineage_push_linked(l, id, p);
+	if (!fold)
+		return;
+	k = bpf_map_lookup_elem(&lineage_links, &id);
+	if (!k)
+		return;  /* no room for the new link: the old one stays the chain */
+	k->parent = skip_to;
+	bpf_map_delete_elem(&lineage_links, &prev);
+}
+
 /* At an exec by a thread other than the leader (old_pid: its thread id
  * until then). Task storage belongs to the task and stays with it. */
 static __always_inline void lineage_exec_moved(struct task_struct *p, __u32 old_pid)

@@ -218,57 +218,58 @@ int lineage_tasks(struct lineage_tracker *lt, struct lineage_task **out, size_t 
 }
 
 /* Every link, in batches where the kernel has them (5.6+), else key by key. */
-static int read_links(struct lineage_tracker *lt, struct lineage_kv **out, size_t *n)
+int lineage_links_all(struct lineage_tracker *lt, struct lineage_kv **out, size_t *n)
 {
 	int fd = bpf_map__fd(lt->skel->maps.lineage_links);
-	size_t cap = NM_LINK_MAX, len = 0;
-	struct lineage_kv *v = malloc(cap * sizeof(*v));
-	uint64_t *keys = malloc(1024 * sizeof(*keys));
-	struct lineage_link *vals = malloc(1024 * sizeof(*vals));
-	uint64_t in = 0, batch = 0, key, next;
+	struct lineage_kv *v = NULL, *nv;
+	uint64_t keys[1024], in = 0, batch = 0, key, next;
+	struct lineage_link vals[1024];
+	size_t cap = 0, len = 0;
+	void *inp = NULL, *prev = NULL;
 	int e = 0, batched = 1;
-	void *inp = NULL;
 
-	if (!v || !keys || !vals) {
-		e = -ENOMEM;
-		goto done;
-	}
-	while (batched && len < cap) {
+	for (;;) {
 		uint32_t count = 1024;
 
-		e = bpf_map_lookup_batch(fd, inp, &batch, keys, vals, &count, NULL);
-		for (uint32_t i = 0; i < count && len < cap; i++) {
-			v[len].id = keys[i];
-			v[len++].link = vals[i];
+		/* room for a whole batch first: the kernel hands it over whole */
+		if (len + count > cap) {
+			cap = cap ? cap * 2 : 4096;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				e = -ENOMEM;
+				break;
+			}
+			v = nv;
 		}
-		if (e == -ENOENT) {
-			e = 0;
+		if (batched) {
+			e = bpf_map_lookup_batch(fd, inp, &batch, keys, vals, &count, NULL);
+			if (e == -EINVAL || e == -EOPNOTSUPP || e == -524 /* ENOTSUPP */) {
+				batched = 0;  /* before 5.6: key by key from the start */
+				len = 0;
+				e = 0;
+				continue;
+			}
+			if (e && e != -ENOENT)
+				break;
+			for (uint32_t i = 0; i < count; i++) {
+				v[len].id = keys[i];
+				v[len++].link = vals[i];
+			}
+			if (e == -ENOENT) {
+				e = 0;
+				break;
+			}
+			in = batch;
+			inp = &in;
+			continue;
+		}
+		if (bpf_map_get_next_key(fd, prev, &next))
 			break;
-		}
-		if (e == -EINVAL || e == -EOPNOTSUPP || e == -524 /* ENOTSUPP */) {
-			batched = 0;  /* before 5.6: key by key from the start */
-			len = 0;
-			e = 0;
-			break;
-		}
-		if (e)
-			goto done;
-		in = batch;
-		inp = &in;
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &v[len].link))
+			v[len++].id = key;
 	}
-	if (!batched) {
-		void *prev = NULL;
-
-		while (len < cap && !bpf_map_get_next_key(fd, prev, &next)) {
-			key = next;
-			prev = &key;
-			if (!bpf_map_lookup_elem(fd, &key, &v[len].link))
-				v[len++].id = key;
-		}
-	}
-done:
-	free(keys);
-	free(vals);
 	if (e) {
 		free(v);
 		return e;
@@ -326,7 +327,7 @@ static int in_sorted(const uint64_t *v, size_t n, uint64_t id)
  * many went. */
 static size_t delete_links(int fd, uint64_t *keys, size_t n)
 {
-	size_t done = 0;
+	size_t done = 0, gone = 0;
 
 	while (done < n) {
 		uint32_t count = (uint32_t)(n - done > 4096 ? 4096 : n - done);
@@ -335,30 +336,34 @@ static size_t delete_links(int fd, uint64_t *keys, size_t n)
 		if (e == -EINVAL || e == -EOPNOTSUPP || e == -524 /* ENOTSUPP */)
 			break;
 		done += count;
+		gone += count;
 		if (e)
-			done++;  /* count stopped at a key already gone: skip it */
+			done++;  /* count stopped at a key already gone: past it */
 	}
 	for (; done < n; done++)
-		bpf_map_delete_elem(fd, &keys[done]);
-	return n;
+		gone += bpf_map_delete_elem(fd, &keys[done]) == 0;
+	return gone;
 }
 
-int lineage_collect(struct lineage_tracker *lt, struct lineage_collect_report *r)
+int lineage_collect(struct lineage_tracker *lt, uint64_t keep_ns, struct lineage_collect_report *r)
 {
 	struct lineage_task *tasks = NULL;
 	struct lineage_kv *kv = NULL;
-	uint64_t *dead = NULL, *go = NULL, taken = now_ns();
+	uint64_t *dead = NULL, *go = NULL, taken = now_ns(), keep = keep_ns;
 	size_t ntasks = 0, nkv = 0, n = 0, ngo = 0;
 	int e;
 
 	memset(r, 0, sizeof(*r));
 	/* tasks before links: a link made in between is newer than taken and
-	 * never collected on this snapshot's account */
+	 * never collected on this snapshot's account; nor is one made less than
+	 * NM_LINK_KEEP_NS before (an exec's link is wanted by its kill, which a
+	 * busy loop may handle late, when nothing carries the id any more) */
 	e = lineage_tasks(lt, &tasks, &ntasks);
 	if (!e)
-		e = read_links(lt, &kv, &nkv);
+		e = lineage_links_all(lt, &kv, &nkv);
 	if (!e)
-		e = lineage_unreachable(tasks, ntasks, kv, nkv, taken, &dead, &n);
+		e = lineage_unreachable(tasks, ntasks, kv, nkv, taken > keep ? taken - keep : 0,
+					&dead, &n);
 	if (!e && !(go = malloc((lt->ncandidates + 1) * sizeof(*go))))
 		e = -ENOMEM;
 	if (e)

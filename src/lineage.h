@@ -52,6 +52,10 @@ int lineage_add(struct lineage_tracker *lt, int pidfd, pid_t tgid, uint64_t star
  * frees) gets one entry per thread. Returns 0 or a negative errno. */
 int lineage_tasks(struct lineage_tracker *lt, struct lineage_task **out, size_t *n);
 
+/* Every link the kernel holds: *out (malloc'ed, caller frees). Returns 0
+ * or a negative errno. */
+int lineage_links_all(struct lineage_tracker *lt, struct lineage_kv **out, size_t *n);
+
 /* A lineage_link_fn (lineage_walk.h) reading the kernel's map; ctx is the
  * tracker. */
 int lineage_link_lookup(void *lt, uint64_t id, struct lineage_link *out);
@@ -67,7 +71,9 @@ struct lineage_collect_report {
 };
 
 /* Removes the links no live task can reach any more (found so by this
- * snapshot and the one before). Returns 0 or a negative errno. */
-int lineage_collect(struct lineage_tracker *lt, struct lineage_collect_report *r);
+ * snapshot and the one before) and made more than keep_ns before it
+ * (NM_LINK_KEEP_NS). Returns 0 or a negative errno. */
+int lineage_collect(struct lineage_tracker *lt, uint64_t keep_ns,
+		    struct lineage_collect_report *r);
 
 #endif

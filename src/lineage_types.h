@@ -10,6 +10,8 @@
 /* Links the kernel keeps between an id and the one before it (one per fork
  * and per exec until user space collects the ones no live task reaches). */
 #define NM_LINK_MAX 262144
+/* A link younger than this is never collected (ns). */
+#define NM_LINK_KEEP_NS 30000000000ull
 
 /* The id spaces: exec ids count up from 1 per CPU; fork ids carry bit 62;
  * ids user space hands out (lineage_mark) carry bit 63 and have no link. */

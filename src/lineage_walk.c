@@ -142,6 +142,14 @@ const struct lineage_link *lineage_link(struct lineage_links *l, uint64_t id)
 	return m && m->present ? &m->link : NULL;
 }
 
+uint64_t lineage_window_newest(const struct lineage *w)
+{
+	for (int i = 0; i < NM_LINEAGE_DEPTH && w->ids[i]; i++)
+		if (!(w->ids[i] & NM_USER_ID_BIT))
+			return w->ids[i];
+	return 0;
+}
+
 static int owned_by(const struct lineage_link *k, uint32_t tgid, uint64_t start_ns)
 {
 	return k && k->tgid == tgid && k->start_ns == start_ns;
@@ -225,25 +233,26 @@ int lineage_doomed_tasks(const struct lineage_task *tasks, size_t ntasks,
 		return -ENOMEM;
 	for (size_t t = 0; t < ntasks; t++) {
 		const struct lineage *w = &tasks[t].l;
-		uint64_t oldest = 0;
-		int hit = 0;
+		int hit = 0, depth = 0;
 
-		for (int i = 0; i < NM_LINEAGE_DEPTH && w->ids[i] && !hit; i++) {
-			hit = id_set_has(doomed, w->ids[i]);
-			if (!(w->ids[i] & NM_USER_ID_BIT))
-				oldest = w->ids[i];
-		}
-		/* past the window: what came before its oldest id the kernel made
-		 * (a full window only: a shorter one is the whole chain) */
-		if (!hit && oldest && w->ids[NM_LINEAGE_DEPTH - 1]) {
-			const struct lineage_link *k = lineage_link(l, oldest);
+		while (depth < NM_LINEAGE_DEPTH && w->ids[depth] && !hit)
+			hit = id_set_has(doomed, w->ids[depth++]);
+		/* past a full window (a shorter one is the whole chain): from the
+		 * oldest of its ids that has a link (ids a process made and forked
+		 * nothing under lose theirs at its next exec; user space's have
+		 * none) */
+		for (int i = depth - 1; !hit && depth == NM_LINEAGE_DEPTH && i >= 0; i--) {
+			const struct lineage_link *k;
 
-			hit = k ? chain_doomed(l, doomed, k->parent, &path, &pathcap) : 0;
+			if (w->ids[i] & NM_USER_ID_BIT || !(k = lineage_link(l, w->ids[i])))
+				continue;
+			hit = chain_doomed(l, doomed, k->parent, &path, &pathcap);
 			if (hit < 0) {
 				free(path);
 				free(out);
 				return -ENOMEM;
 			}
+			break;
 		}
 		if (hit)
 			out[len++] = t;

@@ -37,6 +37,10 @@ void lineage_links_free(struct lineage_links *l);
 /* id's link, or NULL (none, or no memory). */
 const struct lineage_link *lineage_link(struct lineage_links *l, uint64_t id);
 
+/* The newest id of a window the kernel made (user space's have no link),
+ * or 0. */
+uint64_t lineage_window_newest(const struct lineage *w);
+
 /* Adds to out the ids the process (tgid, leader started at start_ns) made,
  * from newest (an id it made: its window's first, or its exec's) back
  * through its links while they are its own: its execs' and its fork's, the

@@ -14,7 +14,7 @@
  *               to this process, outside the root's tree (this process is
  *               no descendant of the root and must survive its kill)
  * Prints "root PID" and one "escaped PID" per escapee once it is settled
- * (ESCAPER_EARLY: see root()),
+ * (ESCAPER_EARLY, ESCAPER_THREAD: see root()),
  * then the root does what ESCAPER_THEN says:
  *   exec            exec COMMAND, or the NUL-separated argv in the file
  *                   $ESCAPER_ARGV_FILE (a banned command line must not be
@@ -25,6 +25,7 @@
  * a failed test leaves nothing running for long. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,17 +124,49 @@ static int batch(FILE *in, int wfd, int n, int chain, const char *prefix)
 	return 0;
 }
 
+/* The escapees made by a thread of the root (ESCAPER_THREAD): forks from
+ * a thread, as Go, Java or Node programs do. */
+struct job {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t tid;
+	FILE *in;
+	int wfd, n, chain, go, started, ret;
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+
+	pthread_mutex_lock(&j->lock);
+	while (!j->go)
+		pthread_cond_wait(&j->cond, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+	j->ret = batch(j->in, j->wfd, j->n, j->chain, "");
+	return NULL;
+}
+
+static int start_thread(struct job *j)
+{
+	j->started = !pthread_create(&j->tid, NULL, job_run, j);
+	return !j->started;
+}
+
 /* The root: makes its escapees, waits until each has settled, then is
  * caught (by its exec or its new command line). With ESCAPER_EARLY=K it
  * first makes K double-forked escapees (printed "early escaped PID") and
  * waits until the file $ESCAPER_GO exists before the rest (a daemon
- * started between). With ESCAPER_HOLD=FILE it prints "holding" and waits
- * for FILE before it is caught. */
+ * started between). With ESCAPER_THREAD=late the escapees are made by a
+ * thread started then, with =early by one started before the wait. With
+ * ESCAPER_HOLD=FILE it prints "holding" and waits for FILE before it is
+ * caught. */
 static int root(const char *shape, int n, char **cmd, char **argv, int argc)
 {
 	const char *then = getenv("ESCAPER_THEN"), *early = getenv("ESCAPER_EARLY");
 	const char *go = getenv("ESCAPER_GO"), *hold = getenv("ESCAPER_HOLD");
+	const char *thread = getenv("ESCAPER_THREAD");
 	int fds[2], chain = !strcmp(shape, "chain");
+	struct job job = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 	FILE *in;
 
 	if (pipe(fds) || !(in = fdopen(fds[0], "r")))
@@ -143,12 +176,31 @@ static int root(const char *shape, int n, char **cmd, char **argv, int argc)
 	if (early) {
 		if (batch(in, fds[1], atoi(early), 0, "early "))
 			return 2;
+		/* ESCAPER_THREAD=early: the thread that makes the rest exists
+		 * already (before a daemon started now) */
+		if (thread && !strcmp(thread, "early") && start_thread(&job))
+			return 2;
 		puts("waiting");
 		fflush(stdout);
 		while (go && access(go, F_OK))
 			usleep(10000);
 	}
-	if (batch(in, fds[1], n, chain, ""))
+	job.in = in;
+	job.wfd = fds[1];
+	job.n = n;
+	job.chain = chain;
+	if (thread && !job.started && start_thread(&job))
+		return 2;
+	if (thread) {
+		pthread_mutex_lock(&job.lock);
+		job.go = 1;
+		pthread_cond_signal(&job.cond);
+		pthread_mutex_unlock(&job.lock);
+		pthread_join(job.tid, NULL);
+	} else {
+		job.ret = batch(in, fds[1], n, chain, "");
+	}
+	if (job.ret)
 		return 2;
 	close(fds[1]);
 	fclose(in);
