@@ -723,6 +723,75 @@ static bool hold_try(struct daemon *d, const char *arg, int i, double stall_ms, 
 	return !stuck;
 }
 
+/* 'T' in /proc/PID/stat: 1 stopped, 0 not, -1 gone (or a zombie). */
+static int proc_stopped(pid_t pid)
+{
+	char path[64], *buf, *p;
+	size_t len;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	buf = read_file(path, &len);
+	if (buf && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] != 'Z')
+		r = p[2] == 'T';
+	free(buf);
+	return r;
+}
+
+/* A held exec whose process group the kernel orphans (its SIGHUP ignored,
+ * its SIGCONT from the kernel) while nomine is stopped 1 s: records
+ * whether it ran, whether it was still stopped, and whether it was killed. */
+static void hold_orphan(struct daemon *d)
+{
+	char marker[512], pidfile[512], helper[512], mark[512], st[64], *argv[9];
+	bool done, ran = false;
+	int stopped = -1, gone_ms = -1;
+	struct stat sb;
+	size_t len;
+	char *txt;
+	pid_t pid = 0;
+
+	snprintf(helper, sizeof(helper), "%s/mxorphan", o.helpers);
+	snprintf(mark, sizeof(mark), "%s/mxmark", o.helpers);
+	snprintf(marker, sizeof(marker), "%s/marker-hold-orphan", o.work);
+	snprintf(pidfile, sizeof(pidfile), "%s/hold-orphan.pid", o.work);
+	unlink(marker);
+	unlink(pidfile);
+	argv[0] = helper;
+	argv[1] = pidfile;
+	argv[2] = mark;
+	argv[3] = marker;
+	argv[4] = "10000";
+	argv[5] = "--pool";
+	argv[6] = "nmx-doomed";
+	argv[7] = NULL;
+	setenv("MXORPHAN_LAST", banned, 1);
+	kill(d->pid, SIGSTOP);
+	done = run_watched(argv, 5000, st, sizeof(st));
+	unsetenv("MXORPHAN_LAST");
+	txt = read_file(pidfile, &len);
+	if (txt)
+		pid = (pid_t)atoi(txt);
+	free(txt);
+	if (done && pid > 0) {
+		sleep_ms(1000);
+		ran = stat(marker, &sb) == 0;
+		stopped = proc_stopped(pid);
+	}
+	kill(d->pid, SIGCONT);
+	for (int ms = 0; pid > 0 && ms < EXEC_TIMEOUT_MS; ms++) {
+		reap();	/* ours now: mxcheck is the subreaper */
+		if (proc_stopped(pid) < 0) {
+			gone_ms = ms;
+			break;
+		}
+		sleep_ms(1);
+	}
+	record("hold_orphan", "{%s,\"pid\":%d,\"ran\":%s,\"stopped\":%d,\"gone_ms\":%d}", st,
+	       (int)pid, ran ? "true" : "false", stopped, gone_ms);
+	unlink(marker);
+}
+
 /* Frozen execs against SIGCONT: hold_tries doomed ones, one doomed while
  * nomine is stopped, one allowed (it must run once released). */
 static void check_hold(struct daemon *d)
@@ -750,6 +819,7 @@ static void check_hold(struct daemon *d)
 	       "\"allowed\":{%s,\"ran\":%s}}", n, killed, ran, stuck, now_ms() - t0, st,
 	       stalled_ran ? "true" : "false", r ? "true" : "false", allowed_st,
 	       allowed_ran ? "true" : "false");
+	hold_orphan(d);
 	empty_scope();
 }
 
