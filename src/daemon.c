@@ -1030,7 +1030,9 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->detectors[4].name = "network";
 	v->detectors[4].variant = net_detector_variant(&d->net);
 	v->detectors[4].refused = d->net.refused;
-	v->ndetectors = 5;
+	v->detectors[5].name = "hold";
+	v->detectors[5].variant = d->hold ? "fexit" : "none";
+	v->ndetectors = 6;
 	v->nprogs = bpf_load_costs(&v->progs);
 	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
 		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);
