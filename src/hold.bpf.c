@@ -42,7 +42,8 @@ static __always_inline bool held(struct task_struct *t)
 SEC("fexit/get_signal")
 int BPF_PROG(hold_after_get_signal)
 {
-	if (held(bpf_get_current_task_btf()))
+	/* not bpf_get_current_task_btf(): 5.11+ */
+	if (held((struct task_struct *)bpf_get_current_task()))
 		bpf_send_signal(SIGSTOP);
 	return 0;
 }
