@@ -343,8 +343,12 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 	return 0;
 }
 
+/* The kernel's note of a frozen process goes first: while it is there, the
+ * hold program stops the process again at any SIGCONT (nomine's too). */
 static void resume(struct action_ctx *a, const struct subject *s)
 {
+	if (a->frozen_done && s->kflags & (NM_EXEC_FROZEN | NM_EXEC_UNJUDGED))
+		a->frozen_done(a->classify_ctx, s->tgid);
 	ops_of(a)->signal(s->tgid, s->start_ticks, SIGCONT);
 }
 
@@ -423,11 +427,12 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 	json_object_set_new(o, "frozen_in_kernel", json_true());
 	exempted = exempt(a, s, &w);
 	spare = exempted || !v->kill;
-	if (a->frozen_done)
-		a->frozen_done(a->classify_ctx, s->tgid);
 	if (!spare) {
+		/* held (the kernel's note kept) until the kill has landed */
 		if (do_kill(a, s, o, &w))
 			resume(a, s);   /* every frozen exec ends killed or resumed */
+		else if (a->frozen_done)
+			a->frozen_done(a->classify_ctx, s->tgid);
 		return;
 	}
 	who_read_env(a, s, &w);
@@ -478,9 +483,8 @@ static void judge(struct action_ctx *a, struct policy *p, const struct subject *
 	policy_check(p, line, len, &v);
 	if (s->kflags & NM_EXEC_UNJUDGED) {
 		/* stopped at exec only so that it is judged before it runs:
-		 * judged here, and whatever is not killed goes on */
-		if (a->frozen_done)
-			a->frozen_done(a->classify_ctx, s->tgid);
+		 * judged here (held through a kill), and whatever is not
+		 * killed goes on */
 		if (v.matched) {
 			o = subject_json(s, line, len, &v);
 			json_object_set_new(o, "frozen_in_kernel", json_true());
@@ -488,7 +492,7 @@ static void judge(struct action_ctx *a, struct policy *p, const struct subject *
 		} else {
 			a->stats.by[detector_of(s)].allowed[STATS_NO_MATCH]++;
 		}
-		resume(a, s);   /* no-op when it was killed */
+		resume(a, s);   /* forgets it; the signal is a no-op when it was killed */
 		return;
 	}
 	if (!v.matched && s->kflags & (NM_EXEC_KILLED | NM_EXEC_FROZEN)) {

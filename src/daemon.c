@@ -32,6 +32,7 @@
 #include "kernel_features.h"
 #include "kpolicy.h"
 #include "lineage.h"
+#include "hold.h"
 #include "mono_clock.h"
 #include "log.h"
 #include "metrics.h"
@@ -58,6 +59,8 @@ struct daemon {
 	uint64_t link_keep_ns;        /* NM_LINK_KEEP_NS (tests: shorter) */
 	uint64_t links_lost_seen;
 	struct exec_watch *ew;
+	struct hold *hold;            /* frozen execs stay stopped against SIGCONT */
+	char hold_why[600];
 	struct config_watch watch;
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
 	int reload_pending;
@@ -229,16 +232,20 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 	uint8_t *line;
 	size_t n;
 
-	exec_watch_frozen_done(d->ew, tgid);
+	/* the note stays through a kill (the judge forgets it after the
+	 * kill, or before resuming) */
 	if (proc_read_stat(tgid, &st) || st.start_ticks != s.start_ticks ||
-	    containers_read_proc(tgid, s.start_ticks, "cmdline", 0, &line, &n))
+	    containers_read_proc(tgid, s.start_ticks, "cmdline", 0, &line, &n)) {
+		exec_watch_frozen_done(d->ew, tgid);
 		return;          /* gone: nothing left frozen */
+	}
 	s.ppid = st.ppid;
 	if (proc_read_uid(tgid, &s.uid))
 		s.uid = 0;
 	n = policy_cmdline(line, n);
 	action_judge(&d->act, d->policy, &s, line, n);
 	free(line);
+	exec_watch_frozen_done(d->ew, tgid);   /* whatever the verdict did */
 }
 
 static void classify(void *ctx, uint64_t cgroup_id, int exempt)
@@ -412,6 +419,7 @@ static void log_features(struct daemon *d)
 	log_detector(dets, "exec", exec_variant(d), d->exec_why,
 		     d->exec_refused);
 	log_detector(dets, "lineage", lineage_variant(d), d->lineage_why, d->lineage_refused);
+	log_detector(dets, "hold", d->hold ? "fexit" : "none", d->hold_why, 0);
 	log_detector(dets, "randomx", randomx_variant(d), d->mw ? NULL : d->mw_err,
 		     d->randomx_refused);
 	log_detector(dets, "executable", d->xw ? "scan" : "none", d->xw_why, 0);
@@ -465,6 +473,31 @@ static struct exec_watch *open_exec(struct daemon *d, enum exec_variant v, char 
 	eo.lineage_spills_fd = spills_fd;
 	eo.lineage_links_lost_fd = lost_fd;
 	return exec_watch_open(&eo, err, errlen);
+}
+
+/* The hold program, where the exec program can freeze. Without it (no BPF
+ * trampolines) a frozen process runs when someone sends it SIGCONT: said
+ * once, and the daemon goes on. */
+static void open_hold(struct daemon *d)
+{
+	char err[600];
+
+	if (!d->ew || d->o->audit) {
+		snprintf(d->hold_why, sizeof(d->hold_why), "%s",
+			 d->ew ? "audit mode: nothing is frozen" : "needs the exec detector");
+		return;
+	}
+	/* tests only: a kernel without BPF trampolines */
+	if (getenv("NOMINE_TEST_NO_HOLD") && !strcmp(getenv("NOMINE_TEST_NO_HOLD"), "1"))
+		snprintf(err, sizeof(err), "NOMINE_TEST_NO_HOLD=1");
+	else
+		d->hold = hold_open(exec_watch_frozen_fd(d->ew), err, sizeof(err));
+	if (d->hold)
+		return;
+	snprintf(d->hold_why, sizeof(d->hold_why), "%s", err);
+	log_msg("warning", "frozen execs can be resumed by SIGCONT on this kernel (hold program "
+		"unavailable: %s): a process held for a user-space decision may run before it",
+		err);
 }
 
 /* Kernel parts, each on its own: lineage first (it owns the shared map),
@@ -623,6 +656,7 @@ static void open_bpf(struct daemon *d)
 		}
 	}
 	d->exec_var = d->ew ? want : EXEC_NONE;
+	open_hold(d);
 	if (!d->ew && !d->o->no_exec)
 		log_msg("error", "exec detector unavailable (%s): only /proc sweeps every %u s will "
 			"catch banned commands", d->exec_why, d->o->sweep_interval);
@@ -1006,7 +1040,9 @@ static void fill_metrics(struct metric_values *v, void *ctx)
 	v->detectors[4].name = "network";
 	v->detectors[4].variant = net_detector_variant(&d->net);
 	v->detectors[4].refused = d->net.refused;
-	v->ndetectors = 5;
+	v->detectors[5].name = "hold";
+	v->detectors[5].variant = d->hold ? "fexit" : "none";
+	v->ndetectors = 6;
 	v->nprogs = bpf_load_costs(&v->progs);
 	for (size_t i = 0; i < v->nprogs && i < NM_PROG_COSTS_MAX; i++)
 		v->prog_misses[i] = bpf_load_misses(&v->progs[i]);
@@ -1223,6 +1259,7 @@ static void teardown(struct daemon *d)
 	randomx_watch_close(d->mw);
 	net_detector_close(&d->net);
 	net_list_free(&d->net_first);
+	hold_close(d->hold);
 	exec_watch_close(d->ew);
 	lineage_close(d->lt);
 	config_watch_close(&d->watch);

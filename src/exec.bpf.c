@@ -7,6 +7,7 @@
 #include <bpf/bpf_tracing.h>
 #include "exec_event.h"
 #include "exempt.bpf.h"
+#include "frozen.bpf.h"
 #include "tunables.h"
 #include "lineage.bpf.h"
 #include "scope.bpf.h"
@@ -26,14 +27,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NM_RING_CAPTURE_BYTES); /* exec.c sizes it per program */
 } events SEC(".maps");
-
-/* Every process frozen at exec, until user space has decided it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct nm_frozen);
-} frozen SEC(".maps");
 
 /* Files sent to user space for a scan (value: enum nm_exe_seen). */
 struct {

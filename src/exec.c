@@ -199,6 +199,11 @@ int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f)
 	return bpf_map_lookup_elem(bpf_map__fd(w->skel->maps.frozen), &key, f);
 }
 
+int exec_watch_frozen_fd(const struct exec_watch *w)
+{
+	return bpf_map__fd(w->skel->maps.frozen);
+}
+
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid)
 {
 	uint32_t key = (uint32_t)tgid;

@@ -56,7 +56,10 @@ int exec_watch_frozen_stale(struct exec_watch *w, uint64_t older_than_ns,
 /* The kernel's note on a process it froze; 0, or a negative errno (-ENOENT:
  * none). */
 int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f);
-/* Forgets a frozen process: user space resumed or killed it. */
+/* The frozen map, for hold.bpf.c to share. */
+int exec_watch_frozen_fd(const struct exec_watch *w);
+/* Forgets a frozen process: before the SIGCONT that resumes it (the hold
+ * program stops again a process still in the map), after its kill. */
 void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
 
 /* fd to wait on (epoll) and the call that drains it into the callback

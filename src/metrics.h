@@ -41,7 +41,7 @@ struct metric_values {
 	struct {
 		const char *name, *variant;
 		int refused;
-	} detectors[5];
+	} detectors[6];
 	size_t ndetectors;
 	const struct prog_cost *progs; /* every loaded BPF program's verifier cost */
 	size_t nprogs;

@@ -30,6 +30,7 @@ enum kill_result { KILL_OK, KILL_GONE, KILL_REFUSED, KILL_DENIED };
 static char calls[256];
 static enum kill_result kill_result;
 static int frozen_done_calls;
+static int held;   /* the row's process is frozen in the kernel */
 
 static void note(const char *what)
 {
@@ -43,6 +44,8 @@ static int fake_kill(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64_
 {
 	(void)k, (void)start_ticks, (void)exec_id;
 	assert_int_equal(tgid, 4242);
+	/* held (the kernel's note kept) until the kill has landed */
+	assert_int_equal(frozen_done_calls, 0);
 	note("kill");
 	memset(r, 0, sizeof(*r));
 	r->converged = 1;
@@ -59,6 +62,9 @@ static void fake_signal(pid_t tgid, uint64_t start_ticks, int sig)
 {
 	assert_int_equal(tgid, 4242);
 	assert_int_equal(start_ticks, 777);
+	/* a held process is forgotten before it is resumed */
+	if (held && sig == SIGCONT)
+		assert_true(frozen_done_calls > 0);
 	note(sig == SIGCONT ? "CONT" : sig == SIGSTOP ? "STOP" : "other");
 }
 
@@ -272,6 +278,7 @@ static void run_row(struct fixture *f, const struct row *r)
 
 	reset(f, r->audit);
 	kill_result = r->kill;
+	held = (r->kflags & (NM_EXEC_FROZEN | NM_EXEC_UNJUDGED)) != 0;
 	judge(f, r->line, r->kflags, !r->out_of_scope);
 	o = logged(f);
 	if (!r->action != !o)
@@ -368,7 +375,7 @@ static const struct row table[] = {
 	{ .name = "unjudged, banned, audit", .line = BANNED, .kflags = UNJ, .audit = 1,
 	  .action = "audit", .calls = "CONT", .frozen_done = 1, .frozen_in_kernel = YES },
 	{ .name = "unjudged, banned, refused", .line = BANNED, .kflags = UNJ, .kill = KILL_REFUSED,
-	  .calls = "kill CONT CONT", .frozen_done = 1 },
+	  .calls = "kill CONT CONT", .frozen_done = 2 },
 	/* as decide_stale_frozen passes a held exec whose records were lost */
 	{ .name = "unjudged (stale), banned", .line = BANNED,
 	  .kflags = NM_EXEC_UNJUDGED | NM_EXEC_IN_SCOPE, UNJ_KILLS },

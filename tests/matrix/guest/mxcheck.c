@@ -6,10 +6,12 @@
  *   mxcheck --nomine PATH --helpers DIR --cfg DIR --cgroup-dir DIR --scope /NAME
  *           --work DIR [--runs small,default,10k,100k,lineage] [--trials N]
  *           [--fork-n N] [--startup-timeout S] [--lineage-timeout S] [--budget S]
- *           [--shortcut]
+ *           [--hold-tries N] [--shortcut]
  *
  * DIR of --cfg holds small.json (bans only the run's random string, which is
- * also in banned.txt), 10k.json and 100k.json. Every nomine started here gets
+ * also in banned.txt), 10k.json, 100k.json and hold.json (small's string and
+ * an allow pattern outside the kernel's regex subset: every exec with the
+ * string is frozen at exec for a decision in user space). Every nomine started here gets
  * --scope-cgroup, and everything run for a check is moved into that cgroup
  * first: nothing outside it can be touched.
  *
@@ -50,7 +52,7 @@
 
 struct opts {
 	const char *nomine, *helpers, *cfg, *cgdir, *scope, *work, *runs;
-	int trials, fork_n, startup_timeout_s, lineage_timeout_s, budget_s;
+	int trials, fork_n, startup_timeout_s, lineage_timeout_s, budget_s, hold_tries;
 	bool shortcut;
 };
 
@@ -64,7 +66,8 @@ struct daemon {
 };
 
 static struct opts o = {
-	.runs = "small,default,10k,100k,lineage", .trials = 20, .fork_n = 50,
+	.runs = "small,default,10k,100k,lineage,hold", .trials = 20, .fork_n = 50,
+	.hold_tries = 1000,
 	.startup_timeout_s = 120, .lineage_timeout_s = 30,
 };
 static char banned[128];
@@ -662,6 +665,164 @@ static void check_exe_scan(struct daemon *d, const char *run)
  * limit of a quarter of the stack limit) that make the user-space verdict
  * take a few milliseconds. Without them nomine can kill mxfork before its
  * first fork, and there would be no tree to test. */
+/* ---------------------------------------------------------------- hold */
+
+#define HOLD_TRY_MS 10000	/* a held exec undecided this long is stuck */
+#define HOLD_STALL_MS 3000	/* nomine stopped this long in the stalled try */
+
+/* One exec frozen for a decision, sent SIGCONT in a tight loop from its
+ * fork until it ends; with stall_ms, nomine is stopped that long first.
+ * Returns whether it ended (in *st); *ran: it left its marker. */
+static bool hold_try(struct daemon *d, const char *arg, int i, double stall_ms, bool *ran,
+		     bool *ran_stalled)
+{
+	char marker[512], helper[512], *argv[7];
+	bool stopped = stall_ms > 0, stuck = false;
+	double t0 = now_ms();
+	struct stat sb;
+	pid_t pid;
+
+	snprintf(helper, sizeof(helper), "%s/mxmark", o.helpers);
+	snprintf(marker, sizeof(marker), "%s/marker-hold-%d", o.work, i);
+	unlink(marker);
+	argv[0] = helper;
+	argv[1] = marker;
+	/* an escaped doomed exec lingers until its kill: killed either way */
+	argv[2] = strcmp(arg, "nmx-doomed") ? "0" : "10000";
+	argv[3] = "--pool";
+	argv[4] = (char *)arg;
+	argv[5] = banned;
+	argv[6] = NULL;
+	if (stopped)
+		kill(d->pid, SIGSTOP);
+	pid = spawn_in_scope(argv);
+	for (;;) {
+		kill(pid, SIGCONT);
+		reap();
+		if (watched_done)
+			break;
+		if (stopped && now_ms() - t0 >= stall_ms) {
+			*ran_stalled = stat(marker, &sb) == 0;
+			kill(d->pid, SIGCONT);
+			stopped = false;
+		}
+		if (now_ms() - t0 > HOLD_TRY_MS + stall_ms) {
+			stuck = true;
+			kill(pid, SIGKILL);
+			while (!watched_done)
+				reap();
+			break;
+		}
+	}
+	if (stopped) {   /* it ended while nomine was stopped */
+		*ran_stalled = stat(marker, &sb) == 0;
+		kill(d->pid, SIGCONT);
+	}
+	*ran = stat(marker, &sb) == 0;
+	unlink(marker);
+	return !stuck;
+}
+
+/* 'T' in /proc/PID/stat: 1 stopped, 0 not, -1 gone (or a zombie). */
+static int proc_stopped(pid_t pid)
+{
+	char path[64], *buf, *p;
+	size_t len;
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	buf = read_file(path, &len);
+	if (buf && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] != 'Z')
+		r = p[2] == 'T';
+	free(buf);
+	return r;
+}
+
+/* A held exec whose process group the kernel orphans (its SIGHUP ignored,
+ * its SIGCONT from the kernel) while nomine is stopped 1 s: records
+ * whether it ran, whether it was still stopped, and whether it was killed. */
+static void hold_orphan(struct daemon *d)
+{
+	char marker[512], pidfile[512], helper[512], mark[512], st[64], *argv[9];
+	bool done, ran = false;
+	int stopped = -1, gone_ms = -1;
+	struct stat sb;
+	size_t len;
+	char *txt;
+	pid_t pid = 0;
+
+	snprintf(helper, sizeof(helper), "%s/mxorphan", o.helpers);
+	snprintf(mark, sizeof(mark), "%s/mxmark", o.helpers);
+	snprintf(marker, sizeof(marker), "%s/marker-hold-orphan", o.work);
+	snprintf(pidfile, sizeof(pidfile), "%s/hold-orphan.pid", o.work);
+	unlink(marker);
+	unlink(pidfile);
+	argv[0] = helper;
+	argv[1] = pidfile;
+	argv[2] = mark;
+	argv[3] = marker;
+	argv[4] = "10000";
+	argv[5] = "--pool";
+	argv[6] = "nmx-doomed";
+	argv[7] = NULL;
+	setenv("MXORPHAN_LAST", banned, 1);
+	kill(d->pid, SIGSTOP);
+	done = run_watched(argv, 5000, st, sizeof(st));
+	unsetenv("MXORPHAN_LAST");
+	txt = read_file(pidfile, &len);
+	if (txt)
+		pid = (pid_t)atoi(txt);
+	free(txt);
+	if (done && pid > 0) {
+		sleep_ms(1000);
+		ran = stat(marker, &sb) == 0;
+		stopped = proc_stopped(pid);
+	}
+	kill(d->pid, SIGCONT);
+	for (int ms = 0; pid > 0 && ms < EXEC_TIMEOUT_MS; ms++) {
+		reap();	/* ours now: mxcheck is the subreaper */
+		if (proc_stopped(pid) < 0) {
+			gone_ms = ms;
+			break;
+		}
+		sleep_ms(1);
+	}
+	record("hold_orphan", "{%s,\"pid\":%d,\"ran\":%s,\"stopped\":%d,\"gone_ms\":%d}", st,
+	       (int)pid, ran ? "true" : "false", stopped, gone_ms);
+	unlink(marker);
+}
+
+/* Frozen execs against SIGCONT: hold_tries doomed ones, one doomed while
+ * nomine is stopped, one allowed (it must run once released). */
+static void check_hold(struct daemon *d)
+{
+	int killed = 0, ran = 0, stuck = 0, n = 0;
+	bool r, stalled_ran = false, dummy, allowed_ran;
+	char st[64], allowed_st[64];
+	double t0 = now_ms();
+
+	for (; n < o.hold_tries; n++) {
+		if (!hold_try(d, "nmx-doomed", n, 0, &r, &dummy))
+			stuck++;
+		ran += r;
+		killed += WIFSIGNALED(watched_status) && WTERMSIG(watched_status) == SIGKILL;
+		if (stuck > 2)
+			break;	/* nomine does not decide: more tries say the same */
+	}
+	if (!hold_try(d, "nmx-doomed", n, HOLD_STALL_MS, &r, &stalled_ran))
+		stuck++;
+	status_json(watched_status, true, st, sizeof(st));
+	hold_try(d, "nmx-hold-oknmx-hold-ok", n + 1, 0, &allowed_ran, &dummy);
+	status_json(watched_status, true, allowed_st, sizeof(allowed_st));
+	record("hold", "{\"tries\":%d,\"killed\":%d,\"ran\":%d,\"stuck\":%d,\"ms\":%.0f,"
+	       "\"stalled\":{%s,\"ran_while_stopped\":%s,\"ran\":%s},"
+	       "\"allowed\":{%s,\"ran\":%s}}", n, killed, ran, stuck, now_ms() - t0, st,
+	       stalled_ran ? "true" : "false", r ? "true" : "false", allowed_st,
+	       allowed_ran ? "true" : "false");
+	hold_orphan(d);
+	empty_scope();
+}
+
 static int padding_count(void)
 {
 	struct rlimit rl;
@@ -763,7 +924,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: mxcheck --nomine PATH --helpers DIR --cfg DIR --cgroup-dir DIR "
 		"--scope /NAME --work DIR [--runs LIST] [--trials N] [--fork-n N] "
-		"[--startup-timeout S] [--lineage-timeout S] [--budget S] [--shortcut]\n");
+		"[--startup-timeout S] [--lineage-timeout S] [--budget S] [--hold-tries N] "
+		"[--shortcut]\n");
 	exit(2);
 }
 
@@ -791,6 +953,7 @@ static void parse_args(int argc, char **argv)
 		else if (!strcmp(a, "--startup-timeout")) o.startup_timeout_s = atoi(v);
 		else if (!strcmp(a, "--lineage-timeout")) o.lineage_timeout_s = atoi(v);
 		else if (!strcmp(a, "--budget")) o.budget_s = atoi(v);
+		else if (!strcmp(a, "--hold-tries")) o.hold_tries = atoi(v);
 		else usage();
 	}
 	if (!o.nomine || !o.helpers || !o.cfg || !o.cgdir || !o.scope || !o.work)
@@ -869,6 +1032,14 @@ int main(int argc, char **argv)
 		if (daemon_start(&d, "lineage", extra))
 			check_lineage(&d);
 		daemon_stop(&d, "lineage");
+	}
+	snprintf(cfg2, sizeof(cfg2), "%s/hold.json", o.cfg);
+	if (wanted("hold") && may_start("hold", refusal, 60000)) {
+		const char *extra[] = { "--config", cfg2, NULL };
+
+		if (daemon_start(&d, "hold", extra))
+			check_hold(&d);
+		daemon_stop(&d, "hold");
 	}
 	empty_scope();
 	record("end", "{\"elapsed_ms\":%.0f}", now_ms() - t_begin);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* frozen.bpf.h - the map of processes frozen (SIGSTOP) at exec until user
+ * space has decided them: written by exec.bpf.c, read by hold.bpf.c, which
+ * shares it (bpf_map__reuse_fd). */
+#ifndef NOMINE_FROZEN_BPF_H
+#define NOMINE_FROZEN_BPF_H
+
+#include "exec_event.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct nm_frozen);
+} frozen SEC(".maps");
+
+#endif
