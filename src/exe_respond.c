@@ -215,9 +215,13 @@ static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks,
 		s.cgroup_id = job->cgroup_id;
 		s.cgroup1_id = job->cgroup1_id;
 		s.exec_id = job->exec_id;
-		/* its "exe" comes from /proc/PID/exe: the file's own name */
-		if (job->fd_exec && !job->script)
-			s.exec_path = job->path;
+		/* its "exe" comes from /proc/PID/exe: the file's own name; the
+		 * kernel's identity is of that file (a script's scan is not) */
+		if (!job->script) {
+			s.exe_id = &job->kid;
+			if (job->fd_exec)
+				s.exec_path = job->path;
+		}
 	} else {
 		s.cgroup_id = cgroup_id_of(x->act, pid);
 	}

@@ -178,6 +178,7 @@ def test_memfd_exec_killed(start_daemon, scope, spawner, tmp_path):
     assert ev["matched"] == tok and ev["executable"]["scan"] == "scanned", ev
     assert ev["exe"] == "/memfd:nmx-fileless (deleted)", ev
     assert ev["exec_path"].startswith("/dev/fd/"), ev
+    assert ev["executable"]["inode"] > 0 and "dev" in ev["executable"], ev
 
 
 def test_audit_reports_and_reload_forgets(start_daemon, scope, spawner, tmp_path):
