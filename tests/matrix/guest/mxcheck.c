@@ -33,9 +33,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -283,7 +285,9 @@ static int empty_scope(void)
 }
 
 /* Forks argv into the scope cgroup; the child moves itself before exec. */
-static pid_t spawn_in_scope(char *const argv[])
+/* Starts argv in the scope: by its path, or (exe_fd >= 0) through that
+ * descriptor as fexecve does (execveat(fd, "", AT_EMPTY_PATH)). */
+static pid_t spawn_in_scope_fd(char *const argv[], int exe_fd)
 {
 	pid_t pid = fork();
 
@@ -297,12 +301,20 @@ static pid_t spawn_in_scope(char *const argv[])
 		if (fd < 0 || write(fd, me, (size_t)len) != len)
 			_exit(120);
 		close(fd);
-		execv(argv[0], argv);
+		if (exe_fd >= 0)
+			syscall(SYS_execveat, exe_fd, "", argv, environ, AT_EMPTY_PATH);
+		else
+			execv(argv[0], argv);
 		_exit(121);
 	}
 	watched_pid = pid;
 	watched_done = false;
 	return pid;
+}
+
+static pid_t spawn_in_scope(char *const argv[])
+{
+	return spawn_in_scope_fd(argv, -1);
 }
 
 /* Waits up to ms for the watched child; false on timeout. */
@@ -474,13 +486,15 @@ static long descendants_logged(const struct daemon *d)
 /* ---------------------------------------------------------------- checks */
 
 /* One run of mxmark in the scope: banned or not. Records "exec". */
-/* Runs argv in the scope for at most timeout_ms (then SIGKILLs it); writes
- * how it ended into st (status_json) and returns whether it ended alone. */
-static bool run_watched(char *const argv[], double timeout_ms, char *st, size_t n)
+/* Runs argv in the scope (through exe_fd when >= 0) for at most timeout_ms
+ * (then SIGKILLs it); writes how it ended into st (status_json) and returns
+ * whether it ended alone. */
+static bool run_watched_fd(char *const argv[], int exe_fd, double timeout_ms, char *st,
+			  size_t n)
 {
 	bool done;
 
-	spawn_in_scope(argv);
+	spawn_in_scope_fd(argv, exe_fd);
 	done = wait_watched(timeout_ms);
 	if (!done) {
 		kill(watched_pid, SIGKILL);
@@ -491,6 +505,11 @@ static bool run_watched(char *const argv[], double timeout_ms, char *st, size_t 
 	}
 	status_json(watched_status, done, st, n);
 	return done;
+}
+
+static bool run_watched(char *const argv[], double timeout_ms, char *st, size_t n)
+{
+	return run_watched_fd(argv, -1, timeout_ms, st, n);
 }
 
 static bool exec_trial(const char *run, const char *kind, int i, double timeout_ms)
@@ -655,6 +674,50 @@ static void check_exe_scan(struct daemon *d, const char *run)
 		unlink(marker);
 	}
 	unlink(copy);
+	empty_scope();
+}
+
+/* A banned mxmark run from a memfd through its descriptor: killed, and
+ * nomine's line names the memfd, not /dev/fd/N (the exec program's walk of
+ * the file's dentries, with this kernel's layouts). Records "fdexec". */
+static void check_fd_exec(struct daemon *d, const char *run)
+{
+	char src[512], marker[512], st[64], *argv[6];
+	const char *named = "\"exe\":\"/memfd:nmx-fdexe (deleted)\"";
+	int mfd = (int)syscall(SYS_memfd_create, "nmx-fdexe", MFD_CLOEXEC), before;
+	double t0, logged;
+	size_t len;
+	char *img;
+
+	snprintf(src, sizeof(src), "%s/mxmark", o.helpers);
+	img = read_file(src, &len);
+	if (mfd < 0 || !img || write(mfd, img, len) != (ssize_t)len) {
+		record("fdexec", "{\"run\":\"%s\",\"error\":\"cannot fill a memfd\"}", run);
+		free(img);
+		if (mfd >= 0)
+			close(mfd);
+		return;
+	}
+	free(img);
+	before = lines_with(d, named, "\"exec_path\":\"/dev/fd/");
+	snprintf(marker, sizeof(marker), "%s/marker-%s-fdexec", o.work, run);
+	unlink(marker);
+	argv[0] = "mxmark";
+	argv[1] = marker;
+	argv[2] = "3000";
+	argv[3] = "--pool";
+	argv[4] = banned;
+	argv[5] = NULL;
+	t0 = now_ms();
+	run_watched_fd(argv, mfd, EXEC_TIMEOUT_MS, st, sizeof(st));
+	close(mfd);
+	for (logged = now_ms(); now_ms() - logged < 2000; sleep_ms(10))
+		if (lines_with(d, named, "\"exec_path\":\"/dev/fd/") > before)
+			break;
+	record("fdexec", "{\"run\":\"%s\",%s,\"ms\":%.1f,\"named\":%s}", run, st,
+	       now_ms() - t0,
+	       lines_with(d, named, "\"exec_path\":\"/dev/fd/") > before ? "true" : "false");
+	unlink(marker);
 	empty_scope();
 }
 
@@ -849,6 +912,7 @@ int main(int argc, char **argv)
 					 "%.0f s to start and a BPF program was refused", d.startup_ms / 1000);
 			check_execs("small");
 			check_exe_scan(&d, "small");
+			check_fd_exec(&d, "small");
 			check_network("small");
 			check_stratum("small");
 		}
