@@ -120,3 +120,15 @@ def test_exec_by_own_path_has_no_exec_path(start_daemon, scope, spawner, tmp_pat
     assert ev["exe"] == path and "exec_path" not in ev, ev
     st = os.stat(path)
     assert ev["executable"]["inode"] == st.st_ino, ev
+
+
+def test_relative_exec_names_its_path(start_daemon, scope, spawner, tmp_path, banned):
+    """A relative name (./x) says nothing without the cwd: the file's path
+    is walked too, the name used kept in exec_path."""
+    d = start_daemon({"bannedCommandStrings": [banned]})
+    path = shell_copy(tmp_path)
+    rel = "./" + os.path.basename(path)
+    p, _, _, elapsed = spawner.run(scope, [rel, "-c", f"sleep 5; : {banned}"], cwd=tmp_path)
+    assert_killed(p, elapsed)
+    ev = d.wait_kill(p.pid)
+    assert ev["exe"] == os.path.realpath(path) and ev["exec_path"] == rel, ev
