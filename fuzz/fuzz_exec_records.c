@@ -12,14 +12,16 @@
  * remembered), with an argv within its header's bounds; `complete` only
  * when every argv byte arrived, in place (the data is a pattern of the
  * exec id and the offset); an environment only with a complete argv, whole
- * and in place; never more pending execs than slots; every exec that was
- * fed is handed over by the end; nothing leaks (libFuzzer's leak check). */
+ * and in place; an fd exec's walked name only within its field; never
+ * more pending execs than slots; every exec that was fed is handed over by
+ * the end; nothing leaks (libFuzzer's leak check). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exe_name.h"
 #include "exec_records.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,6 +91,16 @@ static void on_exec(const struct exec_record *hdr, const uint8_t *argv, size_t l
 	for (size_t i = 0; h.pattern && env && i < env_len; i++)
 		if (env[i] != pat(hdr->exec_id, (uint32_t)i, 1))
 			abort();
+	/* the file's walked name (an fd exec) from a header of any bytes: a
+	 * string within the record's field, or none */
+	{
+		char name[NM_EXE_NAME_MAX];
+		const char *got = exe_name_format(hdr, name, sizeof(name));
+
+		if (got && (got != name || !memchr(name, 0, sizeof(name)) ||
+			    !(hdr->flags & NM_EXEC_EXE_NAMED) || hdr->exe_name_off >= NM_FILENAME_MAX))
+			abort();
+	}
 	/* every byte is readable (ASan checks the buffers' bounds) */
 	{
 		volatile uint8_t sink = 0;

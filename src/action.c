@@ -29,6 +29,8 @@ static json_t *subject_json(const struct subject *s, const uint8_t *line, size_t
 	log_set_int(o, "uid", s->uid);
 	if (s->exe)
 		log_set_str(o, "exe", s->exe);
+	if (s->exec_path)
+		log_set_str(o, "exec_path", s->exec_path);
 	log_set_bytes(o, "cmdline", line, len);
 	if (v->matched)
 		log_set_bytes(o, "matched", v->matched->shown, v->matched->shown_len);

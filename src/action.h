@@ -29,6 +29,8 @@ struct subject {
 	uint64_t start_ticks;
 	uint64_t exec_id;        /* 0: unknown (sweep) */
 	const char *exe;         /* may be NULL */
+	const char *exec_path;   /* the name the exec used when it is not exe's (an
+				  * fd exec: /dev/fd/3), else NULL */
 	const char *source;      /* "exec", "scan", "monero" */
 	int in_scope;            /* 1 yes, 0 no, -1 ask /proc */
 	const char *argv_source; /* NULL, or "proc" when the kernel's copy was lost */

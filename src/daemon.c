@@ -25,6 +25,7 @@
 #include "config.h"
 #include "containers.h"
 #include "daemon.h"
+#include "exe_name.h"
 #include "exe_respond.h"
 #include "exe_scan.h"
 #include "exe_watch.h"
@@ -133,10 +134,16 @@ static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len
 		.env = env, .env_len = env_len, .seen_ns = h->exec_ns,
 	};
 	uint8_t *line = NULL, *fallback = NULL;
+	char exe_name[NM_EXE_NAME_MAX];
 	size_t n;
 	int exe;
 
 	s.exe_id = &h->exe;
+	/* an fd exec's own name (/dev/fd/3) is kept beside the file's */
+	if (exe_name_format(h, exe_name, sizeof(exe_name))) {
+		s.exe = exe_name;
+		s.exec_path = h->filename;
+	}
 	if (d->test_lose_frozen && h->flags & NM_EXEC_FROZEN)
 		return;
 	if (complete) {

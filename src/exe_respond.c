@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "exe_name.h"
 #include "exe_respond.h"
 #include "exe_script.h"
 #include "exec.h"
@@ -20,7 +21,8 @@
 struct held {
 	struct subject s;
 	struct nm_exe_id kid;
-	char exe[NM_FILENAME_MAX];
+	char exe[NM_EXE_NAME_MAX];
+	char exec_path[NM_FILENAME_MAX];
 	uint8_t *line, *env;
 	size_t n;
 };
@@ -38,6 +40,10 @@ static struct held *hold(const struct subject *s, const struct exec_record *h,
 	if (s->exe) {
 		snprintf(x->exe, sizeof(x->exe), "%s", s->exe);
 		x->s.exe = x->exe;
+	}
+	if (s->exec_path) {
+		snprintf(x->exec_path, sizeof(x->exec_path), "%s", s->exec_path);
+		x->s.exec_path = x->exec_path;
 	}
 	x->line = malloc(n ? n : 1);
 	x->env = s->env_len ? malloc(s->env_len) : NULL;
@@ -77,6 +83,7 @@ static void job_of(struct exe_job *j, const struct exec_record *h, const struct 
 	j->cgroup1_id = s->cgroup1_id;
 	j->seen_ns = s->seen_ns;
 	snprintf(j->path, sizeof(j->path), "%s", h->filename);
+	j->fd_exec = (h->flags & NM_EXEC_EXE_NAMED) != 0;
 }
 
 /* The evidence of a report: the "executable" object, and "matched". */
@@ -208,6 +215,13 @@ static void condemn_pid(struct exe_respond *x, pid_t pid, uint64_t start_ticks,
 		s.cgroup_id = job->cgroup_id;
 		s.cgroup1_id = job->cgroup1_id;
 		s.exec_id = job->exec_id;
+		/* its "exe" comes from /proc/PID/exe: the file's own name; the
+		 * kernel's identity is of that file (a script's scan is not) */
+		if (!job->script) {
+			s.exe_id = &job->kid;
+			if (job->fd_exec)
+				s.exec_path = job->path;
+		}
 	} else {
 		s.cgroup_id = cgroup_id_of(x->act, pid);
 	}

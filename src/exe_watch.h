@@ -27,6 +27,9 @@ struct exe_job {
 	uint64_t start_ticks, exec_id, cgroup_id, cgroup1_id;
 	uint64_t seen_ns;           /* CLOCK_MONOTONIC of the exec */
 	char path[NM_FILENAME_MAX]; /* the exec's file name, or the script path */
+	int fd_exec;                /* path is only the exec's name for its file
+				     * (/dev/fd/N, ./x: NM_EXEC_EXE_NAMED), kept
+				     * as the event's "exec_path" */
 	void *hold;                 /* the caller's, handed back with the result */
 	/* the parent's root and cwd (O_PATH), opened when the exec was
 	 * handled (exe_job_pin), to read the file of a process already gone

@@ -206,6 +206,99 @@ static __always_inline void exe_identify(struct linux_binprm *bprm, struct nm_ex
 	}
 }
 
+/* Directories the name walk climbs: deeper paths lose their top (flagged). */
+#define NM_PATH_DEPTH 40
+
+/* The exec's name says nothing of its file when it went through a
+ * descriptor (/dev/fd/N[/name]: execveat, fexecve), a /proc link or a
+ * relative name; only those execs pay for the walk below. */
+static __always_inline bool exe_name_hidden(const char *f)
+{
+	if (f[0] != '/')
+		return true;
+	if (f[1] == 'd' && f[2] == 'e' && f[3] == 'v' && f[4] == '/' && f[5] == 'f' &&
+	    f[6] == 'd' && f[7] == '/')
+		return true;
+	return f[1] == 'p' && f[2] == 'r' && f[3] == 'o' && f[4] == 'c' && f[5] == '/';
+}
+
+/* Puts "/" + the dentry's name in front of exe_name[r->exe_name_off..];
+ * 0 when it does not fit (the path is then partial). The offset lives in
+ * the record and is masked at each use: every path through the walk has
+ * the same bounds for the verifier, so its states prune. */
+static __always_inline int exe_name_prepend(struct exec_record *r, struct dentry *d)
+{
+	__u32 len = BPF_CORE_READ(d, d_name.len), pos = r->exe_name_off;
+
+	if (len + 1 > pos)
+		return 0;
+	pos = (pos - len) & (NM_FILENAME_MAX - 1);
+	len &= NM_FILENAME_MAX - 1;
+	bpf_probe_read_kernel(&r->exe_name[pos], len, BPF_CORE_READ(d, d_name.name));
+	pos = (pos - 1) & (NM_FILENAME_MAX - 1);
+	r->exe_name[pos] = '/';
+	r->exe_name_off = pos;
+	return 1;
+}
+
+/* The path of the file the new image runs, as /proc/PID/exe would give it
+ * (bpf_d_path is not allowed in this hook): its dentries up to the task's
+ * root, across mounts. A file with no parent on its mount (a memfd, an
+ * anonymous file) is its name alone, as the kernel names it, and deleted.
+ * A global function: verified once, apart from the exec program's paths. */
+__noinline int exe_name_walk(__u64 file_addr)
+{
+	struct exec_record *r = kw_scratch();
+	struct file *f = (void *)file_addr;
+	struct task_struct *t = (void *)bpf_get_current_task();
+	struct dentry *d, *parent, *root_d;
+	struct vfsmount *vm, *root_m;
+	struct mount *m, *pm;
+	__u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+
+	if (!r)
+		return 0;
+	r->exe_name_off = NM_FILENAME_MAX - 1;
+	r->exe_name[NM_FILENAME_MAX - 1] = 0;
+	d = BPF_CORE_READ(f, f_path.dentry);
+	vm = BPF_CORE_READ(f, f_path.mnt);
+	m = (void *)vm - mnt_off;
+	root_d = BPF_CORE_READ(t, fs, root.dentry);
+	root_m = BPF_CORE_READ(t, fs, root.mnt);
+	/* as d_unlinked(): out of the dentry hash, and not a root */
+	if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+		r->flags |= NM_EXEC_EXE_DELETED;
+	for (int i = 0; i < NM_PATH_DEPTH; i++) {
+		if (d == root_d && vm == root_m)
+			return 0;
+		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			pm = BPF_CORE_READ(m, mnt_parent);
+			if (pm == m)      /* the namespace's top */
+				return 0;
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = pm;
+			vm = (void *)pm + mnt_off;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d) {
+			/* on no directory: a memfd ("memfd:NAME"), an
+			 * anonymous file; the kernel calls it deleted */
+			r->flags |= NM_EXEC_EXE_DELETED;
+			if (!exe_name_prepend(r, d))
+				r->flags |= NM_EXEC_EXE_PARTIAL;
+			return 0;
+		}
+		if (!exe_name_prepend(r, d)) {
+			r->flags |= NM_EXEC_EXE_PARTIAL;
+			return 0;
+		}
+		d = parent;
+	}
+	r->flags |= NM_EXEC_EXE_PARTIAL;
+	return 0;
+}
+
 /* NM_EXEC_NEW_EXE the first time the kernel sees the file (user space
  * scans it), NM_EXEC_INTERP for an interpreter user space marked. */
 static __always_inline __u32 exe_seen_flags(const struct nm_exe_id *id)
@@ -360,6 +453,10 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid,
 	}
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+	if (exe_name_hidden(r->filename)) {
+		r->flags |= NM_EXEC_EXE_NAMED;
+		exe_name_walk((__u64)BPF_CORE_READ(bprm, file));
+	}
 	if (!send_records(start, len, NM_ARGV_MAX / NM_CHUNK_MAX, 0)) {
 		/* records lost (ring full) of an exec nobody judged yet: hold it
 		 * before its first instruction, so user space judges its argv

@@ -38,6 +38,10 @@ enum nm_exec_flags {
 				   * miner): the flags say what the kernel did */
 	NM_EXEC_INTERP = 65536,   /* its file is an interpreter: user space looks for a
 				   * script path in argv */
+	NM_EXEC_EXE_NAMED = 1 << 17,  /* exe_name holds the file's own path: the exec's
+				       * name (/dev/fd/N, /proc/.., relative) did not */
+	NM_EXEC_EXE_DELETED = 1 << 18,/* that file has no name left (unlinked, a memfd) */
+	NM_EXEC_EXE_PARTIAL = 1 << 19,/* its path's first directories did not fit */
 };
 
 /* A file as the kernel knows it: a rewrite changes the change stamp, so a
@@ -106,9 +110,13 @@ struct exec_record {
 	int matched;                  /* banned string index (NM_EXEC_KJUDGED) */
 	unsigned int gen;             /* generation of the tables that judged */
 	unsigned int env_len;         /* environment bytes sent after argv (<= NM_ENV_MAX) */
+	unsigned int exe_name_off;    /* NM_EXEC_EXE_NAMED: the path is exe_name[exe_name_off..],
+				       * built backwards, NUL-terminated at its end */
+	unsigned int pad;
 	struct nm_exe_id exe;         /* the file the new image runs */
 	char comm[NM_COMM_LEN];
-	char filename[NM_FILENAME_MAX];
+	char filename[NM_FILENAME_MAX];   /* the name the exec used (bprm->filename) */
+	char exe_name[NM_FILENAME_MAX];
 	unsigned char data[NM_CHUNK_MAX];
 };
 

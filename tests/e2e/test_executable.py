@@ -168,7 +168,7 @@ def test_memfd_exec_killed(start_daemon, scope, spawner, tmp_path):
     d = start_daemon(config(tok))
     img = tmp_path / "img"
     miner_copy(img, tok)
-    code = ("import os,sys\nfd=os.memfd_create('x',0)\nos.write(fd,open(sys.argv[1],'rb').read())\n"
+    code = ("import os,sys\nfd=os.memfd_create('nmx-fileless',0)\nos.write(fd,open(sys.argv[1],'rb').read())\n"
             "os.execve(fd,['kworker','30'],{})\n")
     p = spawner.spawn(scope, ["/usr/bin/python3", "-c", code, str(img)])
     ended(p, d)
@@ -176,6 +176,9 @@ def test_memfd_exec_killed(start_daemon, scope, spawner, tmp_path):
     ev = d.wait_for(lambda e: e.get("action") == "killed" and e.get("source") == "executable",
                     what="the memfd kill")
     assert ev["matched"] == tok and ev["executable"]["scan"] == "scanned", ev
+    assert ev["exe"] == "/memfd:nmx-fileless (deleted)", ev
+    assert ev["exec_path"].startswith("/dev/fd/"), ev
+    assert ev["executable"]["inode"] > 0 and "dev" in ev["executable"], ev
 
 
 def test_audit_reports_and_reload_forgets(start_daemon, scope, spawner, tmp_path):

@@ -133,8 +133,11 @@ def test_exec_without_a_path(start_daemon, verdict_args, scope, spawner, helpers
     assert ev["matched"] == banned
     assert ev["source"] == "exec"
     assert ev["cmdline"] == f'sh -c sleep 5; : "$1" sh {banned}'
-    # The kernel names such images /dev/fd/N[/sh].
-    assert ev["exe"].startswith("/dev/fd/"), ev["exe"]
+    # The kernel names such images /dev/fd/N[/sh]; events name their file.
+    assert ev["exec_path"].startswith("/dev/fd/"), ev
+    want = {"execveat_sh": os.path.realpath("/bin/sh"),
+            "memfd_exec": "/memfd:nmt-payload (deleted)"}[helper]
+    assert ev["exe"] == want, ev
 
 
 def test_log_line_of_hostile_bytes_is_valid_json(start_daemon, verdict_args, scope, spawner,
