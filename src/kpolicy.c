@@ -151,8 +151,13 @@ int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpoli
 		kregex_dfa_free(&pat);
 	if (ret < 0)
 		return ret;
-	((struct nm_kt_header *)out->kt.words)->generation = gen;
+	kpolicy_stamp(out, gen);
 	return 0;
+}
+
+void kpolicy_stamp(struct kpolicy *kp, uint32_t gen)
+{
+	((struct nm_kt_header *)kp->kt.words)->generation = gen;
 }
 
 void kpolicy_free(struct kpolicy *kp)
