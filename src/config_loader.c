@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -28,6 +29,7 @@ struct config_loader {
 	int have_garbage;            /* released, for the worker to free: */
 	struct config_build garbage; /* what the loop did not keep of the build */
 	struct policy *old;          /* and the policy the build replaced */
+	uint32_t gen;                /* the last tables' generation (the worker's) */
 	int exited;                  /* the worker returned */
 	int orphaned;                /* the owner left: the worker frees the loader */
 	atomic_int stop;             /* read between phases without the lock */
@@ -48,13 +50,43 @@ struct policy *config_loader_policy(char *const *configs, size_t nconfigs, char 
 	return policy_build(&cfg, err, errlen);
 }
 
+void config_loader_tables(struct ready_tables *t, const struct policy *p, size_t cap, uint32_t gen,
+			  tables_fill_fn fill)
+{
+	struct kpolicy kp;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->gen = gen;
+	rc = kpolicy_build(p, cap, gen, &kp);
+	if (rc) {
+		snprintf(t->why, sizeof(t->why), "%s", kp.why);
+		return;
+	}
+	t->size = kp.kt.size;
+	t->nfallback = kp.nfallback;
+	t->pattern_states = kp.pattern_states;
+	t->fd = fill(&kp.kt, cap);
+	t->ok = t->fd >= 0;
+	if (!t->ok)
+		snprintf(t->why, sizeof(t->why), "failed to install kernel tables: %s",
+			 strerror(-t->fd));
+	kpolicy_free(&kp);       /* in the map now: not kept twice */
+}
+
+void ready_tables_free(struct ready_tables *t)
+{
+	if (t->ok)
+		close(t->fd);
+	memset(t, 0, sizeof(*t));
+}
+
 void config_build_free(struct config_build *b)
 {
 	respond_settings_free(&b->rs);
 	net_list_free(&b->nl);
 	exe_rules_put(b->xrules);
-	if (b->tables && !b->kp_rc)
-		kpolicy_free(&b->kp);
+	ready_tables_free(&b->tables);
 	policy_free(b->policy);
 	memset(b, 0, sizeof(*b));
 }
@@ -96,11 +128,12 @@ static int build(struct config_loader *l, struct config_build *b)
 			goto stopped;
 		b->xrules = exe_rules_build(cfg, b->xerr, sizeof(b->xerr));
 	}
-	if (l->o.kernel_tables) {
+	if (l->o.fill_tables) {
 		if (!next_phase(l, CONFIG_LOAD_TABLES))
 			goto stopped;
-		b->tables = 1;
-		b->kp_rc = kpolicy_build(b->policy, l->o.table_cap, 0, &b->kp);
+		/* builds install in the order they are made: generations rise */
+		config_loader_tables(&b->tables, b->policy, l->o.table_cap, ++l->gen,
+				     l->o.fill_tables);
 	}
 out:
 	b->build_ms = (mono_s() - t0) * 1e3;
@@ -199,6 +232,7 @@ struct config_loader *config_loader_new(const struct config_loader_opts *o)
 	if (!l)
 		return NULL;
 	l->o = *o;
+	l->gen = o->generation;
 	l->efd = -1;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_condattr_init(&ca);

@@ -26,6 +26,28 @@
 struct policy *config_loader_policy(char *const *configs, size_t nconfigs, char *err,
 				    size_t errlen);
 
+/* Kernel tables made ahead of their install: built (kpolicy_build),
+ * stamped with their generation and written into a table map of their
+ * own, which the event loop swaps in with one update. */
+struct ready_tables {
+	int ok;                     /* 1: fd holds them */
+	int fd;
+	uint32_t gen;               /* the generation stamped in them */
+	size_t size;                /* bytes of the blob */
+	size_t nfallback;           /* allow patterns only user space can run */
+	uint32_t pattern_states;    /* of the banned patterns' DFA, 0: none */
+	char why[300];              /* !ok: why there are none */
+};
+
+/* Writes kt into a new table map of cap bytes: its fd, or a negative
+ * errno (exec_tables_fill). */
+typedef int (*tables_fill_fn)(const struct ktables *kt, size_t cap);
+
+/* Makes p's tables (within cap, generation gen) into *t with fill. */
+void config_loader_tables(struct ready_tables *t, const struct policy *p, size_t cap, uint32_t gen,
+			  tables_fill_fn fill);
+void ready_tables_free(struct ready_tables *t);
+
 /* What one build made. */
 struct config_build {
 	struct policy *policy;          /* NULL: refused, err says why (nothing else is set) */
@@ -34,14 +56,12 @@ struct config_build {
 	struct net_list nl;
 	struct exe_rules *xrules;       /* NULL: not asked for, or xerr says why */
 	char xerr[CONFIG_ERR_MAX];
-	int tables;                     /* 1: kp_rc and kp are set */
-	int kp_rc;                      /* kpolicy_build's: 0 (kp holds the tables) or why in kp.why */
-	struct kpolicy kp;              /* generation 0: stamped when installed */
+	struct ready_tables tables;     /* when asked for (fill_tables) */
 	double build_ms;                /* on the worker, from the first read */
 };
 
 /* Frees what b holds (and leaves it empty); a part taken out of it must
- * have been zeroed by the taker (tables: by clearing b->tables). */
+ * have been zeroed by the taker (tables: tables.ok cleared). */
 void config_build_free(struct config_build *b);
 
 /* The worker's phases, in order (for the test hook). */
@@ -49,15 +69,16 @@ enum config_load_phase {
 	CONFIG_LOAD_READ,        /* config files parsed, checked, policy compiled */
 	CONFIG_LOAD_SETTINGS,    /* responders' secret files, address files */
 	CONFIG_LOAD_EXE_RULES,   /* bannedExecutableStrings' automaton */
-	CONFIG_LOAD_TABLES,      /* the kernel tables */
+	CONFIG_LOAD_TABLES,      /* the kernel tables, built and written into their map */
 };
 
 struct config_loader_opts {
 	char *const *configs;        /* copied */
 	size_t nconfigs;             /* 0: the built-in config */
 	int exe_rules;               /* build the executable detector's rules */
-	int kernel_tables;           /* build the kernel tables, within table_cap */
-	size_t table_cap;
+	tables_fill_fn fill_tables;  /* build the kernel tables (NULL: none), */
+	size_t table_cap;            /* within this, */
+	uint32_t generation;         /* after the one in force at start */
 	/* tests only: called on the worker before each phase */
 	void (*phase_hook)(enum config_load_phase phase, void *ctx);
 	void *hook_ctx;

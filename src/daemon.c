@@ -32,7 +32,6 @@
 #include "exe_watch.h"
 #include "exec.h"
 #include "kernel_features.h"
-#include "kpolicy.h"
 #include "lineage.h"
 #include "log.h"
 #include "metrics.h"
@@ -276,36 +275,34 @@ static void log_verdict_site(struct daemon *d, json_t *o)
 	log_set_int(o, "pattern_dfa_states", (long long)d->pattern_states);
 }
 
-/* Puts the tables kp (kpolicy_build's result built, which frees them) of
- * the policy in force in the kernel, or takes the kernel's tables out when
- * they could not be built: then every exec is judged in user space. The
- * caller has already made that policy the user-space one, so each exec is
- * judged by the old or the new config, never by neither. */
-static void install_tables(struct daemon *d, struct kpolicy *kp, int built)
+/* Swaps the tables t made (config_loader_tables; the map is taken) of the
+ * policy in force into the kernel, or takes the kernel's tables out when
+ * there are none: then every exec is judged in user space. The caller has
+ * already made that policy the user-space one, so each exec is judged by
+ * the old or the new config, never by neither. */
+static void install_tables(struct daemon *d, struct ready_tables *t)
 {
 	bool fit = false;
 	int ret;
 
 	if (!d->ew)
 		return;
-	d->gen++;
-	d->nfallback = 0;
+	d->nfallback = t->nfallback;
 	d->pattern_states = 0;
 	d->table_kib = 0;
 	d->site_why_buf[0] = '\0';
-	if (d->exec_var == EXEC_VERDICT && !built) {
-		kpolicy_stamp(kp, d->gen);
-		ret = exec_watch_set_tables(d->ew, &kp->kt);
+	if (d->exec_var == EXEC_VERDICT && t->ok) {
+		ret = exec_watch_swap_tables(d->ew, t->fd);
+		t->ok = 0;
 		fit = ret == 0;
 		if (ret)
 			snprintf(d->site_why_buf, sizeof(d->site_why_buf),
 				 "failed to install kernel tables: %s", strerror(-ret));
-		d->table_kib = fit ? kp->kt.size / 1024 : 0;
-		d->nfallback = kp->nfallback;
-		d->pattern_states = fit ? kp->pattern_states : 0;
-		kpolicy_free(kp);
+		d->gen = t->gen;
+		d->table_kib = fit ? t->size / 1024 : 0;
+		d->pattern_states = fit ? t->pattern_states : 0;
 	} else if (d->exec_var == EXEC_VERDICT) {
-		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", kp->why);
+		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", t->why);
 	}
 	if (!fit && d->exec_var == EXEC_VERDICT)
 		exec_watch_set_tables(d->ew, NULL);
@@ -629,11 +626,13 @@ static void open_bpf(struct daemon *d)
 	open_executable(d);
 	open_network(d);
 	if (d->ew) {
-		struct kpolicy kp;
+		struct ready_tables t = {0};
 
 		install_exemptions(d);
-		install_tables(d, &kp, d->exec_var == EXEC_VERDICT ?
-			       kpolicy_build(d->policy, d->o->table_cap, 0, &kp) : -ENOTSUP);
+		if (d->exec_var == EXEC_VERDICT)
+			config_loader_tables(&t, d->policy, d->o->table_cap, d->gen + 1,
+					     exec_tables_fill);
+		install_tables(d, &t);
 		if (d->site == SITE_USER && d->exec_var == EXEC_VERDICT)
 			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
 	} else {
@@ -777,8 +776,7 @@ static struct policy *apply_reload(struct daemon *d, struct config_build *b)
 	install_exe_rules(d, b->xrules, b->xerr);
 	b->xrules = NULL;
 	install_exemptions(d);
-	install_tables(d, &b->kp, b->tables ? b->kp_rc : -ENOTSUP);
-	b->tables = 0;          /* kp: freed by install_tables */
+	install_tables(d, &b->tables);
 	net_detector_set(&d->net, &b->nl);
 	if (respond_apply(d->resp, &b->rs, d->o->audit, err, sizeof(err)))
 		log_msg("error", "Config reload: the responders keep their previous settings: %s",
@@ -1338,8 +1336,9 @@ static int open_loader(struct daemon *d)
 {
 	struct config_loader_opts lo = {
 		.configs = d->o->configs, .nconfigs = d->o->nconfigs,
-		.exe_rules = d->xw != NULL, .kernel_tables = d->ew && d->exec_var == EXEC_VERDICT,
-		.table_cap = d->o->table_cap,
+		.exe_rules = d->xw != NULL,
+		.fill_tables = d->ew && d->exec_var == EXEC_VERDICT ? exec_tables_fill : NULL,
+		.table_cap = d->o->table_cap, .generation = d->gen,
 	};
 
 	d->loader = config_loader_new(&lo);

@@ -151,13 +151,8 @@ int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpoli
 		kregex_dfa_free(&pat);
 	if (ret < 0)
 		return ret;
-	kpolicy_stamp(out, gen);
+	((struct nm_kt_header *)out->kt.words)->generation = gen;
 	return 0;
-}
-
-void kpolicy_stamp(struct kpolicy *kp, uint32_t gen)
-{
-	((struct nm_kt_header *)kp->kt.words)->generation = gen;
 }
 
 void kpolicy_free(struct kpolicy *kp)

@@ -34,9 +34,6 @@ struct kpolicy {
  * negative errno (-E2BIG over cap, -ENOMEM, -EINVAL) with out->why set:
  * verdicts then stay in user space. */
 int kpolicy_build(const struct policy *p, size_t cap, uint32_t gen, struct kpolicy *out);
-/* Stamps built tables with generation gen: tables built ahead (off the
- * event loop) get theirs when they are installed. */
-void kpolicy_stamp(struct kpolicy *kp, uint32_t gen);
 void kpolicy_free(struct kpolicy *kp);
 
 #endif

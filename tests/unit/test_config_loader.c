@@ -13,6 +13,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "config_loader.h"
@@ -91,12 +92,23 @@ static int teardown(void **state)
 	return rmtmp(state);
 }
 
+/* The kernel's table map, played by an eventfd: the generation that
+ * the tables of the last fill carry. */
+static _Atomic uint32_t filled_gen;
+
+static int fake_fill(const struct ktables *kt, size_t cap)
+{
+	assert_true(kt->size <= cap);
+	filled_gen = ((const struct nm_kt_header *)kt->words)->generation;
+	return eventfd(0, EFD_CLOEXEC);
+}
+
 static struct config_loader *loader(void)
 {
 	char *paths[1] = { (char *)tpath("config.json") };
 	struct config_loader_opts o = {
-		.configs = paths, .nconfigs = 1, .exe_rules = 1, .kernel_tables = 1,
-		.table_cap = 1u << 20, .phase_hook = hook, .hook_ctx = &g,
+		.configs = paths, .nconfigs = 1, .exe_rules = 1, .fill_tables = fake_fill,
+		.table_cap = 1u << 20, .generation = 7, .phase_hook = hook, .hook_ctx = &g,
 	};
 	struct config_loader *l = config_loader_new(&o);
 
@@ -137,8 +149,12 @@ static void test_build_taken_from_the_loop(void **state)
 	assert_int_equal(policy_nbanned(b.policy), 3);
 	assert_non_null(b.xrules);
 	assert_int_equal(b.xrules->nstrings, 1);
-	assert_int_equal(b.tables, 1);
-	assert_int_equal(b.kp_rc, 0);
+	/* the tables, in their map, stamped after the generation in force */
+	assert_int_equal(b.tables.ok, 1);
+	assert_true(b.tables.fd >= 0);
+	assert_int_equal(b.tables.gen, 8);
+	assert_int_equal(filled_gen, 8);
+	assert_true(b.tables.size > 0);
 	assert_true(b.build_ms >= 0);
 	assert_string_equal(b.err, "");
 	assert_int_equal(config_loader_take(l, &b2), 0);     /* taken once */
@@ -150,6 +166,7 @@ static void test_build_taken_from_the_loop(void **state)
 	assert_int_equal(config_loader_request(l), 1);
 	take(l, &b);
 	assert_int_equal(policy_nbanned(b.policy), 3);
+	assert_int_equal(b.tables.gen, 9);
 	config_loader_release(l, &b, first);
 	assert_int_equal(config_loader_free(l, 5000), 0);
 }
@@ -170,7 +187,7 @@ static void test_refused_with_file_line(void **state)
 	snprintf(want, sizeof(want), "%s:3:", tpath("config.json"));
 	assert_memory_equal(b.err, want, strlen(want));
 	assert_null(b.xrules);
-	assert_int_equal(b.tables, 0);
+	assert_int_equal(b.tables.ok, 0);
 	assert_int_equal(entered(CONFIG_LOAD_SETTINGS), 0);
 	config_loader_release(l, &b, NULL);
 	assert_int_equal(config_loader_free(l, 5000), 0);
@@ -256,6 +273,31 @@ static void test_stop_leaves_worker_behind(void **state)
 	assert_int_equal(entered(CONFIG_LOAD_EXE_RULES), 0);
 }
 
+/* Tables over the cap are not filled: why says so, for the start-up and
+ * reload lines. */
+static void test_tables_over_the_cap(void **state)
+{
+	char err[CONFIG_ERR_MAX] = "", *paths[1] = { (char *)tpath("config.json") };
+	struct ready_tables t;
+	struct policy *p;
+
+	(void)state;
+	write_file("config.json", "{\"bannedCommandStrings\": [\"xmrig\"]}");
+	p = config_loader_policy(paths, 1, err, sizeof(err));
+	assert_non_null(p);
+	filled_gen = 0;
+	config_loader_tables(&t, p, 4096, 3, fake_fill);
+	assert_int_equal(t.ok, 0);
+	assert_int_equal(filled_gen, 0);
+	assert_true(strlen(t.why) > 0);
+	ready_tables_free(&t);
+	config_loader_tables(&t, p, 1u << 20, 3, fake_fill);
+	assert_int_equal(t.ok, 1);
+	assert_int_equal(filled_gen, 3);
+	ready_tables_free(&t);
+	policy_free(p);
+}
+
 /* No config paths: the built-in config. */
 static void test_builtin(void **state)
 {
@@ -276,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_requests_coalesce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_between_phases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_leaves_worker_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tables_over_the_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin, setup, teardown),
 	};
 
