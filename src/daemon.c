@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* daemon.c - start-up, the event loop (exec events, signals, config
- * changes, timers) and atomic policy swaps on reload. */
+ * changes, timers) and atomic policy swaps on reload (built off the loop
+ * by config_loader.c). */
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "cgroup_kill.h"
 #include "cgroupns.h"
 #include "config.h"
+#include "config_loader.h"
 #include "containers.h"
 #include "daemon.h"
 #include "exe_name.h"
@@ -31,12 +33,12 @@
 #include "exe_watch.h"
 #include "exec.h"
 #include "kernel_features.h"
-#include "kpolicy.h"
 #include "lineage.h"
 #include "hold.h"
 #include "mono_clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "mono_clock.h"
 #include "randomx_detect.h"
 #include "randomx_respond.h"
 #include "net_detector.h"
@@ -63,6 +65,7 @@ struct daemon {
 	struct hold *hold;            /* frozen execs stay stopped against SIGCONT */
 	char hold_why[600];
 	struct config_watch watch;
+	struct config_loader *loader; /* builds reloads off the loop */
 	int epfd, sigfd, sweepfd, reloadfd, housefd;
 	int reload_pending;
 	uint64_t lost_seen;
@@ -109,16 +112,7 @@ struct daemon {
 
 struct policy *daemon_load_policy(const struct daemon_opts *o, char *err, size_t errlen)
 {
-	struct config cfg = {0};
-	int ret;
-
-	if (o->nconfigs)
-		ret = config_load(&cfg, o->configs, o->nconfigs, err, errlen);
-	else
-		ret = config_load_builtin(&cfg, err, errlen);
-	if (ret)
-		return NULL;
-	return policy_build(&cfg, err, errlen);
+	return config_loader_policy(o->configs, o->nconfigs, err, errlen);
 }
 
 static void on_exec(const struct exec_record *h, const uint8_t *argv, size_t len,
@@ -300,35 +294,34 @@ static void log_verdict_site(struct daemon *d, json_t *o)
 	log_set_int(o, "pattern_dfa_states", (long long)d->pattern_states);
 }
 
-/* Puts policy p's tables in the kernel, or takes the kernel's tables out
- * when they cannot be built: then every exec is judged in user space. The
- * caller has already made p the user-space policy, so each exec is judged by
+/* Swaps the tables t made (config_loader_tables; the map is taken) of the
+ * policy in force into the kernel, or takes the kernel's tables out when
+ * there are none: then every exec is judged in user space. The caller has
+ * already made that policy the user-space one, so each exec is judged by
  * the old or the new config, never by neither. */
-static void install_tables(struct daemon *d, const struct policy *p)
+static void install_tables(struct daemon *d, struct ready_tables *t)
 {
-	struct kpolicy kp;
 	bool fit = false;
 	int ret;
 
 	if (!d->ew)
 		return;
-	d->gen++;
-	d->nfallback = 0;
+	d->nfallback = t->nfallback;
 	d->pattern_states = 0;
 	d->table_kib = 0;
 	d->site_why_buf[0] = '\0';
-	if (d->exec_var == EXEC_VERDICT && !kpolicy_build(p, d->o->table_cap, d->gen, &kp)) {
-		ret = exec_watch_set_tables(d->ew, &kp.kt);
+	if (d->exec_var == EXEC_VERDICT && t->ok) {
+		ret = exec_watch_swap_tables(d->ew, t->fd);
+		t->ok = 0;
 		fit = ret == 0;
 		if (ret)
 			snprintf(d->site_why_buf, sizeof(d->site_why_buf),
 				 "failed to install kernel tables: %s", strerror(-ret));
-		d->table_kib = fit ? kp.kt.size / 1024 : 0;
-		d->nfallback = kp.nfallback;
-		d->pattern_states = fit ? kp.pattern_states : 0;
-		kpolicy_free(&kp);
+		d->gen = t->gen;
+		d->table_kib = fit ? t->size / 1024 : 0;
+		d->pattern_states = fit ? t->pattern_states : 0;
 	} else if (d->exec_var == EXEC_VERDICT) {
-		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", kp.why);
+		snprintf(d->site_why_buf, sizeof(d->site_why_buf), "%s", t->why);
 	}
 	if (!fit && d->exec_var == EXEC_VERDICT)
 		exec_watch_set_tables(d->ew, NULL);
@@ -510,17 +503,16 @@ static void open_hold(struct daemon *d)
 /* Kernel parts, each on its own: lineage first (it owns the shared map),
  * then the best exec program this kernel takes, then the RandomX detector.
  * A refused program costs only its own detector (or variant), said once. */
-/* The executable rules of the policy in force. Rules that judge files
- * differently make every file new again: the kernel forgets which files it
- * sent and which it found bad, and user space its results. */
-static void install_exe_rules(struct daemon *d)
+/* The executable rules of the policy in force (r, taken; NULL: they could
+ * not be built, err says why). Rules that judge files differently make
+ * every file new again: the kernel forgets which files it sent and which
+ * it found bad, and user space its results. */
+static void install_exe_rules(struct daemon *d, struct exe_rules *r, const char *err)
 {
-	char err[CONFIG_ERR_MAX];
-	struct exe_rules *r;
-
-	if (!d->xw)
+	if (!d->xw) {
+		exe_rules_put(r);
 		return;
-	r = exe_rules_build(policy_config(d->policy), err, sizeof(err));
+	}
 	if (!r) {
 		log_msg("error", "executable rules: %s; keeping the previous ones", err);
 		return;
@@ -536,6 +528,9 @@ static void install_exe_rules(struct daemon *d)
 /* The executable-bytes detector rides on the exec program's records. */
 static void open_executable(struct daemon *d)
 {
+	char err[CONFIG_ERR_MAX];
+	struct exe_rules *xrules;
+
 	if (d->o->no_executable) {
 		snprintf(d->xw_why, sizeof(d->xw_why), "disabled (--disable executable)");
 		return;
@@ -556,7 +551,8 @@ static void open_executable(struct daemon *d)
 	d->xr.xw = d->xw;
 	d->act.describe_exe = exe_respond_describe;
 	d->act.describe_ctx = &d->xr;
-	install_exe_rules(d);
+	xrules = exe_rules_build(policy_config(d->policy), err, sizeof(err));
+	install_exe_rules(d, xrules, err);
 }
 
 /* The network detector, at the --scope-cgroup cgroups (the root without). */
@@ -685,8 +681,13 @@ static void open_bpf(struct daemon *d)
 	open_executable(d);
 	open_network(d);
 	if (d->ew) {
+		struct ready_tables t = {0};
+
 		install_exemptions(d);
-		install_tables(d, d->policy);
+		if (d->exec_var == EXEC_VERDICT)
+			config_loader_tables(&t, d->policy, d->o->table_cap, d->gen + 1,
+					     exec_tables_fill);
+		install_tables(d, &t);
 		if (d->site == SITE_USER && d->exec_var == EXEC_VERDICT)
 			log_msg("warning", "verdicts taken in user space, after exec (%s)", d->site_why);
 	} else {
@@ -783,59 +784,58 @@ static void watch_configs(struct daemon *d)
 		free(paths[n + i]);
 }
 
-/* Builds the new policy completely before swapping it in: every exec is
- * judged by exactly one config, the old or the new. */
-static void reload(struct daemon *d)
+/* A reload: the files are watched again (a ConfigMap swap moves them),
+ * then read and built on the loader's thread; the loop goes on meanwhile.
+ * A request while a build runs is one more build after it. */
+static void request_reload(struct daemon *d)
 {
+	watch_configs(d);
+	if (!config_loader_request(d->loader) && d->o->debug)
+		log_msg("debug", "config reload asked for while one is built: it follows");
+}
+
+static void refuse_reload(struct daemon *d, const char *err, double build_ms)
+{
+	json_t *o = json_object();
+
+	log_set_str(o, "error", err);
+	log_set_int(o, "build_ms", (long long)build_ms);
+	log_emit_event(o, "error", "Config reload refused, keeping the previous config");
+	d->reloads_refused++;
+	d->last_reload_ok = 0;
+}
+
+/* Swaps in a build the loader finished: the new policy was built
+ * completely before, so every exec is judged by exactly one config, the
+ * old or the new. Takes what it keeps out of b; returns the policy it
+ * replaced (NULL: refused), for the loader to free off the loop. */
+static struct policy *apply_reload(struct daemon *d, struct config_build *b)
+{
+	double t0 = mono_s();
 	char err[CONFIG_ERR_MAX];
-	struct policy *np = daemon_load_policy(d->o, err, sizeof(err));
-	struct respond_settings rs;
-	struct net_list nl;
-	int refused;
+	struct policy *np = b->policy, *old = d->policy;
 	json_t *o;
 
-	watch_configs(d);
 	if (!np) {
-		o = json_object();
-		log_set_str(o, "error", err);
-		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
-		d->reloads_refused++;
-		d->last_reload_ok = 0;
-		return;
+		refuse_reload(d, b->err, b->build_ms);
+		return NULL;
 	}
-	/* the network lists and the responders' secrets first: they read files
-	 * and can still refuse the reload, which configure_containers' new
-	 * exemptions must not outlive */
-	refused = respond_settings_load(&rs, policy_config(np), err, sizeof(err)) != 0;
-	if (!refused && net_detector_prepare(&nl, policy_config(np), err, sizeof(err))) {
-		respond_settings_free(&rs);
-		refused = 1;
+	/* configure_containers' new exemptions take effect at once: last of
+	 * what can still refuse the reload */
+	if (configure_containers(d, policy_config(np), err, sizeof(err))) {
+		refuse_reload(d, err, b->build_ms);
+		return NULL;
 	}
-	if (!refused && configure_containers(d, policy_config(np), err, sizeof(err))) {
-		net_list_free(&nl);
-		respond_settings_free(&rs);
-		refused = 1;
-	}
-	if (refused) {
-		policy_free(np);
-		o = json_object();
-		log_set_str(o, "error", err);
-		log_emit_event(o, "error", "Config reload refused, keeping the previous config");
-		d->reloads_refused++;
-		d->last_reload_ok = 0;
-		return;
-	}
-	policy_free(d->policy);
 	d->policy = np;
-	install_exe_rules(d);
+	b->policy = NULL;
+	install_exe_rules(d, b->xrules, b->xerr);
+	b->xrules = NULL;
 	install_exemptions(d);
-	install_tables(d, np);
-	net_detector_set(&d->net, &nl);
-	if (respond_apply(d->resp, &rs, d->o->audit, err, sizeof(err))) {
-		respond_settings_free(&rs);
+	install_tables(d, &b->tables);
+	net_detector_set(&d->net, &b->nl);
+	if (respond_apply(d->resp, &b->rs, d->o->audit, err, sizeof(err)))
 		log_msg("error", "Config reload: the responders keep their previous settings: %s",
 			err);
-	}
 	watch_configs(d);       /* the address files' globs may have changed */
 	/* the RandomX watcher reopens when its settings changed; one the kernel
 	 * refused is not retried at every reload */
@@ -849,9 +849,24 @@ static void reload(struct daemon *d)
 	log_set_int(o, "banned_patterns", (long long)policy_nbanned_patterns(np));
 	log_set_int(o, "allowed_patterns", (long long)policy_npatterns(np));
 	log_net_counts(d, o);
+	/* the build's seconds passed off the loop; the swap's on it */
+	log_set_int(o, "build_ms", (long long)b->build_ms);
+	log_set_int(o, "swap_ms", (long long)((mono_s() - t0) * 1e3));
 	log_emit_event(o, "info", "Config reloaded");
 	run_sweep(d, "reload");
-	malloc_trim(0);   /* the old policy's memory, back to the system */
+	return old;
+}
+
+static void take_reload(struct daemon *d)
+{
+	struct config_build b;
+	struct policy *old;
+
+	if (!config_loader_take(d->loader, &b))
+		return;
+	old = apply_reload(d, &b);
+	/* the rest of b, the old policy and malloc_trim: on the worker */
+	config_loader_release(d->loader, &b, old);
 }
 
 static void kernel_counter(struct metric_values *v, const char *name, const char *help,
@@ -1158,7 +1173,7 @@ static int on_signal(struct daemon *d)
 	if (read(d->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGHUP) {
-		reload(d);
+		request_reload(d);
 		return 0;
 	}
 	log_msg("info", "nomine stopping on signal %u", si.ssi_signo);
@@ -1196,6 +1211,8 @@ static int loop(struct daemon *d)
 			} else if (d->net.ww && fd == wire_watch_fd(d->net.ww)) {
 				if (wire_watch_drain(d->net.ww) < 0)
 					d->act.stats.errors++;
+			} else if (fd == config_loader_fd(d->loader)) {
+				take_reload(d);
 			} else if (d->metrics && fd == metrics_fd(d->metrics)) {
 				metrics_run(d->metrics);
 			} else if (fd == d->sigfd) {
@@ -1211,7 +1228,7 @@ static int loop(struct daemon *d)
 			} else if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				if (fd == d->reloadfd) {
 					d->reload_pending = 0;
-					reload(d);
+					request_reload(d);
 				}
 				else if (fd == d->sweepfd)
 					run_sweep(d, "interval");
@@ -1246,6 +1263,7 @@ static int setup_fds(struct daemon *d)
 		return rc;
 	if ((rc = add_fd(d, d->sigfd)) || (rc = add_fd(d, d->sweepfd)) ||
 	    (rc = add_fd(d, d->reloadfd)) || (rc = add_fd(d, d->housefd)) ||
+	    (rc = add_fd(d, config_loader_fd(d->loader))) ||
 	    (d->metrics && (rc = add_fd(d, metrics_fd(d->metrics)))) ||
 	    (d->mw && (rc = add_fd(d, randomx_watch_fd(d->mw)))) ||
 	    (d->ew && (rc = add_fd(d, exec_watch_fd(d->ew)))) ||
@@ -1258,6 +1276,11 @@ static int setup_fds(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
+	/* a reload being built is abandoned, not waited for */
+	if (config_loader_free(d->loader, NM_RELOAD_STOP_WAIT_MS))
+		log_msg("info", "nomine stopped during a config reload's build: the build is "
+			"abandoned");
+	d->loader = NULL;
 	metrics_close(d->metrics);
 	respond_free(d->resp);      /* before the log's last lines */
 	d->resp = NULL;
@@ -1399,6 +1422,23 @@ static int start(struct daemon *d, const struct daemon_opts *o)
 	return 0;
 }
 
+/* The reloads' builder, which builds what the detectors that loaded
+ * take: the executable rules, the kernel tables. Returns 0 or 1 (logged). */
+static int open_loader(struct daemon *d)
+{
+	struct config_loader_opts lo = {
+		.configs = d->o->configs, .nconfigs = d->o->nconfigs,
+		.exe_rules = d->xw != NULL,
+		.fill_tables = d->ew && d->exec_var == EXEC_VERDICT ? exec_tables_fill : NULL,
+		.table_cap = d->o->table_cap, .generation = d->gen,
+	};
+
+	d->loader = config_loader_new(&lo);
+	if (!d->loader)
+		log_fatal("Start-up failed", "the config loader's thread: %s", strerror(errno));
+	return !d->loader;
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon d;
@@ -1417,6 +1457,10 @@ int daemon_run(const struct daemon_opts *o)
 			  unready_detector(&d, &why),
 			  d.exec_why[0] ? d.exec_why : "ok", d.lineage_why[0] ? d.lineage_why : "ok",
 			  d.mw ? "ok" : d.mw_err, d.net.why[0] ? d.net.why : "ok");
+		teardown(&d);
+		return 1;
+	}
+	if (open_loader(&d)) {
 		teardown(&d);
 		return 1;
 	}

@@ -223,26 +223,20 @@ int exec_watch_drain(struct exec_watch *w)
 	return n < 0 ? n : 0;
 }
 
-int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
+int exec_tables_fill(const struct ktables *kt, size_t cap)
 {
-	int outer = bpf_map__fd(w->skel->maps.tables), inner, ret = 0;
 	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_MMAPABLE);
 	long page = sysconf(_SC_PAGESIZE);
-	uint32_t zero = 0;
 	size_t used, len;
 	void *mem;
+	int inner, ret;
 
-	if (!kt) {
-		/* ENOENT: there was nothing to remove */
-		ret = bpf_map_delete_elem(outer, &zero);
-		return ret == -ENOENT ? 0 : ret;
-	}
-	if (kt->size > w->table_cap)
+	if (kt->size > cap)
 		return -E2BIG;
 	/* mmap-able: the blob is written straight into the map's pages. A
 	 * value passed through bpf_map_update_elem would have to be the whole
 	 * cap (32 MiB by default) in our memory, blob or not. */
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)w->table_cap, 1, &mopts);
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nm_tables", 4, (uint32_t)cap, 1, &mopts);
 	if (inner < 0)
 		return inner;
 	used = ((const struct nm_kt_header *)kt->words)->nwords * 4u;
@@ -257,11 +251,32 @@ int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
 	}
 	memcpy(mem, kt->words, used);
 	munmap(mem, len);
-	ret = bpf_map_update_elem(outer, &zero, &inner, BPF_ANY);
+	return inner;
+}
+
+int exec_watch_swap_tables(struct exec_watch *w, int fd)
+{
+	uint32_t zero = 0;
+	int ret = bpf_map_update_elem(bpf_map__fd(w->skel->maps.tables), &zero, &fd, BPF_ANY);
+
 	/* The outer map holds its own reference; the old inner map is freed
 	 * by the kernel once no program run can still be using it. */
-	close(inner);
+	close(fd);
 	return ret;
+}
+
+int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt)
+{
+	uint32_t zero = 0;
+	int ret;
+
+	if (!kt) {
+		/* ENOENT: there was nothing to remove */
+		ret = bpf_map_delete_elem(bpf_map__fd(w->skel->maps.tables), &zero);
+		return ret == -ENOENT ? 0 : ret;
+	}
+	ret = exec_tables_fill(kt, w->table_cap);
+	return ret < 0 ? ret : exec_watch_swap_tables(w, ret);
 }
 
 int exec_watch_test_verdict(struct exec_watch *w, const uint8_t *argv, size_t len,

@@ -88,6 +88,16 @@ struct ktables;
  * Returns 0 or a negative errno (-E2BIG: over table_cap). */
 int exec_watch_set_tables(struct exec_watch *w, const struct ktables *kt);
 
+/* exec_watch_set_tables in two halves, the first for any thread (it uses
+ * nothing of an exec_watch, so a reload builds the map off the event loop;
+ * creating and filling it takes 5-70 ms): a new table map of cap bytes
+ * (the watch's table_cap) holding kt. Returns its fd, or a negative errno
+ * (-E2BIG: kt is larger than cap). */
+int exec_tables_fill(const struct ktables *kt, size_t cap);
+/* The second: the map fd (taken, closed here) becomes the tables in force
+ * in one update (0-4 ms). Returns 0 or a negative errno. */
+int exec_watch_swap_tables(struct exec_watch *w, int fd);
+
 /* Runs the kernel's verdict code on argv (needs test_entry). Stores the
  * banned index (-1 none) and the NM_EXEC_* flags it would set (-1: the
  * tables could not judge). Returns 0 or a negative errno. */

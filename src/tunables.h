@@ -27,6 +27,10 @@
 /* Config changes within this are one reload (an editor's several writes, a
  * ConfigMap's symlink swap). */
 #define NM_RELOAD_DEBOUNCE_MS 200u
+/* A stop waits this long for a reload being built (config_loader.c) to
+ * reach the end of a phase; past it the daemon exits without it (one phase,
+ * the automaton of a million strings, takes seconds). */
+#define NM_RELOAD_STOP_WAIT_MS 200u
 
 /* ---- kernel tables ------------------------------------------------------ */
 
