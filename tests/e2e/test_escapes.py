@@ -192,7 +192,8 @@ def test_links_are_collected_and_chains_kept(start_daemon, scope, spawner, helpe
     seen = collections(d)
     assert seen, d.dump(10)
     removed = sum(r for _, _, r in seen)
-    assert removed >= 3000, seen[-5:]
+    # one link each: the child's exec folds the fork id it forked nothing under
+    assert removed >= 1400, seen[-5:]
     assert seen[-1][1] < 500, seen[-5:]
     # the chain was reachable only through links 3,000 execs old
     (tmp_path / "go").touch()
