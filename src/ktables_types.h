@@ -42,6 +42,9 @@
 #define NM_KT_ENTRY_LAST 0x80000000u   /* output entry: last of its list */
 #define NM_KT_ENTRY_SUBSTR 0x40000000u /* output entry: substring mode */
 #define NM_KT_ENTRY_LEN 0x00ffffffu
+/* The walk's ring of the last squeezed bytes' word flags, for word-mode
+ * starts: longer than any banned string (config: 4096 bytes), a power of 2. */
+#define NM_KT_RING 8192
 /* What the walk reports as the matched index when no banned string but a
  * banned pattern matched (the DFA is the patterns' union: user space finds
  * which one with PCRE2). */

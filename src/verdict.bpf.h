@@ -97,6 +97,16 @@ struct kwalk {
 	__u32 hit_state;
 	__u32 hit_at;
 	__u32 hit_nul;        /* argv[hit_at] is a NUL */
+	__u32 hit_n;          /* its place in the squeezed line */
+	/* The strings read the line squeezed (cmdline_space.h): a separator
+	 * (space, tab, NUL) right after one is skipped. n counts the bytes
+	 * read, ring holds whether each was a word byte (word-mode starts,
+	 * by place modulo NM_KT_RING). Kept here, not in registers: a count
+	 * that some paths of the byte loop advance and others not would cost
+	 * the verifier a state per distance. */
+	__u32 n;
+	__u32 prev_space;
+	__u8 ring[NM_KT_RING];  /* last: kw_begin() clears what comes before */
 };
 
 struct {
@@ -110,6 +120,9 @@ struct {
 static const __u8 kw_word_tab[256] = {
 	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['_'] = 1, ['a' ... 'z'] = 1,
 };
+
+/* The separators a run of which the strings read as one space. */
+static const __u8 kw_space_tab[256] = { [0] = 1, ['\t'] = 1, [' '] = 1 };
 
 /* A value loaded afresh from its map on every use. Comparing a register
  * narrows its range, and from 6.x on the verifier carries that narrowing to
@@ -179,9 +192,11 @@ __noinline int kw_argv_byte(__u32 i)
 	return b;
 }
 
-/* The longest valid string ending at argv[i] in state s (best_at() in
- * ktables.c), or -1. Runs only where a banned string ends. */
-__noinline long kw_best(__u32 s, __u32 i)
+/* The longest valid string ending at argv[i], squeezed byte at_n, in state s
+ * (best_at() in ktables.c), or -1. Runs only where a banned string ends.
+ * A match starts and ends on a byte that is no separator, so the byte
+ * after it reads the same in argv as in the squeezed line. */
+__noinline long kw_best(__u32 s, __u32 i, __u32 at_n)
 {
 	struct kwalk *k = kw_state();
 	const __u32 *w;
@@ -198,7 +213,7 @@ __noinline long kw_best(__u32 s, __u32 i)
 		__u32 f = kw_word(w, m, e), len = f & NM_KT_ENTRY_LEN;
 
 		if ((f & NM_KT_ENTRY_SUBSTR) ||
-		    (!next_word && !(i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff])))
+		    (!next_word && !(at_n + 1 > len && k->ring[(at_n - len) & (NM_KT_RING - 1)])))
 			return kw_word(w, m, (__u64)e + 1);
 		if (f & NM_KT_ENTRY_LAST)
 			break;
@@ -251,6 +266,19 @@ static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record 
 	return -1;
 }
 
+/* One byte of the banned patterns' DFA (pat_step() in ktables.c). */
+static __always_inline void kw_pat_step(const __u32 *w, __u32 m, __u32 *ps, __u32 *pacc, __u8 b)
+{
+	/* the pattern class map sits at a fixed place too */
+	__u32 pt = w[(*ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
+
+	*ps = pt & NM_KT_DFA_STATE;
+	/* the line ends at its last non-NUL byte: a NUL keeps the verdict of
+	 * the line so far */
+	if (b)
+		*pacc = pt >> 31;
+}
+
 /* Up to KW_BLOCK bytes of the banned walk (banned_step() in ktables.c),
  * and with pat (a constant) the banned patterns' DFA over the same bytes
  * (pat_step() in ktables.c): one read of argv for both, where a second walk
@@ -283,7 +311,7 @@ static __always_inline int kw_strings_block(bool pat)
 	if (ret >= 0)
 		return ret;
 	if (k->hit_pending) {
-		long id = kw_best(k->hit_state, k->hit_at);
+		long id = kw_best(k->hit_state, k->hit_at, k->hit_n);
 
 		k->hit_pending = 0;
 		if (id >= 0 && !k->hit_nul) {
@@ -328,13 +356,21 @@ static __always_inline int kw_strings_block(bool pat)
 	}
 	s = k->s & NM_KT_STATE;
 	for (j = 0; j < KW_BLOCK; j++) {
-		__u32 at = KW_FRESH(k->pos) + j, c, t = 0, hop;
+		__u32 at = KW_FRESH(k->pos) + j, c, t = 0, hop, sp_b, n;
 		const __u32 *sp, *cp;
 		__u8 b;
 
 		if (at >= KW_FRESH(k->chunk_len))
 			break;
 		b = r->data[at & (NM_CHUNK_MAX - 1)];
+		sp_b = kw_space_tab[b];
+		if (sp_b && KW_FRESH(k->prev_space)) {
+			/* a separator after one: the strings skip it, the
+			 * patterns' DFA reads it (a NUL or a tab, or a space) */
+			if (pat)
+				kw_pat_step(w, m, &ps, &pacc, b);
+			continue;
+		}
 		/* the class map sits at a fixed place near the start: no mask */
 		c = ((const __u8 *)w)[NM_KT_B_CLS_WORD * 4 + b];
 		for (hop = 0; hop < KW_HOPS; hop++) {
@@ -364,16 +400,12 @@ static __always_inline int kw_strings_block(bool pat)
 			return 0;
 		}
 		s = t & NM_KT_STATE;
-		if (pat) {
-			/* the pattern class map sits at a fixed place too */
-			__u32 pt = w[(ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
-
-			ps = pt & NM_KT_DFA_STATE;
-			/* the line ends at its last non-NUL byte: a NUL keeps the
-			 * verdict of the line so far */
-			if (b)
-				pacc = pt >> 31;
-		}
+		k->prev_space = sp_b;
+		n = KW_FRESH(k->n);
+		k->ring[n & (NM_KT_RING - 1)] = kw_word_tab[b];
+		k->n = n + 1;
+		if (pat)
+			kw_pat_step(w, m, &ps, &pacc, b);
 		if (t & NM_KT_OUT) {
 			if (pat) {
 				k->ps = ps;
@@ -385,6 +417,7 @@ static __always_inline int kw_strings_block(bool pat)
 			k->hit_state = s;
 			k->hit_at = k->chunk_off + at;
 			k->hit_nul = b == 0;
+			k->hit_n = n;
 			return 0;
 		}
 	}
@@ -521,7 +554,7 @@ static __always_inline struct kwalk *kw_begin(unsigned long arg_start, __u32 arg
 
 	if (!k)
 		return NULL;
-	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memset(k, 0, __builtin_offsetof(struct kwalk, ring));
 	k->arg_start = arg_start;
 	k->argv_len = argv_len;
 	k->gen = gen;

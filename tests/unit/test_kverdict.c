@@ -144,7 +144,7 @@ static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, siz
 
 static const char *const words[] = { "xmrig", "XMRig", "pool", "--donate-level", "stratum+tcp",
 				     "python", "-m", "pip", "install", "a", "_", "x1", "ab ", "\xff",
-				     "-", "=", "/", ".", " ", "\t", "minerd", "Minerd_", "1" };
+				     "-", "=", "/", ".", " ", "\t", "minerd", "Minerd_", "1", "", "" };
 
 static size_t random_argv(uint8_t *p, size_t cap)
 {
@@ -172,7 +172,8 @@ static void test_agreement_100k(void **state)
 {
 	struct kfixture *f = *state;
 	static const char yaml[] =
-		"bannedCommandStrings: [xmrig, '--donate-level', 'stratum+tcp', minerd, 'ab ', x1, '=']\n"
+		"bannedCommandStrings: [xmrig, '--donate-level', 'stratum+tcp', minerd, 'ab ', x1, '=',\n"
+		"  'pool  x1', \"_\\tpip\", ' - / ']\n"
 		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*', 'minerd']\n";
 	static uint8_t argv[4096];
 	struct policy *p;
