@@ -159,9 +159,11 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		h.b_nstates = a->nstates;
 		h.b_nclasses = a->nclasses;
 		h.b_ncomb = a->ncomb;
-		/* the walk takes no bound on base[s] + c: make sure it needs none */
-		/* word-mode starts are read from the walk's ring of the last
-		 * NM_KT_RING squeezed bytes */
+		/* strings come in cmdline_banned_form(): a space in the
+		 * alphabet is a space inside a string */
+		h.b_squeeze = a->cls[' '] != 0;
+		/* word-mode starts are read from the squeezing walk's ring of
+		 * the last NM_KT_RING squeezed bytes (and ktables_judge()'s) */
 		for (uint32_t i = 0; i < a->nstrings; i++) {
 			if (a->str_len[i] >= NM_KT_RING) {
 				snprintf(why, whylen, "a banned string is longer than %d bytes",
@@ -169,6 +171,7 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 				return -E2BIG;
 			}
 		}
+		/* the walk takes no bound on base[s] + c: make sure it needs none */
 		for (uint32_t s = 0; s < a->nstates; s++) {
 			if ((uint64_t)a->base[s] + a->nclasses > a->ncomb) {
 				snprintf(why, whylen, "automaton comb too short for state %u", s);
@@ -385,8 +388,10 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 		 * walk reads (those a tentative match skips are NULs) */
 		if (h->pat.nstates)
 			pat_step(w, &ps, &pacc, argv[i]);
-		/* the strings see a run of separators as its first one */
-		if (space && prev_space)
+		/* the strings see a run of separators as its first one (with
+		 * no space in any string, the same verdict as reading it all:
+		 * the kernel's plain walk does) */
+		if (h->b_squeeze && space && prev_space)
 			continue;
 		prev_space = space;
 		s = banned_step(w, s, cls[argv[i]], &out);

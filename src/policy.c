@@ -289,11 +289,15 @@ static long banned_pattern(struct policy *p, const uint8_t *line, size_t len)
 }
 
 /* The first banned string in the line squeezed (cmdline_space.h); allow
- * patterns and banned patterns see the line as it is. Were the buffer not
- * to grow (no memory), the raw line is searched: the strings without
+ * patterns and banned patterns see the line as it is. With no space in any
+ * string (none in the automaton's alphabet) squeezing changes no verdict
+ * and is skipped, as the kernel's plain walk does. Were the buffer not to
+ * grow (no memory), the raw line is searched: the strings without
  * whitespace in them still match as ever. */
 static long banned_string(struct policy *p, const uint8_t *line, size_t len)
 {
+	if (!p->ac->cls[' '])
+		return automaton_find(p->ac, line, len, NULL);
 	if (len > p->sq_cap) {
 		uint8_t *b = realloc(p->sq, len);
 
