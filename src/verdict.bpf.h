@@ -97,7 +97,8 @@ struct kwalk {
 	__u32 hit_state;
 	__u32 hit_at;
 	__u32 hit_nul;        /* argv[hit_at] is a NUL */
-	__u32 hit_n;          /* its place in the squeezed line */
+	__u32 hit_n;          /* its place in the squeezed line (sq) */
+	__u32 sq;             /* the squeezing walk (b_squeeze) is under way */
 	/* With a space in some string (b_squeeze), the strings read the line
 	 * squeezed (cmdline_space.h): a separator (space, tab, NUL) right
 	 * after one is skipped. n counts the bytes read, ring holds whether
@@ -194,22 +195,23 @@ __noinline int kw_argv_byte(__u32 i)
 }
 
 /* Whether the byte before a match of len bytes ending at argv[i] is a word
- * byte: read in argv, or (sq) in the squeezing walk's ring at the match's
- * end at_n in the squeezed line. */
-static __always_inline int kw_word_before(struct kwalk *k, __u32 i, __u32 at_n, __u32 len,
-					  __u32 sq)
+ * byte: read in argv, or in the squeezing walk's ring at the match's end in
+ * the squeezed line (hit_n). */
+static __always_inline int kw_word_before(struct kwalk *k, __u32 i, __u32 len)
 {
-	if (sq)
+	__u32 at_n = k->hit_n;
+
+	if (k->sq)
 		return at_n + 1 > len && k->ring[(at_n - len) & (NM_KT_RING - 1)];
 	return i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff];
 }
 
 /* The longest valid string ending at argv[i] in state s (best_at() in
- * ktables.c), or -1; with sq, at squeezed byte at_n of the squeezing walk.
- * Runs only where a banned string ends. A match starts and ends on a byte
- * that is no separator, so the byte after it reads the same in argv as in
- * the squeezed line. */
-__noinline long kw_best(__u32 s, __u32 i, __u32 at_n, __u32 sq)
+ * ktables.c), or -1. Runs only where a banned string ends. A match starts
+ * and ends on a byte that is no separator, so the byte after it reads the
+ * same in argv as in the squeezed line. (The squeezing walk's state is
+ * read from the map, so that the plain walk's call is as it was.) */
+__noinline long kw_best(__u32 s, __u32 i)
 {
 	struct kwalk *k = kw_state();
 	const __u32 *w;
@@ -226,7 +228,7 @@ __noinline long kw_best(__u32 s, __u32 i, __u32 at_n, __u32 sq)
 		__u32 f = kw_word(w, m, e), len = f & NM_KT_ENTRY_LEN;
 
 		if ((f & NM_KT_ENTRY_SUBSTR) ||
-		    (!next_word && !kw_word_before(k, i, at_n, len, sq)))
+		    (!next_word && !kw_word_before(k, i, len)))
 			return kw_word(w, m, (__u64)e + 1);
 		if (f & NM_KT_ENTRY_LAST)
 			break;
@@ -330,7 +332,7 @@ static __always_inline int kw_strings_block(bool pat, bool sq)
 	if (ret >= 0)
 		return ret;
 	if (k->hit_pending) {
-		long id = kw_best(k->hit_state, k->hit_at, sq ? k->hit_n : 0, sq);
+		long id = kw_best(k->hit_state, k->hit_at);
 
 		k->hit_pending = 0;
 		if (id >= 0 && !k->hit_nul) {
@@ -428,8 +430,16 @@ static __always_inline int kw_strings_block(bool pat, bool sq)
 			k->ring[n & (NM_KT_RING - 1)] = kw_word_tab[b];
 			k->n = n + 1;
 		}
-		if (pat)
-			kw_pat_step(w, m, &ps, &pacc, b);
+		if (pat) {
+			/* the pattern class map sits at a fixed place too */
+			__u32 pt = w[(ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
+
+			ps = pt & NM_KT_DFA_STATE;
+			/* the line ends at its last non-NUL byte: a NUL keeps the
+			 * verdict of the line so far */
+			if (b)
+				pacc = pt >> 31;
+		}
 		if (t & NM_KT_OUT) {
 			if (pat) {
 				k->ps = ps;
@@ -656,6 +666,7 @@ static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned lo
 		 * walk only where some string holds a space */
 		k->ps = h->pat.delta;
 		k->pacc = h->pat.start_accept;
+		k->sq = sq;
 		if (sq && pat)
 			bpf_loop(rounds, kw_banned_sq_pat_cb, NULL, 0);
 		else if (sq)
