@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""banned_config.py N OUT - a config of N banned strings shaped like real
-indicators (pool host names, miner names, Monero addresses), deterministic
-for a given N, with three allow patterns; none matches a benchmark's own
-commands."""
+"""banned_config.py N OUT [SPACED] - a config of N banned strings shaped like
+real indicators (pool host names, miner names, Monero addresses),
+deterministic for a given N, with three allow patterns; none matches a
+benchmark's own commands. SPACED (default 0) of the N are miner names with
+a flag after a space ("abcdeminer --xyz12"): strings with whitespace, which
+the kernel walks the dearer way (the squeezed line)."""
 import json
 import random
 import sys
@@ -11,6 +13,7 @@ import sys
 
 def main():
     n, out = int(sys.argv[1]), sys.argv[2]
+    spaced = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     r = random.Random(n)
     alpha = "abcdefghijklmnopqrstuvwxyz0123456789"
     b58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -19,6 +22,8 @@ def main():
         return "".join(r.choice(alpha) for _ in range(k))
 
     banned = set()
+    while len(banned) < spaced:
+        banned.add(f"{word(r.randint(5, 12))}miner --{word(5)}")
     while len(banned) < n:
         k = r.random()
         if k < 0.5:

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "automaton.h"
+#include "cmdline_space.h"
 #include "ktables.h"
 #include "policy.h"
 #include "../tests/unit/naive_match.h"
@@ -23,7 +24,7 @@
 #define MAX_STRINGS 8
 #define MAX_LEN 16
 
-static const uint8_t alphabet[] = { 'a', 'A', 'b', 'B', '_', '-', ' ', 0, 0x80, 0xc1 };
+static const uint8_t alphabet[] = { 'a', 'A', 'b', 'B', '_', '-', ' ', '\t', 0, 0x80, 0xc1 };
 
 static uint8_t map_byte(uint8_t b, int small)
 {
@@ -46,28 +47,42 @@ static void compare(const struct automaton *a, const struct ac_input *in, size_t
 }
 
 /* The line as an argv area (NULs between arguments): the kernel's walk
- * must find what user space finds in the joined command line. */
-static void compare_kernel(const struct automaton *a, const uint8_t *argv, size_t len)
+ * must find what user space finds in the joined command line, squeezed
+ * (cmdline_space.h), with the strings in the form policy gives them. */
+static void compare_kernel(const struct ac_input *raw, size_t nraw, const uint8_t *argv,
+			   size_t len)
 {
+	uint8_t forms[MAX_STRINGS][MAX_LEN];
+	struct ac_input in[MAX_STRINGS];
+	struct automaton *a;
 	struct ktables kt;
 	struct kverdict v;
 	char why[256];
 	uint8_t *line;
 	long want;
-	size_t n;
+	size_t n, nin = 0;
 
+	for (size_t i = 0; i < nraw; i++) {
+		in[nin] = raw[i];
+		in[nin].bytes = forms[nin];
+		in[nin].len = cmdline_banned_form(forms[nin], raw[i].bytes, raw[i].len);
+		nin += in[nin].len != 0;   /* policy refuses a string of only whitespace */
+	}
+	if (!nin || !(a = automaton_build(in, nin)))
+		return;
 	if (ktables_build(a, NULL, NM_KT_ALLOW_NONE, NULL, 1u << 24, &kt, why, sizeof(why))) {
 		if (!strstr(why, "end at one position")) {
 			fprintf(stderr, "ktables_build: %s\n", why);
 			abort();
 		}
+		automaton_free(a);
 		return;
 	}
 	line = malloc(len ? len : 1);
 	if (!line)
 		abort();
 	memcpy(line, argv, len);
-	n = policy_cmdline(line, len);
+	n = cmdline_squeeze(line, line, policy_cmdline(line, len));
 	want = automaton_find(a, line, n, NULL);
 	ktables_judge(&kt, argv, len, &v);
 	if (v.matched != want) {
@@ -76,6 +91,7 @@ static void compare_kernel(const struct automaton *a, const uint8_t *argv, size_
 	}
 	free(line);
 	ktables_free(&kt);
+	automaton_free(a);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -124,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct automaton plain = *a;
 	plain.filter = NULL;
 	compare(&plain, in, n, line, len, "linear");
-	compare_kernel(a, line, len);
+	compare_kernel(in, n, line, len);
 	automaton_free(a);
 	free(line);
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmdline_space.h"
 #include "ktables.h"
 
 #define MIN_SIZE (64u * 1024)
@@ -57,8 +58,10 @@ static void fill_banned(const struct automaton *a, struct nm_kt_header *h, uint3
 	uint32_t *e = &w[h->b_outs], ids[NM_KT_MAX_OUTS];
 
 	memcpy(cls, a->cls, 256);
-	/* argv separators are judged as the spaces they become in the line */
+	/* argv separators and tabs are judged as the spaces they become in
+	 * the squeezed line (cmdline_space.h) */
 	cls[0] = a->cls[' '];
+	cls['\t'] = a->cls[' '];
 	for (uint32_t s = 0; s < a->nstates; s++) {
 		w[h->b_states + 2 * (size_t)s] = a->base[s];
 		w[h->b_states + 2 * (size_t)s + 1] = a->fail[s];
@@ -156,6 +159,18 @@ int ktables_build(const struct automaton *a, const struct kregex_dfa *allow,
 		h.b_nstates = a->nstates;
 		h.b_nclasses = a->nclasses;
 		h.b_ncomb = a->ncomb;
+		/* strings come in cmdline_banned_form(): a space in the
+		 * alphabet is a space inside a string */
+		h.b_squeeze = a->cls[' '] != 0;
+		/* word-mode starts are read from the squeezing walk's ring of
+		 * the last NM_KT_RING squeezed bytes (and ktables_judge()'s) */
+		for (uint32_t i = 0; i < a->nstrings; i++) {
+			if (a->str_len[i] >= NM_KT_RING) {
+				snprintf(why, whylen, "a banned string is longer than %d bytes",
+					 NM_KT_RING - 1);
+				return -E2BIG;
+			}
+		}
 		/* the walk takes no bound on base[s] + c: make sure it needs none */
 		for (uint32_t s = 0; s < a->nstates; s++) {
 			if ((uint64_t)a->base[s] + a->nclasses > a->ncomb) {
@@ -236,10 +251,14 @@ static int is_word(uint8_t b)
 	return ac_is_word(b);
 }
 
-/* Best valid string ending at i (state s), given the byte after it (next,
- * or -1 at the end). Mirrors the kernel: longest substring-mode entry, or a
- * longer word-mode entry whose both edges are free. */
-static long best_at(const uint32_t *w, uint32_t s, const uint8_t *argv, size_t i, int next)
+/* Best valid string ending at squeezed byte n (state s), given the word
+ * bytes of the squeezed line so far (ring, by position modulo NM_KT_RING)
+ * and the byte after it (next, or -1 at the end). Mirrors the kernel:
+ * longest substring-mode entry, or a longer word-mode entry whose both
+ * edges are free. A match starts and ends on a byte that is no separator
+ * (cmdline_banned_form()), so the raw byte after it is as much a word byte
+ * as the squeezed one. */
+static long best_at(const uint32_t *w, uint32_t s, const uint8_t *ring, size_t n, int next)
 {
 	const struct nm_kt_header *h = (const void *)w;
 	uint32_t e = w[h->b_out_first + s];
@@ -249,7 +268,7 @@ static long best_at(const uint32_t *w, uint32_t s, const uint8_t *argv, size_t i
 		int ok = 1;
 
 		if (!(f & NM_KT_ENTRY_SUBSTR)) {
-			if (i + 1 > len && is_word(argv[i - len]))   /* argv NULs are not word bytes */
+			if (n + 1 > len && ring[(n - len) & (NM_KT_RING - 1)])
 				ok = 0;
 			if (next >= 0 && is_word((uint8_t)next))
 				ok = 0;
@@ -349,26 +368,38 @@ void ktables_judge(const struct ktables *kt, const uint8_t *argv, size_t len, st
 	const uint8_t *cls = (const uint8_t *)&w[NM_KT_B_CLS_WORD];
 	long tentative = -1;
 	uint32_t s = 0, ps = h->pat.delta, pacc = h->pat.start_accept;
-	int out;
+	uint8_t ring[NM_KT_RING];
+	size_t n = 0;
+	int out, prev_space = 0;
 
 	v->matched = -1;
 	v->pattern = 0;
 	v->allowed = 0;
 	for (size_t i = 0; h->b_nstates && i < len && v->matched < 0; i++) {
+		int space = cmdline_is_space(argv[i]);
+
 		/* a match ending in a NUL run holds only if the run is not trailing */
 		if (tentative >= 0) {
 			if (argv[i])
 				v->matched = tentative;
 			continue;
 		}
-		s = banned_step(w, s, cls[argv[i]], &out);
 		/* the patterns' DFA in the same pass: every byte the strings'
-		 * walk steps on (those a tentative match skips are NULs) */
+		 * walk reads (those a tentative match skips are NULs) */
 		if (h->pat.nstates)
 			pat_step(w, &ps, &pacc, argv[i]);
+		/* the strings see a run of separators as its first one (with
+		 * no space in any string, the same verdict as reading it all:
+		 * the kernel's plain walk does) */
+		if (h->b_squeeze && space && prev_space)
+			continue;
+		prev_space = space;
+		s = banned_step(w, s, cls[argv[i]], &out);
+		ring[n & (NM_KT_RING - 1)] = (uint8_t)is_word(argv[i]);
+		n++;
 		if (!out)
 			continue;
-		long id = best_at(w, s, argv, i, i + 1 < len ? argv[i + 1] : -1);
+		long id = best_at(w, s, ring, n - 1, i + 1 < len ? argv[i + 1] : -1);
 
 		if (id >= 0 && argv[i] == 0)
 			tentative = id;

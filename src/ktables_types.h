@@ -29,7 +29,7 @@
 #define NOMINE_KTABLES_TYPES_H
 
 #define NM_KT_MAGIC 0x6e6d6b74u        /* "nmkt" */
-#define NM_KT_VERSION 5u
+#define NM_KT_VERSION 6u
 #define NM_KT_OUT 0x80000000u
 #define NM_KT_ACCEPT 0x80000000u
 /* A DFA transition into its dead or sink state: the verdict is final (one
@@ -42,6 +42,10 @@
 #define NM_KT_ENTRY_LAST 0x80000000u   /* output entry: last of its list */
 #define NM_KT_ENTRY_SUBSTR 0x40000000u /* output entry: substring mode */
 #define NM_KT_ENTRY_LEN 0x00ffffffu
+/* The squeezing walk's ring of the last squeezed bytes' word flags, for
+ * word-mode starts: longer than any banned string (config: 4096 bytes), a
+ * power of 2. */
+#define NM_KT_RING 8192
 /* What the walk reports as the matched index when no banned string but a
  * banned pattern matched (the DFA is the patterns' union: user space finds
  * which one with PCRE2). */
@@ -88,7 +92,9 @@ struct nm_kt_header {
 	unsigned int b_ndense;        /* states with a dense row, >= 1 (the root) */
 	unsigned int b_dense;         /* word offset: [b_ndense][b_nclasses] */
 	unsigned int nwords;          /* words in use */
-	unsigned int pad;
+	/* some banned string holds a space: the walk reads the line squeezed
+	 * (cmdline_space.h), a dearer loop that only such configs pay for */
+	unsigned int b_squeeze;
 	struct nm_kt_dfa allow;       /* allow patterns, on the whole line */
 	struct nm_kt_dfa pat;         /* banned patterns, anywhere in the line */
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "automaton.h"
+#include "cmdline_space.h"
 #include "kregex.h"
 #include "policy.h"
 #include "tunables.h"
@@ -26,6 +27,8 @@ struct policy {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;
 	pcre2_compile_context *cctx;
+	uint8_t *sq;                /* the line squeezed for the banned strings */
+	size_t sq_cap;
 };
 
 size_t policy_cmdline(uint8_t *argv, size_t len)
@@ -38,28 +41,48 @@ size_t policy_cmdline(uint8_t *argv, size_t len)
 	return len;
 }
 
-/* 0, or a negative errno (-ENOMEM, -EINVAL) with the reason in err. */
+/* 0, or a negative errno (-ENOMEM, -EINVAL) with the reason in err. The
+ * automaton gets each string in its matched form (cmdline_banned_form());
+ * the config keeps it as written, for events. */
 static int build_automaton(struct policy *p, char *err, size_t errlen)
 {
 	struct ac_input *in;
-	size_t n = p->cfg.nbanned;
+	uint8_t *forms;
+	size_t n = p->cfg.nbanned, total = 0, o = 0;
 	int e;
 
 	if (n == 0)
 		return 0;
+	for (size_t i = 0; i < n; i++)
+		total += p->cfg.banned[i].len;
 	in = calloc(n, sizeof(*in));
-	if (!in) {
+	forms = malloc(total ? total : 1);
+	if (!in || !forms) {
+		free(in);
+		free(forms);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		in[i].bytes = (const uint8_t *)p->cfg.banned[i].bytes;
-		in[i].len = p->cfg.banned[i].len;
-		in[i].mode = p->cfg.banned[i].mode == CONFIG_SUBSTRING ? AC_SUBSTRING : AC_WORD;
+		const struct config_string *cs = &p->cfg.banned[i];
+
+		in[i].bytes = forms + o;
+		in[i].len = cmdline_banned_form(forms + o, (const uint8_t *)cs->bytes, cs->len);
+		in[i].mode = cs->mode == CONFIG_SUBSTRING ? AC_SUBSTRING : AC_WORD;
+		o += in[i].len;
+		if (in[i].len == 0) {
+			snprintf(err, errlen, "%s:%d: bannedCommandStrings item is only whitespace",
+				 cs->at.file, cs->at.line);
+			free(in);
+			free(forms);
+			return -EINVAL;
+		}
 	}
+	errno = 0;
 	p->ac = automaton_build(in, n);
 	e = errno ? errno : ENOMEM;   /* automaton_build sets it; never let 0 through */
 	free(in);
+	free(forms);
 	if (!p->ac) {
 		snprintf(err, errlen, "failed to compile %zu banned strings: %s", n, strerror(e));
 		return -e;
@@ -225,6 +248,7 @@ void policy_free(struct policy *p)
 	pcre2_jit_stack_free(p->jit_stack);
 	pcre2_compile_context_free(p->cctx);
 	automaton_free(p->ac);
+	free(p->sq);
 	config_free(&p->cfg);
 	free(p);
 }
@@ -264,12 +288,35 @@ static long banned_pattern(struct policy *p, const uint8_t *line, size_t len)
 	return -1;
 }
 
+/* The first banned string in the line squeezed (cmdline_space.h); allow
+ * patterns and banned patterns see the line as it is. With no space in any
+ * string (none in the automaton's alphabet) squeezing changes no verdict
+ * and is skipped, as the kernel's plain walk does. Were the buffer not to
+ * grow (no memory), the raw line is searched: the strings without
+ * whitespace in them still match as ever. */
+static long banned_string(struct policy *p, const uint8_t *line, size_t len)
+{
+	if (!p->ac->cls[' '])
+		return automaton_find(p->ac, line, len, NULL);
+	if (len > p->sq_cap) {
+		uint8_t *b = realloc(p->sq, len);
+
+		if (!b)
+			return automaton_find(p->ac, line, len, NULL);
+		p->sq = b;
+		p->sq_cap = len;
+	}
+	if (!len)
+		return automaton_find(p->ac, line, 0, NULL);
+	return automaton_find(p->ac, p->sq, cmdline_squeeze(p->sq, line, len), NULL);
+}
+
 void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v)
 {
 	long idx;
 
 	memset(v, 0, sizeof(*v));
-	idx = p->ac ? automaton_find(p->ac, line, len, NULL) : -1;
+	idx = p->ac ? banned_string(p, line, len) : -1;
 	if (idx >= 0) {
 		v->matched = &p->cfg.banned[idx];
 	} else if ((idx = banned_pattern(p, line, len)) >= 0) {

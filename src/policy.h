@@ -29,8 +29,10 @@ struct policy *policy_build(struct config *cfg, char *err, size_t errlen);
 void policy_free(struct policy *p);
 
 /* Judges a command line (argv joined with single spaces, raw bytes): the
- * first banned string found (the automaton's order), else the first banned
- * pattern that matches anywhere, then the allow patterns. Cannot fail: an
+ * first banned string found (the automaton's order; searched with every
+ * run of spaces, tabs and empty arguments as one space, cmdline_space.h),
+ * else the first banned pattern that matches anywhere, then the allow
+ * patterns. Cannot fail: an
  * allow pattern that errors (match limit) spares nothing; a banned pattern
  * that does is answered by its DFA. */
 void policy_check(struct policy *p, const uint8_t *line, size_t len, struct verdict *v);

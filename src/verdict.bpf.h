@@ -97,6 +97,18 @@ struct kwalk {
 	__u32 hit_state;
 	__u32 hit_at;
 	__u32 hit_nul;        /* argv[hit_at] is a NUL */
+	__u32 hit_n;          /* its place in the squeezed line (sq) */
+	__u32 sq;             /* the squeezing walk (b_squeeze) is under way */
+	/* With a space in some string (b_squeeze), the strings read the line
+	 * squeezed (cmdline_space.h): a separator (space, tab, NUL) right
+	 * after one is skipped. n counts the bytes read, ring holds whether
+	 * each was a word byte (word-mode starts, by place modulo
+	 * NM_KT_RING). Kept here, not in registers: a count that some paths
+	 * of the byte loop advance and others not would cost the verifier a
+	 * state per distance. The plain walk uses none of them. */
+	__u32 n;
+	__u32 prev_space;
+	__u8 ring[NM_KT_RING];  /* last: kw_begin() clears what comes before */
 };
 
 struct {
@@ -110,6 +122,9 @@ struct {
 static const __u8 kw_word_tab[256] = {
 	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['_'] = 1, ['a' ... 'z'] = 1,
 };
+
+/* The separators a run of which the strings read as one space. */
+static const __u8 kw_space_tab[256] = { [0] = 1, ['\t'] = 1, [' '] = 1 };
 
 /* A value loaded afresh from its map on every use. Comparing a register
  * narrows its range, and from 6.x on the verifier carries that narrowing to
@@ -179,8 +194,23 @@ __noinline int kw_argv_byte(__u32 i)
 	return b;
 }
 
+/* Whether the byte before a match of len bytes ending at argv[i] is a word
+ * byte: read in argv, or in the squeezing walk's ring at the match's end in
+ * the squeezed line (hit_n). */
+static __always_inline int kw_word_before(struct kwalk *k, __u32 i, __u32 len)
+{
+	__u32 at_n = k->hit_n;
+
+	if (k->sq)
+		return at_n + 1 > len && k->ring[(at_n - len) & (NM_KT_RING - 1)];
+	return i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff];
+}
+
 /* The longest valid string ending at argv[i] in state s (best_at() in
- * ktables.c), or -1. Runs only where a banned string ends. */
+ * ktables.c), or -1. Runs only where a banned string ends. A match starts
+ * and ends on a byte that is no separator, so the byte after it reads the
+ * same in argv as in the squeezed line. (The squeezing walk's state is
+ * read from the map, so that the plain walk's call is as it was.) */
 __noinline long kw_best(__u32 s, __u32 i)
 {
 	struct kwalk *k = kw_state();
@@ -198,7 +228,7 @@ __noinline long kw_best(__u32 s, __u32 i)
 		__u32 f = kw_word(w, m, e), len = f & NM_KT_ENTRY_LEN;
 
 		if ((f & NM_KT_ENTRY_SUBSTR) ||
-		    (!next_word && !(i + 1 > len && kw_word_tab[kw_argv_byte(i - len) & 0xff])))
+		    (!next_word && !kw_word_before(k, i, len)))
 			return kw_word(w, m, (__u64)e + 1);
 		if (f & NM_KT_ENTRY_LAST)
 			break;
@@ -251,6 +281,19 @@ static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record 
 	return -1;
 }
 
+/* One byte of the banned patterns' DFA (pat_step() in ktables.c). */
+static __always_inline void kw_pat_step(const __u32 *w, __u32 m, __u32 *ps, __u32 *pacc, __u8 b)
+{
+	/* the pattern class map sits at a fixed place too */
+	__u32 pt = w[(*ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
+
+	*ps = pt & NM_KT_DFA_STATE;
+	/* the line ends at its last non-NUL byte: a NUL keeps the verdict of
+	 * the line so far */
+	if (b)
+		*pacc = pt >> 31;
+}
+
 /* Up to KW_BLOCK bytes of the banned walk (banned_step() in ktables.c),
  * and with pat (a constant) the banned patterns' DFA over the same bytes
  * (pat_step() in ktables.c): one read of argv for both, where a second walk
@@ -261,6 +304,12 @@ static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record 
  * the verdict, and the strings' walk (a string outranks a pattern) reads
  * every byte anyway.
  *
+ * With sq (a constant) the strings read the line squeezed (cmdline_space.h):
+ * a separator right after one is skipped, and each byte read is counted and
+ * its word flag kept in the ring (kw_best). Tables whose strings hold no
+ * space take the walk without sq, which does none of it: the squeezed line
+ * gives them the same verdict.
+ *
  * Each byte takes its goto, after following at most KW_HOPS fail links; a
  * byte that needs more stops the block there, and the next call goes on
  * following links from where this one stopped (Aho-Corasick follows fewer
@@ -270,7 +319,7 @@ static __always_inline int kw_block_begin(struct kwalk **kp, struct exec_record 
  * the loop counter (a constant in each round): were it a register that some
  * paths advance and others not, the verifier would keep a state for every
  * distance between them. Returns 1 when the walk is over. */
-static __always_inline int kw_strings_block(bool pat)
+static __always_inline int kw_strings_block(bool pat, bool sq)
 {
 	struct kwalk *k;
 	struct exec_record *r;
@@ -328,13 +377,24 @@ static __always_inline int kw_strings_block(bool pat)
 	}
 	s = k->s & NM_KT_STATE;
 	for (j = 0; j < KW_BLOCK; j++) {
-		__u32 at = KW_FRESH(k->pos) + j, c, t = 0, hop;
+		__u32 at = KW_FRESH(k->pos) + j, c, t = 0, hop, sp_b, n;
 		const __u32 *sp, *cp;
 		__u8 b;
 
 		if (at >= KW_FRESH(k->chunk_len))
 			break;
 		b = r->data[at & (NM_CHUNK_MAX - 1)];
+		if (sq) {
+			sp_b = kw_space_tab[b];
+			if (sp_b && KW_FRESH(k->prev_space)) {
+				/* a separator after one: the strings skip it,
+				 * the patterns' DFA reads it (a NUL, a tab or a
+				 * space) */
+				if (pat)
+					kw_pat_step(w, m, &ps, &pacc, b);
+				continue;
+			}
+		}
 		/* the class map sits at a fixed place near the start: no mask */
 		c = ((const __u8 *)w)[NM_KT_B_CLS_WORD * 4 + b];
 		for (hop = 0; hop < KW_HOPS; hop++) {
@@ -364,6 +424,12 @@ static __always_inline int kw_strings_block(bool pat)
 			return 0;
 		}
 		s = t & NM_KT_STATE;
+		if (sq) {
+			k->prev_space = sp_b;
+			n = KW_FRESH(k->n);
+			k->ring[n & (NM_KT_RING - 1)] = kw_word_tab[b];
+			k->n = n + 1;
+		}
 		if (pat) {
 			/* the pattern class map sits at a fixed place too */
 			__u32 pt = w[(ps + ((const __u8 *)w)[NM_KT_P_CLS_WORD * 4 + b]) & m];
@@ -385,6 +451,8 @@ static __always_inline int kw_strings_block(bool pat)
 			k->hit_state = s;
 			k->hit_at = k->chunk_off + at;
 			k->hit_nul = b == 0;
+			if (sq)
+				k->hit_n = n;
 			return 0;
 		}
 	}
@@ -399,12 +467,22 @@ static __always_inline int kw_strings_block(bool pat)
 
 __noinline int kw_banned_block(void)
 {
-	return kw_strings_block(false);
+	return kw_strings_block(false, false);
 }
 
 __noinline int kw_banned_pat_block(void)
 {
-	return kw_strings_block(true);
+	return kw_strings_block(true, false);
+}
+
+__noinline int kw_banned_sq_block(void)
+{
+	return kw_strings_block(false, true);
+}
+
+__noinline int kw_banned_sq_pat_block(void)
+{
+	return kw_strings_block(true, true);
 }
 
 /* Up to KW_BLOCK bytes of a DFA, the allow patterns' or (k->which) the
@@ -493,6 +571,16 @@ static long kw_banned_pat_cb(__u32 i, void *ctx)
 	return kw_banned_pat_block() != 0;
 }
 
+static long kw_banned_sq_cb(__u32 i, void *ctx)
+{
+	return kw_banned_sq_block() != 0;
+}
+
+static long kw_banned_sq_pat_cb(__u32 i, void *ctx)
+{
+	return kw_banned_sq_pat_block() != 0;
+}
+
 static long kw_dfa_cb(__u32 i, void *ctx)
 {
 	return kw_dfa_block() != 0;
@@ -521,7 +609,7 @@ static __always_inline struct kwalk *kw_begin(unsigned long arg_start, __u32 arg
 
 	if (!k)
 		return NULL;
-	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memset(k, 0, __builtin_offsetof(struct kwalk, ring));
 	k->arg_start = arg_start;
 	k->argv_len = argv_len;
 	k->gen = gen;
@@ -567,19 +655,26 @@ static __always_inline __s64 kw_banned(const struct nm_kt_header *h, unsigned lo
 				       __u32 argv_len)
 {
 	struct kwalk *k;
-	int hit, pat = h->pat.nstates != 0;
+	int hit, pat = h->pat.nstates != 0, sq = h->b_squeeze != 0;
+	__u32 rounds = kw_rounds(argv_len);
 
 	if (h->b_nstates && argv_len) {
 		k = kw_begin(arg_start, argv_len, h->generation);
 		if (!k)
 			return -2;
-		/* the patterns' DFA goes along in the same pass */
+		/* the patterns' DFA goes along in the same pass; the squeezing
+		 * walk only where some string holds a space */
 		k->ps = h->pat.delta;
 		k->pacc = h->pat.start_accept;
-		if (pat)
-			bpf_loop(kw_rounds(argv_len), kw_banned_pat_cb, NULL, 0);
+		k->sq = sq;
+		if (sq && pat)
+			bpf_loop(rounds, kw_banned_sq_pat_cb, NULL, 0);
+		else if (sq)
+			bpf_loop(rounds, kw_banned_sq_cb, NULL, 0);
+		else if (pat)
+			bpf_loop(rounds, kw_banned_pat_cb, NULL, 0);
 		else
-			bpf_loop(kw_rounds(argv_len), kw_banned_cb, NULL, 0);
+			bpf_loop(rounds, kw_banned_cb, NULL, 0);
 		k = kw_state();
 		if (!k || k->status != KW_DONE)
 			return -2;

@@ -51,6 +51,20 @@ def test_check_verdicts(nomine_bin, config, banned):
     assert check(nomine_bin, [config], "a", "b")["verdict"] == "allow"
 
 
+def test_check_space_runs(nomine_bin, tmp_path, banned):
+    """Whitespace in a banned string: any run of spaces, tabs and empty
+    arguments, as in the daemon (kernel and user space)."""
+    written = f"{banned} \t --x"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"bannedCommandStrings": [written]}))
+    kill = {"verdict": "kill", "matched": written}
+    assert check(nomine_bin, [path], banned, "--x") == kill
+    assert check(nomine_bin, [path], banned, "", "", "--x") == kill
+    assert check(nomine_bin, [path], f"{banned}\t", " --x") == kill
+    assert check(nomine_bin, [path], f"{banned}--x") == {"verdict": "allow"}
+    assert check(nomine_bin, [path], banned, "-", "--x") == {"verdict": "allow"}
+
+
 def test_check_multiple_configs_and_substring_mode(nomine_bin, tmp_path, banned):
     a = tmp_path / "a.yaml"
     a.write_text(f"matchMode: substring\nbannedCommandStrings:\n  - {banned}\n")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """A banned command line is killed at exec, however it is spelled or
-exec'd: plain, case-folded, at the end of a 1 MiB argv, across the kernel's
+exec'd: plain, case-folded, with any run of spaces, tabs and empty
+arguments for a space, at the end of a 1 MiB argv, across the kernel's
 argv chunk boundaries, via execveat(2) or from a memfd; and its log line
 stays valid JSON whatever bytes the argv holds. Each test runs with the
 default verdict path (in the kernel where supported) and with
@@ -65,6 +66,47 @@ def test_substring_mode_ignores_word_bounds(start_daemon, verdict_args, scope, s
     p, *_, elapsed = spawner.run(scope, ["sh", "-c", f"sleep 5; : x{banned}y"])
     assert_killed(p, elapsed)
     assert d.wait_kill(p.pid)["matched"] == banned
+
+
+def test_space_in_banned_string_matches_any_run(start_daemon, verdict_args, scope, spawner,
+                                                banned, tmp_path):
+    """Whitespace inside a banned string stands for any run of spaces, tabs
+    and empty arguments: none of them gets the words past it (in the
+    kernel: killed before the first instruction). Events show the string
+    as written."""
+    word2 = "--" + banned[::-1]
+    written = f"{banned}  {word2}"            # a run in the config squeezes too
+    d = start_daemon({"bannedCommandStrings": [written]}, args=verdict_args)
+    in_kernel = d.started["verdict"] == "kernel"
+    marker = tmp_path / "ran"
+    run = f": > {marker}; sleep 5"
+    variants = [
+        ["/bin/sh", "-c", f"{run}; : $0 $1 $2", banned, "", word2],
+        ["/bin/sh", "-c", f"{run}; : $0", banned, "", "", "\t", " ", "", word2],
+        ["/bin/sh", "-c", f"{run}; : {banned}\t{word2}"],
+        ["/bin/sh", "-c", f"{run}; : {banned}  \t  {word2}"],
+        ["/bin/sh", "-c", f"{run}; : {banned} {word2}"],
+        ["/bin/sh", "-c", run, f"{banned}\t", f"\t{word2}"],
+    ]
+    for argv in variants:
+        p, *_, elapsed = spawner.run(scope, argv)
+        assert_killed(p, elapsed)
+        ev = d.wait_kill(p.pid)
+        assert ev["matched"] == written, ev
+        if in_kernel:
+            assert ev["kill_in_kernel"] is True, ev
+            assert not marker.exists(), f"{argv!r} ran an instruction"
+        marker.unlink(missing_ok=True)
+    # No whitespace between the words, or another byte: not the string.
+    mark = d.mark()
+    clean = [spawner.spawn(scope, ["/bin/sh", "-c", f"sleep 0.3; : {w}"])
+             for w in (f"{banned}{word2}", f"{banned}-{word2}", f"{banned}x {word2}")]
+    clean.append(spawner.spawn(scope, ["/bin/sh", "-c", "sleep 0.3", banned, "x", word2]))
+    for q in clean:
+        q.communicate(timeout=10)
+        assert q.returncode == 0, f"pid {q.pid} rc {q.returncode}\n{d.dump()}"
+    pids = {q.pid for q in clean}
+    assert not d.find(lambda e: e.get("pid") in pids, since=mark), d.dump()
 
 
 def argv_area(argv):

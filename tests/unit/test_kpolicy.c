@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_kpolicy.c - which allow patterns go into the kernel's DFA and which
- * are left to user space (freeze-and-decide). */
+ * are left to user space (freeze-and-decide); which configs take the
+ * kernel's squeezing walk. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,6 +109,39 @@ static void test_banned_patterns(void **state)
 	policy_free(p);
 }
 
+/* The squeezing walk (b_squeeze) only where a banned string holds
+ * whitespace after policy's form: not for strings whose only whitespace is
+ * at their ends, nor for patterns with spaces. */
+static void test_squeeze_only_with_space(void **state)
+{
+	static const struct {
+		const char *yaml;
+		unsigned int squeeze;
+	} cases[] = {
+		{ "bannedCommandStrings: [xmrig, minerd]\n", 0 },
+		{ "bannedCommandStrings: [xmrig, ' minerd\t', 'pool ']\n", 0 },
+		{ "bannedCommandStrings: [xmrig]\nbannedCommandPatterns: ['-o \\S+ -u']\n"
+		  "allowedCommandPatterns: ['python -m xmrig']\n", 0 },
+		{ "bannedCommandStrings: [xmrig, 'a b']\n", 1 },
+		{ "bannedCommandStrings: [xmrig, \"a\\tb\"]\n", 1 },
+		{ "matchMode: substring\nbannedCommandStrings: ['--algo  rx/0']\n", 1 },
+	};
+	struct kpolicy kp;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct policy *p = make(cases[i].yaml);
+		const struct nm_kt_header *h;
+
+		assert_int_equal(kpolicy_build(p, 1u << 20, 1, &kp), 0);
+		h = (const void *)kp.kt.words;
+		if (h->b_squeeze != cases[i].squeeze)
+			fail_msg("b_squeeze %u for %s", h->b_squeeze, cases[i].yaml);
+		kpolicy_free(&kp);
+		policy_free(p);
+	}
+}
+
 static void test_over_cap(void **state)
 {
 	struct policy *p = make("bannedCommandStrings: [xmrig, minerd, cpuminer]\n");
@@ -125,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_unsupported_and_over_budget),
 		cmocka_unit_test(test_banned_patterns),
+		cmocka_unit_test(test_squeeze_only_with_space),
 		cmocka_unit_test(test_over_cap),
 	};
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* test_ktables.c - the kernel's verdict algorithm (ktables_judge, the C twin
  * of verdict.bpf.h) agrees with user space (automaton_find and the allow
- * DFA) on raw argv areas: interior and trailing NULs, word edges, case. */
+ * DFA) on raw argv areas: interior and trailing NULs, runs of separators
+ * (cmdline_space.h), word edges, case. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmdline_space.h"
 #include "ktables.h"
 #include "policy.h"
 
@@ -25,7 +27,7 @@ static uint32_t rnd(uint32_t n)
 }
 
 /* Small alphabet, so strings overlap and touch each other a lot. */
-static const char alpha[] = "aAbB_1 -.\0";
+static const char alpha[] = "aAbB_1 -.\t\0";
 
 static void random_bytes(uint8_t *p, size_t n)
 {
@@ -52,19 +54,20 @@ static long user_find_big(const struct automaton *a, const uint8_t *argv, size_t
 
 	assert_non_null(buf);
 	memcpy(buf, argv, len);
-	r = automaton_find(a, buf, policy_cmdline(buf, len), NULL);
+	r = automaton_find(a, buf, cmdline_squeeze(buf, buf, policy_cmdline(buf, len)), NULL);
 	free(buf);
 	return r;
 }
 
-/* The user-space answer for an argv area. */
+/* The user-space answer for an argv area: the line squeezed, as policy
+ * searches it. */
 static long user_find(const struct automaton *a, const uint8_t *argv, size_t len)
 {
 	uint8_t buf[256];
 	size_t n;
 
 	memcpy(buf, argv, len);
-	n = policy_cmdline(buf, len);
+	n = cmdline_squeeze(buf, buf, policy_cmdline(buf, len));
 	return automaton_find(a, buf, n, NULL);
 }
 
@@ -78,8 +81,13 @@ static void check_one_set(void)
 	int n = 1 + (int)rnd(8);
 
 	for (int i = 0; i < n; i++) {
-		in[i].len = 1 + rnd(5);
-		random_bytes(str[i], in[i].len);
+		/* as policy builds them: whitespace runs one space, none at the ends */
+		do {
+			size_t l = 1 + rnd(5);
+
+			random_bytes(str[i], l);
+			in[i].len = cmdline_banned_form(str[i], str[i], l);
+		} while (!in[i].len);
 		in[i].bytes = str[i];
 		in[i].mode = rnd(2) ? AC_WORD : AC_SUBSTRING;
 	}

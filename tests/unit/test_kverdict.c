@@ -144,7 +144,7 @@ static void agree(struct kfixture *f, struct policy *p, const uint8_t *argv, siz
 
 static const char *const words[] = { "xmrig", "XMRig", "pool", "--donate-level", "stratum+tcp",
 				     "python", "-m", "pip", "install", "a", "_", "x1", "ab ", "\xff",
-				     "-", "=", "/", ".", " ", "\t", "minerd", "Minerd_", "1" };
+				     "-", "=", "/", ".", " ", "\t", "minerd", "Minerd_", "1", "", "" };
 
 static size_t random_argv(uint8_t *p, size_t cap)
 {
@@ -168,47 +168,61 @@ static size_t random_argv(uint8_t *p, size_t cap)
 	return n;
 }
 
+/* Strings with whitespace in them (the squeezing walk) and without (the
+ * plain walk: 'ab ' is 'ab'), 100k argvs each. */
 static void test_agreement_100k(void **state)
 {
 	struct kfixture *f = *state;
-	static const char yaml[] =
+	static const char *const yamls[] = {
+		"bannedCommandStrings: [xmrig, '--donate-level', 'stratum+tcp', minerd, 'ab ', x1, '=',\n"
+		"  'pool  x1', \"_\\tpip\", ' - / ']\n"
+		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*', 'minerd']\n",
 		"bannedCommandStrings: [xmrig, '--donate-level', 'stratum+tcp', minerd, 'ab ', x1, '=']\n"
-		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*', 'minerd']\n";
+		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*', 'minerd']\n",
+	};
 	static uint8_t argv[4096];
 	struct policy *p;
 
 	need_bpf(f);
-	p = make_policy(yaml);
-	install(f, p);
-	for (int i = 0; i < 100000; i++)
-		agree(f, p, argv, random_argv(argv, sizeof(argv)));
-	policy_free(p);
+	for (size_t y = 0; y < sizeof(yamls) / sizeof(yamls[0]); y++) {
+		p = make_policy(yamls[y]);
+		install(f, p);
+		for (int i = 0; i < 100000; i++)
+			agree(f, p, argv, random_argv(argv, sizeof(argv)));
+		policy_free(p);
+	}
 }
 
 /* Banned patterns, judged by the kernel's pattern DFA where no string
  * matched, then spared by allow patterns: anchors, NUL runs for spaces,
- * patterns that end in a space, matches that the next byte undoes ($). */
+ * patterns that end in a space, matches that the next byte undoes ($).
+ * Beside the plain walk, the squeezing one (a string with a space), whose
+ * skipped separators the patterns still read. */
 static void test_patterns_100k(void **state)
 {
 	struct kfixture *f = *state;
-	static const char yaml[] =
-		"bannedCommandStrings: [minerd_]\n"
-		"bannedCommandPatterns: ['pool\\S*:\\d{2,4}', '-m pip', '^xmrig', 'x1 $', '_ ?=',"
-		" '(?:ab|xmrig) [a]+$', '\\d{3}', 'stratum\\+tcp://\\S+:\\d+']\n"
-		"allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*']\n";
+	static const char *const strings[] = { "[minerd_]", "[minerd_, 'ab \t x1']" };
+	char yaml[512];
 	static uint8_t argv[4096];
 	struct policy *p;
 
 	need_bpf(f);
-	p = make_policy(yaml);
-	install(f, p);
-	memset(&seen, 0, sizeof(seen));
-	for (int i = 0; i < 100000; i++)
-		agree(f, p, argv, random_argv(argv, sizeof(argv)));
-	print_message("%lu pattern matches (%lu allowed), %lu string matches\n", seen.pattern,
-		      seen.pattern_allowed, seen.string);
-	assert_true(seen.pattern > 5000 && seen.pattern_allowed > 50 && seen.string > 1000);
-	policy_free(p);
+	for (size_t y = 0; y < sizeof(strings) / sizeof(strings[0]); y++) {
+		snprintf(yaml, sizeof(yaml), "bannedCommandStrings: %s\n"
+			 "bannedCommandPatterns: ['pool\\S*:\\d{2,4}', '-m pip', '^xmrig', 'x1 $',"
+			 " '_ ?=', '(?:ab|xmrig) [a]+$', '\\d{3}', 'stratum\\+tcp://\\S+:\\d+']\n"
+			 "allowedCommandPatterns: ['python -m pip install .*', '\\S*xmrig\\S* x1 .*']\n",
+			 strings[y]);
+		p = make_policy(yaml);
+		install(f, p);
+		memset(&seen, 0, sizeof(seen));
+		for (int i = 0; i < 100000; i++)
+			agree(f, p, argv, random_argv(argv, sizeof(argv)));
+		print_message("%lu pattern matches (%lu allowed), %lu string matches\n",
+			      seen.pattern, seen.pattern_allowed, seen.string);
+		assert_true(seen.pattern > 5000 && seen.pattern_allowed > 50 && seen.string > 1000);
+		policy_free(p);
+	}
 }
 
 static void test_long_argv(void **state)

@@ -272,6 +272,88 @@ static void test_empty_policy(void **state)
 	policy_free(p);
 }
 
+/* Argv as the kernel records it, judged as the daemon does: joined, then
+ * policy_check(). */
+static struct verdict judge_argv(struct policy *p, const char *argv, size_t len)
+{
+	uint8_t buf[256];
+	struct verdict v;
+
+	assert_true(len <= sizeof(buf));
+	memcpy(buf, argv, len);
+	policy_check(p, buf, policy_cmdline(buf, len), &v);
+	return v;
+}
+
+/* Whitespace in a banned string matches any run of spaces, tabs and empty
+ * arguments; the string is shown as written; word boundaries as before. */
+static void test_space_runs(void **state)
+{
+	struct policy *p = make("bannedCommandStrings: ['xmrig --donate-level', ' pool\t  x ']\n");
+	static const char *const banned[] = {
+		"xmrig --donate-level 1", "xmrig  --donate-level", "xmrig\t--donate-level",
+		"a xmrig \t \t--donate-level=5", "pool x", "pool\tx", "run  pool   x",
+	};
+	static const char *const clean[] = {
+		"xmrig--donate-level", "xmrigs --donate-level", "xmrig --donate-levels",
+		"axmrig --donate-level", "xmrig - -donate-level", "poolx", "pool xy", "apool x",
+		"xmrig\n--donate-level",
+	};
+	struct verdict v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++) {
+		v = judge(p, banned[i]);
+		if (!v.kill)
+			fail_msg("not banned: \"%s\"", banned[i]);
+	}
+	for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
+		v = judge(p, clean[i]);
+		if (v.matched)
+			fail_msg("banned: \"%s\"", clean[i]);
+	}
+	/* separate arguments, empty ones between, several runs */
+	v = judge_argv(p, "sh\0-c\0: $0\0xmrig\0\0--donate-level\0", 32);
+	assert_true(v.kill);
+	assert_string_equal(v.matched->shown, "xmrig --donate-level");
+	v = judge_argv(p, "xmrig\0\0\0\t \0--donate-level\0", 27);
+	assert_true(v.kill);
+	v = judge_argv(p, "\0pool\0\0x\0\0", 10);
+	assert_true(v.kill);
+	assert_string_equal(v.matched->shown, " pool\t  x ");
+	v = judge_argv(p, "pool\0\0xy", 8);
+	assert_null(v.matched);
+	policy_free(p);
+
+	/* word mode unchanged around strings without whitespace */
+	p = make("bannedCommandStrings: [minerd]\n");
+	assert_true(judge(p, "run minerd -o x").kill);
+	assert_true(judge(p, "/bin/minerd\t-o").kill);
+	assert_null(judge(p, "minerdx").matched);
+	assert_null(judge(p, "xminerd").matched);
+	policy_free(p);
+
+	/* substring mode: the runs inside squeeze too */
+	p = make("matchMode: substring\nbannedCommandStrings: ['d --x']\n");
+	assert_true(judge(p, "minerd\t\t--xyz").kill);
+	assert_null(judge(p, "minerd--xyz").matched);
+	policy_free(p);
+}
+
+static void test_space_only_refused(void **state)
+{
+	struct config cfg = {0};
+	char err[CONFIG_ERR_MAX];
+	static const char yaml[] = "bannedCommandStrings: [xmrig, \" \\t \"]\n";
+
+	(void)state;
+	assert_int_equal(config_parse_buffer(&cfg, "t.yaml", yaml, strlen(yaml), 0, err,
+					     sizeof(err)), 0);
+	assert_null(policy_build(&cfg, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, "t.yaml:1: bannedCommandStrings item is only whitespace"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +368,8 @@ int main(void)
 		cmocka_unit_test(test_banned_pattern_refusals),
 		cmocka_unit_test(test_banned_pattern_match_limit),
 		cmocka_unit_test(test_empty_policy),
+		cmocka_unit_test(test_space_runs),
+		cmocka_unit_test(test_space_only_refused),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
