@@ -349,8 +349,11 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
  * hold program stops the process again at any SIGCONT (nomine's too). */
 static void resume(struct action_ctx *a, const struct subject *s)
 {
-	if (a->frozen_done && s->kflags & (NM_EXEC_FROZEN | NM_EXEC_UNJUDGED))
-		a->frozen_done(a->classify_ctx, s->tgid);
+	/* a later exec of the process, frozen again, waits for its own
+	 * verdict: this one's resume must not free it */
+	if (a->frozen_done && s->kflags & (NM_EXEC_FROZEN | NM_EXEC_UNJUDGED) &&
+	    !a->frozen_done(a->classify_ctx, s->tgid, s->exec_id))
+		return;
 	ops_of(a)->signal(s->tgid, s->start_ticks, SIGCONT);
 }
 
@@ -434,7 +437,7 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 		if (do_kill(a, s, o, &w))
 			resume(a, s);   /* every frozen exec ends killed or resumed */
 		else if (a->frozen_done)
-			a->frozen_done(a->classify_ctx, s->tgid);
+			a->frozen_done(a->classify_ctx, s->tgid, s->exec_id);
 		return;
 	}
 	who_read_env(a, s, &w);

@@ -78,8 +78,9 @@ struct action_ctx {
 	/* tells the kernel a cgroup's class once user space decided it (the
 	 * kernel freezes banned execs in cgroups it does not know yet) */
 	void (*classify)(void *ctx, uint64_t cgroup_id, int exempt);
-	/* the kernel's note of a process it froze can go: it was decided */
-	void (*frozen_done)(void *ctx, pid_t tgid);
+	/* the kernel's note of the exec exec_id it froze can go: it was
+	 * decided; 0 when a later exec of the process holds the note */
+	int (*frozen_done)(void *ctx, pid_t tgid, uint64_t exec_id);
 	void *classify_ctx;
 	/* adds what is known of the process's executable (its SHA-256) to
 	 * an event that does not say it yet; NULL: nothing */

@@ -208,12 +208,11 @@ static void install_exemptions(struct daemon *d)
 	exec_watch_set_exempt(d->ew, containers_exemptions_on(d->ctrs), d->exempt_gen);
 }
 
-static void frozen_done(void *ctx, pid_t tgid)
+static int frozen_done(void *ctx, pid_t tgid, uint64_t exec_id)
 {
 	struct daemon *d = ctx;
 
-	if (d->ew)
-		exec_watch_frozen_done(d->ew, tgid);
+	return d->ew ? exec_watch_frozen_done(d->ew, tgid, exec_id) : 1;
 }
 
 /* A process the kernel froze whose records never arrived (or whose verdict
@@ -228,6 +227,7 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 			  NM_EXEC_KJUDGED | NM_EXEC_FROZEN | NM_EXEC_IN_SCOPE,
 		.cgroup_id = f->cgroup_id, .cgroup1_id = f->cgroup1_id, .argv_source = "proc",
 		.seen_ns = f->at_ns,      /* frozen at its exec */
+		.exec_id = f->exec_id,
 	};
 	struct proc_stat st;
 	uint8_t *line;
@@ -237,7 +237,7 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 	 * kill, or before resuming) */
 	if (proc_read_stat(tgid, &st) || st.start_ticks != s.start_ticks ||
 	    containers_read_proc(tgid, s.start_ticks, "cmdline", 0, &line, &n)) {
-		exec_watch_frozen_done(d->ew, tgid);
+		exec_watch_frozen_done(d->ew, tgid, f->exec_id);
 		return;          /* gone: nothing left frozen */
 	}
 	s.ppid = st.ppid;
@@ -246,7 +246,8 @@ static void decide_stale_frozen(pid_t tgid, const struct nm_frozen *f, void *ctx
 	n = policy_cmdline(line, n);
 	action_judge(&d->act, d->policy, &s, line, n);
 	free(line);
-	exec_watch_frozen_done(d->ew, tgid);   /* whatever the verdict did */
+	/* whatever the verdict did (a later exec's note stays) */
+	exec_watch_frozen_done(d->ew, tgid, f->exec_id);
 }
 
 static void classify(void *ctx, uint64_t cgroup_id, int exempt)

@@ -158,6 +158,7 @@ static __always_inline void freeze(struct exec_record *r, bool unjudged)
 	struct nm_frozen f = {
 		.start_ns = r->start_ns, .cgroup_id = r->cgroup_id,
 		.at_ns = bpf_ktime_get_ns(), .cgroup1_id = r->cgroup1_id, .unjudged = unjudged,
+		.exec_id = r->exec_id,
 	};
 	__u32 tgid = r->tgid;
 

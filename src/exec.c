@@ -204,11 +204,19 @@ int exec_watch_frozen_fd(const struct exec_watch *w)
 	return bpf_map__fd(w->skel->maps.frozen);
 }
 
-void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid)
+int exec_watch_frozen_done(struct exec_watch *w, pid_t tgid, uint64_t exec_id)
 {
+	int fd = bpf_map__fd(w->skel->maps.frozen);
 	uint32_t key = (uint32_t)tgid;
+	struct nm_frozen f;
 
-	bpf_map_delete_elem(bpf_map__fd(w->skel->maps.frozen), &key);
+	if (bpf_map_lookup_elem(fd, &key, &f))
+		return 1;
+	/* a later exec of the same process froze it again: not this decision's */
+	if (exec_id && f.exec_id != exec_id)
+		return 0;
+	bpf_map_delete_elem(fd, &key);
+	return 1;
 }
 
 int exec_watch_fd(const struct exec_watch *w)

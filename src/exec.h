@@ -59,8 +59,11 @@ int exec_watch_frozen_get(struct exec_watch *w, pid_t tgid, struct nm_frozen *f)
 /* The frozen map, for hold.bpf.c to share. */
 int exec_watch_frozen_fd(const struct exec_watch *w);
 /* Forgets a frozen process: before the SIGCONT that resumes it (the hold
- * program stops again a process still in the map), after its kill. */
-void exec_watch_frozen_done(struct exec_watch *w, pid_t tgid);
+ * program stops again a process still in the map), after its kill. Only
+ * the note of the exec exec_id goes (0: whichever): returns 0 when a later
+ * exec of the process holds the note (it is not this decision's to resume),
+ * else 1. */
+int exec_watch_frozen_done(struct exec_watch *w, pid_t tgid, uint64_t exec_id);
 
 /* fd to wait on (epoll) and the call that drains it into the callback
  * (0 or a negative errno). */

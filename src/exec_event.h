@@ -68,6 +68,8 @@ struct nm_frozen {
 	unsigned long long cgroup1_id;
 	unsigned int unjudged;        /* frozen with no verdict (NM_EXEC_UNJUDGED) */
 	unsigned int pad;
+	unsigned long long exec_id;   /* the exec frozen: a later exec of the same
+				       * process is another decision */
 };
 
 /* Values of the cgroup_class map: (generation << 8) | class. An entry of

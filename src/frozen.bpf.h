@@ -7,8 +7,10 @@
 
 #include "exec_event.h"
 
+/* A plain hash: an LRU map may evict a note before it is full (per-CPU free
+ * lists), and a process whose note went is neither held nor judged stale. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct nm_frozen);

@@ -68,11 +68,12 @@ static void fake_signal(pid_t tgid, uint64_t start_ticks, int sig)
 	note(sig == SIGCONT ? "CONT" : sig == SIGSTOP ? "STOP" : "other");
 }
 
-static void fake_frozen_done(void *ctx, pid_t tgid)
+static int fake_frozen_done(void *ctx, pid_t tgid, uint64_t exec_id)
 {
-	(void)ctx;
+	(void)ctx, (void)exec_id;
 	assert_int_equal(tgid, 4242);
 	frozen_done_calls++;
+	return 1;
 }
 
 static const struct action_ops fake_ops = { .kill = fake_kill, .kill_forked = fake_kill,
