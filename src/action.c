@@ -294,7 +294,8 @@ static void stop_and_read_env(struct action_ctx *a, const struct subject *s, str
 }
 
 /* Kills s (and descendants) and logs it. Metadata is looked up after the
- * kill unless exemptions made the caller look it up before. Returns 0, or
+ * kill unless exemptions made the caller look it up before. Returns 0, 1
+ * when the live process could not be killed (logged "kill-failed"), or
  * -EPERM when the killer refused (moved out of scope, or nomine itself):
  * then nothing is logged and the process may still be stopped. */
 static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, struct who *w)
@@ -335,6 +336,7 @@ static int do_kill(struct action_ctx *a, const struct subject *s, json_t *o, str
 		log_set_str(o, "error", strerror(-r.root_error));
 		emit_who(a, s, w, o, "kill-failed", "error", "Could not kill process");
 		time_log_kill(a, s, t0);
+		return 1;
 	} else {
 		a->missed++;
 		a->stats.by[detector_of(s)].missed++;
@@ -392,7 +394,7 @@ static void act(struct action_ctx *a, const struct subject *s, json_t *o, int sp
 	} else if (a->audit) {
 		a->audited++;
 		emit_who(a, s, &w, o, "audit", "info", "Would kill process (audit mode)");
-	} else if (do_kill(a, s, o, &w)) {
+	} else if (do_kill(a, s, o, &w) < 0) {
 		resume(a, s);   /* not ours to kill: undo the stop of stop_and_read_env */
 	}
 }
@@ -434,10 +436,14 @@ static void decide_frozen(struct action_ctx *a, const struct subject *s, const s
 	spare = exempted || !v->kill;
 	if (!spare) {
 		/* held (the kernel's note kept) until the kill has landed */
-		if (do_kill(a, s, o, &w))
+		int k = do_kill(a, s, o, &w);
+
+		if (k < 0)
 			resume(a, s);   /* every frozen exec ends killed or resumed */
-		else if (a->frozen_done)
+		else if (k == 0 && a->frozen_done)
 			a->frozen_done(a->classify_ctx, s->tgid, s->exec_id);
+		/* alive and unkillable: the note stays, so it stays held (the
+		 * stale scan tries again) rather than free to any SIGCONT */
 		return;
 	}
 	who_read_env(a, s, &w);

@@ -354,6 +354,10 @@ static const struct row table[] = {
 	  .kill_in_kernel = NO, .frozen_in_kernel = YES },
 	{ .name = "frozen, banned, refused", .line = BANNED, .kflags = KJ | NM_EXEC_FROZEN,
 	  .kill = KILL_REFUSED, .calls = "kill CONT", .frozen_done = 1 },
+	/* alive and unkillable: kept held (the note stays), never resumed */
+	{ .name = "frozen, banned, kill denied", .line = BANNED, .kflags = KJ | NM_EXEC_FROZEN,
+	  .kill = KILL_DENIED, .action = "kill-failed", .calls = "kill", .frozen_done = 0,
+	  .kill_in_kernel = NO, .frozen_in_kernel = YES },
 	{ .name = "frozen, previous config", .line = CLEAN, .kflags = KJ | NM_EXEC_FROZEN,
 	  FROZEN_SPARES, .matched = PREVIOUS },
 	/* the kernel spared or only reported it */
