@@ -229,13 +229,21 @@ static __always_inline bool exe_name_hidden(const char *f)
  * the same bounds for the verifier, so its states prune. */
 static __always_inline int exe_name_prepend(struct exec_record *r, struct dentry *d)
 {
-	__u32 len = BPF_CORE_READ(d, d_name.len), pos = r->exe_name_off;
+	__u32 len = BPF_CORE_READ(d, d_name.len), end = r->exe_name_off, pos;
+	char keep;
 
-	if (len + 1 > pos)
+	if (len + 1 > end)
 		return 0;
-	pos = (pos - len) & (NM_FILENAME_MAX - 1);
+	end &= NM_FILENAME_MAX - 1;
+	pos = (end - len) & (NM_FILENAME_MAX - 1);
 	len &= NM_FILENAME_MAX - 1;
-	bpf_probe_read_kernel(&r->exe_name[pos], len, BPF_CORE_READ(d, d_name.name));
+	/* _str: a rename racing this read can put a shorter name in place of
+	 * the one len measured; the copy stops at that name's end instead of
+	 * reading the kernel memory past it into the event. Its NUL lands on
+	 * the byte after the name, which is put back. */
+	keep = r->exe_name[end];
+	bpf_probe_read_kernel_str(&r->exe_name[pos], len + 1, BPF_CORE_READ(d, d_name.name));
+	r->exe_name[end] = keep;
 	pos = (pos - 1) & (NM_FILENAME_MAX - 1);
 	r->exe_name[pos] = '/';
 	r->exe_name_off = pos;
