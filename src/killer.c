@@ -303,8 +303,6 @@ static int doom_owned(struct killer *k, pid_t tgid, uint64_t start_ticks, uint64
 	return doomed->n > before ? forked : -1;
 }
 
-
-
 /* 1 while the process that started at start is alive (not a zombie). */
 static int alive(pid_t tgid, uint64_t start)
 {

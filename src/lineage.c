@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_load.h"
 #include "lineage.h"
 #include "lineage.skel.h"
+#include "mono_clock.h"
 #include "percpu.h"
 
 struct lineage_tracker {
@@ -286,14 +286,6 @@ int lineage_link_lookup(void *lt, uint64_t id, struct lineage_link *out)
 	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lineage_links), &id, out);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
 uint64_t lineage_links_lost(const struct lineage_tracker *lt)
 {
 	return percpu_sum(bpf_map__fd(lt->skel->maps.lineage_links_lost), 0);
@@ -349,7 +341,7 @@ int lineage_collect(struct lineage_tracker *lt, uint64_t keep_ns, struct lineage
 {
 	struct lineage_task *tasks = NULL;
 	struct lineage_kv *kv = NULL;
-	uint64_t *dead = NULL, *go = NULL, taken = now_ns(), keep = keep_ns;
+	uint64_t *dead = NULL, *go = NULL, taken = mono_ns(), keep = keep_ns;
 	size_t ntasks = 0, nkv = 0, n = 0, ngo = 0;
 	int e;
 
